@@ -1,0 +1,69 @@
+//! Escaping of target-controlled bytes before they reach a terminal or a
+//! trace line. Everything the target hands us (paths, argv, comm) may hold
+//! control characters or invalid UTF-8; printing it raw could rewrite the
+//! user's terminal.
+
+use std::fmt::Write;
+
+/// Escapes `bytes` for display: valid UTF-8 printable characters stay as
+/// they are, `\` and `"` are backslash-escaped, well-known controls become
+/// `\n`, `\t`, `\r`, `\e`, other controls and invalid bytes become `\xNN`.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            escape_char(&mut out, c);
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+fn escape_char(out: &mut String, c: char) {
+    match c {
+        '\\' => out.push_str("\\\\"),
+        '"' => out.push_str("\\\""),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        '\x1b' => out.push_str("\\e"),
+        c if c.is_control() => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        // Unicode format characters (bidi overrides, zero-width joiners)
+        // can make a path read differently from what it is.
+        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// Escapes a `str` the same way (used for text that came from the target
+/// but already went through a lossy conversion).
+pub fn escape_str(s: &str) -> String {
+    escape_bytes(s.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_unchanged() {
+        assert_eq!(escape_bytes(b"/tmp/x y"), "/tmp/x y");
+        assert_eq!(escape_bytes("/tmp/ü".as_bytes()), "/tmp/ü");
+    }
+
+    #[test]
+    fn controls_and_invalid_bytes_are_escaped() {
+        assert_eq!(escape_bytes(b"a\x1b[31mb"), "a\\e[31mb");
+        assert_eq!(escape_bytes(b"a\nb\x07"), "a\\nb\\x07");
+        assert_eq!(escape_bytes(b"\xff\xfe"), "\\xff\\xfe");
+        assert_eq!(escape_bytes(b"q\"\\"), "q\\\"\\\\");
+        assert_eq!(escape_bytes("x\u{202e}y".as_bytes()), "x\\u{202e}y");
+        assert_eq!(escape_bytes("\u{9b}".as_bytes()), "\\x9b");
+    }
+}

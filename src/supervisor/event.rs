@@ -1,0 +1,154 @@
+//! What the supervisor knows about one trapped call.
+
+use std::net::IpAddr;
+use std::time::{Instant, SystemTime};
+
+use syscalls::Sysno;
+
+/// The raw notification, as `SECCOMP_IOCTL_NOTIF_RECV` filled it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Notif {
+    /// Cookie identifying this call for ID_VALID / SEND / ADDFD.
+    pub id: u64,
+    /// Thread id of the caller (in the supervisor's pid namespace).
+    pub pid: u32,
+    pub flags: u32,
+    /// Syscall number.
+    pub nr: i32,
+    /// `AUDIT_ARCH_*` of the call.
+    pub arch: u32,
+    pub instruction_pointer: u64,
+    pub args: [u64; 6],
+}
+
+/// A socket address read from the target, decoded by family.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SockAddr {
+    Inet { ip: IpAddr, port: u16 },
+    /// `AF_UNIX` with a filesystem path.
+    Unix(Vec<u8>),
+    /// `AF_UNIX` in the abstract namespace (shown as `@name`).
+    Abstract(Vec<u8>),
+    /// `AF_UNIX` with no name (autobind / unnamed).
+    UnixUnnamed,
+    /// Any other family, by its number (the decoder names it).
+    Other { family: u16 },
+    /// The length was too short for the family it claims.
+    Invalid { family: u16, len: usize },
+}
+
+impl SockAddr {
+    pub fn port(&self) -> Option<u16> {
+        match self {
+            SockAddr::Inet { port, .. } => Some(*port),
+            _ => None,
+        }
+    }
+}
+
+/// One decoded argument value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A signed integer (counts, pids, backlog).
+    Int(i64),
+    /// An unsigned number shown in hex (pointers we do not follow, raw bits).
+    Hex(u64),
+    /// A file descriptor of the target and what it refers to
+    /// (`/etc/hosts`, `socket:[1234]`, `pipe:[99]`), plus the local address
+    /// when it is a bound socket.
+    Fd {
+        fd: i32,
+        target: Option<Vec<u8>>,
+        local: Option<SockAddr>,
+    },
+    /// A directory fd for the `*at` calls: `AT_FDCWD` or an fd.
+    DirFd { fd: i32, target: Option<Vec<u8>> },
+    /// A path as the target gave it, and resolved to absolute form against
+    /// its cwd or dirfd (`None` when it could not be resolved).
+    Path {
+        given: Vec<u8>,
+        resolved: Option<Vec<u8>>,
+    },
+    /// A string that is not a path to resolve (a symlink's target).
+    Str(Vec<u8>),
+    /// A pointer whose memory could not be read (errno of the read).
+    Unreadable { addr: u64, errno: i32 },
+    /// A NULL pointer.
+    Null,
+    /// Flags shown symbolically, e.g. `O_WRONLY|O_CREAT|O_TRUNC`.
+    Flags(String),
+    /// A file mode, shown in octal.
+    Mode(u32),
+    /// A socket address.
+    SockAddr(SockAddr),
+    /// `argv` of execve: the first few strings, and whether more followed.
+    Argv { items: Vec<Vec<u8>>, more: bool },
+}
+
+/// One argument of a decoded call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arg {
+    /// The parameter's name from the man page (`pathname`, `flags`).
+    pub name: &'static str,
+    /// The raw register value.
+    pub raw: u64,
+    pub value: Value,
+}
+
+/// A trapped call, read and decoded, ready for rules and display.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub notif: Notif,
+    /// Thread group id (the process) of the calling thread.
+    pub tgid: u32,
+    pub comm: Vec<u8>,
+    pub exe: Vec<u8>,
+    /// The syscall, if the number is a known x86_64 one.
+    pub sysno: Option<Sysno>,
+    pub args: Vec<Arg>,
+    /// When RECV returned it.
+    pub received: Instant,
+    pub received_wall: SystemTime,
+}
+
+impl Call {
+    /// The syscall's name, or `syscall_N` for unknown numbers.
+    pub fn name(&self) -> String {
+        match self.sysno {
+            Some(s) => s.name().to_string(),
+            None => format!("syscall_{}", self.notif.nr),
+        }
+    }
+
+    /// Every resolved absolute path among the arguments (the given path
+    /// when it could not be resolved).
+    pub fn paths(&self) -> Vec<&[u8]> {
+        self.args
+            .iter()
+            .filter_map(|a| match &a.value {
+                Value::Path { given, resolved } => {
+                    Some(resolved.as_deref().unwrap_or(given.as_slice()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The socket address the call is about: the address argument of
+    /// bind/connect/sendto, else the local address of its socket fd
+    /// (listen, accept).
+    pub fn sockaddr(&self) -> Option<&SockAddr> {
+        self.args
+            .iter()
+            .find_map(|a| match &a.value {
+                Value::SockAddr(s) => Some(s),
+                _ => None,
+            })
+            .or_else(|| {
+                self.args.iter().find_map(|a| match &a.value {
+                    Value::Fd { local: Some(s), .. } => Some(s),
+                    _ => None,
+                })
+            })
+    }
+}
