@@ -1,1 +1,23 @@
-fn main(){}
+//! The binary: parse the command line, run, exit with the target's status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use unotify_tui::cli::{Cli, Command};
+use unotify_tui::{demo, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::DemoTarget { workspace }) => Ok(demo::target_main(&workspace)),
+        Some(Command::Demo { opts }) => demo::run(&opts),
+        None => run::main(&cli.opts, cli.program),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) => {
+            eprintln!("unotify-tui: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

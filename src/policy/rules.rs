@@ -1,1 +1,1471 @@
-//! Placeholder: rules are being written.
+//! Rule files: parsing `[[rule]]` tables into [`Rule`]s with errors that
+//! name file, line and column, and deciding calls with a [`RuleSet`].
+//!
+//! ```toml
+//! [[rule]]
+//! syscall = ["mkdir", "mkdirat"]   # a name, a @group, or a list; absent = any
+//! path = "/tmp/**"                 # glob (or list of globs) on the resolved path
+//! action = "emulate"               # allow | deny | return | emulate | ask
+//! ```
+//!
+//! Other keys: `errno` (deny only), `value` (return only), `port`, `addr`,
+//! `comm`, `exe`, and `access = "read" | "write"` (open-family calls only).
+//! The first enabled rule whose every key matches decides the call.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use syscalls::Sysno;
+use toml::Spanned;
+use toml::de::{DeInteger, DeTable, DeValue};
+
+use super::groups;
+use super::matcher::{Access, Addr, Glob, OPEN_CALLS, Paths, Ports, Syscalls};
+use crate::errno::Errno;
+use crate::supervisor::answer::Answer;
+use crate::supervisor::emulate::{EMULATED, can_emulate};
+use crate::supervisor::event::Call;
+
+/// What a matching rule does with a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleAction {
+    /// Answer at once, without asking.
+    Answer(Answer),
+    /// Always put the call in front of a person, even in continue mode.
+    Ask,
+}
+
+impl fmt::Display for RuleAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleAction::Answer(a) => a.fmt(f),
+            RuleAction::Ask => f.write_str("ask"),
+        }
+    }
+}
+
+/// Where a rule was written: the file's display name (`builtin` for the
+/// built-in rules) and the line of its `[[rule]]` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One rule: conditions on a call, and what to do when they all hold.
+#[derive(Debug)]
+pub struct Rule {
+    pub action: RuleAction,
+    pub origin: Origin,
+    /// Disabled rules are skipped by [`RuleSet::decide`].
+    pub enabled: bool,
+    /// How many calls this rule has decided. Atomic because rule sets are
+    /// shared read-only between the supervisor and the UI.
+    pub hits: AtomicU64,
+    cond: Conditions,
+}
+
+/// The keys of one rule other than its action; `None` matches anything.
+#[derive(Clone, Debug, Default)]
+struct Conditions {
+    syscalls: Option<Syscalls>,
+    paths: Option<Paths>,
+    access: Option<Access>,
+    ports: Option<Ports>,
+    addr: Option<Addr>,
+    comm: Option<Glob>,
+    exe: Option<Glob>,
+}
+
+impl Clone for Rule {
+    fn clone(&self) -> Self {
+        Rule {
+            action: self.action,
+            origin: self.origin.clone(),
+            enabled: self.enabled,
+            hits: AtomicU64::new(self.hit_count()),
+            cond: self.cond.clone(),
+        }
+    }
+}
+
+impl Rule {
+    /// Whether every condition of the rule holds for `call` (regardless of
+    /// `enabled`).
+    pub fn matches(&self, call: &Call) -> bool {
+        let c = &self.cond;
+        c.syscalls.as_ref().is_none_or(|s| s.contains(call.sysno))
+            && c.access.is_none_or(|a| a.matches(call))
+            && c.paths.as_ref().is_none_or(|p| p.matches(call))
+            && c.ports.as_ref().is_none_or(|p| p.matches(call))
+            && c.addr.as_ref().is_none_or(|a| a.matches(call))
+            && c.comm.as_ref().is_none_or(|g| g.is_match(&call.comm))
+            && c.exe.as_ref().is_none_or(|g| g.is_match(&call.exe))
+    }
+
+    /// The current hit count.
+    pub fn hit_count(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// The rule in plain words, e.g. "allow mkdir, mkdirat under /tmp/**",
+    /// "deny connect to port 80, 443 (EPERM)", "allow any call by comm
+    /// python3".
+    pub fn describe(&self) -> String {
+        let c = &self.cond;
+        let mut s = match self.action {
+            RuleAction::Answer(Answer::Allow) => "allow".to_string(),
+            RuleAction::Answer(Answer::Deny(_)) => "deny".to_string(),
+            RuleAction::Answer(Answer::Emulate) => "emulate".to_string(),
+            RuleAction::Answer(Answer::Return(v)) => format!("return {v} from"),
+            RuleAction::Ask => "ask about".to_string(),
+        };
+        s.push(' ');
+        match &c.syscalls {
+            Some(sc) => s.push_str(&sc.written.join(", ")),
+            None => s.push_str("any call"),
+        }
+        match c.access {
+            Some(Access::Read) => s.push_str(" for reading"),
+            Some(Access::Write) => s.push_str(" for writing"),
+            None => {}
+        }
+        if let Some(p) = &c.paths {
+            let word = if p.all_subtrees() { "under" } else { "on" };
+            s.push_str(&format!(" {word} {p}"));
+        }
+        match (&c.addr, &c.ports) {
+            (Some(a), Some(p)) => s.push_str(&format!(" to {a} port {p}")),
+            (Some(a), None) => s.push_str(&format!(" to {a}")),
+            (None, Some(p)) => s.push_str(&format!(" to port {p}")),
+            (None, None) => {}
+        }
+        match (&c.comm, &c.exe) {
+            (Some(comm), Some(exe)) => {
+                s.push_str(&format!(" by comm {}, exe {}", comm.as_str(), exe.as_str()))
+            }
+            (Some(comm), None) => s.push_str(&format!(" by comm {}", comm.as_str())),
+            (None, Some(exe)) => s.push_str(&format!(" by exe {}", exe.as_str())),
+            (None, None) => {}
+        }
+        if let RuleAction::Answer(Answer::Deny(e)) = self.action {
+            s.push_str(&format!(" ({e})"));
+        }
+        s
+    }
+}
+
+/// Rules in order; the first enabled match decides.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn new(rules: Vec<Rule>) -> Self {
+        RuleSet { rules }
+    }
+
+    /// First enabled matching rule: its 1-based number and the rule.
+    /// Increments its hit count.
+    pub fn decide(&self, call: &Call) -> Option<(usize, &Rule)> {
+        let (i, rule) = self
+            .rules
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.enabled && r.matches(call))?;
+        rule.hits.fetch_add(1, Ordering::Relaxed);
+        Some((i + 1, rule))
+    }
+}
+
+/// A rule file that could not be loaded. Displays as
+/// `file:line:column: message`; when the file could not be read at all
+/// (`line` is 0) only the message, which then names the file itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleError {
+    pub file: String,
+    /// 1-based; 0 when the error is not about a place in the file.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            f.write_str(&self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// Reads and parses a rule file. Errors name the file as `path` displays.
+pub fn load_rules(path: &Path, default_errno: Errno) -> Result<Vec<Rule>, RuleError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        // io::Error's Display appends "(os error 2)"; the C text alone
+        // reads better in a one-line message.
+        let reason = e
+            .raw_os_error()
+            .and_then(Errno::new)
+            .map_or_else(|| e.to_string(), |n| n.description().to_string());
+        RuleError {
+            message: format!("cannot read {file}: {reason}"),
+            file: file.clone(),
+            line: 0,
+            column: 0,
+        }
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => parse_rules(&text, &file, default_errno),
+        Err(e) => {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            // The valid prefix is valid UTF-8 by construction.
+            let good = std::str::from_utf8(good).unwrap_or_default();
+            Err(Source {
+                text: good,
+                file: &file,
+            }
+            .error(good.len(), "the file is not valid UTF-8"))
+        }
+    }
+}
+
+/// The rules shipped in `assets/default-rules.toml` (file name `builtin`).
+pub fn builtin_rules() -> Vec<Rule> {
+    parse_rules(
+        include_str!("../../assets/default-rules.toml"),
+        "builtin",
+        Errno::EPERM,
+    )
+    .expect("the built-in rules parse (a unit test checks this)")
+}
+
+/// Parses the text of a rule file. `file` is the name errors and origins
+/// show; a bare `deny` means `default_errno`.
+pub fn parse_rules(text: &str, file: &str, default_errno: Errno) -> Result<Vec<Rule>, RuleError> {
+    let src = Source { text, file };
+    let doc = DeTable::parse(text).map_err(|e| {
+        let at = e.span().map_or(0, |s| s.start);
+        src.error(at, format!("invalid TOML: {}", e.message()))
+    })?;
+    let mut rules = Vec::new();
+    for (key, value) in in_source_order(doc.get_ref()) {
+        if key.get_ref() != "rule" {
+            let hint = match crate::suggest::closest(key.get_ref(), ["rule"].into_iter()) {
+                Some(_) => " (did you mean `rule`?)",
+                None => " (a rule file holds only [[rule]] tables)",
+            };
+            return Err(src.error(
+                key.span().start,
+                format!("unknown top-level key `{}`{hint}", key.get_ref()),
+            ));
+        }
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(src.error(
+                value.span().start,
+                "`rule` must be an array of tables: write each rule as `[[rule]]`",
+            ));
+        };
+        for item in items.iter() {
+            let DeValue::Table(table) = item.get_ref() else {
+                return Err(src.error(item.span().start, "each rule must be a table"));
+            };
+            rules.push(src.rule(item.span(), table, default_errno)?);
+        }
+    }
+    Ok(rules)
+}
+
+/// The keys a rule may have, for "did you mean" suggestions.
+const KEYS: &[&str] = &[
+    "syscall", "path", "action", "errno", "value", "port", "addr", "comm", "exe", "access",
+];
+
+const ACTIONS: &[&str] = &["allow", "deny", "return", "emulate", "ask"];
+
+/// The text being parsed and its display name; turns byte offsets into
+/// positioned errors.
+struct Source<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+type Entry<'a, 'i> = (
+    &'a Spanned<std::borrow::Cow<'i, str>>,
+    &'a Spanned<DeValue<'i>>,
+);
+
+/// A table's entries in the order they appear in the file (the parsed map
+/// is sorted by key), so the first error reported is the first in the file.
+fn in_source_order<'a, 'i>(table: &'a DeTable<'i>) -> Vec<Entry<'a, 'i>> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    entries
+}
+
+/// A value and where it starts.
+type At<T> = (usize, T);
+
+impl Source<'_> {
+    fn error(&self, offset: usize, message: impl Into<String>) -> RuleError {
+        let (line, column) = line_column(self.text, offset);
+        RuleError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    fn rule(
+        &self,
+        span: Range<usize>,
+        table: &DeTable<'_>,
+        default_errno: Errno,
+    ) -> Result<Rule, RuleError> {
+        let mut cond = Conditions::default();
+        // Each syscall with where it was written, for emulate's complaint.
+        let mut syscall_items: Vec<At<(String, Vec<Sysno>)>> = Vec::new();
+        let mut action: Option<At<&str>> = None;
+        let mut errno: Option<At<Errno>> = None;
+        let mut value: Option<At<i64>> = None;
+        let mut access_at = 0;
+
+        for (key, v) in in_source_order(table) {
+            let at = v.span().start;
+            let name = key.get_ref().as_ref();
+            match name {
+                "syscall" => {
+                    let items = self.strings(name, v)?;
+                    if items.is_empty() {
+                        return Err(self.error(
+                            at,
+                            "`syscall` is an empty list (leave it out to match any call)",
+                        ));
+                    }
+                    for (pos, item) in items {
+                        let set = groups::expand(item).map_err(|e| self.error(pos, e))?;
+                        syscall_items.push((pos, (item.trim().to_string(), set)));
+                    }
+                    let mut set: Vec<Sysno> = syscall_items
+                        .iter()
+                        .flat_map(|(_, (_, s))| s.iter().copied())
+                        .collect();
+                    set.sort_by_key(|s| s.id());
+                    set.dedup();
+                    let written = syscall_items.iter().map(|(_, (w, _))| w.clone()).collect();
+                    cond.syscalls = Some(Syscalls { written, set });
+                }
+                "path" => {
+                    let items = self.strings(name, v)?;
+                    if items.is_empty() {
+                        return Err(self.error(
+                            at,
+                            "`path` is an empty list (leave it out to match any path)",
+                        ));
+                    }
+                    let mut globs = Vec::new();
+                    for (pos, item) in items {
+                        // Rules see resolved absolute paths, so a relative
+                        // glob would silently never match.
+                        if !(item.starts_with('/')
+                            || item.starts_with("**")
+                            || item.starts_with('{'))
+                        {
+                            return Err(self.error(
+                                pos,
+                                format!(
+                                    "`path` globs match absolute paths: `{item}` should start \
+                                     with `/` (or `**/`)"
+                                ),
+                            ));
+                        }
+                        globs.push(Glob::new(item).map_err(|e| self.error(pos, e))?);
+                    }
+                    cond.paths = Some(Paths(globs));
+                }
+                "action" => {
+                    let s = self.string(name, v)?;
+                    if !ACTIONS.contains(&s) {
+                        let hint = if s.starts_with("deny:") {
+                            " (write the errno separately: `action = \"deny\"` and \
+                             `errno = \"…\"`)"
+                                .to_string()
+                        } else if s.starts_with("return:") {
+                            " (write the value separately: `action = \"return\"` and \
+                             `value = …`)"
+                                .to_string()
+                        } else {
+                            match crate::suggest::closest(s, ACTIONS.iter().copied()) {
+                                Some(best) => format!(" (did you mean `{best}`?)"),
+                                None => " (expected allow, deny, return, emulate or ask)".into(),
+                            }
+                        };
+                        return Err(self.error(at, format!("unknown action `{s}`{hint}")));
+                    }
+                    action = Some((at, s));
+                }
+                "errno" => {
+                    let e = match v.get_ref() {
+                        DeValue::String(s) => Errno::parse(s),
+                        DeValue::Integer(i) => Errno::parse(&integer(i).unwrap_or(0).to_string()),
+                        _ => {
+                            return Err(self.error(
+                                at,
+                                "`errno` must be an errno name like \"EACCES\" or a number",
+                            ));
+                        }
+                    };
+                    errno = Some((at, e.map_err(|e| self.error(at, e))?));
+                }
+                "value" => {
+                    let DeValue::Integer(i) = v.get_ref() else {
+                        return Err(self.error(at, "`value` must be an integer"));
+                    };
+                    // Accept the full 64-bit register range: 0xffff… is -1.
+                    let n = integer(i)
+                        .and_then(|n| {
+                            i64::try_from(n)
+                                .ok()
+                                .or_else(|| u64::try_from(n).ok().map(|u| u as i64))
+                        })
+                        .ok_or_else(|| self.error(at, "`value` does not fit in 64 bits"))?;
+                    value = Some((at, n));
+                }
+                "port" => {
+                    cond.ports = Some(self.ports(v)?);
+                }
+                "addr" => {
+                    let s = self.string(name, v)?;
+                    cond.addr = Some(Addr::parse(s).map_err(|e| self.error(at, e))?);
+                }
+                "comm" | "exe" => {
+                    let s = self.string(name, v)?;
+                    let g = Glob::new(s).map_err(|e| self.error(at, format!("`{name}`: {e}")))?;
+                    if name == "comm" {
+                        cond.comm = Some(g);
+                    } else {
+                        cond.exe = Some(g);
+                    }
+                }
+                "access" => {
+                    access_at = at;
+                    let s = self.string(name, v)?;
+                    cond.access = Some(Access::parse(s).map_err(|e| self.error(at, e))?);
+                }
+                other => {
+                    let hint = match crate::suggest::closest(other, KEYS.iter().copied()) {
+                        Some(best) => format!(" (did you mean `{best}`?)"),
+                        None => format!(" (rule keys: {})", KEYS.join(", ")),
+                    };
+                    return Err(
+                        self.error(key.span().start, format!("unknown key `{other}`{hint}"))
+                    );
+                }
+            }
+        }
+
+        let Some((action_at, action_word)) = action else {
+            return Err(self.error(
+                span.start,
+                "this rule has no `action` (one of allow, deny, return, emulate, ask)",
+            ));
+        };
+        if let Some((at, _)) = errno
+            && action_word != "deny"
+        {
+            return Err(self.error(
+                at,
+                format!("`errno` applies only to `action = \"deny\"`, not `{action_word}`"),
+            ));
+        }
+        if let Some((at, _)) = value
+            && action_word != "return"
+        {
+            return Err(self.error(
+                at,
+                format!("`value` applies only to `action = \"return\"`, not `{action_word}`"),
+            ));
+        }
+        let action = match action_word {
+            "allow" => RuleAction::Answer(Answer::Allow),
+            "deny" => RuleAction::Answer(Answer::Deny(errno.map_or(default_errno, |(_, e)| e))),
+            "return" => match value {
+                Some((_, v)) => RuleAction::Answer(Answer::Return(v)),
+                None => {
+                    return Err(self.error(
+                        action_at,
+                        "`action = \"return\"` needs a `value`, e.g. `value = 0`",
+                    ));
+                }
+            },
+            "emulate" => {
+                let can = EMULATED
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if syscall_items.is_empty() {
+                    return Err(self.error(
+                        action_at,
+                        format!(
+                            "emulate needs `syscall` naming only calls unotify-tui can \
+                             emulate: {can}"
+                        ),
+                    ));
+                }
+                for (pos, (written, set)) in &syscall_items {
+                    if let Some(bad) = set.iter().find(|s| !can_emulate(**s)) {
+                        return Err(self.error(
+                            *pos,
+                            format!(
+                                "emulate is not available for `{}`{}: unotify-tui can \
+                                 emulate {can}",
+                                bad.name(),
+                                in_group(written)
+                            ),
+                        ));
+                    }
+                }
+                RuleAction::Answer(Answer::Emulate)
+            }
+            // "ask", the only word left after the check above.
+            _ => RuleAction::Ask,
+        };
+        if cond.access.is_some() {
+            let open_names = "open, openat, openat2 and creat";
+            match &cond.syscalls {
+                None => {
+                    return Err(self.error(
+                        access_at,
+                        format!("`access` needs `syscall` naming only {open_names}"),
+                    ));
+                }
+                Some(_) => {
+                    // Name the first offender in the order it was written.
+                    let bad = syscall_items.iter().find_map(|(_, (written, set))| {
+                        let bad = set.iter().find(|s| !OPEN_CALLS.contains(s))?;
+                        Some((written, bad))
+                    });
+                    if let Some((written, bad)) = bad {
+                        return Err(self.error(
+                            access_at,
+                            format!(
+                                "`access` applies only to {open_names}, but this rule's \
+                                 `syscall` includes `{}`{}",
+                                bad.name(),
+                                in_group(written)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Rule {
+            action,
+            origin: Origin {
+                file: self.file.to_string(),
+                line: line_column(self.text, span.start).0,
+            },
+            enabled: true,
+            hits: AtomicU64::new(0),
+            cond,
+        })
+    }
+
+    /// A string value.
+    fn string<'v>(&self, key: &str, v: &'v Spanned<DeValue<'_>>) -> Result<&'v str, RuleError> {
+        match v.get_ref() {
+            DeValue::String(s) => Ok(s),
+            _ => Err(self.error(v.span().start, format!("`{key}` must be a string"))),
+        }
+    }
+
+    /// A string or a list of strings, each with its position.
+    fn strings<'v>(
+        &self,
+        key: &str,
+        v: &'v Spanned<DeValue<'_>>,
+    ) -> Result<Vec<At<&'v str>>, RuleError> {
+        let bad = |at| self.error(at, format!("`{key}` must be a string or a list of strings"));
+        match v.get_ref() {
+            DeValue::String(s) => Ok(vec![(v.span().start, s.as_ref())]),
+            DeValue::Array(items) => items
+                .iter()
+                .map(|item| match item.get_ref() {
+                    DeValue::String(s) => Ok((item.span().start, s.as_ref())),
+                    _ => Err(bad(item.span().start)),
+                })
+                .collect(),
+            _ => Err(bad(v.span().start)),
+        }
+    }
+
+    /// `port`: a number, a `"lo-hi"` string, or a list of those.
+    fn ports(&self, v: &Spanned<DeValue<'_>>) -> Result<Ports, RuleError> {
+        let one = |item: &Spanned<DeValue<'_>>| -> Result<(u16, u16), RuleError> {
+            let at = item.span().start;
+            match item.get_ref() {
+                DeValue::Integer(i) => {
+                    let n = integer(i).unwrap_or(i128::MAX);
+                    super::matcher::port_from_int(n)
+                        .map(|p| (p, p))
+                        .map_err(|e| self.error(at, e))
+                }
+                DeValue::String(s) => {
+                    super::matcher::parse_port_range(s).map_err(|e| self.error(at, e))
+                }
+                _ => Err(self.error(
+                    at,
+                    "`port` must be a number, a range like \"8000-8999\", or a list of those",
+                )),
+            }
+        };
+        match v.get_ref() {
+            DeValue::Array(items) if items.is_empty() => Err(self.error(
+                v.span().start,
+                "`port` is an empty list (leave it out to match any port)",
+            )),
+            DeValue::Array(items) => items.iter().map(one).collect::<Result<_, _>>().map(Ports),
+            _ => one(v).map(|r| Ports(vec![r])),
+        }
+    }
+}
+
+/// " (in @group)" when a syscall came from a group, so the user sees where
+/// a name they never wrote came from.
+fn in_group(written: &str) -> String {
+    if written.starts_with('@') {
+        format!(" (in {written})")
+    } else {
+        String::new()
+    }
+}
+
+/// A TOML integer's value (TOML integers fit in i64; hex, octal and binary
+/// ones are unsigned and may not).
+fn integer(i: &DeInteger<'_>) -> Option<i128> {
+    i128::from_str_radix(i.as_str(), i.radix()).ok()
+}
+
+/// 1-based line and column (in characters) of a byte offset; offsets past
+/// the end or inside a character are clamped.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut off = offset.min(text.len());
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    let before = &text[..off];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+    use std::time::{Instant, SystemTime};
+
+    use super::*;
+    use crate::supervisor::event::{Arg, Copies, Creds, Notif, SockAddr, Value};
+
+    const O_RDONLY: u64 = libc::O_RDONLY as u64;
+    const O_WRONLY: u64 = libc::O_WRONLY as u64;
+    const O_CREAT: u64 = libc::O_CREAT as u64;
+    const O_TRUNC: u64 = libc::O_TRUNC as u64;
+    const O_CLOEXEC: u64 = libc::O_CLOEXEC as u64;
+    const AT_FDCWD: u64 = libc::AT_FDCWD as u64;
+
+    /// A call with these decoded arguments and raw registers.
+    fn call(sysno: Sysno, raw: [u64; 6], args: Vec<Arg>) -> Call {
+        Call {
+            notif: Notif {
+                id: 1,
+                pid: 100,
+                flags: 0,
+                nr: sysno.id(),
+                arch: 0xc000_003e,
+                instruction_pointer: 0,
+                args: raw,
+            },
+            tgid: 100,
+            ppid: 1,
+            comm: b"prog".to_vec(),
+            exe: b"/usr/bin/prog".to_vec(),
+            creds: Creds::default(),
+            copies: Copies::default(),
+            sysno: Some(sysno),
+            args,
+            received: Instant::now(),
+            received_wall: SystemTime::now(),
+        }
+    }
+
+    fn path_arg(name: &'static str, p: &str) -> Arg {
+        Arg {
+            name,
+            raw: 0x1000,
+            value: Value::Path {
+                given: p.as_bytes().to_vec(),
+                resolved: Some(p.as_bytes().to_vec()),
+            },
+        }
+    }
+
+    /// A call whose only decoded arguments are these paths.
+    fn with_paths(sysno: Sysno, paths: &[&str]) -> Call {
+        let names = ["oldpath", "newpath"];
+        let args = paths
+            .iter()
+            .zip(names)
+            .map(|(p, n)| path_arg(n, p))
+            .collect();
+        call(sysno, [0; 6], args)
+    }
+
+    fn openat(path: &str, flags: u64) -> Call {
+        let mut c = call(
+            Sysno::openat,
+            [AT_FDCWD, 0x1000, flags, 0, 0, 0],
+            vec![path_arg("pathname", path)],
+        );
+        c.args.push(Arg {
+            name: "flags",
+            raw: flags,
+            value: Value::Flags("…".into()),
+        });
+        c
+    }
+
+    fn with_sockaddr(sysno: Sysno, addr: SockAddr) -> Call {
+        let arg = Arg {
+            name: "addr",
+            raw: 0x1000,
+            value: Value::SockAddr(addr),
+        };
+        call(sysno, [3, 0x1000, 16, 0, 0, 0], vec![arg])
+    }
+
+    fn inet(ip: &str, port: u16) -> SockAddr {
+        SockAddr::Inet {
+            ip: ip.parse::<IpAddr>().unwrap(),
+            port,
+        }
+    }
+
+    fn parse(text: &str) -> Vec<Rule> {
+        parse_rules(text, "t.toml", Errno::EPERM).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn one(text: &str) -> Rule {
+        let mut rules = parse(text);
+        assert_eq!(rules.len(), 1);
+        rules.remove(0)
+    }
+
+    fn err(text: &str) -> RuleError {
+        match parse_rules(text, "t.toml", Errno::EPERM) {
+            Ok(r) => panic!("expected an error, got {} rules", r.len()),
+            Err(e) => e,
+        }
+    }
+
+    /// Asserts line, column and that the message contains `needle`.
+    #[track_caller]
+    fn assert_err(text: &str, line: usize, column: usize, needle: &str) {
+        let e = err(text);
+        assert_eq!((e.line, e.column), (line, column), "{e}");
+        assert!(e.message.contains(needle), "{e:?} lacks {needle:?}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("t.toml:{line}:{column}: "))
+        );
+    }
+
+    #[test]
+    fn first_match_wins() {
+        let set = RuleSet::new(parse(
+            r#"
+[[rule]]
+syscall = "mkdir"
+path = "/tmp/secret/**"
+action = "deny"
+errno = "EACCES"
+
+[[rule]]
+syscall = "mkdir"
+action = "allow"
+"#,
+        ));
+        let (n, r) = set
+            .decide(&with_paths(Sysno::mkdir, &["/tmp/secret/x"]))
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(r.action, RuleAction::Answer(Answer::Deny(Errno::EACCES)));
+        assert_eq!(r.origin.to_string(), "t.toml:2");
+        let (n, r) = set.decide(&with_paths(Sysno::mkdir, &["/tmp/x"])).unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(r.origin.line, 8);
+        assert!(set.decide(&with_paths(Sysno::rmdir, &["/tmp/x"])).is_none());
+    }
+
+    #[test]
+    fn syscall_names_groups_and_lists() {
+        let r = one("[[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"");
+        assert!(r.matches(&with_paths(Sysno::mkdir, &["/a"])));
+        assert!(!r.matches(&with_paths(Sysno::mkdirat, &["/a"])));
+        let r = one("[[rule]]\nsyscall = [\"mkdir\", \"@net\"]\naction = \"allow\"");
+        assert!(r.matches(&with_paths(Sysno::mkdir, &["/a"])));
+        assert!(r.matches(&with_sockaddr(Sysno::connect, inet("1.2.3.4", 80))));
+        assert!(!r.matches(&with_paths(Sysno::unlink, &["/a"])));
+        let r = one("[[rule]]\naction = \"allow\"");
+        assert!(r.matches(&with_paths(Sysno::unlink, &["/a"])));
+        // An unknown syscall number matches only rules without `syscall`.
+        let mut unknown = with_paths(Sysno::mkdir, &["/a"]);
+        unknown.sysno = None;
+        assert!(r.matches(&unknown));
+        assert!(!one("[[rule]]\nsyscall = \"@file\"\naction = \"allow\"").matches(&unknown));
+    }
+
+    #[test]
+    fn path_globs() {
+        let star = one("[[rule]]\npath = \"/tmp/*\"\naction = \"allow\"");
+        let stars = one("[[rule]]\npath = \"/tmp/**\"\naction = \"allow\"");
+        let a = with_paths(Sysno::mkdir, &["/tmp/a"]);
+        let ab = with_paths(Sysno::mkdir, &["/tmp/a/b"]);
+        let tmp = with_paths(Sysno::mkdir, &["/tmp"]);
+        assert!(star.matches(&a) && !star.matches(&ab) && !star.matches(&tmp));
+        assert!(stars.matches(&a) && stars.matches(&ab) && !stars.matches(&tmp));
+        // A list: any glob may match.
+        let both = one("[[rule]]\npath = [\"/tmp\", \"/tmp/**\"]\naction = \"allow\"");
+        assert!(both.matches(&tmp) && both.matches(&ab));
+        // No path argument: no match.
+        assert!(!stars.matches(&with_sockaddr(Sysno::connect, inet("1.1.1.1", 1))));
+        // The resolved path is what counts, not the given one.
+        let mut rel = with_paths(Sysno::mkdir, &[]);
+        rel.args.push(Arg {
+            name: "pathname",
+            raw: 0,
+            value: Value::Path {
+                given: b"a".to_vec(),
+                resolved: Some(b"/tmp/a".to_vec()),
+            },
+        });
+        assert!(star.matches(&rel));
+    }
+
+    #[test]
+    fn every_path_must_match() {
+        let r = one("[[rule]]\nsyscall = \"rename\"\npath = \"/tmp/**\"\naction = \"allow\"");
+        assert!(r.matches(&with_paths(Sysno::rename, &["/tmp/a", "/tmp/b"])));
+        assert!(!r.matches(&with_paths(Sysno::rename, &["/tmp/a", "/etc/b"])));
+        assert!(!r.matches(&with_paths(Sysno::rename, &["/etc/a", "/tmp/b"])));
+    }
+
+    #[test]
+    fn ports() {
+        let r = one("[[rule]]\nport = 8080\naction = \"allow\"");
+        assert!(r.matches(&with_sockaddr(Sysno::connect, inet("1.2.3.4", 8080))));
+        assert!(!r.matches(&with_sockaddr(Sysno::connect, inet("1.2.3.4", 8081))));
+        assert!(!r.matches(&with_paths(Sysno::mkdir, &["/a"])));
+        assert!(!r.matches(&with_sockaddr(
+            Sysno::connect,
+            SockAddr::Unix(b"/x".to_vec())
+        )));
+        let r = one("[[rule]]\nport = [80, 443]\naction = \"allow\"");
+        assert!(r.matches(&with_sockaddr(Sysno::bind, inet("::", 443))));
+        assert!(!r.matches(&with_sockaddr(Sysno::bind, inet("::", 444))));
+        let r = one("[[rule]]\nport = \"8000-8999\"\naction = \"allow\"");
+        for (p, m) in [(7999, false), (8000, true), (8999, true), (9000, false)] {
+            assert_eq!(
+                r.matches(&with_sockaddr(Sysno::bind, inet("0.0.0.0", p))),
+                m,
+                "{p}"
+            );
+        }
+        let r = one("[[rule]]\nport = [22, \"8000-8001\"]\naction = \"allow\"");
+        assert!(r.matches(&with_sockaddr(Sysno::bind, inet("0.0.0.0", 8001))));
+        // listen has no address argument: the socket's local address counts.
+        let listen = call(
+            Sysno::listen,
+            [3, 128, 0, 0, 0, 0],
+            vec![Arg {
+                name: "sockfd",
+                raw: 3,
+                value: Value::Fd {
+                    fd: 3,
+                    target: Some(b"socket:[1]".to_vec()),
+                    local: Some(inet("0.0.0.0", 22)),
+                },
+            }],
+        );
+        assert!(r.matches(&listen));
+    }
+
+    #[test]
+    fn addresses() {
+        let v4 = one("[[rule]]\naddr = \"127.0.0.0/8\"\naction = \"allow\"");
+        let c = |ip| with_sockaddr(Sysno::connect, inet(ip, 80));
+        assert!(v4.matches(&c("127.0.0.1")));
+        assert!(v4.matches(&c("127.255.0.9")));
+        assert!(!v4.matches(&c("128.0.0.1")));
+        assert!(
+            v4.matches(&c("::ffff:127.0.0.1")),
+            "mapped v4 matches a v4 CIDR"
+        );
+        assert!(!v4.matches(&c("::1")));
+        let exact = one("[[rule]]\naddr = \"10.1.2.3\"\naction = \"allow\"");
+        assert!(exact.matches(&c("10.1.2.3")) && !exact.matches(&c("10.1.2.4")));
+        let v6 = one("[[rule]]\naddr = \"fd00::/8\"\naction = \"allow\"");
+        assert!(v6.matches(&c("fd12::1")) && !v6.matches(&c("fe80::1")));
+        assert!(!v6.matches(&c("10.0.0.1")));
+        let lo6 = one("[[rule]]\naddr = \"::1\"\naction = \"allow\"");
+        assert!(lo6.matches(&c("::1")) && !lo6.matches(&c("::2")));
+        // A mapped-address rule matches the plain v4 address too.
+        let mapped = one("[[rule]]\naddr = \"::ffff:10.0.0.1\"\naction = \"allow\"");
+        assert!(mapped.matches(&c("10.0.0.1")));
+        // Address and port together.
+        let both = one("[[rule]]\naddr = \"127.0.0.1\"\nport = 80\naction = \"allow\"");
+        assert!(both.matches(&c("127.0.0.1")));
+        assert!(!both.matches(&with_sockaddr(Sysno::connect, inet("127.0.0.1", 81))));
+
+        let unix = one("[[rule]]\naddr = \"/run/**\"\naction = \"allow\"");
+        let u = |a| with_sockaddr(Sysno::connect, a);
+        assert!(unix.matches(&u(SockAddr::Unix(b"/run/dbus/system_bus_socket".to_vec()))));
+        assert!(!unix.matches(&u(SockAddr::Unix(b"/tmp/x".to_vec()))));
+        assert!(!unix.matches(&u(SockAddr::Abstract(b"/run/x".to_vec()))));
+        assert!(!unix.matches(&c("127.0.0.1")));
+        assert!(!unix.matches(&u(SockAddr::UnixUnnamed)));
+        let abs = one("[[rule]]\naddr = \"@dbus-*\"\naction = \"allow\"");
+        assert!(abs.matches(&u(SockAddr::Abstract(b"dbus-1234".to_vec()))));
+        assert!(!abs.matches(&u(SockAddr::Unix(b"dbus-1234".to_vec()))));
+        assert!(!v4.matches(&u(SockAddr::Unix(b"/run/x".to_vec()))));
+    }
+
+    #[test]
+    fn comm_and_exe() {
+        let r = one("[[rule]]\ncomm = \"python3\"\naction = \"allow\"");
+        let mut c = with_paths(Sysno::mkdir, &["/a"]);
+        assert!(!r.matches(&c));
+        c.comm = b"python3".to_vec();
+        assert!(r.matches(&c));
+        c.comm = b"python3.12".to_vec();
+        assert!(!r.matches(&c), "a plain comm is an exact match");
+        let r = one("[[rule]]\ncomm = \"python3*\"\nexe = \"/usr/bin/*\"\naction = \"allow\"");
+        c.exe = b"/usr/bin/python3.12".to_vec();
+        assert!(r.matches(&c));
+        c.exe = b"/usr/local/bin/python3.12".to_vec();
+        assert!(!r.matches(&c));
+        c.exe = b"/usr/bin/sub/python3".to_vec();
+        assert!(!r.matches(&c), "* does not cross /");
+    }
+
+    #[test]
+    fn access_modes() {
+        let read = one(
+            "[[rule]]\nsyscall = [\"open\", \"openat\", \"openat2\", \"creat\"]\n\
+             access = \"read\"\naction = \"allow\"",
+        );
+        let write = one("[[rule]]\nsyscall = \"openat\"\naccess = \"write\"\naction = \"ask\"");
+        assert!(write.matches(&openat("/x", O_WRONLY)));
+        assert!(write.matches(&openat("/x", O_RDONLY | O_CREAT)));
+        assert!(!write.matches(&openat("/x", O_RDONLY)));
+        assert!(read.matches(&openat("/x", O_RDONLY | O_CLOEXEC)));
+        assert!(!read.matches(&openat("/x", O_WRONLY)));
+        assert!(!read.matches(&openat("/x", O_RDONLY | O_CREAT)));
+        assert!(!read.matches(&openat("/x", O_RDONLY | O_TRUNC)));
+        assert!(!read.matches(&openat("/x", libc::O_RDWR as u64)));
+        let open = call(Sysno::open, [0x1000, O_RDONLY, 0, 0, 0, 0], vec![]);
+        assert!(read.matches(&open));
+        let creat = call(Sysno::creat, [0x1000, 0o644, 0, 0, 0, 0], vec![]);
+        assert!(!read.matches(&creat));
+        let how = |text: &str| {
+            call(
+                Sysno::openat2,
+                [AT_FDCWD, 0x1000, 0x2000, 24, 0, 0],
+                vec![Arg {
+                    name: "how",
+                    raw: 0x2000,
+                    value: Value::Flags(text.into()),
+                }],
+            )
+        };
+        assert!(read.matches(&how("O_RDONLY|O_CLOEXEC")));
+        assert!(read.matches(&how("{flags=O_RDONLY, mode=0, resolve=RESOLVE_BENEATH}")));
+        assert!(!read.matches(&how("O_WRONLY|O_CREAT")));
+        assert!(!read.matches(&how("{flags=O_RDWR, mode=0644}")));
+        // The raw copy of open_how wins over the decoded text.
+        let mut raw = how("O_RDONLY");
+        raw.copies.open_how = Some([O_WRONLY, 0, 0]);
+        assert!(!read.matches(&raw));
+        raw.copies.open_how = Some([O_RDONLY, 0, 0]);
+        assert!(read.matches(&raw));
+        // An unreadable open_how matches neither kind.
+        assert!(!read.matches(&call(Sysno::openat2, [0; 6], vec![])));
+    }
+
+    #[test]
+    fn disabled_rules_and_hits() {
+        let mut rules = parse(
+            "[[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\n\
+             [[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"",
+        );
+        rules[0].enabled = false;
+        let set = RuleSet::new(rules);
+        let c = with_paths(Sysno::mkdir, &["/a"]);
+        for _ in 0..3 {
+            let (n, r) = set.decide(&c).unwrap();
+            assert_eq!(n, 2, "numbering counts disabled rules");
+            assert_eq!(r.action, RuleAction::Answer(Answer::Allow));
+        }
+        assert_eq!(set.rules[0].hit_count(), 0);
+        assert_eq!(set.rules[1].hit_count(), 3);
+        assert!(set.rules[0].matches(&c), "matches ignores `enabled`");
+        assert!(set.decide(&with_paths(Sysno::rmdir, &["/a"])).is_none());
+        assert_eq!(set.clone().rules[1].hit_count(), 3);
+    }
+
+    #[test]
+    fn actions() {
+        let deny = one("[[rule]]\naction = \"deny\"");
+        assert_eq!(deny.action, RuleAction::Answer(Answer::Deny(Errno::EPERM)));
+        let r = parse_rules("[[rule]]\naction = \"deny\"", "f", Errno::ENOSYS).unwrap();
+        assert_eq!(r[0].action, RuleAction::Answer(Answer::Deny(Errno::ENOSYS)));
+        let r = one("[[rule]]\naction = \"deny\"\nerrno = 13");
+        assert_eq!(r.action, RuleAction::Answer(Answer::Deny(Errno::EACCES)));
+        let r = one("[[rule]]\naction = \"deny\"\nerrno = \"enotsup\"");
+        assert_eq!(
+            r.action,
+            RuleAction::Answer(Answer::Deny(Errno::EOPNOTSUPP))
+        );
+        let r = one("[[rule]]\naction = \"return\"\nvalue = -5");
+        assert_eq!(r.action, RuleAction::Answer(Answer::Return(-5)));
+        let r = one("[[rule]]\naction = \"return\"\nvalue = 0xffffffffffffffff");
+        assert_eq!(r.action, RuleAction::Answer(Answer::Return(-1)));
+        assert_eq!(one("[[rule]]\naction = \"ask\"").action, RuleAction::Ask);
+        let r = one("[[rule]]\nsyscall = [\"mkdir\", \"openat\"]\naction = \"emulate\"");
+        assert_eq!(r.action, RuleAction::Answer(Answer::Emulate));
+        // Inline-table spelling works too.
+        let r = parse("rule = [{ action = \"allow\" }, { action = \"ask\" }]");
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[1].origin.line, 1);
+    }
+
+    #[test]
+    fn empty_files() {
+        assert!(parse("").is_empty());
+        assert!(parse("# only a comment\n\n").is_empty());
+        assert!(parse("rule = []").is_empty());
+    }
+
+    #[test]
+    fn describe() {
+        let d = |t: &str| one(t).describe();
+        assert_eq!(
+            d(
+                "[[rule]]\nsyscall = [\"mkdir\", \"mkdirat\"]\npath = \"/tmp/**\"\naction = \"allow\""
+            ),
+            "allow mkdir, mkdirat under /tmp/**"
+        );
+        assert_eq!(
+            d("[[rule]]\nsyscall = \"connect\"\nport = [80, 443]\naction = \"deny\""),
+            "deny connect to port 80, 443 (EPERM)"
+        );
+        assert_eq!(
+            d("[[rule]]\ncomm = \"python3\"\naction = \"allow\""),
+            "allow any call by comm python3"
+        );
+        assert_eq!(
+            d(
+                "[[rule]]\nsyscall = \"@net\"\naddr = \"10.0.0.0/8\"\nport = \"1-9\"\n\
+               exe = \"/bin/*\"\ncomm = \"x\"\naction = \"ask\""
+            ),
+            "ask about @net to 10.0.0.0/8 port 1-9 by comm x, exe /bin/*"
+        );
+        assert_eq!(
+            d("[[rule]]\nsyscall = \"openat\"\naccess = \"read\"\n\
+               path = [\"/etc/a\", \"/lib/**\"]\naction = \"allow\""),
+            "allow openat for reading on /etc/a, /lib/**"
+        );
+        assert_eq!(
+            d("[[rule]]\nsyscall = \"getuid\"\naction = \"return\"\nvalue = 0"),
+            "return 0 from getuid"
+        );
+        assert_eq!(
+            d("[[rule]]\naddr = \"@x\"\naction = \"deny\"\nerrno = \"EACCES\""),
+            "deny any call to @x (EACCES)"
+        );
+    }
+
+    #[test]
+    fn toml_syntax_errors() {
+        assert_err("[[rule]]\naction = allow\n", 2, 10, "invalid TOML");
+        assert_err(
+            "[[rule]]\naction = \"allow\"\naction = \"deny\"\n",
+            3,
+            1,
+            "duplicate key",
+        );
+        assert_err("[[rule]\n", 1, 8, "invalid TOML");
+    }
+
+    #[test]
+    fn unknown_keys() {
+        assert_err(
+            "[[rule]]\nsyscall = \"mkdir\"\n  paht = \"/tmp/**\"\naction = \"allow\"\n",
+            3,
+            3,
+            "unknown key `paht` (did you mean `path`?)",
+        );
+        assert_err(
+            "[[rule]]\nzzzzzzzzzz = 1\naction = \"allow\"\n",
+            2,
+            1,
+            "rule keys:",
+        );
+        assert_err(
+            "[rules]\n",
+            1,
+            2,
+            "unknown top-level key `rules` (did you mean `rule`?)",
+        );
+        assert_err("x = 1\n", 1, 1, "unknown top-level key `x`");
+        assert_err(
+            "[rule]\naction = \"allow\"\n",
+            1,
+            1,
+            "write each rule as `[[rule]]`",
+        );
+        assert_err("rule = [1]\n", 1, 9, "each rule must be a table");
+        // Keys of a rule are checked in file order, whatever their names.
+        assert_err("[[rule]]\nzz = 1\naa = 2\n", 2, 1, "`zz`");
+    }
+
+    #[test]
+    fn bad_values() {
+        assert_err(
+            "[[rule]]\nsyscall = [\"mkdir\", \"mkdri\"]\naction = \"allow\"\n",
+            2,
+            21,
+            "unknown syscall `mkdri` (did you mean `mkdir`?)",
+        );
+        assert_err(
+            "[[rule]]\nsyscall = \"@fiel\"\naction = \"allow\"\n",
+            2,
+            11,
+            "did you mean `@file`?",
+        );
+        assert_err(
+            "[[rule]]\nsyscall = []\naction = \"allow\"\n",
+            2,
+            11,
+            "empty list",
+        );
+        assert_err(
+            "[[rule]]\nsyscall = 5\naction = \"allow\"\n",
+            2,
+            11,
+            "must be a string",
+        );
+        assert_err(
+            "[[rule]]\naction = \"deny\"\nerrno = \"EPREM\"\n",
+            3,
+            9,
+            "unknown errno `EPREM` (did you mean EPERM?)",
+        );
+        assert_err(
+            "[[rule]]\naction = \"deny\"\nerrno = 0\n",
+            3,
+            9,
+            "out of range",
+        );
+        assert_err(
+            "[[rule]]\naction = \"alow\"\n",
+            2,
+            10,
+            "did you mean `allow`?",
+        );
+        assert_err("[[rule]]\naction = \"deny:EACCES\"\n", 2, 10, "`errno = ");
+        assert_err(
+            "[[rule]]\npath = [\"/ok/**\", \"/a/[\"]\naction = \"allow\"\n",
+            2,
+            19,
+            "bad glob `/a/[`",
+        );
+        assert_err(
+            "[[rule]]\npath = \"tmp/**\"\naction = \"allow\"\n",
+            2,
+            8,
+            "absolute",
+        );
+        assert_err(
+            "[[rule]]\ncomm = \"a{b\"\naction = \"allow\"\n",
+            2,
+            8,
+            "`comm`: bad glob",
+        );
+        assert_err("[[rule]]\nexe = \"\"\naction = \"allow\"\n", 2, 7, "empty");
+        assert_err(
+            "[[rule]]\naction = \"allow\"\nport = \"8999-8000\"\n",
+            3,
+            8,
+            "bad port range `8999-8000`",
+        );
+        assert_err(
+            "[[rule]]\naction = \"allow\"\nport = [80, 70000]\n",
+            3,
+            13,
+            "out of range",
+        );
+        assert_err(
+            "[[rule]]\naction = \"allow\"\nport = \"http\"\n",
+            3,
+            8,
+            "bad port range",
+        );
+        assert_err(
+            "[[rule]]\naction = \"allow\"\nport = []\n",
+            3,
+            8,
+            "empty list",
+        );
+        assert_err(
+            "[[rule]]\naction = \"allow\"\nport = 1.5\n",
+            3,
+            8,
+            "`port` must be",
+        );
+        assert_err(
+            "[[rule]]\naction = \"allow\"\naddr = \"10.0.0.0/33\"\n",
+            3,
+            8,
+            "bad CIDR `10.0.0.0/33`",
+        );
+        assert_err(
+            "[[rule]]\naction = \"allow\"\naddr = \"10.1.0.0/8\"\n",
+            3,
+            8,
+            "did you mean `10.0.0.0/8`?",
+        );
+        assert_err(
+            "[[rule]]\naction = \"allow\"\naddr = \"localhost\"\n",
+            3,
+            8,
+            "bad address",
+        );
+        assert_err(
+            "[[rule]]\nsyscall = \"open\"\naction = \"allow\"\naccess = \"rw\"\n",
+            4,
+            10,
+            "unknown access `rw`",
+        );
+        assert_err(
+            "[[rule]]\nsyscall = \"@file\"\naccess = \"read\"\naction = \"allow\"\n",
+            3,
+            10,
+            "includes `mkdir` (in @file)",
+        );
+        assert_err(
+            "[[rule]]\naccess = \"read\"\naction = \"allow\"\n",
+            2,
+            10,
+            "needs `syscall`",
+        );
+    }
+
+    #[test]
+    fn action_key_combinations() {
+        assert_err(
+            "[[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"\nerrno = \"EACCES\"\n",
+            4,
+            9,
+            "`errno` applies only to `action = \"deny\"`",
+        );
+        assert_err(
+            "[[rule]]\naction = \"deny\"\nvalue = 1\n",
+            3,
+            9,
+            "`value` applies only to `action = \"return\"`",
+        );
+        assert_err("[[rule]]\naction = \"return\"\n", 2, 10, "needs a `value`");
+        assert_err(
+            "[[rule]]\naction = \"return\"\nvalue = \"0\"\n",
+            3,
+            9,
+            "integer",
+        );
+        assert_err("\n\n[[rule]]\nsyscall = \"mkdir\"\n", 3, 1, "no `action`");
+        // The second rule is the bad one.
+        assert_err(
+            "[[rule]]\naction = \"ask\"\n\n[[rule]]\n",
+            4,
+            1,
+            "no `action`",
+        );
+    }
+
+    #[test]
+    fn emulate_restrictions() {
+        let e = err("[[rule]]\nsyscall = [\"mkdir\", \"chmod\"]\naction = \"emulate\"\n");
+        assert_eq!((e.line, e.column), (2, 21));
+        assert!(
+            e.message
+                .starts_with("emulate is not available for `chmod`: unotify-tui can emulate mkdir, mkdirat, open,"),
+            "{e}"
+        );
+        let e = err("[[rule]]\nsyscall = \"@file\"\naction = \"emulate\"\n");
+        assert!(e.message.contains("`rename` (in @file)"), "{e}");
+        assert_err(
+            "[[rule]]\naction = \"emulate\"\n",
+            2,
+            10,
+            "emulate needs `syscall`",
+        );
+    }
+
+    #[test]
+    fn positions_count_characters() {
+        // "é" is two bytes but one column.
+        assert_err("[[rule]]\ncomm = \"é\" ; x\n", 2, 12, "invalid TOML");
+        assert_eq!(line_column("ab\ncd", 100), (2, 3));
+        assert_eq!(line_column("é", 1), (1, 1));
+        assert_eq!(line_column("", 0), (1, 1));
+    }
+
+    #[test]
+    fn load_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        let e = load_rules(&missing, Errno::EPERM).unwrap_err();
+        assert_eq!(e.line, 0);
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot read {}: No such file or directory",
+                missing.display()
+            )
+        );
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, b"[[rule]]\naction = \"allow\"\n# \xff\n").unwrap();
+        let e = load_rules(&bad, Errno::EPERM).unwrap_err();
+        assert_eq!((e.line, e.column), (3, 3));
+        assert!(
+            e.to_string().ends_with(":3:3: the file is not valid UTF-8"),
+            "{e}"
+        );
+        let good = dir.path().join("good.toml");
+        std::fs::write(&good, "[[rule]]\naction = \"allow\"\n").unwrap();
+        let rules = load_rules(&good, Errno::EPERM).unwrap();
+        assert_eq!(rules[0].origin.to_string(), format!("{}:1", good.display()));
+    }
+
+    #[test]
+    fn builtin_rules_parse_and_decide() {
+        let set = RuleSet::new(builtin_rules());
+        assert!(!set.rules.is_empty());
+        assert!(set.rules.iter().all(|r| r.origin.file == "builtin"));
+        let libc_so = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+        let (_, r) = set.decide(&openat(libc_so, O_RDONLY | O_CLOEXEC)).unwrap();
+        assert_eq!(r.action, RuleAction::Answer(Answer::Allow));
+        assert!(set.decide(&openat(libc_so, O_WRONLY)).is_none());
+        assert!(set.decide(&openat("/etc/passwd", O_RDONLY)).is_none());
+        assert!(set.decide(&openat("/etc/ld.so.cache", O_RDONLY)).is_some());
+        assert!(set.decide(&openat("/proc/self/maps", O_RDONLY)).is_some());
+        assert!(set.decide(&openat("/dev/null", O_WRONLY)).is_some());
+        assert!(set.decide(&openat("/dev/tty", O_RDONLY)).is_none());
+        assert!(set.decide(&openat("/dev/urandom", O_WRONLY)).is_none());
+        assert!(set.decide(&with_paths(Sysno::unlink, &[libc_so])).is_none());
+        // Every built-in rule reads as a sentence.
+        for r in &set.rules {
+            assert!(
+                r.describe().starts_with("allow open, openat, openat2"),
+                "{}",
+                r.describe()
+            );
+        }
+    }
+
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::super::parse_rules;
+        use crate::errno::Errno;
+
+        const VALID: &str = r#"
+[[rule]]
+syscall = ["mkdir", "@net"]
+path = ["/tmp/**", "/var/*"]
+action = "deny"
+errno = "EACCES"
+port = [80, "8000-8999"]
+addr = "10.0.0.0/8"
+comm = "py*"
+exe = "/usr/bin/*"
+
+[[rule]]
+syscall = "openat"
+access = "read"
+action = "return"
+value = -1
+"#;
+
+        proptest! {
+            #[test]
+            fn never_panics_on_any_text(text in "\\PC*") {
+                let _ = parse_rules(&text, "f", Errno::EPERM);
+            }
+
+            #[test]
+            fn never_panics_on_any_chars(text in any::<String>()) {
+                let _ = parse_rules(&text, "f", Errno::EPERM);
+            }
+
+            #[test]
+            fn never_panics_on_mutations(
+                edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..4, any::<char>()), 1..8)
+            ) {
+                let mut chars: Vec<char> = VALID.chars().collect();
+                for (at, kind, c) in edits {
+                    if chars.is_empty() {
+                        chars.push(c);
+                        continue;
+                    }
+                    let i = at.index(chars.len());
+                    match kind {
+                        0 => chars.insert(i, c),
+                        1 => { chars.remove(i); }
+                        2 => chars[i] = c,
+                        // Duplicate a slice, e.g. a whole line or key.
+                        _ => {
+                            let end = (i + 12).min(chars.len());
+                            let copy: Vec<char> = chars[i..end].to_vec();
+                            chars.splice(i..i, copy);
+                        }
+                    }
+                }
+                let text: String = chars.into_iter().collect();
+                if let Err(e) = parse_rules(&text, "f", Errno::EPERM) {
+                    prop_assert!(e.line >= 1 && e.column >= 1, "{e}");
+                }
+            }
+        }
+    }
+}

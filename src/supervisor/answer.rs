@@ -112,7 +112,10 @@ mod tests {
             Answer::parse("deny:EACCES", eperm),
             Ok(Answer::Deny(Errno::EACCES))
         );
-        assert_eq!(Answer::parse("deny:2", eperm), Ok(Answer::Deny(Errno::ENOENT)));
+        assert_eq!(
+            Answer::parse("deny:2", eperm),
+            Ok(Answer::Deny(Errno::ENOENT))
+        );
         assert_eq!(Answer::parse("return:-5", eperm), Ok(Answer::Return(-5)));
         assert_eq!(Answer::parse("return:0x10", eperm), Ok(Answer::Return(16)));
         assert!(Answer::parse("return", eperm).is_err());

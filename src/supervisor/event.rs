@@ -24,7 +24,10 @@ pub struct Notif {
 /// A socket address read from the target, decoded by family.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SockAddr {
-    Inet { ip: IpAddr, port: u16 },
+    Inet {
+        ip: IpAddr,
+        port: u16,
+    },
     /// `AF_UNIX` with a filesystem path.
     Unix(Vec<u8>),
     /// `AF_UNIX` in the abstract namespace (shown as `@name`).
@@ -32,9 +35,14 @@ pub enum SockAddr {
     /// `AF_UNIX` with no name (autobind / unnamed).
     UnixUnnamed,
     /// Any other family, by its number (the decoder names it).
-    Other { family: u16 },
+    Other {
+        family: u16,
+    },
     /// The length was too short for the family it claims.
-    Invalid { family: u16, len: usize },
+    Invalid {
+        family: u16,
+        len: usize,
+    },
 }
 
 impl SockAddr {
@@ -95,14 +103,40 @@ pub struct Arg {
     pub value: Value,
 }
 
+/// The filesystem identity and rights of the calling process, which
+/// emulation adopts so it never does more than the target could.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Creds {
+    pub fsuid: u32,
+    pub fsgid: u32,
+    pub groups: Vec<u32>,
+    pub umask: u32,
+    /// Effective capability bits.
+    pub cap_eff: u64,
+}
+
+/// Raw bytes copied out of the target once, before deciding, so that
+/// emulation works on exactly what was shown and decided (never re-read).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Copies {
+    /// The socket address argument of connect/bind/sendto.
+    pub sockaddr: Option<Vec<u8>>,
+    /// openat2's `struct open_how`: flags, mode, resolve.
+    pub open_how: Option<[u64; 3]>,
+}
+
 /// A trapped call, read and decoded, ready for rules and display.
 #[derive(Clone, Debug)]
 pub struct Call {
     pub notif: Notif,
     /// Thread group id (the process) of the calling thread.
     pub tgid: u32,
+    /// Parent of the process.
+    pub ppid: u32,
     pub comm: Vec<u8>,
     pub exe: Vec<u8>,
+    pub creds: Creds,
+    pub copies: Copies,
     /// The syscall, if the number is a known x86_64 one.
     pub sysno: Option<Sysno>,
     pub args: Vec<Arg>,

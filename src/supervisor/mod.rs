@@ -4,3 +4,6 @@ pub mod answer;
 pub mod decode;
 pub mod emulate;
 pub mod event;
+pub mod target;
+pub mod trace;
+pub mod worker;

@@ -1,1 +1,12 @@
+//! The only code allowed `unsafe`: seccomp and BPF, the listener fd,
+//! spawning, remote memory, pidfds, raw socket calls, credentials.
 #![allow(unsafe_code)]
+
+pub mod bpf;
+pub mod creds;
+pub mod mem;
+pub mod notify;
+pub mod pidfd;
+pub mod proc;
+pub mod sock;
+pub mod spawn;

@@ -1,0 +1,90 @@
+//! Command-line definitions.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "unotify-tui",
+    version,
+    about = "Run a program under a seccomp user-notification filter and allow, deny, \
+             spoof or emulate each trapped system call",
+    override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       unotify-tui demo [OPTIONS]",
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  \
+        unotify-tui --headless -- mkdir /tmp/x\n  \
+        unotify-tui --headless --trap @net --log calls.jsonl -- curl -s http://127.0.0.1:8080/\n  \
+        unotify-tui --headless --rules my.toml --default-action deny -- ./program\n  \
+        unotify-tui demo --headless"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub opts: Options,
+
+    /// The program to run and its arguments (after `--`).
+    #[arg(value_name = "PROGRAM", trailing_var_arg = true, num_args = 1..)]
+    pub program: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a built-in target that walks through the classic examples.
+    Demo {
+        #[command(flatten)]
+        opts: Options,
+    },
+    /// (internal) the program `demo` runs under the filter.
+    #[command(name = "__demo-target", hide = true)]
+    DemoTarget { workspace: PathBuf },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Options {
+    /// Syscalls and groups to trap, comma-separated. Groups: @file, @net,
+    /// @exec, @process, @all.
+    #[arg(long, value_name = "LIST", default_value = crate::policy::groups::DEFAULT_TRAP)]
+    pub trap: String,
+
+    /// TOML rule file; may be given several times, tried in order.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    /// Do not load the built-in quiet rules (show every call).
+    #[arg(long)]
+    pub no_default_rules: bool,
+
+    /// What an undecided call gets in headless mode: allow, deny,
+    /// deny:ERRNO or return:N.
+    #[arg(long, value_name = "ACTION", default_value = "allow")]
+    pub default_action: String,
+
+    /// No TUI: answer by rules and --default-action, print a trace.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Append one JSON object per trapped call to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// Where headless trace lines go (default: stderr).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print the generated BPF program, explained, and exit.
+    #[arg(long)]
+    pub print_filter: bool,
+
+    /// The errno a plain deny uses (name or number).
+    #[arg(long, value_name = "NAME", default_value = "EPERM")]
+    pub errno: String,
+
+    /// Whether to set SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (linux 6.6):
+    /// on, off or auto.
+    #[arg(long, value_name = "WHEN", default_value = "auto", hide = true)]
+    pub sync_wakeup: String,
+}

@@ -1,0 +1,146 @@
+//! `unotify-tui demo`: a built-in target that makes the classic
+//! user-notification examples one call at a time, so each answer's effect
+//! can be seen.
+
+use std::ffi::OsString;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use crate::cli::Options;
+use crate::errno::Errno;
+use crate::policy::rules::{Rule, parse_rules};
+use crate::run::{self, Error, Target};
+
+/// The demo's rules for headless mode (the TUI asks the person instead).
+pub const DEMO_RULES: &str = include_str!("../assets/demo-rules.toml");
+
+pub fn demo_rules(errno: Errno) -> Vec<Rule> {
+    parse_rules(DEMO_RULES, "demo-rules", errno).expect("the embedded demo rules parse")
+}
+
+fn elsewhere(workspace: &Path) -> PathBuf {
+    let name = workspace.file_name().unwrap_or_default().to_string_lossy();
+    PathBuf::from(format!("/var/tmp/{name}-elsewhere"))
+}
+
+/// Runs the demo under supervision and cleans up after it.
+pub fn run(opts: &Options) -> Result<i32, Error> {
+    let workspace = PathBuf::from(format!("/tmp/unotify-demo-{}", std::process::id()));
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&workspace)
+        .map_err(|e| Error::Io(format!("cannot create {}", workspace.display()), e))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::Io("cannot find the unotify-tui binary".into(), e))?;
+    let target = Target {
+        program: exe.into_os_string(),
+        args: vec![
+            OsString::from("__demo-target"),
+            workspace.clone().into_os_string(),
+        ],
+        cwd: Some(workspace.clone()),
+    };
+    let errno = Errno::parse(&opts.errno).unwrap_or(Errno::EPERM);
+    let result = run::run_headless(opts, &target, demo_rules(errno));
+    let _ = fs::remove_dir_all(&workspace);
+    let _ = fs::remove_dir(elsewhere(&workspace));
+    result
+}
+
+fn outcome<T>(r: &io::Result<T>) -> String {
+    match r {
+        Ok(_) => "ok".to_string(),
+        Err(e) => match e.raw_os_error().and_then(Errno::new) {
+            Some(n) => format!("failed: {} ({})", n.name(), n.description()),
+            None => format!("failed: {e}"),
+        },
+    }
+}
+
+/// The demo target itself: runs under the filter, in `workspace`.
+pub fn target_main(workspace: &Path) -> i32 {
+    let mut out = io::stdout().lock();
+    let mut say = |s: String| {
+        let _ = writeln!(out, "demo: {s}");
+        let _ = out.flush();
+    };
+    let total = 7;
+
+    let abs = workspace.join("made-by-supervisor");
+    let r = fs::create_dir(&abs);
+    say(format!(
+        "[1/{total}] mkdir {} → {}",
+        abs.display(),
+        outcome(&r)
+    ));
+
+    let r = fs::create_dir("relative-dir");
+    say(format!(
+        "[2/{total}] mkdir relative-dir (relative to {}) → {}",
+        workspace.display(),
+        outcome(&r)
+    ));
+
+    let other = elsewhere(workspace);
+    let r = fs::create_dir(&other);
+    say(format!(
+        "[3/{total}] mkdir {} → {}",
+        other.display(),
+        outcome(&r)
+    ));
+
+    let r = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open("noopen.txt");
+    say(format!("[4/{total}] create noopen.txt → {}", outcome(&r)));
+
+    let r = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open("open.txt")
+        .and_then(|mut f| f.write_all(b"written by the demo\n"));
+    say(format!(
+        "[5/{total}] create and write open.txt → {}",
+        outcome(&r)
+    ));
+
+    let listener = TcpListener::bind("127.0.0.1:0");
+    let port = listener
+        .as_ref()
+        .ok()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.port());
+    match (&listener, port) {
+        (Ok(_), Some(p)) => say(format!("[6/{total}] listen on 127.0.0.1:{p} → ok")),
+        _ => say(format!(
+            "[6/{total}] listen on 127.0.0.1 → {}",
+            outcome(&listener)
+        )),
+    }
+
+    match (listener, port) {
+        (Ok(l), Some(p)) => {
+            let r = TcpStream::connect(("127.0.0.1", p)).and_then(|mut s| {
+                let (mut peer, _) = l.accept()?;
+                s.write_all(b"ping")?;
+                let mut buf = [0u8; 4];
+                peer.read_exact(&mut buf)?;
+                Ok(buf)
+            });
+            say(format!(
+                "[7/{total}] connect to 127.0.0.1:{p} and send a message → {}",
+                outcome(&r)
+            ));
+        }
+        _ => say(format!(
+            "[7/{total}] connect → skipped (nothing is listening)"
+        )),
+    }
+    0
+}

@@ -1,0 +1,466 @@
+//! Wiring: from parsed options to a supervised run and an exit status.
+
+use std::ffi::{CString, OsStr, OsString};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, select};
+use syscalls::Sysno;
+
+use crate::cli::Options;
+use crate::errno::Errno;
+use crate::policy::groups;
+use crate::policy::rules::{Rule, RuleError, RuleSet, builtin_rules, load_rules};
+use crate::supervisor::answer::{Answer, DecidedBy};
+use crate::supervisor::trace;
+use crate::supervisor::worker::{Decision, Event, Settings, Supervisor};
+use crate::sys::bpf;
+use crate::sys::notify::{self, USER_NOTIF_FD_SYNC_WAKE_UP};
+use crate::sys::proc as sysproc;
+use crate::sys::spawn::{self, Launched, SpawnError, SpawnSpec, Stage};
+
+/// Everything that ends a run early, with the exit status it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad command line (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// A rule file failed to load (exit 2).
+    #[error("{0}")]
+    Rules(#[from] RuleError),
+    #[error("{0}: command not found")]
+    NotFound(String),
+    #[error("{0}: cannot execute: {1}")]
+    CannotExecute(String, String),
+    /// The kernel refused something we need (exit 1).
+    #[error("{0}")]
+    Kernel(String),
+    #[error("{0}: {1}")]
+    Io(String, io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::Rules(_) => 2,
+            Error::NotFound(_) | Error::CannotExecute(..) => 127,
+            Error::Kernel(_) | Error::Io(..) => 1,
+        }
+    }
+}
+
+/// Target data in messages is escaped like everywhere else.
+fn shown(p: &OsStr) -> String {
+    crate::escape::escape_bytes(p.as_bytes())
+}
+
+/// Finds PROGRAM like a shell does: as a path when it has a slash, else
+/// in $PATH. Done before fork, so the child only calls execve.
+pub fn resolve_program(program: &OsStr) -> Result<PathBuf, Error> {
+    let name = shown(program);
+    let check = |p: &Path| -> Result<PathBuf, Error> {
+        let meta = std::fs::metadata(p).map_err(|_| Error::NotFound(name.clone()))?;
+        if meta.is_dir() {
+            return Err(Error::CannotExecute(name.clone(), "Is a directory".into()));
+        }
+        if nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_err() {
+            return Err(Error::CannotExecute(
+                name.clone(),
+                "Permission denied".into(),
+            ));
+        }
+        Ok(p.to_path_buf())
+    };
+    if program.is_empty() {
+        return Err(Error::NotFound(name));
+    }
+    if program.as_bytes().contains(&b'/') {
+        return check(Path::new(program));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    let mut first_err = None;
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join(program);
+        if !candidate.exists() {
+            continue;
+        }
+        match check(&candidate) {
+            Ok(p) => return Ok(p),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_err.unwrap_or(Error::NotFound(name)))
+}
+
+fn cstring(b: impl Into<Vec<u8>>, what: &str) -> Result<CString, Error> {
+    CString::new(b).map_err(|_| Error::Usage(format!("{what} contains a NUL byte")))
+}
+
+/// The parsed, checked form of [`Options`].
+pub struct Plan {
+    pub trapped: Vec<Sysno>,
+    pub rules: Vec<Rule>,
+    pub default_action: Answer,
+    pub errno: Errno,
+    pub sync_wakeup: Option<bool>,
+}
+
+/// Checks every option before anything runs; rule files are read here.
+pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
+    let errno = Errno::parse(&opts.errno).map_err(|e| Error::Usage(format!("--errno: {e}")))?;
+    let trapped =
+        groups::parse_trap_list(&opts.trap).map_err(|e| Error::Usage(format!("--trap: {e}")))?;
+    let default_action = Answer::parse(&opts.default_action, errno)
+        .map_err(|e| Error::Usage(format!("--default-action: {e}")))?;
+    if default_action == Answer::Emulate {
+        return Err(Error::Usage(
+            "--default-action: emulate cannot be a default (most calls have no emulation); \
+             use a rule with action = \"emulate\""
+                .into(),
+        ));
+    }
+    let sync_wakeup = match opts.sync_wakeup.as_str() {
+        "auto" => None,
+        "on" => Some(true),
+        "off" => Some(false),
+        other => {
+            return Err(Error::Usage(format!(
+                "--sync-wakeup: `{other}` is not on, off or auto"
+            )));
+        }
+    };
+    let mut rules = Vec::new();
+    for file in &opts.rules {
+        rules.extend(load_rules(file, errno)?);
+    }
+    rules.extend(extra_rules);
+    if !opts.no_default_rules {
+        rules.extend(builtin_rules());
+    }
+    Ok(Plan {
+        trapped,
+        rules,
+        default_action,
+        errno,
+        sync_wakeup,
+    })
+}
+
+/// `--print-filter`.
+pub fn print_filter(trapped: &[Sysno], out: &mut dyn Write) -> io::Result<()> {
+    let prog = bpf::build(&bpf::FilterSpec {
+        trapped: trapped.to_vec(),
+        launch_fd: Some(3),
+    });
+    writeln!(
+        out,
+        "# seccomp filter: {} instructions, {} syscalls trapped (USER_NOTIF), \
+         everything else allowed.\n# A `sendmsg` on the launch socket (fd 3 here) is let \
+         through: it hands the listener to unotify-tui.",
+        prog.len(),
+        trapped.len()
+    )?;
+    for line in bpf::disassemble(&prog) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// How the target is started.
+pub struct Target {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    pub cwd: Option<PathBuf>,
+}
+
+/// Kernel features found at start-up, for the status line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Features {
+    pub wait_killable: bool,
+    pub sync_wakeup: bool,
+}
+
+/// A started target, with the supervisor receiving its calls.
+pub struct Running {
+    pub pid: u32,
+    pub supervisor: Supervisor,
+    pub events: Receiver<Event>,
+    pub exits: Receiver<i32>,
+    pub features: Features,
+    spawned_sock: spawn::Spawned,
+}
+
+/// Starts `target` under the filter and the supervisor.
+pub fn launch(
+    target: &Target,
+    plan: Plan,
+    fallback: Option<Answer>,
+    pty_slave: Option<std::os::fd::OwnedFd>,
+) -> Result<Running, Error> {
+    let sizes = notify::notif_sizes().map_err(|e| {
+        Error::Kernel(format!(
+            "seccomp user notification is not available on this kernel ({e}); it needs Linux 5.0 or newer"
+        ))
+    })?;
+    if !notify::sizes_fit(&sizes) {
+        return Err(Error::Kernel(format!(
+            "this kernel's seccomp_notif is larger ({} bytes) than unotify-tui knows; refusing to run",
+            sizes.notif
+        )));
+    }
+    let path = resolve_program(&target.program)?;
+    let mut argv = vec![cstring(
+        target.program.clone().into_vec(),
+        "the program name",
+    )?];
+    for a in &target.args {
+        argv.push(cstring(a.clone().into_vec(), "an argument")?);
+    }
+    let envp = std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let mut kv = k.into_vec();
+            kv.push(b'=');
+            kv.extend(v.into_vec());
+            CString::new(kv).ok()
+        })
+        .collect();
+    let spec = SpawnSpec {
+        path: cstring(path.into_os_string().into_vec(), "the program path")?,
+        argv,
+        envp,
+        cwd: match &target.cwd {
+            Some(d) => Some(cstring(d.as_os_str().as_bytes().to_vec(), "the directory")?),
+            None => None,
+        },
+        pty_slave,
+        trapped: plan.trapped.clone(),
+        wait_killable: true,
+    };
+    // Orphans of the target come to us, so every process that was under
+    // the filter is reaped and none is left a zombie.
+    sysproc::set_child_subreaper();
+    let mut spawned = spawn::spawn(&spec).map_err(|e| spawn_error(&target.program, e))?;
+    let sync = plan.sync_wakeup.unwrap_or(true)
+        && spawned
+            .set_listener_flags(USER_NOTIF_FD_SYNC_WAKE_UP)
+            .is_ok();
+    let features = Features {
+        wait_killable: spawned.wait_killable,
+        sync_wakeup: sync,
+    };
+    let first = match spawned.go() {
+        Ok(Launched::Exec(n)) => Some(n),
+        Ok(Launched::Running(n)) => n,
+        Err(e) => {
+            sysproc::kill(spawned.pid, libc::SIGKILL);
+            sysproc::reap(spawned.pid);
+            return Err(spawn_error(&target.program, e));
+        }
+    };
+    let pid = spawned.pid;
+    let (etx, erx) = crossbeam_channel::unbounded();
+    let listener = spawned.take_listener();
+    let supervisor = Supervisor::start(
+        listener,
+        first,
+        Settings {
+            rules: Arc::new(RuleSet::new(plan.rules)),
+            fallback,
+        },
+        etx,
+    );
+    let exits = sysproc::spawn_reaper(pid);
+    Ok(Running {
+        pid,
+        supervisor,
+        events: erx,
+        exits,
+        features,
+        spawned_sock: spawned,
+    })
+}
+
+fn spawn_error(program: &OsStr, e: SpawnError) -> Error {
+    match e {
+        SpawnError::Child {
+            stage: Stage::Exec,
+            errno,
+        } => Error::CannotExecute(
+            shown(program),
+            io::Error::from_raw_os_error(errno).to_string(),
+        ),
+        SpawnError::Child {
+            stage: Stage::Seccomp,
+            errno,
+        } => Error::Kernel(format!(
+            "the kernel refused the seccomp filter: {} (is unotify-tui itself running under a \
+             seccomp policy that forbids seccomp(2)?)",
+            io::Error::from_raw_os_error(errno)
+        )),
+        e => Error::Kernel(format!("starting {}: {e}", shown(program))),
+    }
+}
+
+impl Running {
+    /// The exit status to report once the target has exited with `status`
+    /// (a wait status): its own code, or 128+N for signal N; an exec
+    /// refused after launch (a denied execve) prints why and gives 127.
+    pub fn exit_code(&self, status: i32) -> i32 {
+        if let Some(errno) = self.spawned_sock.failed_exec() {
+            eprintln!(
+                "unotify-tui: cannot execute the program: {}",
+                io::Error::from_raw_os_error(errno)
+            );
+            return 127;
+        }
+        sysproc::exit_code(status)
+    }
+}
+
+/// Opens an output file for appending (log) or writing (trace).
+fn open_out(path: &Path, append: bool) -> Result<File, Error> {
+    let mut o = OpenOptions::new();
+    if append {
+        o.append(true).create(true);
+    } else {
+        o.write(true).create(true).truncate(true);
+    }
+    o.open(path)
+        .map_err(|e| Error::Io(format!("cannot open {}", path.display()), e))
+}
+
+/// Where headless output goes: trace lines and the JSONL log.
+struct Sink {
+    trace: Box<dyn Write>,
+    log: Option<BufWriter<File>>,
+    /// The first write error; output stops there, supervision goes on.
+    error: Option<io::Error>,
+}
+
+impl Sink {
+    fn record(&mut self, rec: &crate::supervisor::worker::Record) {
+        if self.error.is_some() {
+            return;
+        }
+        let r = writeln!(self.trace, "{}", trace::trace_line(rec)).and_then(|()| {
+            match self.log.as_mut() {
+                Some(l) => {
+                    serde_json::to_writer(&mut *l, &trace::log_record(rec))?;
+                    l.write_all(b"\n")
+                }
+                None => Ok(()),
+            }
+        });
+        if let Err(e) = r {
+            self.error = Some(e);
+        }
+    }
+
+    fn flush(&mut self) {
+        let r = self.trace.flush().and_then(|()| match self.log.as_mut() {
+            Some(l) => l.flush(),
+            None => Ok(()),
+        });
+        if let Err(e) = r {
+            self.error.get_or_insert(e);
+        }
+    }
+}
+
+/// Headless mode: answer by rules and the default action, print a trace
+/// line per call, log JSONL, return the target's exit status.
+pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> Result<i32, Error> {
+    let plan = plan(opts, extra_rules)?;
+    let mut sink = Sink {
+        trace: match &opts.output {
+            Some(p) => Box::new(BufWriter::new(open_out(p, false)?)),
+            None => Box::new(BufWriter::new(io::stderr())),
+        },
+        log: match &opts.log {
+            Some(p) => Some(BufWriter::new(open_out(p, true)?)),
+            None => None,
+        },
+        error: None,
+    };
+    let fallback = plan.default_action;
+    let signals = sysproc::block_signals();
+    let running = launch(target, plan, Some(fallback), None)?;
+    sysproc::spawn_signal_forwarder(signals, running.pid, true);
+
+    let mut status: Option<i32> = None;
+    let mut closed = false;
+    let handle = |ev: Event, sink: &mut Sink, closed: &mut bool| match ev {
+        Event::Answered(rec) => sink.record(&rec),
+        Event::ListenerClosed => *closed = true,
+        Event::Failed(msg) => {
+            eprintln!("unotify-tui: {msg}");
+            *closed = true;
+        }
+        // An `ask` rule cannot ask anyone in headless mode: the call gets
+        // the default action.
+        Event::Pending(call) => running.supervisor.decide(Decision {
+            call,
+            answer: fallback,
+            by: DecidedBy::Default,
+        }),
+    };
+    while status.is_none() || !closed {
+        select! {
+            recv(running.events) -> ev => match ev {
+                Ok(ev) => {
+                    handle(ev, &mut sink, &mut closed);
+                    // Write in batches: flush when the queue is empty.
+                    if running.events.is_empty() {
+                        sink.flush();
+                    }
+                }
+                Err(_) => closed = true,
+            },
+            recv(running.exits) -> st => match st {
+                Ok(st) => status = Some(st),
+                // The reaper ended without seeing the target: nothing to wait for.
+                Err(_) => status = status.or(Some(0)),
+            },
+        }
+    }
+    // Emulations finishing after the last process left.
+    while let Ok(ev) = running.events.recv_timeout(Duration::from_millis(20)) {
+        handle(ev, &mut sink, &mut closed);
+    }
+    sink.flush();
+    let code = running.exit_code(status.unwrap_or(0));
+    running.supervisor.stop();
+    if let Some(e) = sink.error {
+        return Err(Error::Io("writing the trace or log".into(), e));
+    }
+    Ok(code)
+}
+
+/// `unotify-tui [OPTIONS] -- PROGRAM [ARGS...]`.
+pub fn main(opts: &Options, mut program: Vec<OsString>) -> Result<i32, Error> {
+    if opts.print_filter {
+        let trapped = groups::parse_trap_list(&opts.trap)
+            .map_err(|e| Error::Usage(format!("--trap: {e}")))?;
+        print_filter(&trapped, &mut io::stdout().lock())
+            .map_err(|e| Error::Io("writing the filter".into(), e))?;
+        return Ok(0);
+    }
+    if program.is_empty() {
+        return Err(Error::Usage(
+            "no program given (usage: unotify-tui [OPTIONS] -- PROGRAM [ARGS...], or `unotify-tui demo`)"
+                .into(),
+        ));
+    }
+    let target = Target {
+        program: program.remove(0),
+        args: program,
+        cwd: None,
+    };
+    run_headless(opts, &target, Vec::new())
+}

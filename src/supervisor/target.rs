@@ -1,0 +1,126 @@
+//! What we read about a live target from /proc, and the real
+//! [`TargetView`] the decoder uses.
+
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use super::decode::TargetView;
+use super::event::Creds;
+use crate::sys::{mem, notify::ForeignFd, pidfd, sock};
+
+/// A thread of the target, by tid.
+pub struct LiveTarget {
+    pub tid: u32,
+}
+
+fn readlink(p: &str) -> Option<Vec<u8>> {
+    std::fs::read_link(Path::new(p))
+        .ok()
+        .map(|l| l.as_os_str().as_bytes().to_vec())
+}
+
+impl TargetView for LiveTarget {
+    fn read_mem(&self, addr: u64, buf: &mut [u8]) -> Result<usize, i32> {
+        mem::read(self.tid, addr, buf)
+    }
+
+    fn fd_target(&self, fd: i32) -> Option<Vec<u8>> {
+        readlink(&format!("/proc/{}/fd/{fd}", self.tid))
+    }
+
+    fn cwd(&self) -> Option<Vec<u8>> {
+        readlink(&format!("/proc/{}/cwd", self.tid))
+    }
+
+    fn socket_local(&self, fd: i32) -> Option<Vec<u8>> {
+        let copy = pidfd::copy_fd(self.tid, ForeignFd(fd)).ok()?;
+        sock::local_addr(copy.as_fd()).ok()
+    }
+}
+
+/// Identity and credentials of the calling thread's process.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcInfo {
+    pub tgid: u32,
+    pub ppid: u32,
+    pub comm: Vec<u8>,
+    pub exe: Vec<u8>,
+    pub creds: Creds,
+}
+
+/// Reads /proc/TID/{status,comm,exe}. Missing pieces stay empty: the
+/// thread may be exiting, and the call can still be answered.
+pub fn proc_info(tid: u32) -> ProcInfo {
+    let mut info = ProcInfo {
+        tgid: tid,
+        ..ProcInfo::default()
+    };
+    if let Ok(status) = std::fs::read(format!("/proc/{tid}/status")) {
+        parse_status(&status, &mut info);
+    }
+    if let Ok(mut comm) = std::fs::read(format!("/proc/{tid}/comm")) {
+        if comm.last() == Some(&b'\n') {
+            comm.pop();
+        }
+        info.comm = comm;
+    }
+    info.exe = readlink(&format!("/proc/{tid}/exe")).unwrap_or_default();
+    info
+}
+
+/// Fills tgid, ppid and the credentials from a /proc status file.
+pub fn parse_status(status: &[u8], info: &mut ProcInfo) {
+    let text = String::from_utf8_lossy(status);
+    for line in text.lines() {
+        let Some((key, rest)) = line.split_once(':') else {
+            continue;
+        };
+        let nums: Vec<u32> = rest
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        match key {
+            "Tgid" => info.tgid = nums.first().copied().unwrap_or(info.tgid),
+            "PPid" => info.ppid = nums.first().copied().unwrap_or(0),
+            // Real, effective, saved, filesystem.
+            "Uid" => info.creds.fsuid = nums.get(3).copied().unwrap_or(0),
+            "Gid" => info.creds.fsgid = nums.get(3).copied().unwrap_or(0),
+            "Groups" => info.creds.groups = nums,
+            // Octal, linux 4.7.
+            "Umask" => info.creds.umask = u32::from_str_radix(rest.trim(), 8).unwrap_or(0o022),
+            "CapEff" => info.creds.cap_eff = u64::from_str_radix(rest.trim(), 16).unwrap_or(0),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_fields() {
+        let status = b"Name:\tcat\nTgid:\t42\nPid:\t43\nPPid:\t1\n\
+            Uid:\t1000\t1001\t1002\t1003\nGid:\t10\t11\t12\t13\nGroups:\t4 24 27 \n\
+            Umask:\t0027\nCapEff:\t0000000000000400\n";
+        let mut info = ProcInfo::default();
+        parse_status(status, &mut info);
+        assert_eq!(info.tgid, 42);
+        assert_eq!(info.ppid, 1);
+        assert_eq!(info.creds.fsuid, 1003);
+        assert_eq!(info.creds.fsgid, 13);
+        assert_eq!(info.creds.groups, vec![4, 24, 27]);
+        assert_eq!(info.creds.umask, 0o027);
+        assert_eq!(info.creds.cap_eff, 1 << 10);
+    }
+
+    #[test]
+    fn own_process() {
+        let me = std::process::id();
+        let info = proc_info(me);
+        assert_eq!(info.tgid, me);
+        assert!(!info.comm.is_empty());
+        assert!(!info.exe.is_empty());
+    }
+}

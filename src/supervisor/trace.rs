@@ -1,0 +1,180 @@
+//! The headless trace line and the JSON Lines log record.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value as Json, json};
+
+use super::answer::Answer;
+use super::decode::{format_call, format_value};
+use super::event::{Call, Value};
+use super::worker::{Outcome, Record};
+use crate::escape::escape_bytes;
+
+/// What the target got, in strace's `= result` style.
+pub fn result_text(answer: Option<Answer>, outcome: Outcome) -> String {
+    let verb = answer.map(|a| a.keyword()).unwrap_or("none");
+    match outcome {
+        Outcome::Continued => "allow".to_string(),
+        Outcome::Returned(v) => format!("{verb} = {v}"),
+        Outcome::Failed(e) => format!("{verb} = -1 {} ({})", e.name(), e.description()),
+        Outcome::Gone => match answer {
+            Some(_) => format!("{verb} (gone: interrupted or exited before the answer)"),
+            None => "gone (interrupted or exited before a decision)".to_string(),
+        },
+    }
+}
+
+/// `[1234 mkdir] mkdir("/tmp/x", 0700) → emulate = 0   (rule 1, r.toml:3)`
+pub fn trace_line(rec: &Record) -> String {
+    let c = &rec.call;
+    format!(
+        "[{} {}] {} → {}   ({})",
+        c.tgid,
+        escape_bytes(&c.comm),
+        format_call(c),
+        result_text(rec.answer, rec.outcome),
+        rec.decided_by
+    )
+}
+
+/// Target bytes as JSON: a string when they are UTF-8 (JSON escapes keep
+/// every byte recoverable), else `{"hex": "..."}`.
+pub fn bytes_json(b: &[u8]) -> Json {
+    match std::str::from_utf8(b) {
+        Ok(s) => Json::String(s.to_string()),
+        Err(_) => json!({ "hex": b.iter().map(|x| format!("{x:02x}")).collect::<String>() }),
+    }
+}
+
+fn value_json(v: &Value) -> Json {
+    match v {
+        Value::Path { given, resolved } => json!({
+            "path": bytes_json(given),
+            "resolved": resolved.as_deref().map(bytes_json),
+        }),
+        Value::Str(s) => json!({ "string": bytes_json(s) }),
+        Value::Fd { fd, target, .. } => json!({
+            "fd": fd,
+            "target": target.as_deref().map(bytes_json),
+        }),
+        Value::Argv { items, more } => json!({
+            "argv": items.iter().map(|i| bytes_json(i)).collect::<Vec<_>>(),
+            "truncated": more,
+        }),
+        Value::Unreadable { addr, errno } => json!({
+            "unreadable": format!("{addr:#x}"),
+            "errno": crate::errno::Errno::new(*errno).map(|e| e.name()),
+        }),
+        _ => Json::Null,
+    }
+}
+
+/// RFC 3339 UTC with microseconds.
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_micros()
+    )
+}
+
+fn answer_json(a: Option<Answer>) -> Json {
+    match a {
+        None => Json::Null,
+        Some(Answer::Deny(e)) => json!({ "action": "deny", "errno": e.name() }),
+        Some(Answer::Return(v)) => json!({ "action": "return", "value": v }),
+        Some(a) => json!({ "action": a.keyword() }),
+    }
+}
+
+/// One JSON Lines record.
+pub fn log_record(rec: &Record) -> Json {
+    let c: &Call = &rec.call;
+    let (result, ret) = match rec.outcome {
+        Outcome::Gone => ("gone", Json::Null),
+        Outcome::Continued => ("sent", Json::Null),
+        Outcome::Returned(v) => ("sent", json!({ "value": v })),
+        Outcome::Failed(e) => ("sent", json!({ "errno": e.name() })),
+    };
+    json!({
+        "time": rfc3339(c.received_wall),
+        "id": c.notif.id,
+        "pid": c.tgid,
+        "tid": c.notif.pid,
+        "comm": bytes_json(&c.comm),
+        "exe": bytes_json(&c.exe),
+        "syscall": c.name(),
+        "nr": c.notif.nr,
+        "args": c.notif.args.iter().map(|a| format!("{a:#x}")).collect::<Vec<_>>(),
+        "decoded": c.args.iter().map(|a| {
+            let mut o = json!({ "name": a.name, "text": format_value(&a.value) });
+            let extra = value_json(&a.value);
+            if let (Some(obj), Json::Object(more)) = (o.as_object_mut(), extra) {
+                obj.extend(more);
+            }
+            o
+        }).collect::<Vec<_>>(),
+        "answer": answer_json(rec.answer),
+        "decided_by": rec.decided_by.to_string(),
+        "result": result,
+        "return": ret,
+        "latency_us": rec.latency.as_micros() as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
+        let t = UNIX_EPOCH + Duration::from_micros(1_763_802_305_123_456);
+        assert_eq!(rfc3339(t), "2025-11-22T09:05:05.123456Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert!(rfc3339(leap).starts_with("2000-02-29T00:00:00"));
+    }
+
+    #[test]
+    fn bytes_keep_exact_value() {
+        assert_eq!(bytes_json(b"a\x1bb"), Json::String("a\x1bb".into()));
+        assert_eq!(bytes_json(b"\xff/x"), json!({"hex": "ff2f78"}));
+    }
+
+    #[test]
+    fn results() {
+        use crate::errno::Errno;
+        assert_eq!(
+            result_text(Some(Answer::Allow), Outcome::Continued),
+            "allow"
+        );
+        assert_eq!(
+            result_text(
+                Some(Answer::Deny(Errno::EPERM)),
+                Outcome::Failed(Errno::EPERM)
+            ),
+            "deny = -1 EPERM (Operation not permitted)"
+        );
+        assert_eq!(
+            result_text(Some(Answer::Emulate), Outcome::Returned(3)),
+            "emulate = 3"
+        );
+        assert!(result_text(None, Outcome::Gone).starts_with("gone"));
+    }
+}

@@ -1,0 +1,251 @@
+//! The listener fd: RECV, ID_VALID, SEND, ADDFD, SET_FLAGS.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+
+use crate::errno::Errno;
+use crate::supervisor::event::Notif;
+
+/// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (linux 6.6): wake the supervisor
+/// on the same CPU the target runs on, which saves a migration per call.
+pub const USER_NOTIF_FD_SYNC_WAKE_UP: u64 = 1;
+
+/// An answer ready for `SECCOMP_IOCTL_NOTIF_SEND`. Built only through
+/// constructors that keep the kernel's rules: CONTINUE carries neither
+/// value nor error; a denial carries a positive errno.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response {
+    id: u64,
+    val: i64,
+    error: i32,
+    flags: u32,
+}
+
+impl Response {
+    /// Let the kernel run the call as asked.
+    pub fn continue_call(id: u64) -> Response {
+        Response {
+            id,
+            val: 0,
+            error: 0,
+            flags: libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+        }
+    }
+
+    /// Fail the call with `errno`.
+    pub fn error(id: u64, errno: Errno) -> Response {
+        Response {
+            id,
+            val: 0,
+            error: -errno.raw(),
+            flags: 0,
+        }
+    }
+
+    /// Make the call return `val` without running it.
+    pub fn value(id: u64, val: i64) -> Response {
+        Response {
+            id,
+            val,
+            error: 0,
+            flags: 0,
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+/// A target's fd number: meaningful only inside the target, never to be
+/// used as one of ours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForeignFd(pub i32);
+
+/// The seccomp listener, owned.
+#[derive(Debug)]
+pub struct NotifyFd(OwnedFd);
+
+/// `SEND` or `ADDFD` found the call no longer pending (interrupted by a
+/// signal, or the target died). Normal, never fatal.
+pub fn is_gone(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ENOENT)
+}
+
+impl NotifyFd {
+    pub fn new(fd: OwnedFd) -> NotifyFd {
+        NotifyFd(fd)
+    }
+
+    /// Blocks until a trapped call arrives (use `poll` first to avoid
+    /// blocking). `EINTR` and `ENOENT` (the call went away between poll and
+    /// RECV) come back as errors for the caller to retry.
+    pub fn recv(&self) -> io::Result<Notif> {
+        // Zeroed before each RECV, as the kernel requires. The libc struct
+        // matches the kernel's size on every kernel we support
+        // (SECCOMP_GET_NOTIF_SIZES is checked once at start-up).
+        // SAFETY: seccomp_notif is plain old data; all-zero is a valid value.
+        let mut n: libc::seccomp_notif = unsafe { std::mem::zeroed() };
+        // SAFETY: the fd is a seccomp listener and `n` is a writable
+        // seccomp_notif that outlives the call.
+        let rc = unsafe {
+            libc::ioctl(
+                self.0.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_RECV as _,
+                &mut n as *mut libc::seccomp_notif,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Notif {
+            id: n.id,
+            pid: n.pid,
+            flags: n.flags,
+            nr: n.data.nr,
+            arch: n.data.arch,
+            instruction_pointer: n.data.instruction_pointer,
+            args: n.data.args,
+        })
+    }
+
+    /// Whether the call `id` is still pending (and its pid not recycled).
+    pub fn id_valid(&self, id: u64) -> bool {
+        // SAFETY: ID_VALID reads one u64 through the pointer.
+        let rc = unsafe {
+            libc::ioctl(
+                self.0.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_ID_VALID as _,
+                &id as *const u64,
+            )
+        };
+        rc == 0
+    }
+
+    /// Answers a call. `ENOENT` means the call is gone (see [`is_gone`]).
+    pub fn send(&self, r: Response) -> io::Result<()> {
+        let mut resp = libc::seccomp_notif_resp {
+            id: r.id,
+            val: r.val,
+            error: r.error,
+            flags: r.flags,
+        };
+        // SAFETY: `resp` is a valid seccomp_notif_resp for the duration of
+        // the call.
+        let rc = unsafe {
+            libc::ioctl(
+                self.0.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_SEND as _,
+                &mut resp as *mut libc::seccomp_notif_resp,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Installs `src` into the target of call `id`. With `send`, the call
+    /// is answered with the new fd number in the same step
+    /// (`SECCOMP_ADDFD_FLAG_SEND`, linux 5.14). Returns the target's fd.
+    pub fn add_fd(
+        &self,
+        id: u64,
+        src: BorrowedFd<'_>,
+        cloexec: bool,
+        send: bool,
+    ) -> io::Result<ForeignFd> {
+        let mut flags = 0u32;
+        if send {
+            flags |= libc::SECCOMP_ADDFD_FLAG_SEND as u32;
+        }
+        let addfd = libc::seccomp_notif_addfd {
+            id,
+            flags,
+            srcfd: src.as_raw_fd() as u32,
+            newfd: 0,
+            newfd_flags: if cloexec { libc::O_CLOEXEC as u32 } else { 0 },
+        };
+        // SAFETY: `addfd` is a valid seccomp_notif_addfd and `src` is an
+        // open fd borrowed for the duration of the call.
+        let rc = unsafe {
+            libc::ioctl(
+                self.0.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_ADDFD as _,
+                &addfd as *const libc::seccomp_notif_addfd,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(ForeignFd(rc))
+    }
+
+    /// Sets listener flags (`SECCOMP_IOCTL_NOTIF_SET_FLAGS`, linux 6.6).
+    pub fn set_flags(&self, flags: u64) -> io::Result<()> {
+        // SAFETY: SET_FLAGS takes the flags by value in the argument.
+        let rc = unsafe {
+            libc::ioctl(
+                self.0.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_SET_FLAGS as _,
+                flags,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    pub fn raw(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+impl AsFd for NotifyFd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+/// The kernel's sizes of the notification structs.
+#[derive(Clone, Copy, Debug)]
+pub struct NotifSizes {
+    pub notif: u16,
+    pub resp: u16,
+    pub data: u16,
+}
+
+/// `seccomp(SECCOMP_GET_NOTIF_SIZES)`: checks that the structs we pass are
+/// at least as large as the kernel writes.
+pub fn notif_sizes() -> io::Result<NotifSizes> {
+    let mut s = libc::seccomp_notif_sizes {
+        seccomp_notif: 0,
+        seccomp_notif_resp: 0,
+        seccomp_data: 0,
+    };
+    // SAFETY: GET_NOTIF_SIZES writes a seccomp_notif_sizes into `s`.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_GET_NOTIF_SIZES,
+            0,
+            &mut s as *mut libc::seccomp_notif_sizes,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(NotifSizes {
+        notif: s.seccomp_notif,
+        resp: s.seccomp_notif_resp,
+        data: s.seccomp_data,
+    })
+}
+
+/// Whether the libc structs are large enough for what this kernel writes.
+pub fn sizes_fit(s: &NotifSizes) -> bool {
+    usize::from(s.notif) <= std::mem::size_of::<libc::seccomp_notif>()
+        && usize::from(s.resp) <= std::mem::size_of::<libc::seccomp_notif_resp>()
+        && usize::from(s.data) <= std::mem::size_of::<libc::seccomp_data>()
+}

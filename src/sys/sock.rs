@@ -1,0 +1,71 @@
+//! Socket calls on raw address bytes copied from the target.
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+/// `getsockname(2)`: the raw bytes of the local address.
+pub fn local_addr(fd: BorrowedFd<'_>) -> io::Result<Vec<u8>> {
+    // SAFETY: sockaddr_storage is plain old data; zero is valid.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: `ss` is writable for `len` bytes, and `len` is updated.
+    let rc = unsafe {
+        libc::getsockname(
+            fd.as_raw_fd(),
+            (&mut ss as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = (len as usize).min(std::mem::size_of::<libc::sockaddr_storage>());
+    // SAFETY: `ss` is a valid object of at least `n` bytes.
+    let bytes = unsafe {
+        std::slice::from_raw_parts((&ss as *const libc::sockaddr_storage).cast::<u8>(), n)
+    };
+    Ok(bytes.to_vec())
+}
+
+/// `connect(2)` with an address given as raw bytes.
+pub fn connect(fd: BorrowedFd<'_>, addr: &[u8]) -> io::Result<()> {
+    // SAFETY: the kernel reads `addr.len()` bytes from the pointer and
+    // validates them; the slice is valid for that length.
+    let rc = unsafe {
+        libc::connect(
+            fd.as_raw_fd(),
+            addr.as_ptr().cast(),
+            addr.len() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// `bind(2)` with an address given as raw bytes.
+pub fn bind(fd: BorrowedFd<'_>, addr: &[u8]) -> io::Result<()> {
+    // SAFETY: as for connect.
+    let rc = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            addr.as_ptr().cast(),
+            addr.len() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// `listen(2)`.
+pub fn listen(fd: BorrowedFd<'_>, backlog: i32) -> io::Result<()> {
+    // SAFETY: plain syscall with an fd and an integer.
+    let rc = unsafe { libc::listen(fd.as_raw_fd(), backlog) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

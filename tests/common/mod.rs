@@ -1,0 +1,95 @@
+//! Shared helpers for the integration tests: run the real binary against
+//! the test program under real seccomp.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_unotify-tui");
+pub const PROG: &str = env!("CARGO_BIN_EXE_unotify-testprog");
+
+/// Result of one supervised run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// The headless trace (written with --output).
+    pub trace: String,
+    /// The JSONL log, one value per line.
+    pub log: Vec<serde_json::Value>,
+}
+
+impl Run {
+    /// The trace lines about syscall `name`.
+    pub fn trace_of(&self, name: &str) -> Vec<&str> {
+        let needle = format!("] {name}(");
+        self.trace.lines().filter(|l| l.contains(&needle)).collect()
+    }
+
+    pub fn log_of(&self, name: &str) -> Vec<&serde_json::Value> {
+        self.log.iter().filter(|v| v["syscall"] == name).collect()
+    }
+}
+
+fn from_output(out: Output, trace: &Path, log: &Path) -> Run {
+    let trace = std::fs::read_to_string(trace).unwrap_or_default();
+    let log = std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every log line is JSON"))
+        .collect();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        trace,
+        log,
+    }
+}
+
+/// Runs `unotify-tui --headless OPTS -- PROGRAM ARGS` with trace and log
+/// captured in `dir`.
+pub fn headless(dir: &Path, opts: &[&str], program: &str, args: &[&[u8]]) -> Run {
+    use std::os::unix::ffi::OsStrExt;
+    let trace = dir.join("trace.txt");
+    let log = dir.join("log.jsonl");
+    let _ = std::fs::remove_file(&trace);
+    let _ = std::fs::remove_file(&log);
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--headless")
+        .arg("--output")
+        .arg(&trace)
+        .arg("--log")
+        .arg(&log)
+        .args(opts)
+        .arg("--")
+        .arg(program);
+    for a in args {
+        cmd.arg(std::ffi::OsStr::from_bytes(a));
+    }
+    let out = cmd.output().expect("running unotify-tui");
+    from_output(out, &trace, &log)
+}
+
+/// Runs the test program under supervision.
+pub fn prog(dir: &Path, opts: &[&str], args: &[&[u8]]) -> Run {
+    headless(dir, opts, PROG, args)
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("unotify-test-")
+        .tempdir_in("/tmp")
+        .expect("temp dir")
+}
+
+pub fn path_bytes(p: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    p.as_os_str().as_bytes().to_vec()
+}
+
+pub fn write_rules(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join("rules.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}

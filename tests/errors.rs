@@ -1,0 +1,124 @@
+//! Bad input: clear one-line errors and the documented exit statuses.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn command_not_found_is_127() {
+    let (code, _, err) = run(&["--headless", "--", "no-such-program-xyz"]);
+    assert_eq!(code, 127);
+    assert_eq!(
+        err.trim(),
+        "unotify-tui: no-such-program-xyz: command not found"
+    );
+}
+
+#[test]
+fn not_executable_and_directory_are_127_with_reason() {
+    let dir = tempdir();
+    let file = dir.path().join("plain.txt");
+    std::fs::write(&file, "x").unwrap();
+    let (code, _, err) = run(&["--headless", "--", file.to_str().unwrap()]);
+    assert_eq!(code, 127);
+    assert!(err.contains("cannot execute: Permission denied"), "{err}");
+    let (code, _, err) = run(&["--headless", "--", "/tmp"]);
+    assert_eq!(code, 127);
+    assert!(err.contains("cannot execute: Is a directory"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn bad_rule_file_names_file_line_and_column() {
+    let dir = tempdir();
+    let rules = write_rules(
+        dir.path(),
+        "[[rule]]\naction = \"allow\"\npaht = \"/tmp\"\n",
+    );
+    let (code, _, err) = run(&[
+        "--headless",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--",
+        "true",
+    ]);
+    assert_eq!(code, 2);
+    let first = err.lines().next().unwrap();
+    assert!(first.contains("rules.toml:3:1"), "{err}");
+    assert!(err.contains("paht"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn unknown_syscall_suggests_the_closest() {
+    let (code, _, err) = run(&["--headless", "--trap", "mkdri", "--", "true"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `mkdir`"), "{err}");
+    let (code, _, err) = run(&["--headless", "--default-action", "maybe", "--", "true"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--default-action"), "{err}");
+    let (code, _, err) = run(&["--headless", "--errno", "EPREM", "--", "true"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean EPERM"), "{err}");
+}
+
+#[test]
+fn missing_program_is_a_usage_error() {
+    let (code, _, err) = run(&["--headless"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no program given"), "{err}");
+}
+
+#[test]
+fn print_filter_explains_the_program() {
+    let (code, out, _) = run(&["--trap", "mkdir,openat", "--print-filter"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("AUDIT_ARCH_X86_64"), "{out}");
+    assert!(out.contains("mkdir (83)"), "{out}");
+    assert!(out.contains("openat (257)"), "{out}");
+    assert!(out.contains("SECCOMP_RET_USER_NOTIF"), "{out}");
+}
+
+#[test]
+fn works_as_an_ordinary_user() {
+    // SAFETY-free: reading our own uid via /proc.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    if !uid_line.split_whitespace().nth(1).is_some_and(|u| u == "0") {
+        // Already an ordinary user: the other tests cover it.
+        return;
+    }
+    let dir = tempdir();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let target = dir.path().join("by-nobody");
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(BIN)
+        .args(["--headless", "--trap", "mkdir", "--"])
+        .arg(PROG)
+        .arg("mkdir")
+        .arg(&target)
+        .output()
+        .expect("setpriv (util-linux)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout} {stderr}");
+    assert!(stdout.contains("mkdir: ok 0"), "{stdout} {stderr}");
+    assert!(stderr.contains("] mkdir("), "{stderr}");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&target).unwrap().uid(), 65534);
+}

@@ -1,0 +1,328 @@
+//! End-to-end runs of the real binary, headless, under real seccomp.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn deny_keeps_directory_from_being_created() {
+    let dir = tempdir();
+    let target = dir.path().join("denied");
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir", "--default-action", "deny"],
+        &[b"mkdir", &path_bytes(&target)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("mkdir: err EPERM"), "{}", r.stdout);
+    assert!(!target.exists());
+    let lines = r.trace_of("mkdir");
+    assert_eq!(lines.len(), 1, "{}", r.trace);
+    assert!(
+        lines[0].contains("deny = -1 EPERM (Operation not permitted)"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains(&format!("{:?}", target.to_str().unwrap())),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("(default)"), "{}", lines[0]);
+}
+
+#[test]
+fn allow_creates_directory_and_errno_option_changes_deny() {
+    let dir = tempdir();
+    let target = dir.path().join("allowed");
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir"],
+        &[b"mkdir", &path_bytes(&target)],
+    );
+    assert!(r.stdout.contains("mkdir: ok 0"), "{}", r.stdout);
+    assert!(target.is_dir());
+    assert!(r.trace_of("mkdir")[0].contains("→ allow"), "{}", r.trace);
+
+    let other = dir.path().join("enoent");
+    let r = prog(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--default-action",
+            "deny",
+            "--errno",
+            "EACCES",
+        ],
+        &[b"mkdir", &path_bytes(&other)],
+    );
+    assert!(r.stdout.contains("mkdir: err EACCES"), "{}", r.stdout);
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir", "--default-action", "deny:ENOENT"],
+        &[b"mkdir", &path_bytes(&other)],
+    );
+    assert!(r.stdout.contains("mkdir: err ENOENT"), "{}", r.stdout);
+    assert!(!other.exists());
+}
+
+#[test]
+fn return_spoofs_success_without_doing_anything() {
+    let dir = tempdir();
+    let target = dir.path().join("spoofed");
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir", "--default-action", "return:7"],
+        &[b"mkdir", &path_bytes(&target)],
+    );
+    assert!(r.stdout.contains("mkdir: ok 7"), "{}", r.stdout);
+    assert!(!target.exists());
+    assert!(r.trace_of("mkdir")[0].contains("return = 7"), "{}", r.trace);
+}
+
+#[test]
+fn emulated_mkdir_is_done_by_the_supervisor_with_relative_path_resolved() {
+    let dir = tempdir();
+    let rules = write_rules(
+        dir.path(),
+        &format!(
+            "[[rule]]\nsyscall = [\"mkdir\", \"mkdirat\"]\npath = \"{}/**\"\naction = \"emulate\"\n",
+            dir.path().display()
+        ),
+    );
+    let target = dir.path().join("emulated");
+    let r = prog(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--default-action",
+            "deny",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        &[b"mkdir", &path_bytes(&target)],
+    );
+    assert!(
+        r.stdout.contains("mkdir: ok 0"),
+        "{} {}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(target.is_dir());
+    let line = r.trace_of("mkdir")[0];
+    assert!(line.contains("emulate = 0"), "{line}");
+    assert!(line.contains("rules.toml:1"), "{line}");
+    // Emulating again: the supervisor's mkdir fails, and the target sees why.
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir", "--rules", rules.to_str().unwrap()],
+        &[b"mkdir", &path_bytes(&target)],
+    );
+    assert!(r.stdout.contains("mkdir: err EEXIST"), "{}", r.stdout);
+    let log = r.log_of("mkdir");
+    assert_eq!(log[0]["answer"]["action"], "emulate");
+    assert_eq!(log[0]["return"]["errno"], "EEXIST");
+}
+
+#[test]
+fn emulated_open_installs_the_fd_in_the_target() {
+    let dir = tempdir();
+    let file = dir.path().join("hello.txt");
+    std::fs::write(&file, "hello from the supervisor\n").unwrap();
+    let rules = write_rules(
+        dir.path(),
+        &format!(
+            "[[rule]]\nsyscall = [\"open\", \"openat\"]\npath = \"{}\"\naction = \"emulate\"\n",
+            file.display()
+        ),
+    );
+    let r = prog(
+        dir.path(),
+        &["--rules", rules.to_str().unwrap()],
+        &[b"read", &path_bytes(&file)],
+    );
+    assert!(
+        r.stdout.contains("content \"hello from the supervisor\""),
+        "stdout: {}\ntrace: {}",
+        r.stdout,
+        r.trace
+    );
+    let line = r
+        .trace
+        .lines()
+        .find(|l| l.contains("hello.txt"))
+        .expect("open traced");
+    assert!(line.contains("emulate = "), "{line}");
+    let fd: i64 = line
+        .rsplit("emulate = ")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        r.stdout.contains(&format!("open: ok fd {fd} ")),
+        "{} vs {line}",
+        r.stdout
+    );
+}
+
+#[test]
+fn threads_and_forked_children_are_attributed_to_the_right_pid() {
+    let dir = tempdir();
+    let prefix = dir.path().join("t");
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir"],
+        &[b"threads", b"4", &path_bytes(&prefix)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mkdirs = r.log_of("mkdir");
+    assert_eq!(mkdirs.len(), 4, "{}", r.trace);
+    for line in r.stdout.lines().filter(|l| l.starts_with("thread ")) {
+        let parts: Vec<&str> = line.split(' ').collect();
+        let (tid, path) = (parts[1].parse::<u64>().unwrap(), parts[2]);
+        let entry = mkdirs
+            .iter()
+            .find(|v| v["decoded"][0]["path"] == path)
+            .unwrap_or_else(|| panic!("no log entry for {path}"));
+        assert_eq!(entry["tid"], tid, "{entry}");
+        assert_ne!(entry["pid"], tid, "threads share the process id");
+    }
+
+    let prefix = dir.path().join("f");
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir"],
+        &[b"fork", b"3", &path_bytes(&prefix)],
+    );
+    let mkdirs = r.log_of("mkdir");
+    assert_eq!(mkdirs.len(), 3, "{}", r.trace);
+    for line in r.stdout.lines().filter(|l| l.starts_with("child ")) {
+        let parts: Vec<&str> = line.split(' ').collect();
+        let (pid, path) = (parts[1].parse::<u64>().unwrap(), parts[2]);
+        let entry = mkdirs
+            .iter()
+            .find(|v| v["decoded"][0]["path"] == path)
+            .unwrap();
+        assert_eq!(entry["pid"], pid, "{entry}");
+        assert_eq!(entry["tid"], pid, "{entry}");
+    }
+}
+
+#[test]
+fn unreadable_pointers_are_decoded_as_such_and_answered() {
+    let dir = tempdir();
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir", "--default-action", "deny"],
+        &[b"mkdir-addr", b"1"],
+    );
+    assert!(r.stdout.contains("mkdir: err EPERM"), "{}", r.stdout);
+    assert!(
+        r.trace_of("mkdir")[0].contains("<unreadable: EFAULT>"),
+        "{}",
+        r.trace
+    );
+
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir", "--default-action", "deny"],
+        &[b"mkdir-unterminated"],
+    );
+    assert!(r.stdout.contains("mkdir: err EPERM"), "{}", r.stdout);
+    let line = r.trace_of("mkdir")[0];
+    assert!(line.contains("aaaa"), "{line}");
+}
+
+#[test]
+fn target_strings_are_escaped_in_the_trace_and_exact_in_the_log() {
+    let dir = tempdir();
+    let mut path = path_bytes(dir.path());
+    path.extend_from_slice(b"/red\x1b[31mdir\xff\n");
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir", "--default-action", "deny"],
+        &[b"mkdir", &path],
+    );
+    let line = r.trace_of("mkdir")[0];
+    assert!(!line.contains('\x1b'), "raw escape in {line:?}");
+    assert!(line.contains("red\\e[31mdir\\xff\\n"), "{line}");
+    assert!(!r.trace.contains('\x1b'));
+    let entry = r.log_of("mkdir")[0];
+    let hex = entry["decoded"][0]["path"]["hex"]
+        .as_str()
+        .expect("invalid UTF-8 is logged as hex");
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    assert_eq!(bytes, path);
+}
+
+#[test]
+fn listen_shows_the_bound_port() {
+    let dir = tempdir();
+    let r = prog(dir.path(), &["--trap", "@net"], &[b"listen"]);
+    let port = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("listen: ok port "))
+        .unwrap_or_else(|| panic!("{}", r.stdout))
+        .trim()
+        .to_string();
+    let line = r.trace_of("listen")[0];
+    assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
+}
+
+#[test]
+fn traced_execve_is_the_first_event() {
+    let dir = tempdir();
+    let r = prog(dir.path(), &["--trap", "execve,mkdir"], &[b"exit", b"0"]);
+    let first = r.trace.lines().next().expect("a trace line");
+    assert!(first.contains("] execve(\""), "{first}");
+    assert!(first.contains("unotify-testprog"), "{first}");
+    assert_eq!(r.log[0]["syscall"], "execve");
+}
+
+#[test]
+fn exit_status_is_the_targets() {
+    let dir = tempdir();
+    assert_eq!(prog(dir.path(), &[], &[b"exit", b"3"]).code, 3);
+    assert_eq!(prog(dir.path(), &[], &[b"kill-self", b"9"]).code, 128 + 9);
+}
+
+#[test]
+fn demo_runs_headless() {
+    let out = std::process::Command::new(BIN)
+        .args(["demo", "--headless"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("[1/7] mkdir") && stdout.contains("made-by-supervisor → ok"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("relative-dir"), "{stdout}");
+    assert!(stdout.contains("failed: EOPNOTSUPP"), "{stdout}");
+    assert!(
+        stdout.contains("[4/7] create noopen.txt → failed: EPERM"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[5/7] create and write open.txt → ok"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[7/7] connect") && stdout.contains("message → ok"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("emulate = 0"), "{stderr}");
+    assert!(stderr.contains("deny = -1 EOPNOTSUPP"), "{stderr}");
+}
