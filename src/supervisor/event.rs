@@ -81,6 +81,9 @@ pub enum Value {
     Str(Vec<u8>),
     /// A pointer whose memory could not be read (errno of the read).
     Unreadable { addr: u64, errno: i32 },
+    /// A string that ran into unreadable memory before its NUL: the bytes
+    /// read so far, and the errno of the read that failed.
+    Partial { bytes: Vec<u8>, errno: i32 },
     /// A NULL pointer.
     Null,
     /// Flags shown symbolically, e.g. `O_WRONLY|O_CREAT|O_TRUNC`.

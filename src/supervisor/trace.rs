@@ -61,6 +61,10 @@ fn value_json(v: &Value) -> Json {
             "argv": items.iter().map(|i| bytes_json(i)).collect::<Vec<_>>(),
             "truncated": more,
         }),
+        Value::Partial { bytes, errno } => json!({
+            "partial": bytes_json(bytes),
+            "errno": crate::errno::Errno::new(*errno).map(|e| e.name()),
+        }),
         Value::Unreadable { addr, errno } => json!({
             "unreadable": format!("{addr:#x}"),
             "errno": crate::errno::Errno::new(*errno).map(|e| e.name()),

@@ -14,9 +14,9 @@ use crossbeam_channel::{Receiver, Sender};
 use syscalls::Sysno;
 
 use super::answer::{Answer, DecidedBy};
-use super::decode::{self, TargetView};
+use super::decode;
 use super::emulate::{self, Emulated};
-use super::event::{Call, Copies, Notif};
+use super::event::{Call, Notif};
 use super::target::{LiveTarget, ProcInfo, proc_info};
 use crate::errno::Errno;
 use crate::policy::rules::{RuleAction, RuleSet};
@@ -242,35 +242,6 @@ fn receive_loop(shared: &Shared, first: Option<Notif>, settings: &Settings) {
     }
 }
 
-/// Raw copies emulation needs, read once before deciding.
-fn copies(sysno: Option<Sysno>, args: &[u64; 6], view: &dyn TargetView) -> Copies {
-    let read_sockaddr = |ptr: u64, len: u64| {
-        if ptr == 0 || len == 0 {
-            return None;
-        }
-        let mut buf = vec![0u8; (len as usize).min(128)];
-        let n = view.read_mem(ptr, &mut buf).ok()?;
-        buf.truncate(n);
-        Some(buf)
-    };
-    let mut c = Copies::default();
-    match sysno {
-        Some(Sysno::connect | Sysno::bind) => c.sockaddr = read_sockaddr(args[1], args[2]),
-        Some(Sysno::sendto) => c.sockaddr = read_sockaddr(args[4], args[5]),
-        Some(Sysno::openat2) => {
-            let mut buf = [0u8; 24];
-            if args[2] != 0 && matches!(view.read_mem(args[2], &mut buf), Ok(24)) {
-                let word = |i: usize| {
-                    u64::from_ne_bytes(buf[i * 8..i * 8 + 8].try_into().expect("8 bytes"))
-                };
-                c.open_how = Some([word(0), word(1), word(2)]);
-            }
-        }
-        _ => {}
-    }
-    c
-}
-
 /// Reads, decodes and decides one notification.
 fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif) {
     let received = Instant::now();
@@ -278,8 +249,9 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
     let sysno = usize::try_from(n.nr).ok().and_then(Sysno::new);
     let info = cache.get(n.pid, received);
     let view = LiveTarget { tid: n.pid };
-    let args = decode::decode_args(sysno, &n.args, &view);
-    let copies = copies(sysno, &n.args, &view);
+    // The raw copies emulation uses come from the same reads as the
+    // decoded values that are shown and decided on.
+    let (args, copies) = decode::decode_with_copies(sysno, &n.args, &view);
     if matches!(sysno, Some(Sysno::execve | Sysno::execveat)) {
         cache.forget(n.pid);
     }
