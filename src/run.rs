@@ -348,14 +348,20 @@ impl Sink {
         if self.error.is_some() {
             return;
         }
-        let r = writeln!(self.trace, "{}", trace::trace_line(rec)).and_then(|()| {
-            match self.log.as_mut() {
-                Some(l) => {
-                    serde_json::to_writer(&mut *l, &trace::log_record(rec))?;
-                    l.write_all(b"\n")
-                }
-                None => Ok(()),
+        // Calls the built-in quiet rules decided stay out of the trace;
+        // the log keeps everything.
+        let quiet = matches!(rec.decided_by, DecidedBy::Rule { quiet: true, .. });
+        let line = if quiet {
+            Ok(())
+        } else {
+            writeln!(self.trace, "{}", trace::trace_line(rec))
+        };
+        let r = line.and_then(|()| match self.log.as_mut() {
+            Some(l) => {
+                serde_json::to_writer(&mut *l, &trace::log_record(rec))?;
+                l.write_all(b"\n")
             }
+            None => Ok(()),
         });
         if let Err(e) = r {
             self.error = Some(e);
@@ -399,7 +405,10 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
         Event::Answered(rec) => sink.record(&rec),
         Event::ListenerClosed => *closed = true,
         Event::Failed(msg) => {
-            eprintln!("unotify-tui: {msg}");
+            // Nobody can answer the target's calls any more: end it rather
+            // than leave it blocked for ever.
+            eprintln!("unotify-tui: {msg}; killing the program");
+            sysproc::kill(running.pid, libc::SIGKILL);
             *closed = true;
         }
         // An `ask` rule cannot ask anyone in headless mode: the call gets

@@ -326,3 +326,72 @@ fn demo_runs_headless() {
     assert!(stderr.contains("emulate = 0"), "{stderr}");
     assert!(stderr.contains("deny = -1 EOPNOTSUPP"), "{stderr}");
 }
+
+/// Emulation must not give the target more than it could do itself: when
+/// unotify-tui is root and the target is not, the work runs with the
+/// target's fsuid/fsgid.
+#[test]
+fn emulation_runs_with_the_targets_credentials() {
+    if !std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    {
+        return; // needs root to start a target as another user
+    }
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempdir();
+    let closed = dir.path().join("root-only");
+    let open = dir.path().join("open");
+    std::fs::create_dir(&closed).unwrap();
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(dir.path(), PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&closed, PermissionsExt::from_mode(0o700)).unwrap();
+    std::fs::set_permissions(&open, PermissionsExt::from_mode(0o777)).unwrap();
+    let rules = write_rules(
+        dir.path(),
+        &format!(
+            "[[rule]]\nsyscall = \"mkdir\"\npath = \"{}/**\"\naction = \"emulate\"\n",
+            dir.path().display()
+        ),
+    );
+    let as_nobody = |target: &std::path::Path| {
+        let mut args: Vec<Vec<u8>> = [
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            PROG,
+            "mkdir",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        args.push(path_bytes(target));
+        let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+        headless(
+            dir.path(),
+            &["--trap", "mkdir", "--rules", rules.to_str().unwrap()],
+            "setpriv",
+            &refs,
+        )
+    };
+    let r = as_nobody(&closed.join("x"));
+    assert!(
+        r.stdout.contains("mkdir: err EACCES"),
+        "{} {}",
+        r.stdout,
+        r.trace
+    );
+    assert!(
+        r.trace_of("mkdir")[0].contains("emulate = -1 EACCES"),
+        "{}",
+        r.trace
+    );
+    assert!(!closed.join("x").exists());
+
+    let r = as_nobody(&open.join("y"));
+    assert!(r.stdout.contains("mkdir: ok 0"), "{} {}", r.stdout, r.trace);
+    let meta = std::fs::metadata(open.join("y")).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+}

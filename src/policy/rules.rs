@@ -248,11 +248,14 @@ pub fn load_rules(path: &Path, default_errno: Errno) -> Result<Vec<Rule>, RuleEr
     }
 }
 
+/// The origin file name of the built-in rules.
+pub const BUILTIN_FILE: &str = "builtin";
+
 /// The rules shipped in `assets/default-rules.toml` (file name `builtin`).
 pub fn builtin_rules() -> Vec<Rule> {
     parse_rules(
         include_str!("../../assets/default-rules.toml"),
-        "builtin",
+        BUILTIN_FILE,
         Errno::EPERM,
     )
     .expect("the built-in rules parse (a unit test checks this)")

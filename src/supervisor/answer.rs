@@ -75,8 +75,14 @@ impl fmt::Display for Answer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DecidedBy {
     /// A rule: its 1-based number in the combined rule list and where it
-    /// was written (`file:line`, `builtin:line`).
-    Rule { number: usize, origin: String },
+    /// was written (`file:line`, `builtin:line`). `quiet` marks the
+    /// built-in rules, whose calls the trace leaves out (the log keeps
+    /// them).
+    Rule {
+        number: usize,
+        origin: String,
+        quiet: bool,
+    },
     /// `--default-action` (headless).
     Default,
     /// A person, from the keyboard.
@@ -90,7 +96,7 @@ pub enum DecidedBy {
 impl fmt::Display for DecidedBy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DecidedBy::Rule { number, origin } => write!(f, "rule {number}, {origin}"),
+            DecidedBy::Rule { number, origin, .. } => write!(f, "rule {number}, {origin}"),
             DecidedBy::Default => f.write_str("default"),
             DecidedBy::User => f.write_str("user"),
             DecidedBy::Continue => f.write_str("continue"),

@@ -280,6 +280,7 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
                 let by = DecidedBy::Rule {
                     number,
                     origin: rule.origin.to_string(),
+                    quiet: rule.origin.file == crate::policy::rules::BUILTIN_FILE,
                 };
                 dispatch(shared, call, *a, by);
                 return;
