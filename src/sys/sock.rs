@@ -27,12 +27,15 @@ pub fn local_addr(fd: BorrowedFd<'_>) -> io::Result<Vec<u8>> {
     Ok(bytes.to_vec())
 }
 
-/// `connect(2)` with an address given as raw bytes.
-pub fn connect(fd: BorrowedFd<'_>, addr: &[u8]) -> io::Result<()> {
-    // SAFETY: the kernel reads `addr.len()` bytes from the pointer and
-    // validates them; the slice is valid for that length.
+type AddrCall =
+    unsafe extern "C" fn(libc::c_int, *const libc::sockaddr, libc::socklen_t) -> libc::c_int;
+
+fn with_addr(fd: BorrowedFd<'_>, addr: &[u8], call: AddrCall) -> io::Result<()> {
+    // SAFETY: `call` is connect or bind; the kernel reads `addr.len()`
+    // bytes from the pointer and validates them, and the slice is valid
+    // for that length.
     let rc = unsafe {
-        libc::connect(
+        call(
             fd.as_raw_fd(),
             addr.as_ptr().cast(),
             addr.len() as libc::socklen_t,
@@ -44,20 +47,14 @@ pub fn connect(fd: BorrowedFd<'_>, addr: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// `connect(2)` with an address given as raw bytes.
+pub fn connect(fd: BorrowedFd<'_>, addr: &[u8]) -> io::Result<()> {
+    with_addr(fd, addr, libc::connect)
+}
+
 /// `bind(2)` with an address given as raw bytes.
 pub fn bind(fd: BorrowedFd<'_>, addr: &[u8]) -> io::Result<()> {
-    // SAFETY: as for connect.
-    let rc = unsafe {
-        libc::bind(
-            fd.as_raw_fd(),
-            addr.as_ptr().cast(),
-            addr.len() as libc::socklen_t,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    with_addr(fd, addr, libc::bind)
 }
 
 /// `listen(2)`.
