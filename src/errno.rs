@@ -33,11 +33,14 @@ impl Errno {
         }
     }
 
-    /// The C library's text ("Operation not permitted").
-    pub fn description(self) -> &'static str {
-        syscalls::Errno::new(self.0)
-            .description()
-            .unwrap_or("Unknown error")
+    /// The C library's text ("Operation not permitted"), as strerror(3)
+    /// gives it, so it reads like the target's own error messages.
+    pub fn description(self) -> String {
+        let text = std::io::Error::from_raw_os_error(self.0).to_string();
+        match text.rfind(" (os error ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        }
     }
 
     /// Every named errno, in number order (for pickers and suggestions).
@@ -90,6 +93,7 @@ mod tests {
         assert_eq!(Errno::parse("ENOTSUP"), Ok(Errno::EOPNOTSUPP));
         assert_eq!(Errno::EOPNOTSUPP.name(), "EOPNOTSUPP");
         assert_eq!(Errno::EPERM.description(), "Operation not permitted");
+        assert_eq!(Errno::EOPNOTSUPP.description(), "Operation not supported");
         assert!(Errno::parse("0").is_err());
         let err = Errno::parse("EPREM").unwrap_err();
         assert!(err.contains("did you mean EPERM"), "{err}");
