@@ -151,6 +151,46 @@ fn main() {
                 println!("child {pid} {}", c.to_string_lossy());
             }
         }
+        // storm P N PATH: P processes, each making N mkdir calls on PATH;
+        // prints how many calls returned 0
+        "storm" => {
+            let (procs, calls) = (num(1), num(2));
+            let c = CString::new(arg(3)).unwrap();
+            let mut kids = Vec::new();
+            for _ in 0..procs {
+                // SAFETY: the child only makes raw syscalls and _exits.
+                let pid = unsafe { libc::fork() };
+                if pid == 0 {
+                    let mut ok = 0;
+                    for _ in 0..calls {
+                        // SAFETY: a valid NUL-terminated path.
+                        if unsafe { libc::syscall(libc::SYS_mkdir, c.as_ptr(), 0o755) } == 0 {
+                            ok += 1;
+                        }
+                    }
+                    // SAFETY: leaving the child without running destructors.
+                    unsafe { libc::_exit(if ok == calls { 0 } else { 1 }) };
+                }
+                kids.push(pid);
+            }
+            let mut failed = 0;
+            for pid in kids {
+                let mut st = 0;
+                // SAFETY: waiting for our own child.
+                unsafe { libc::waitpid(pid, &mut st, 0) };
+                if !(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0) {
+                    failed += 1;
+                }
+            }
+            println!("storm: {failed} processes saw a failure");
+            std::process::exit(i32::from(failed != 0));
+        }
+        // mkdir-null: mkdir(NULL)
+        "mkdir-null" => {
+            // SAFETY: the kernel rejects NULL with EFAULT.
+            let rc = unsafe { libc::syscall(libc::SYS_mkdir, 0usize, 0o755) };
+            report("mkdir", rc);
+        }
         // listen: bind 127.0.0.1:0 and listen; print the port
         "listen" => match std::net::TcpListener::bind("127.0.0.1:0") {
             Ok(l) => println!("listen: ok port {}", l.local_addr().unwrap().port()),
