@@ -12,16 +12,10 @@ fn fork_storm_every_call_answered_exactly_once() {
         "[[rule]]\nsyscall = \"mkdir\"\naction = \"return\"\nvalue = 0\n",
     );
     let (procs, calls) = (32, 500);
-    let r = prog(
+    let r = mkdir_trapped(
         dir.path(),
-        &[
-            "--trap",
-            "mkdir",
-            "--default-action",
-            "deny",
-            "--rules",
-            rules.to_str().unwrap(),
-        ],
+        "deny",
+        &["--rules", rules.to_str().unwrap()],
         &[
             b"storm",
             procs.to_string().as_bytes(),
@@ -50,11 +44,7 @@ fn fork_storm_every_call_answered_exactly_once() {
 #[test]
 fn null_and_overlong_paths_are_decoded_and_answered() {
     let dir = tempdir();
-    let r = prog(
-        dir.path(),
-        &["--trap", "mkdir", "--default-action", "deny"],
-        &[b"mkdir-null"],
-    );
+    let r = mkdir_trapped(dir.path(), "deny", &[], &[b"mkdir-null"]);
     assert!(r.stdout.contains("mkdir: err EPERM"), "{}", r.stdout);
     assert!(
         r.trace_of("mkdir")[0].contains("mkdir(NULL, 0755)"),
@@ -63,7 +53,7 @@ fn null_and_overlong_paths_are_decoded_and_answered() {
     );
 
     let long = vec![b'a'; 5000];
-    let r = prog(dir.path(), &["--trap", "mkdir"], &[b"mkdir", &long]);
+    let r = mkdir_trapped(dir.path(), "allow", &[], &[b"mkdir", &long]);
     assert!(r.stdout.contains("mkdir: err ENAMETOOLONG"), "{}", r.stdout);
     let line = r.trace_of("mkdir")[0];
     assert!(line.contains("\"..."), "a cut-off path is marked: {line}");

@@ -8,11 +8,7 @@ use common::*;
 fn deny_keeps_directory_from_being_created() {
     let dir = tempdir();
     let target = dir.path().join("denied");
-    let r = prog(
-        dir.path(),
-        &["--trap", "mkdir", "--default-action", "deny"],
-        &[b"mkdir", &path_bytes(&target)],
-    );
+    let r = mkdir_trapped(dir.path(), "deny", &[], &[b"mkdir", &path_bytes(&target)]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("mkdir: err EPERM"), "{}", r.stdout);
     assert!(!target.exists());
@@ -35,32 +31,23 @@ fn deny_keeps_directory_from_being_created() {
 fn allow_creates_directory_and_errno_option_changes_deny() {
     let dir = tempdir();
     let target = dir.path().join("allowed");
-    let r = prog(
-        dir.path(),
-        &["--trap", "mkdir"],
-        &[b"mkdir", &path_bytes(&target)],
-    );
+    let r = mkdir_trapped(dir.path(), "allow", &[], &[b"mkdir", &path_bytes(&target)]);
     assert!(r.stdout.contains("mkdir: ok 0"), "{}", r.stdout);
     assert!(target.is_dir());
     assert!(r.trace_of("mkdir")[0].contains("→ allow"), "{}", r.trace);
 
     let other = dir.path().join("enoent");
-    let r = prog(
+    let r = mkdir_trapped(
         dir.path(),
-        &[
-            "--trap",
-            "mkdir",
-            "--default-action",
-            "deny",
-            "--errno",
-            "EACCES",
-        ],
+        "deny",
+        &["--errno", "EACCES"],
         &[b"mkdir", &path_bytes(&other)],
     );
     assert!(r.stdout.contains("mkdir: err EACCES"), "{}", r.stdout);
-    let r = prog(
+    let r = mkdir_trapped(
         dir.path(),
-        &["--trap", "mkdir", "--default-action", "deny:ENOENT"],
+        "deny:ENOENT",
+        &[],
         &[b"mkdir", &path_bytes(&other)],
     );
     assert!(r.stdout.contains("mkdir: err ENOENT"), "{}", r.stdout);
@@ -71,9 +58,10 @@ fn allow_creates_directory_and_errno_option_changes_deny() {
 fn return_spoofs_success_without_doing_anything() {
     let dir = tempdir();
     let target = dir.path().join("spoofed");
-    let r = prog(
+    let r = mkdir_trapped(
         dir.path(),
-        &["--trap", "mkdir", "--default-action", "return:7"],
+        "return:7",
+        &[],
         &[b"mkdir", &path_bytes(&target)],
     );
     assert!(r.stdout.contains("mkdir: ok 7"), "{}", r.stdout);
@@ -92,16 +80,10 @@ fn emulated_mkdir_is_done_by_the_supervisor_with_relative_path_resolved() {
         ),
     );
     let target = dir.path().join("emulated");
-    let r = prog(
+    let r = mkdir_trapped(
         dir.path(),
-        &[
-            "--trap",
-            "mkdir",
-            "--default-action",
-            "deny",
-            "--rules",
-            rules.to_str().unwrap(),
-        ],
+        "deny",
+        &["--rules", rules.to_str().unwrap()],
         &[b"mkdir", &path_bytes(&target)],
     );
     assert!(
@@ -115,9 +97,10 @@ fn emulated_mkdir_is_done_by_the_supervisor_with_relative_path_resolved() {
     assert!(line.contains("emulate = 0"), "{line}");
     assert!(line.contains("rules.toml:1"), "{line}");
     // Emulating again: the supervisor's mkdir fails, and the target sees why.
-    let r = prog(
+    let r = mkdir_trapped(
         dir.path(),
-        &["--trap", "mkdir", "--rules", rules.to_str().unwrap()],
+        "allow",
+        &["--rules", rules.to_str().unwrap()],
         &[b"mkdir", &path_bytes(&target)],
     );
     assert!(r.stdout.contains("mkdir: err EEXIST"), "{}", r.stdout);
@@ -175,9 +158,10 @@ fn emulated_open_installs_the_fd_in_the_target() {
 fn threads_and_forked_children_are_attributed_to_the_right_pid() {
     let dir = tempdir();
     let prefix = dir.path().join("t");
-    let r = prog(
+    let r = mkdir_trapped(
         dir.path(),
-        &["--trap", "mkdir"],
+        "allow",
+        &[],
         &[b"threads", b"4", &path_bytes(&prefix)],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -195,9 +179,10 @@ fn threads_and_forked_children_are_attributed_to_the_right_pid() {
     }
 
     let prefix = dir.path().join("f");
-    let r = prog(
+    let r = mkdir_trapped(
         dir.path(),
-        &["--trap", "mkdir"],
+        "allow",
+        &[],
         &[b"fork", b"3", &path_bytes(&prefix)],
     );
     let mkdirs = r.log_of("mkdir");
@@ -217,11 +202,7 @@ fn threads_and_forked_children_are_attributed_to_the_right_pid() {
 #[test]
 fn unreadable_pointers_are_decoded_as_such_and_answered() {
     let dir = tempdir();
-    let r = prog(
-        dir.path(),
-        &["--trap", "mkdir", "--default-action", "deny"],
-        &[b"mkdir-addr", b"1"],
-    );
+    let r = mkdir_trapped(dir.path(), "deny", &[], &[b"mkdir-addr", b"1"]);
     assert!(r.stdout.contains("mkdir: err EPERM"), "{}", r.stdout);
     assert!(
         r.trace_of("mkdir")[0].contains("<unreadable: EFAULT>"),
@@ -229,11 +210,7 @@ fn unreadable_pointers_are_decoded_as_such_and_answered() {
         r.trace
     );
 
-    let r = prog(
-        dir.path(),
-        &["--trap", "mkdir", "--default-action", "deny"],
-        &[b"mkdir-unterminated"],
-    );
+    let r = mkdir_trapped(dir.path(), "deny", &[], &[b"mkdir-unterminated"]);
     assert!(r.stdout.contains("mkdir: err EPERM"), "{}", r.stdout);
     let line = r.trace_of("mkdir")[0];
     assert!(line.contains("aaaa\"...<unreadable: EFAULT>"), "{line}");
@@ -244,11 +221,7 @@ fn target_strings_are_escaped_in_the_trace_and_exact_in_the_log() {
     let dir = tempdir();
     let mut path = path_bytes(dir.path());
     path.extend_from_slice(b"/red\x1b[31mdir\xff\n");
-    let r = prog(
-        dir.path(),
-        &["--trap", "mkdir", "--default-action", "deny"],
-        &[b"mkdir", &path],
-    );
+    let r = mkdir_trapped(dir.path(), "deny", &[], &[b"mkdir", &path]);
     let line = r.trace_of("mkdir")[0];
     assert!(!line.contains('\x1b'), "raw escape in {line:?}");
     assert!(line.contains("red\\e[31mdir\\xff\\n"), "{line}");

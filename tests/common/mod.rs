@@ -93,3 +93,11 @@ pub fn write_rules(dir: &Path, text: &str) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// Runs the test program with only `mkdir` trapped, `action` as the
+/// default action, and `extra` options.
+pub fn mkdir_trapped(dir: &Path, action: &str, extra: &[&str], args: &[&[u8]]) -> Run {
+    let mut opts = vec!["--trap", "mkdir", "--default-action", action];
+    opts.extend_from_slice(extra);
+    prog(dir, &opts, args)
+}
