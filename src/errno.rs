@@ -15,6 +15,11 @@ impl Errno {
     pub const EACCES: Errno = Errno(libc::EACCES);
     pub const ENOSYS: Errno = Errno(libc::ENOSYS);
     pub const EOPNOTSUPP: Errno = Errno(libc::EOPNOTSUPP);
+    pub const EINVAL: Errno = Errno(libc::EINVAL);
+    pub const EFAULT: Errno = Errno(libc::EFAULT);
+    pub const EBADF: Errno = Errno(libc::EBADF);
+    pub const EIO: Errno = Errno(libc::EIO);
+    pub const EAGAIN: Errno = Errno(libc::EAGAIN);
 
     /// An errno from its number; `None` unless `1..=4095`.
     pub fn new(n: i32) -> Option<Errno> {

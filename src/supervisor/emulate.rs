@@ -73,13 +73,11 @@ const AT_FDCWD: i32 = libc::AT_FDCWD;
 const CAP_NET_BIND_SERVICE: u64 = 1 << 10;
 
 fn errno_of(e: &io::Error) -> Errno {
-    e.raw_os_error()
-        .and_then(Errno::new)
-        .unwrap_or(Errno::new(libc::EIO).expect("EIO is valid"))
+    e.raw_os_error().and_then(Errno::new).unwrap_or(Errno::EIO)
 }
 
 fn nix_errno(e: nix::Error) -> Errno {
-    Errno::new(e as i32).unwrap_or(Errno::new(libc::EIO).expect("EIO is valid"))
+    Errno::new(e as i32).unwrap_or(Errno::EIO)
 }
 
 /// Performs `call` and answers it. Must run on a thread dedicated to this
@@ -119,19 +117,12 @@ fn adopt_target_view(call: &Call) -> Result<(), Errno> {
 /// The path argument named `pathname`/`path` as given (bytes), or the
 /// errno the real call would have failed with.
 fn path_arg(call: &Call, index: usize) -> Result<CString, Errno> {
-    let arg = call
-        .args
-        .get(index)
-        .ok_or(Errno::new(libc::EINVAL).expect("valid"))?;
+    let arg = call.args.get(index).ok_or(Errno::EINVAL)?;
     match &arg.value {
-        Value::Path { given, .. } => {
-            CString::new(given.clone()).map_err(|_| Errno::new(libc::EINVAL).expect("valid"))
-        }
-        Value::Unreadable { errno, .. } => {
-            Err(Errno::new(*errno).unwrap_or(Errno::new(libc::EFAULT).expect("valid")))
-        }
-        Value::Null => Err(Errno::new(libc::EFAULT).expect("valid")),
-        _ => Err(Errno::new(libc::EINVAL).expect("valid")),
+        Value::Path { given, .. } => CString::new(given.clone()).map_err(|_| Errno::EINVAL),
+        Value::Unreadable { errno, .. } => Err(Errno::new(*errno).unwrap_or(Errno::EFAULT)),
+        Value::Null => Err(Errno::EFAULT),
+        _ => Err(Errno::EINVAL),
     }
 }
 
@@ -145,7 +136,7 @@ fn dir_handle(call: &Call, raw: u64) -> Result<Option<OwnedFd>, Errno> {
     let p = format!("/proc/{}/fd/{fd}", call.notif.pid);
     nix::fcntl::open(p.as_str(), OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
         .map(Some)
-        .map_err(|_| Errno::new(libc::EBADF).expect("valid"))
+        .map_err(|_| Errno::EBADF)
 }
 
 fn at<'a>(dir: &'a Option<OwnedFd>) -> std::os::fd::BorrowedFd<'a> {
@@ -211,14 +202,11 @@ fn run(notify: &NotifyFd, call: &Call) -> Result<Done, Errno> {
                 ),
                 Sysno::openat => (dir_handle(call, a[0])?, path_arg(call, 1)?, a[2], a[3]),
                 _ => {
-                    let how = call
-                        .copies
-                        .open_how
-                        .ok_or(Errno::new(libc::EFAULT).expect("valid"))?;
+                    let how = call.copies.open_how.ok_or(Errno::EFAULT)?;
                     if how[2] != 0 {
                         // RESOLVE_* restrictions need openat2 itself; refusing is
                         // safer than opening with fewer restrictions.
-                        return Err(Errno::new(libc::EOPNOTSUPP).expect("valid"));
+                        return Err(Errno::EOPNOTSUPP);
                     }
                     (dir_handle(call, a[0])?, path_arg(call, 1)?, how[0], how[1])
                 }
@@ -235,11 +223,7 @@ fn run(notify: &NotifyFd, call: &Call) -> Result<Done, Errno> {
             install_fd(notify, id, &fd, target_cloexec)
         }
         Sysno::connect | Sysno::bind => {
-            let addr = call
-                .copies
-                .sockaddr
-                .as_deref()
-                .ok_or(Errno::new(libc::EFAULT).expect("valid"))?;
+            let addr = call.copies.sockaddr.as_deref().ok_or(Errno::EFAULT)?;
             if sysno == Sysno::bind
                 && needs_bind_cap(addr)
                 && call.creds.cap_eff & CAP_NET_BIND_SERVICE == 0

@@ -362,7 +362,7 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                     let _ = events.send(Event::Answered(Box::new(rec)));
                 });
             if spawned.is_err() {
-                let e = Errno::new(libc::EAGAIN).expect("valid");
+                let e = Errno::EAGAIN;
                 let _ = shared.notify.send(Response::error(id, e));
             }
             return;
