@@ -1,0 +1,971 @@
+//! What supervision costs, measured against the kernel's own limit and
+//! against strace, in one run with the cases interleaved.
+//!
+//!     cargo bench --bench overhead
+//!     cargo bench --bench overhead -- --n 50000 --reps 9 --call mkdirat
+//!
+//! Every run starts `unotify-benchprog`, which times a batch of calls the
+//! case traps and a batch of `getpid` calls nothing traps, from the inside.
+//! Each repetition runs every case once, in a rotated order, so a noisy
+//! moment on the machine spreads over all cases instead of hitting one.
+//! The table gives the median and the min–max over the repetitions; a
+//! ratio is the ratio of the medians, with the min–max of the ratios of
+//! the runs that shared a repetition beside it.
+//!
+//! Options (or environment variables):
+//!   --n N            trapped calls per run (UNOTIFY_BENCH_N, default 20000)
+//!   --untrapped M    untrapped calls per run (UNOTIFY_BENCH_UNTRAPPED,
+//!                    default 1000000; strace gets N, it stops on every call)
+//!   --reps R         repetitions (UNOTIFY_BENCH_REPS, default 5)
+//!   --call C         getppid or mkdirat (UNOTIFY_BENCH_CALL, default getppid)
+//!   --only LIST      comma-separated case keys to run (UNOTIFY_BENCH_ONLY),
+//!                    e.g. 1,2,3,5
+#![allow(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::ffi::{CString, OsString};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::Pid;
+use syscalls::Sysno;
+use unotify_tui::sys::notify::{Response, USER_NOTIF_FD_SYNC_WAKE_UP};
+use unotify_tui::sys::spawn::{Launched, SpawnSpec, spawn};
+
+const BIN: &str = env!("CARGO_BIN_EXE_unotify-tui");
+const PROG: &str = env!("CARGO_BIN_EXE_unotify-benchprog");
+/// Calls of each kind the workload makes before it starts timing.
+const WARMUP: u64 = 16;
+/// No single run may take longer than this.
+const RUN_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Clone, Debug)]
+struct Config {
+    n: u64,
+    untrapped: u64,
+    reps: usize,
+    call: String,
+    only: Option<Vec<String>>,
+}
+
+fn config() -> Result<Config, String> {
+    let env = |k: &str| std::env::var(k).ok();
+    let mut c = Config {
+        n: 20_000,
+        untrapped: 1_000_000,
+        reps: 5,
+        call: "getppid".into(),
+        only: None,
+    };
+    let mut set = |key: &str, v: &str| -> Result<(), String> {
+        let num = |v: &str| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| format!("{key}: `{v}` is not a positive number"))
+        };
+        match key {
+            "n" => c.n = num(v)?,
+            "untrapped" => c.untrapped = num(v)?,
+            "reps" => c.reps = num(v)? as usize,
+            "call" if v == "getppid" || v == "mkdirat" => c.call = v.into(),
+            "call" => return Err(format!("call: `{v}` is not getppid or mkdirat")),
+            "only" => c.only = Some(v.split(',').map(|s| s.trim().to_string()).collect()),
+            _ => return Err(format!("unknown option --{key}")),
+        }
+        Ok(())
+    };
+    for key in ["n", "untrapped", "reps", "call", "only"] {
+        if let Some(v) = env(&format!("UNOTIFY_BENCH_{}", key.to_uppercase())) {
+            set(key, &v)?;
+        }
+    }
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            // cargo bench passes --bench to harness = false benches.
+            "--bench" => {}
+            "-h" | "--help" => {
+                let doc = include_str!("overhead.rs");
+                for l in doc.lines().take_while(|l| l.starts_with("//!")) {
+                    println!("{}", l.trim_start_matches("//!").trim_start_matches(' '));
+                }
+                std::process::exit(0);
+            }
+            _ => match a.strip_prefix("--") {
+                Some(key) => {
+                    let (key, v) = match key.split_once('=') {
+                        Some((k, v)) => (k.to_string(), v.to_string()),
+                        None => (
+                            key.to_string(),
+                            args.next().ok_or(format!("--{key} needs a value"))?,
+                        ),
+                    };
+                    set(&key, &v)?;
+                }
+                None => return Err(format!("unexpected argument `{a}` (see --help)")),
+            },
+        }
+    }
+    Ok(c)
+}
+
+/// The cases, in table order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Case {
+    /// (1) The workload alone.
+    NoFilter,
+    /// (1f) Reference: a filter that traps nothing. Any seccomp filter
+    /// sends every syscall through the kernel's slower entry path; this
+    /// is the cheapest a filter can be, the floor for (2).
+    Floor,
+    /// (2) unotify-tui with the default trap list, which leaves the
+    /// benchmark's calls untrapped.
+    Untrapped,
+    /// (3) unotify-tui --headless, a rule allows the call.
+    Headless { sync: bool },
+    /// (4) unotify-tui with its TUI on a pty, the same rule.
+    Tui,
+    /// (5) The minimal supervisor: RECV → CONTINUE, nothing else.
+    Reference { sync: bool },
+    /// (5+) Not run unless named with --only: the reference plus, step
+    /// by step, the kernel work unotify-tui's receiver does per call, to
+    /// see where the time between (5) and (3) goes.
+    Probe(Extra),
+    /// (6) strace -f -e trace=CALL.
+    Strace,
+    /// (6b) strace -f --seccomp-bpf -e trace=CALL: strace's fast mode,
+    /// in which untrapped calls do not stop.
+    StraceBpf,
+}
+
+impl Case {
+    fn all() -> Vec<Case> {
+        vec![
+            Case::NoFilter,
+            Case::Floor,
+            Case::Untrapped,
+            Case::Headless { sync: true },
+            Case::Headless { sync: false },
+            Case::Tui,
+            Case::Reference { sync: true },
+            Case::Reference { sync: false },
+            Case::Probe(Extra::Poll),
+            Case::Probe(Extra::Valid),
+            Case::Probe(Extra::Wake),
+            Case::Strace,
+            Case::StraceBpf,
+        ]
+    }
+
+    /// Cases a plain run leaves out.
+    fn on_request(self) -> bool {
+        matches!(self, Case::Probe(_))
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Case::NoFilter => "1",
+            Case::Floor => "1f",
+            Case::Untrapped => "2",
+            Case::Headless { sync: true } => "3",
+            Case::Headless { sync: false } => "3o",
+            Case::Tui => "4",
+            Case::Reference { sync: true } => "5",
+            Case::Reference { sync: false } => "5o",
+            Case::Probe(Extra::None) => "5",
+            Case::Probe(Extra::Poll) => "5p",
+            Case::Probe(Extra::Valid) => "5v",
+            Case::Probe(Extra::Wake) => "5w",
+            Case::Strace => "6",
+            Case::StraceBpf => "6b",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Case::NoFilter => "no filter",
+            Case::Floor => "filter that traps nothing (kernel floor)",
+            Case::Untrapped => "unotify-tui, call not trapped",
+            Case::Headless { sync: true } => "unotify-tui --headless, rule allows",
+            Case::Headless { sync: false } => "  same, --sync-wakeup off",
+            Case::Tui => "unotify-tui TUI on a pty, rule allows",
+            Case::Reference { sync: true } => "reference RECV→CONTINUE loop",
+            Case::Reference { sync: false } => "  same, without SYNC_WAKE_UP",
+            Case::Probe(Extra::None) => "reference RECV→CONTINUE loop",
+            Case::Probe(Extra::Poll) => "  (5) + poll before each RECV",
+            Case::Probe(Extra::Valid) => "  (5p) + NOTIF_ID_VALID",
+            Case::Probe(Extra::Wake) => "  (5v) + a channel send to a waiting thread",
+            Case::Strace => "strace -f -e trace=CALL",
+            Case::StraceBpf => "strace -f --seccomp-bpf -e trace=CALL",
+        }
+    }
+
+    /// Whether the case traps the benchmark's call.
+    fn traps(self) -> bool {
+        !matches!(self, Case::NoFilter | Case::Floor | Case::Untrapped)
+    }
+}
+
+/// What a probe adds to the reference loop, cumulatively.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Extra {
+    None,
+    /// poll(2) on the listener before each RECV, as the receiver does to
+    /// notice a stop request.
+    Poll,
+    /// + SECCOMP_IOCTL_NOTIF_ID_VALID before answering.
+    Valid,
+    /// + after answering, a message on a crossbeam channel to a thread
+    /// blocked in recv, as each record reaches the trace writer or UI.
+    Wake,
+}
+
+/// One run's result: nanoseconds per call.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    trapped: f64,
+    untrapped: f64,
+}
+
+/// Files the runs share.
+struct Env {
+    cfg: Config,
+    dir: PathBuf,
+    rules: PathBuf,
+    /// The existing directory mkdirat is pointed at.
+    target_dir: PathBuf,
+    strace: Option<String>,
+    /// Set once a TUI run showed the alternate screen.
+    tui_seen: Arc<AtomicBool>,
+    notes: Vec<String>,
+    seq: u64,
+}
+
+impl Env {
+    fn out_file(&mut self) -> PathBuf {
+        self.seq += 1;
+        self.dir.join(format!("out-{}", self.seq))
+    }
+
+    fn workload_args(&self, out: &Path, untrapped: u64) -> Vec<OsString> {
+        vec![
+            self.cfg.call.clone().into(),
+            self.cfg.n.to_string().into(),
+            untrapped.to_string().into(),
+            out.as_os_str().to_owned(),
+            self.target_dir.as_os_str().to_owned(),
+        ]
+    }
+
+    /// Options that make unotify-tui trap exactly the benchmark's call
+    /// and allow it by a rule; anything else would be denied.
+    fn trap_opts(&self) -> Vec<OsString> {
+        vec![
+            "--trap".into(),
+            self.cfg.call.clone().into(),
+            "--rules".into(),
+            self.rules.clone().into(),
+            "--default-action".into(),
+            "deny".into(),
+        ]
+    }
+}
+
+fn read_sample(out: &Path) -> Result<Sample, String> {
+    let text = std::fs::read_to_string(out)
+        .map_err(|e| format!("no result from the workload ({}): {e}", out.display()))?;
+    let f: Vec<&str> = text.split_whitespace().collect();
+    let num = |i: usize| -> Result<f64, String> {
+        f.get(i)
+            .and_then(|s| s.parse::<f64>().ok())
+            .ok_or_else(|| format!("bad workload output {text:?}"))
+    };
+    let _ = std::fs::remove_file(out);
+    Ok(Sample {
+        trapped: num(2)? / num(1)?,
+        untrapped: num(5)? / num(4)?,
+    })
+}
+
+/// Waits for a child, killing it after `limit`.
+fn wait_child(child: &mut Child, limit: Duration) -> Result<std::process::ExitStatus, String> {
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(st)) => return Ok(st),
+            Ok(None) if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("timed out after {limit:?}"));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(format!("waiting: {e}")),
+        }
+    }
+}
+
+/// Runs a command to completion; its stderr is kept for the error message.
+fn run_cmd(mut cmd: Command, out: &Path) -> Result<Sample, String> {
+    let err_file = out.with_extension("err");
+    let err = std::fs::File::create(&err_file).map_err(|e| e.to_string())?;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("starting {:?}: {e}", cmd.get_program()))?;
+    let st = wait_child(&mut child, RUN_TIMEOUT)?;
+    let stderr = std::fs::read_to_string(&err_file).unwrap_or_default();
+    let _ = std::fs::remove_file(&err_file);
+    if !st.success() {
+        return Err(format!("{st}: {}", stderr.trim()));
+    }
+    read_sample(out)
+}
+
+fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
+    let out = env.out_file();
+    match case {
+        Case::NoFilter => {
+            let mut cmd = Command::new(PROG);
+            cmd.args(env.workload_args(&out, env.cfg.untrapped));
+            run_cmd(cmd, &out)
+        }
+        Case::Floor => reference(env, &out, Vec::new(), false, Extra::None),
+        Case::Untrapped => {
+            // The default trap list, minus the benchmark's call.
+            let trap = if env.cfg.call == "mkdirat" {
+                "@net,@exec,open,openat,mkdir"
+            } else {
+                unotify_tui::policy::groups::DEFAULT_TRAP
+            };
+            let mut cmd = Command::new(BIN);
+            cmd.args(["--headless", "--output", "/dev/null", "--trap", trap, "--"])
+                .arg(PROG)
+                .args(env.workload_args(&out, env.cfg.untrapped));
+            run_cmd(cmd, &out)
+        }
+        Case::Headless { sync } => {
+            let mut cmd = Command::new(BIN);
+            cmd.args(["--headless", "--output", "/dev/null"])
+                .args(env.trap_opts())
+                .args(["--sync-wakeup", if sync { "on" } else { "off" }, "--"])
+                .arg(PROG)
+                .args(env.workload_args(&out, env.cfg.untrapped));
+            run_cmd(cmd, &out)
+        }
+        Case::Tui => tui(env, &out),
+        Case::Reference { sync } => {
+            let call = sysno(&env.cfg.call);
+            reference(env, &out, vec![call], sync, Extra::None)
+        }
+        Case::Probe(extra) => {
+            let call = sysno(&env.cfg.call);
+            reference(env, &out, vec![call], true, extra)
+        }
+        Case::Strace | Case::StraceBpf => {
+            let Some(strace) = env.strace.clone() else {
+                return Err("strace not found (apt-get install strace)".into());
+            };
+            let mut cmd = Command::new(strace);
+            cmd.args(["-f", "-qq", "-o", "/dev/null"]);
+            // Plain strace stops on every syscall: the untrapped batch
+            // gets as many calls as the trapped one, or it would dominate
+            // the run time.
+            let untrapped = if case == Case::StraceBpf {
+                cmd.arg("--seccomp-bpf");
+                env.cfg.untrapped
+            } else {
+                env.cfg.n.min(env.cfg.untrapped)
+            };
+            cmd.arg("-e")
+                .arg(format!("trace={}", env.cfg.call))
+                .arg("--")
+                .arg(PROG)
+                .args(env.workload_args(&out, untrapped));
+            run_cmd(cmd, &out)
+        }
+    }
+}
+
+fn sysno(call: &str) -> Sysno {
+    match call {
+        "mkdirat" => Sysno::mkdirat,
+        _ => Sysno::getppid,
+    }
+}
+
+fn cstr(b: impl Into<Vec<u8>>) -> CString {
+    CString::new(b).expect("no NUL bytes in the benchmark's arguments")
+}
+
+/// The minimal supervisor (5): the crate's launcher installs the filter
+/// and hands over the listener; then only RECV and SEND(CONTINUE). With
+/// no syscall trapped it measures the filter floor (1f).
+fn reference(
+    env: &Env,
+    out: &Path,
+    trapped: Vec<Sysno>,
+    sync: bool,
+    extra: Extra,
+) -> Result<Sample, String> {
+    let expect = if trapped.is_empty() {
+        0
+    } else {
+        env.cfg.n + WARMUP
+    };
+    let mut argv = vec![cstr(PROG)];
+    argv.extend(
+        env.workload_args(out, env.cfg.untrapped)
+            .into_iter()
+            .map(|a| cstr(a.into_vec())),
+    );
+    let spec = SpawnSpec {
+        path: cstr(PROG),
+        argv,
+        envp: std::env::vars_os()
+            .map(|(k, v)| {
+                let mut kv = k.into_vec();
+                kv.push(b'=');
+                kv.extend(v.into_vec());
+                cstr(kv)
+            })
+            .collect(),
+        cwd: None,
+        pty_slave: None,
+        trapped,
+        wait_killable: false,
+    };
+    let mut spawned = spawn(&spec).map_err(|e| format!("spawn: {e}"))?;
+    let pid = Pid::from_raw(spawned.pid as i32);
+    if sync {
+        spawned
+            .set_listener_flags(USER_NOTIF_FD_SYNC_WAKE_UP)
+            .map_err(|e| format!("SECCOMP_IOCTL_NOTIF_SET_FLAGS: {e}"))?;
+    }
+    let first = match spawned.go().map_err(|e| format!("launch: {e}"))? {
+        Launched::Exec(n) => Some(n),
+        Launched::Running(n) => n,
+    };
+    let listener = spawned.take_listener();
+
+    // RECV blocks for ever if a call never comes: a watchdog ends the
+    // whole benchmark rather than hang it.
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(1);
+    let watchdog = std::thread::spawn(move || {
+        if done_rx.recv_timeout(RUN_TIMEOUT).is_err() {
+            let _ = kill(pid, Signal::SIGKILL);
+            eprintln!(
+                "overhead: the reference supervisor got fewer calls than expected; giving up"
+            );
+            std::process::exit(1);
+        }
+    });
+
+    let mut left = expect;
+    if let Some(n) = first {
+        let _ = listener.send(Response::continue_call(n.id));
+        left = left.saturating_sub(1);
+    }
+    // Only for the Wake probe: a thread that blocks on a channel the way
+    // the trace writer does.
+    let (tx, rx) = crossbeam_channel::unbounded::<Box<u64>>();
+    let sink = (extra >= Extra::Wake).then(|| std::thread::spawn(move || rx.iter().count()));
+    while left > 0 {
+        if extra >= Extra::Poll {
+            let mut p = [nix::poll::PollFd::new(
+                listener.as_fd(),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            let _ = nix::poll::poll(&mut p, nix::poll::PollTimeout::from(200u16));
+        }
+        match listener.recv() {
+            Ok(n) => {
+                if extra >= Extra::Valid {
+                    std::hint::black_box(listener.id_valid(n.id));
+                }
+                // ENOENT (the call went away) is not ours to handle here.
+                let _ = listener.send(Response::continue_call(n.id));
+                if extra >= Extra::Wake {
+                    let _ = tx.send(Box::new(n.id));
+                }
+                left -= 1;
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
+            Err(e) => {
+                let _ = kill(pid, Signal::SIGKILL);
+                let _ = waitpid(pid, None);
+                let _ = done_tx.send(());
+                return Err(format!("SECCOMP_IOCTL_NOTIF_RECV: {e}"));
+            }
+        }
+    }
+    drop(tx);
+    if let Some(h) = sink {
+        let _ = h.join();
+    }
+    let status = waitpid(pid, None);
+    let _ = done_tx.send(());
+    let _ = watchdog.join();
+    drop(listener);
+    match status {
+        Ok(WaitStatus::Exited(_, 0)) => read_sample(out),
+        other => Err(format!("workload ended with {other:?}")),
+    }
+}
+
+/// (4) The TUI on a pseudo-terminal, as a person would run it.
+///
+/// The TUI gives the workload a terminal of its own, so the result comes
+/// back through the OUT file. The master side is drained all along (a
+/// full pty would stall the TUI) and watched for the alternate screen,
+/// which tells whether a TUI really ran: a build without one runs
+/// headless, and the row then says so.
+fn tui(env: &mut Env, out: &Path) -> Result<Sample, String> {
+    let ws = nix::pty::Winsize {
+        ws_row: 40,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(&ws, None).map_err(|e| format!("openpty: {e}"))?;
+    for fd in [&pty.master, &pty.slave] {
+        let _ = nix::fcntl::fcntl(
+            fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        );
+    }
+    let slave = |p: &OwnedFd| -> Result<Stdio, String> {
+        Ok(Stdio::from(p.try_clone().map_err(|e| e.to_string())?))
+    };
+    let mut cmd = Command::new(BIN);
+    cmd.args(env.trap_opts())
+        .arg("--")
+        .arg(PROG)
+        .args(env.workload_args(out, env.cfg.untrapped))
+        .env("TERM", "xterm-256color")
+        .stdin(slave(&pty.slave)?)
+        .stdout(slave(&pty.slave)?)
+        .stderr(slave(&pty.slave)?);
+    // SAFETY: between fork and exec the closure only makes two
+    // async-signal-safe syscalls (setsid, ioctl) on fd 0, which is the
+    // pty slave by then.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| format!("starting the TUI: {e}"))?;
+    // Only the TUI may hold the slave now: the drain below ends when
+    // the last slave fd closes, and `cmd` holds copies.
+    drop(cmd);
+    drop(pty.slave);
+
+    let mut master = std::fs::File::from(pty.master);
+    let mut reader = master.try_clone().map_err(|e| e.to_string())?;
+    let seen = Arc::clone(&env.tui_seen);
+    let drain = std::thread::spawn(move || {
+        let mut buf = [0u8; 16384];
+        let mut tail: Vec<u8> = Vec::new();
+        // EIO once every slave fd is closed.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            tail.extend_from_slice(&buf[..n]);
+            if tail.windows(8).any(|w| w == b"\x1b[?1049h") {
+                seen.store(true, Ordering::Relaxed);
+            }
+            let keep = tail.len().saturating_sub(7);
+            tail.drain(..keep);
+        }
+    });
+
+    // Wait for the workload's result, then for the TUI to end by itself;
+    // if it stays up (waiting for a person), press q, then insist.
+    let start = Instant::now();
+    let mut pressed = None;
+    let mut killed = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break Ok(st),
+            Ok(None) => {}
+            Err(e) => break Err(format!("waiting for the TUI: {e}")),
+        }
+        let finished = std::fs::metadata(out).map(|m| m.len() > 0).unwrap_or(false);
+        if finished && pressed.is_none() {
+            pressed = Some(Instant::now() + Duration::from_secs(2));
+        }
+        if let Some(at) = pressed {
+            let since = Instant::now().saturating_duration_since(at);
+            if since > Duration::ZERO && since < Duration::from_millis(10) {
+                let _ = master.write_all(b"q");
+            } else if since > Duration::from_secs(3) && !killed {
+                let _ = child.kill();
+                killed = true;
+            }
+        }
+        if start.elapsed() > RUN_TIMEOUT && !killed {
+            let _ = child.kill();
+            killed = true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    drop(master);
+    let _ = drain.join();
+    if killed && !env.notes.iter().any(|n| n.starts_with("(4)")) {
+        env.notes
+            .push("(4) the TUI did not exit after the program ended and q; it was killed".into());
+    }
+    match status? {
+        st if st.success() || killed => read_sample(out),
+        st => Err(format!("unotify-tui (TUI) ended with {st}")),
+    }
+}
+
+/// Checks before timing anything that the supervised cases really trap
+/// the call and answer it by the rule: the log must hold every call.
+fn preflight(env: &mut Env) -> Result<(), String> {
+    let out = env.out_file();
+    let log = env.dir.join("preflight.jsonl");
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--headless", "--output", "/dev/null", "--log"])
+        .arg(&log)
+        .args(env.trap_opts())
+        .arg("--")
+        .arg(PROG)
+        .args(env.workload_args(&out, 1));
+    run_cmd(cmd, &out)?;
+    let text = std::fs::read_to_string(&log).map_err(|e| format!("preflight log: {e}"))?;
+    let by_rule = text
+        .lines()
+        .filter(|l| {
+            l.contains(&format!("\"syscall\":\"{}\"", env.cfg.call)) && l.contains("\"rule 1")
+        })
+        .count() as u64;
+    let want = env.cfg.n + WARMUP;
+    if by_rule != want {
+        return Err(format!(
+            "preflight: {by_rule} of {want} {} calls were allowed by the rule",
+            env.cfg.call
+        ));
+    }
+    Ok(())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+fn spread(v: &[f64]) -> (f64, f64) {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo, hi)
+}
+
+/// Samples of one case, by repetition (a failed run leaves a gap).
+type Series = Vec<Option<Sample>>;
+
+fn column(s: &Series, f: fn(&Sample) -> f64) -> Vec<f64> {
+    s.iter().flatten().map(f).collect()
+}
+
+fn fmt_time(ns: f64) -> String {
+    if ns >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn cell(v: &[f64]) -> String {
+    if v.is_empty() {
+        return "—".into();
+    }
+    let mut m = v.to_vec();
+    let med = median(&mut m);
+    let (lo, hi) = spread(v);
+    format!("{} ({}–{})", fmt_time(med), fmt_time(lo), fmt_time(hi))
+}
+
+struct Ratio {
+    num: Case,
+    den: Case,
+    /// Compare the trapped column (else the untrapped one).
+    trapped: bool,
+    /// (≤ or ≥, target); None: for information.
+    target: Option<(bool, f64)>,
+    what: &'static str,
+}
+
+fn main() {
+    let cfg = match config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("overhead: {e}");
+            std::process::exit(2);
+        }
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("unotify-bench-")
+        .tempdir_in("/tmp")
+        .expect("temp dir");
+    let target_dir = dir.path().join("exists");
+    std::fs::create_dir(&target_dir).expect("creating the mkdirat directory");
+    let rules = dir.path().join("bench.toml");
+    let rule = if cfg.call == "mkdirat" {
+        format!(
+            "[[rule]]\nsyscall = \"mkdirat\"\npath = [\"{0}\", \"{0}/**\"]\naction = \"allow\"\n",
+            target_dir.display()
+        )
+    } else {
+        "[[rule]]\nsyscall = \"getppid\"\naction = \"allow\"\n".to_string()
+    };
+    std::fs::write(&rules, rule).expect("writing the rule file");
+    let strace = Command::new("strace")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()
+        .filter(|s| s.success())
+        .map(|_| "strace".to_string());
+    let mut env = Env {
+        cfg: cfg.clone(),
+        dir: dir.path().to_path_buf(),
+        rules,
+        target_dir,
+        strace,
+        tui_seen: Arc::new(AtomicBool::new(false)),
+        notes: Vec::new(),
+        seq: 0,
+    };
+
+    let cases: Vec<Case> = Case::all()
+        .into_iter()
+        .filter(|c| {
+            cfg.only
+                .as_ref()
+                .map_or(!c.on_request(), |o| o.iter().any(|k| k == c.key()))
+        })
+        .collect();
+    println!(
+        "unotify-tui overhead: {} × {} trapped + {} untrapped getpid per run, {} interleaved repetitions",
+        cfg.n, cfg.call, cfg.untrapped, cfg.reps
+    );
+    if let Err(e) = preflight(&mut env) {
+        eprintln!("overhead: {e}");
+        std::process::exit(1);
+    }
+
+    let started = Instant::now();
+    let mut results: BTreeMap<Case, Series> = BTreeMap::new();
+    let mut errors: BTreeMap<Case, String> = BTreeMap::new();
+    for rep in 0..cfg.reps {
+        eprint!("  repetition {}/{}:", rep + 1, cfg.reps);
+        // Rotate the order so no case always runs right after another.
+        let k = rep % cases.len().max(1);
+        let order: Vec<Case> = cases[k..].iter().chain(&cases[..k]).copied().collect();
+        for case in order {
+            eprint!(" {}", case.key());
+            let _ = std::io::stderr().flush();
+            let r = run_case(&mut env, case);
+            let slot = results.entry(case).or_insert_with(|| vec![None; cfg.reps]);
+            match r {
+                Ok(s) => slot[rep] = Some(s),
+                Err(e) => {
+                    errors.entry(case).or_insert(e);
+                }
+            }
+        }
+        eprintln!();
+    }
+    let elapsed = started.elapsed();
+
+    let call = &cfg.call;
+    println!();
+    println!(
+        "{:<4} {:<42} {:<32} {}",
+        "case",
+        "",
+        format!("{call} (median, min–max)"),
+        "getpid, never trapped"
+    );
+    for case in &cases {
+        let s = results.get(case).cloned().unwrap_or_default();
+        let mut label = case.label().replace("CALL", call);
+        if !case.traps() {
+            label.push_str(" ¹");
+        }
+        if *case == Case::Tui && !env.tui_seen.load(Ordering::Relaxed) {
+            label.push_str(" ²");
+        }
+        println!(
+            "{:<4} {:<42} {:<32} {}",
+            format!("({})", case.key()),
+            label,
+            cell(&column(&s, |x| x.trapped)),
+            cell(&column(&s, |x| x.untrapped)),
+        );
+    }
+    println!("¹ the {call} column is untrapped there too");
+    if cases.contains(&Case::Tui) && !env.tui_seen.load(Ordering::Relaxed) {
+        println!("² no TUI showed up on the pty (no alternate screen): this build ran headless");
+    }
+    for (case, e) in &errors {
+        println!("({}) skipped or failed: {e}", case.key());
+    }
+    for n in &env.notes {
+        println!("{n}");
+    }
+
+    let ratios = [
+        Ratio {
+            num: Case::Headless { sync: true },
+            den: Case::Reference { sync: true },
+            trapped: true,
+            target: Some((true, 1.2)),
+            what: "decode, rule match and log on top of the kernel",
+        },
+        Ratio {
+            num: Case::Headless { sync: false },
+            den: Case::Reference { sync: false },
+            trapped: true,
+            target: Some((true, 1.2)),
+            what: "the same without SYNC_WAKE_UP",
+        },
+        Ratio {
+            num: Case::Tui,
+            den: Case::Reference { sync: true },
+            trapped: true,
+            target: Some((true, 1.3)),
+            what: "with the TUI drawing",
+        },
+        Ratio {
+            num: Case::Untrapped,
+            den: Case::NoFilter,
+            trapped: false,
+            target: Some((true, 1.05)),
+            what: "an untrapped call under unotify-tui",
+        },
+        Ratio {
+            num: Case::Untrapped,
+            den: Case::Floor,
+            trapped: false,
+            target: None,
+            what: "our filter against the cheapest possible filter",
+        },
+        Ratio {
+            num: Case::Floor,
+            den: Case::NoFilter,
+            trapped: false,
+            target: None,
+            what: "what any seccomp filter costs an untrapped call",
+        },
+        Ratio {
+            num: Case::Strace,
+            den: Case::Headless { sync: true },
+            trapped: true,
+            target: Some((false, 2.0)),
+            what: "strace against unotify-tui",
+        },
+        Ratio {
+            num: Case::StraceBpf,
+            den: Case::Headless { sync: true },
+            trapped: true,
+            target: None,
+            what: "strace --seccomp-bpf against unotify-tui",
+        },
+        Ratio {
+            num: Case::Reference { sync: false },
+            den: Case::Reference { sync: true },
+            trapped: true,
+            target: None,
+            what: "what SYNC_WAKE_UP saves the kernel round trip",
+        },
+        Ratio {
+            num: Case::Headless { sync: false },
+            den: Case::Headless { sync: true },
+            trapped: true,
+            target: None,
+            what: "what SYNC_WAKE_UP saves unotify-tui",
+        },
+    ];
+    println!();
+    println!(
+        "{:<10} {:>6} {:<14} {:<8} {:<6} what",
+        "ratio", "median", "(per rep)", "target", ""
+    );
+    for r in &ratios {
+        let (Some(a), Some(b)) = (results.get(&r.num), results.get(&r.den)) else {
+            continue;
+        };
+        let pick = |s: &Sample| if r.trapped { s.trapped } else { s.untrapped };
+        let (mut va, mut vb) = (Vec::new(), Vec::new());
+        let mut paired = Vec::new();
+        for (x, y) in a.iter().zip(b) {
+            if let Some(x) = x {
+                va.push(pick(x));
+            }
+            if let Some(y) = y {
+                vb.push(pick(y));
+            }
+            if let (Some(x), Some(y)) = (x, y) {
+                paired.push(pick(x) / pick(y));
+            }
+        }
+        if va.is_empty() || vb.is_empty() {
+            continue;
+        }
+        let ratio = median(&mut va) / median(&mut vb);
+        let (lo, hi) = spread(&paired);
+        let (target, verdict) = match r.target {
+            Some((le, t)) => {
+                let pass = if le { ratio <= t } else { ratio >= t };
+                (
+                    format!("{} {t}", if le { "≤" } else { "≥" }),
+                    if pass { "PASS" } else { "MISS" },
+                )
+            }
+            None => (String::new(), ""),
+        };
+        println!(
+            "{:<10} {:>6.2} {:<14} {:<8} {:<6} {}",
+            format!("({})/({})", r.num.key(), r.den.key()),
+            ratio,
+            format!("({lo:.2}–{hi:.2})"),
+            target,
+            verdict,
+            r.what
+        );
+    }
+    println!();
+    println!(
+        "{} runs in {:.0} s; rerun: cargo bench --bench overhead -- --n {} --untrapped {} --reps {} --call {}",
+        cases.len() * cfg.reps,
+        elapsed.as_secs_f64(),
+        cfg.n,
+        cfg.untrapped,
+        cfg.reps,
+        cfg.call
+    );
+}

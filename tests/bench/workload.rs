@@ -1,0 +1,70 @@
+//! The benchmark's target program: makes a batch of cheap calls that the
+//! supervisor traps and a batch it never traps, and times each batch from
+//! the inside, so the numbers hold no start-up, exec or supervisor set-up.
+//!
+//!     unotify-benchprog CALL TRAPPED_N UNTRAPPED_N OUT [DIR]
+//!
+//! CALL is `getppid` (no arguments: the pure round trip) or `mkdirat`
+//! (`mkdirat(AT_FDCWD, DIR, 0755)` on an existing directory, so it fails
+//! with EEXIST and changes nothing, but the supervisor has a path to read
+//! and decode). The untrapped call is always `getpid`. The result goes to
+//! the file OUT, because under the TUI our stdout is the TUI's own pane:
+//!
+//!     CALL TRAPPED_N TRAPPED_NS getpid UNTRAPPED_N UNTRAPPED_NS
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::time::Instant;
+
+fn usage() -> ! {
+    eprintln!("usage: unotify-benchprog getppid|mkdirat TRAPPED_N UNTRAPPED_N OUT [DIR]");
+    std::process::exit(64)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 4 {
+        usage();
+    }
+    let call = args[0].as_str();
+    let count = |s: &str| s.parse::<u64>().unwrap_or_else(|_| usage());
+    let (trapped_n, untrapped_n) = (count(&args[1]), count(&args[2]));
+    let dir = CString::new(args.get(4).map(String::as_str).unwrap_or("/")).unwrap();
+
+    // Raw syscalls: no libc caching and no wrapper differences between
+    // the two batches.
+    let trapped: Box<dyn Fn() -> i64> = match call {
+        // SAFETY: getppid has no arguments.
+        "getppid" => Box::new(|| unsafe { libc::syscall(libc::SYS_getppid) }),
+        // SAFETY: a valid NUL-terminated path that outlives the closure.
+        "mkdirat" => Box::new(move || unsafe {
+            libc::syscall(libc::SYS_mkdirat, libc::AT_FDCWD, dir.as_ptr(), 0o755)
+        }),
+        _ => usage(),
+    };
+    // SAFETY: getpid has no arguments.
+    let untrapped = || unsafe { libc::syscall(libc::SYS_getpid) };
+
+    // A few calls first: page faults and the first trap of a new thread
+    // (a /proc read in the supervisor) stay out of the timing.
+    for _ in 0..16 {
+        untrapped();
+        trapped();
+    }
+    let t = Instant::now();
+    for _ in 0..untrapped_n {
+        untrapped();
+    }
+    let untrapped_ns = t.elapsed().as_nanos();
+    let t = Instant::now();
+    for _ in 0..trapped_n {
+        trapped();
+    }
+    let trapped_ns = t.elapsed().as_nanos();
+
+    let line = format!("{call} {trapped_n} {trapped_ns} getpid {untrapped_n} {untrapped_ns}\n");
+    if let Err(e) = std::fs::write(&args[3], line) {
+        eprintln!("unotify-benchprog: writing {}: {e}", args[3]);
+        std::process::exit(1);
+    }
+}
