@@ -7,6 +7,7 @@
 
 pub mod explain;
 pub mod keymap;
+pub mod notes;
 pub mod termkeys;
 
 use std::collections::VecDeque;
