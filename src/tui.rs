@@ -44,9 +44,16 @@ struct Restore {
     armed: bool,
 }
 
+/// Whether the terminal is in the TUI's state (raw, alternate screen).
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Leaves raw mode and the alternate screen, once: leaving the alternate
+/// screen twice would move the cursor back over what was printed since.
 fn restore_terminal() {
-    let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, cursor::Show);
+    if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = execute!(io::stdout(), LeaveAlternateScreen, cursor::Show);
+    }
 }
 
 impl Drop for Restore {
@@ -206,7 +213,8 @@ pub fn run(
     if opts.history == 0 {
         return Err(Error::Usage("--history: must be at least 1".into()));
     }
-    let (cols, rows) = ratatui::crossterm::terminal::size().map_err(io_err("reading the terminal size"))?;
+    let (cols, rows) =
+        ratatui::crossterm::terminal::size().map_err(io_err("reading the terminal size"))?;
     let (prow, pcol) = program_size(cols, rows);
     let pty = pty::open(prow, pcol).map_err(io_err("opening a pseudo-terminal"))?;
     let filter = filter_lines(&plan.trapped);
@@ -239,10 +247,11 @@ pub fn run(
     ));
 
     set_panic_hook();
+    TERMINAL_TAKEN.store(true, Ordering::SeqCst);
     enable_raw_mode().map_err(io_err("setting up the terminal"))?;
     execute!(io::stdout(), EnterAlternateScreen).map_err(io_err("setting up the terminal"))?;
-    let mut terminal =
-        Terminal::new(CrosstermBackend::new(io::stdout())).map_err(io_err("setting up the terminal"))?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))
+        .map_err(io_err("setting up the terminal"))?;
     let stop_input = Arc::new(AtomicBool::new(false));
     let input = spawn_input(Arc::clone(&stop_input));
 
@@ -386,9 +395,7 @@ pub fn run(
             };
             match by_signal {
                 Some(sig) => {
-                    eprintln!(
-                        "unotify-tui: terminated by signal {sig}; the program was killed"
-                    );
+                    eprintln!("unotify-tui: terminated by signal {sig}; the program was killed");
                     128 + sig
                 }
                 None => code,

@@ -177,7 +177,10 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         // Terminals send Ctrl-] as the byte 0x1d, which crossterm reports
         // as Ctrl-5; the kitty keyboard protocol reports it as Ctrl-].
-        keys: &[(ctrl(']'), Action::LeaveProgram), (ctrl('5'), Action::LeaveProgram)],
+        keys: &[
+            (ctrl(']'), Action::LeaveProgram),
+            (ctrl('5'), Action::LeaveProgram),
+        ],
         label: "Ctrl-]",
         hint: "back to the calls",
         help: "leave the program pane (every other key goes to the program)",
@@ -188,7 +191,10 @@ pub const KEYMAP: &[Binding] = &[
 /// The action bound to `key` in `context`, if any.
 pub fn lookup(context: Context, key: &KeyEvent) -> Option<Action> {
     let held_ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    if key.modifiers.intersects(KeyModifiers::ALT | KeyModifiers::SUPER) {
+    if key
+        .modifiers
+        .intersects(KeyModifiers::ALT | KeyModifiers::SUPER)
+    {
         return None;
     }
     KEYMAP
@@ -249,11 +255,17 @@ mod tests {
             None
         );
         assert_eq!(
-            lookup(Context::Program, &ev(KeyCode::Char('5'), KeyModifiers::CONTROL)),
+            lookup(
+                Context::Program,
+                &ev(KeyCode::Char('5'), KeyModifiers::CONTROL)
+            ),
             Some(Action::LeaveProgram)
         );
         assert_eq!(
-            lookup(Context::Program, &ev(KeyCode::Char('a'), KeyModifiers::NONE)),
+            lookup(
+                Context::Program,
+                &ev(KeyCode::Char('a'), KeyModifiers::NONE)
+            ),
             None
         );
     }

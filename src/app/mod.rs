@@ -77,15 +77,22 @@ pub struct PendingCall {
 pub enum Dialog {
     /// `D`: choose an errno. `input` filters the list (a name, part of one,
     /// or a number); `selected` indexes the filtered list.
-    Errno { input: String, selected: usize },
+    Errno {
+        input: String,
+        selected: usize,
+    },
     /// `r`: type the value to return. `error` says why the last Enter was
     /// refused.
     Return {
         input: String,
         error: Option<String>,
     },
-    Help { scroll: u16 },
-    Filter { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Filter {
+        scroll: u16,
+    },
     /// `q`: kill (default) or let it run.
     Quit,
 }
@@ -204,7 +211,10 @@ impl App {
 
     /// Pending calls still answerable (not gone).
     pub fn waiting(&self) -> usize {
-        self.pending.iter().filter(|p| p.gone_since.is_none()).count()
+        self.pending
+            .iter()
+            .filter(|p| p.gone_since.is_none())
+            .count()
     }
 
     // ----- supervisor side -------------------------------------------------
@@ -251,7 +261,10 @@ impl App {
         if self.focus == Focus::Program {
             self.focus = Focus::Pending;
         }
-        self.say(format!("the program exited with status {code}; q quits"), now);
+        self.say(
+            format!("the program exited with status {code}; q quits"),
+            now,
+        );
     }
 
     /// Periodic upkeep: marks calls the kernel no longer has as gone
@@ -266,7 +279,10 @@ impl App {
         let expired: Vec<u64> = self
             .pending
             .iter()
-            .filter(|p| p.gone_since.is_some_and(|t| now.duration_since(t) >= GONE_LINGER))
+            .filter(|p| {
+                p.gone_since
+                    .is_some_and(|t| now.duration_since(t) >= GONE_LINGER)
+            })
             .map(|p| p.call.notif.id)
             .collect();
         for id in expired {
@@ -555,7 +571,10 @@ impl App {
         let (next, out) = match dialog {
             Dialog::Errno { input, selected } => self.errno_key(key, input, selected, now),
             Dialog::Return { input, error } => self.return_key(key, input, error, now),
-            Dialog::Help { scroll } => (scroll_key(key, scroll).map(|s| Dialog::Help { scroll: s }), vec![]),
+            Dialog::Help { scroll } => (
+                scroll_key(key, scroll).map(|s| Dialog::Help { scroll: s }),
+                vec![],
+            ),
             Dialog::Filter { scroll } => (
                 scroll_key(key, scroll).map(|s| Dialog::Filter { scroll: s }),
                 vec![],
@@ -584,7 +603,10 @@ impl App {
         match key.code {
             KeyCode::Esc => return (None, vec![]),
             KeyCode::Enter => {
-                let chosen = matches.get(selected).copied().or_else(|| Errno::parse(&input).ok());
+                let chosen = matches
+                    .get(selected)
+                    .copied()
+                    .or_else(|| Errno::parse(&input).ok());
                 return match chosen {
                     Some(e) => (None, self.answer(Answer::Deny(e), now)),
                     None => {

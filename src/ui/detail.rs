@@ -9,18 +9,21 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::lists::{answer_color, since, who};
 use super::pane;
-use crate::app::explain;
 use crate::app::{App, Focus};
+use crate::app::{explain, notes};
 use crate::escape::escape_bytes;
 use crate::supervisor::decode::format_value;
 use crate::supervisor::event::Call;
 use crate::supervisor::trace::result_text;
 
 fn heading(s: &str) -> Line<'static> {
-    Line::from(Span::styled(s.to_string(), Style::new().bold().fg(Color::Blue)))
+    Line::from(Span::styled(
+        s.to_string(),
+        Style::new().bold().fg(Color::Blue),
+    ))
 }
 
-fn call_lines(call: &Call, cwd: Option<&[u8]>, width: usize) -> Vec<Line<'static>> {
+fn signature_lines(call: &Call, width: usize) -> Vec<Line<'static>> {
     let names: Vec<&str> = call.args.iter().map(|a| a.name).collect();
     let mut lines = vec![Line::from(vec![
         Span::styled(
@@ -36,25 +39,54 @@ fn call_lines(call: &Call, cwd: Option<&[u8]>, width: usize) -> Vec<Line<'static
     for a in &call.args {
         let raw = format!("{:#x}", a.raw);
         let value = format_value(&a.value);
-        // The raw register goes to the right when there is room.
+        // The raw register goes to the right when there is room, else on
+        // a line of its own below the value.
         let room = width.saturating_sub(2 + name_w + 2 + raw.len() + 2);
-        let pad = room.saturating_sub(value.chars().count());
-        lines.push(Line::from(vec![
-            Span::raw(format!("  {:<name_w$}  ", a.name)),
-            Span::raw(value),
-            Span::raw(" ".repeat(pad.max(2))),
-            Span::styled(raw, Style::new().fg(Color::DarkGray)),
-        ]));
+        let indent = format!("  {:<name_w$}  ", a.name);
+        if value.chars().count() <= room {
+            let pad = room - value.chars().count();
+            lines.push(Line::from(vec![
+                Span::raw(indent),
+                Span::raw(value),
+                Span::raw(" ".repeat(pad + 2)),
+                Span::styled(raw, Style::new().fg(Color::DarkGray)),
+            ]));
+        } else {
+            let hang = " ".repeat(4 + name_w);
+            let parts = wrap(&value, width.saturating_sub(hang.len()));
+            for (i, part) in parts.into_iter().enumerate() {
+                let lead = if i == 0 { indent.clone() } else { hang.clone() };
+                lines.push(Line::from(vec![Span::raw(lead), Span::raw(part)]));
+            }
+            lines.push(Line::from(vec![
+                Span::raw(hang),
+                Span::styled(raw, Style::new().fg(Color::DarkGray)),
+            ]));
+        }
     }
     let paths = call.paths();
     for p in &paths {
-        lines.push(Line::from(vec![
-            Span::styled("  resolved  ", Style::new().fg(Color::DarkGray)),
-            Span::raw(escape_bytes(p)),
-        ]));
+        let lead = "  resolved  ";
+        for (i, part) in wrap(&escape_bytes(p), width.saturating_sub(lead.len()))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 {
+                lead.to_string()
+            } else {
+                " ".repeat(lead.len())
+            };
+            lines.push(Line::from(vec![
+                Span::styled(lead, Style::new().fg(Color::DarkGray)),
+                Span::raw(part),
+            ]));
+        }
     }
-    lines.push(Line::default());
-    lines.push(heading("process"));
+    lines
+}
+
+fn process_lines(call: &Call, cwd: Option<&[u8]>) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::default(), heading("process")];
     let tid = call.notif.pid;
     let thread = if tid == call.tgid {
         String::new()
@@ -87,7 +119,7 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
     let mut lines = Vec::new();
     if history {
         if let Some(rec) = app.selected_record() {
-            lines.extend(call_lines(&rec.call, None, width));
+            lines.extend(signature_lines(&rec.call, width));
             lines.push(Line::default());
             lines.push(heading("answer"));
             lines.push(Line::from(vec![
@@ -106,6 +138,7 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
                 "  arrived {}",
                 since(app.config.started, rec.call.received_wall)
             )));
+            lines.extend(process_lines(&rec.call, None));
         } else {
             lines.push(Line::styled(
                 " nothing answered yet",
@@ -114,7 +147,7 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
         }
     } else if let Some(p) = app.selected_call() {
         let call = &p.call;
-        lines.extend(call_lines(call, p.cwd.as_deref(), width));
+        lines.extend(signature_lines(call, width));
         if p.gone_since.is_some() {
             lines.push(Line::default());
             lines.push(Line::styled(
@@ -123,6 +156,13 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
                 Style::new().fg(Color::Red),
             ));
         } else {
+            if let Some(note) = notes::note(&call.name()) {
+                lines.push(Line::default());
+                lines.push(heading("what it does"));
+                for part in wrap(&note.what, width.saturating_sub(2)) {
+                    lines.push(Line::raw(format!("  {part}")));
+                }
+            }
             lines.push(Line::default());
             lines.push(heading("your answer"));
             for (key, text) in explain::effects(call, app.config.errno) {
@@ -136,6 +176,7 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
                 }
             }
         }
+        lines.extend(process_lines(call, p.cwd.as_deref()));
     } else {
         lines.push(Line::styled(
             " no call is waiting; trapped calls show here as they arrive",
@@ -199,7 +240,7 @@ mod tests {
 
     #[test]
     fn wraps_words_and_cuts_long_ones() {
-        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+        assert_eq!(wrap("aaa bbbb cc", 8), vec!["aaa bbbb", "cc"]);
         assert_eq!(wrap("abcdefghijk x", 8), vec!["abcdefgh", "ijk x"]);
         assert_eq!(wrap("", 10), vec![""]);
         for l in wrap("the kernel runs openat as asked, every word kept", 12) {

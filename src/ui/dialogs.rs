@@ -75,7 +75,10 @@ fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, area: Rect)
     for (i, e) in matches.iter().enumerate().skip(start).take(list_h) {
         let line = Line::from(vec![
             Span::styled(format!(" {:<16}", e.name()), Style::new().bold()),
-            Span::styled(format!("{:>4}  ", e.raw()), Style::new().fg(Color::DarkGray)),
+            Span::styled(
+                format!("{:>4}  ", e.raw()),
+                Style::new().fg(Color::DarkGray),
+            ),
             Span::raw(e.description()),
         ]);
         lines.push(if i == selected {
@@ -167,7 +170,8 @@ fn scrolled(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, scroll: u
         area.height.saturating_sub(4),
     );
     frame.render_widget(Clear, r);
-    let block = frame_block(title).title_bottom(hint(" ↑↓ PgUp PgDn scroll · any other key closes "));
+    let block =
+        frame_block(title).title_bottom(hint(" ↑↓ PgUp PgDn scroll · any other key closes "));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -51,7 +51,10 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
             "no call is waiting"
         };
         frame.render_widget(
-            Paragraph::new(Line::styled(format!(" {text}"), Style::new().fg(Color::DarkGray))),
+            Paragraph::new(Line::styled(
+                format!(" {text}"),
+                Style::new().fg(Color::DarkGray),
+            )),
             inner,
         );
         return;
@@ -70,7 +73,11 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
             let c = &p.call;
             let selected = i == sel;
             let marker = if selected { "▶" } else { " " };
-            let head = format!("{marker}{:>7} {:<15} ", c.tgid, clip(&escape_bytes(&c.comm), 15));
+            let head = format!(
+                "{marker}{:>7} {:<15} ",
+                c.tgid,
+                clip(&escape_bytes(&c.comm), 15)
+            );
             let mut spans = vec![Span::raw(head.clone())];
             let mut used = head.chars().count();
             if let Some(t) = p.gone_since {
@@ -81,7 +88,9 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
             }
             let call = clip(&format_call(c), width.saturating_sub(used));
             let style = if p.gone_since.is_some() {
-                Style::new().fg(Color::DarkGray).add_modifier(Modifier::CROSSED_OUT)
+                Style::new()
+                    .fg(Color::DarkGray)
+                    .add_modifier(Modifier::CROSSED_OUT)
             } else {
                 Style::new()
             };
@@ -169,7 +178,10 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect) {
             // The built-in quiet rules' calls are there to be looked up, not read.
             let quiet = matches!(rec.decided_by, DecidedBy::Rule { quiet: true, .. });
             let line = if quiet {
-                Line::styled(format!("{head}{call}{result}"), Style::new().fg(Color::DarkGray))
+                Line::styled(
+                    format!("{head}{call}{result}"),
+                    Style::new().fg(Color::DarkGray),
+                )
             } else {
                 Line::from(vec![
                     Span::styled(head, Style::new().fg(Color::DarkGray)),

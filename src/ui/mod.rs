@@ -173,7 +173,10 @@ fn program(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Focus::Program;
     let title = match app.state {
         TargetState::Running if focused => {
-            format!("Program: {} — keys go here, Ctrl-] back", app.config.program)
+            format!(
+                "Program (keys go here, Ctrl-] back): {}",
+                app.config.program
+            )
         }
         TargetState::Running => format!("Program: {}", app.config.program),
         TargetState::Exited(code) => format!("Program: {} — exited {code}", app.config.program),
@@ -191,11 +194,17 @@ fn program(frame: &mut Frame, app: &App, area: Rect) {
 fn message(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
     let line = if let Some(err) = &app.failed {
         Line::from(vec![
-            Span::styled(" error ", Style::new().bg(Color::Red).fg(Color::White).bold()),
+            Span::styled(
+                " error ",
+                Style::new().bg(Color::Red).fg(Color::White).bold(),
+            ),
             Span::raw(format!(" {err}")),
         ])
     } else if let Some(m) = app.current_message(now) {
-        Line::from(vec![Span::raw(" "), Span::styled(m.to_string(), Style::new().fg(Color::Yellow))])
+        Line::from(vec![
+            Span::raw(" "),
+            Span::styled(m.to_string(), Style::new().fg(Color::Yellow)),
+        ])
     } else {
         Line::default()
     };
@@ -214,7 +223,10 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = vec![
         Span::styled(
             format!(" {state} "),
-            Style::new().bg(color).fg(Color::Black).add_modifier(Modifier::BOLD),
+            Style::new()
+                .bg(color)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
         ),
         Span::raw(format!(
             " pending {} · answered {} (rules {}, you {}",
