@@ -83,6 +83,10 @@ pub struct Options {
     #[arg(long, value_name = "NAME", default_value = "EPERM")]
     pub errno: String,
 
+    /// How many answered calls the TUI keeps in memory (the log keeps all).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub history: usize,
+
     /// Whether to set SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (linux 6.6):
     /// on, off or auto.
     #[arg(long, value_name = "WHEN", default_value = "auto", hide = true)]

@@ -184,6 +184,20 @@ pub struct Target {
 pub struct Features {
     pub wait_killable: bool,
     pub sync_wakeup: bool,
+    /// SECCOMP_ADDFD_FLAG_SEND (Linux 5.14): emulated opens answer in one
+    /// step; older kernels take two.
+    pub addfd_send: bool,
+}
+
+/// Whether the running kernel is at least `major.minor`.
+pub fn kernel_at_least(major: u32, minor: u32) -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut parts = release
+        .trim()
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (a, b) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (a, b) >= (major, minor)
 }
 
 /// A started target, with the supervisor receiving its calls.
@@ -253,6 +267,7 @@ pub fn launch(
     let features = Features {
         wait_killable: spawned.wait_killable,
         sync_wakeup: sync,
+        addfd_send: kernel_at_least(5, 14),
     };
     let first = match spawned.go() {
         Ok(Launched::Exec(n)) => Some(n),
@@ -312,14 +327,26 @@ impl Running {
     /// (a wait status): its own code, or 128+N for signal N; an exec
     /// refused after launch (a denied execve) prints why and gives 127.
     pub fn exit_code(&self, status: i32) -> i32 {
-        if let Some(errno) = self.spawned_sock.failed_exec() {
-            eprintln!(
-                "unotify-tui: cannot execute the program: {}",
-                io::Error::from_raw_os_error(errno)
-            );
-            return 127;
+        let (code, note) = self.exit_status(status);
+        if let Some(n) = note {
+            eprintln!("unotify-tui: {n}");
         }
-        sysproc::exit_code(status)
+        code
+    }
+
+    /// [`Running::exit_code`] without printing: the status, and why the
+    /// program never ran when that is the case.
+    pub fn exit_status(&self, status: i32) -> (i32, Option<String>) {
+        match self.spawned_sock.failed_exec() {
+            Some(errno) => (
+                127,
+                Some(format!(
+                    "cannot execute the program: {}",
+                    io::Error::from_raw_os_error(errno)
+                )),
+            ),
+            None => (sysproc::exit_code(status), None),
+        }
     }
 }
 
@@ -471,5 +498,15 @@ pub fn main(opts: &Options, mut program: Vec<OsString>) -> Result<i32, Error> {
         args: program,
         cwd: None,
     };
-    run_headless(opts, &target, Vec::new())
+    if interactive(opts) {
+        crate::tui::run(opts, &target, Vec::new(), None)
+    } else {
+        run_headless(opts, &target, Vec::new())
+    }
+}
+
+/// The TUI runs when stdout is a terminal and --headless was not given.
+pub fn interactive(opts: &Options) -> bool {
+    use std::io::IsTerminal;
+    !opts.headless && io::stdout().is_terminal()
 }

@@ -8,5 +8,6 @@ pub mod mem;
 pub mod notify;
 pub mod pidfd;
 pub mod proc;
+pub mod pty;
 pub mod sock;
 pub mod spawn;

@@ -19,6 +19,14 @@ pub fn kill(pid: u32, sig: i32) {
     }
 }
 
+/// Signals every process in the group `pgid`.
+pub fn kill_group(pgid: u32, sig: i32) {
+    // SAFETY: kill with integer arguments; a negative pid names a group.
+    unsafe {
+        libc::kill(-(pgid as libc::pid_t), sig);
+    }
+}
+
 /// Waits for `pid`; returns its raw wait status.
 pub fn reap(pid: u32) -> i32 {
     let mut status = 0;
@@ -84,6 +92,23 @@ pub fn block_signals() -> SigSet {
     }
     let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
     set
+}
+
+/// Delivers the (blocked) signals in `set` as numbers on a channel.
+pub fn signal_channel(set: SigSet) -> Receiver<i32> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    if let Ok(sfd) = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC) {
+        let _ = std::thread::Builder::new()
+            .name("unotify-signals".into())
+            .spawn(move || {
+                while let Ok(Some(info)) = sfd.read_signal() {
+                    if tx.send(info.ssi_signo as i32).is_err() {
+                        return;
+                    }
+                }
+            });
+    }
+    rx
 }
 
 /// si_code of signals the terminal driver sends (Ctrl-C, Ctrl-\).

@@ -1,0 +1,250 @@
+//! The detail pane: the selected call, every argument decoded beside its
+//! raw value, the process, and what each answer would do.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::lists::{answer_color, since, who};
+use super::pane;
+use crate::app::{App, Focus};
+use crate::app::{explain, notes};
+use crate::escape::escape_bytes;
+use crate::supervisor::decode::format_value;
+use crate::supervisor::event::Call;
+use crate::supervisor::trace::result_text;
+
+fn heading(s: &str) -> Line<'static> {
+    Line::from(Span::styled(
+        s.to_string(),
+        Style::new().bold().fg(Color::Blue),
+    ))
+}
+
+fn signature_lines(call: &Call, width: usize) -> Vec<Line<'static>> {
+    let names: Vec<&str> = call.args.iter().map(|a| a.name).collect();
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!("{}({})", call.name(), names.join(", ")),
+            Style::new().bold(),
+        ),
+        Span::styled(
+            format!("   syscall {}", call.notif.nr),
+            Style::new().fg(Color::DarkGray),
+        ),
+    ])];
+    let name_w = names.iter().map(|n| n.len()).max().unwrap_or(0);
+    for a in &call.args {
+        let raw = format!("{:#x}", a.raw);
+        let value = format_value(&a.value);
+        // The raw register goes to the right when there is room, else on
+        // a line of its own below the value.
+        let room = width.saturating_sub(2 + name_w + 2 + raw.len() + 2);
+        let indent = format!("  {:<name_w$}  ", a.name);
+        if value.chars().count() <= room {
+            let pad = room - value.chars().count();
+            lines.push(Line::from(vec![
+                Span::raw(indent),
+                Span::raw(value),
+                Span::raw(" ".repeat(pad + 2)),
+                Span::styled(raw, Style::new().fg(Color::DarkGray)),
+            ]));
+        } else {
+            let hang = " ".repeat(4 + name_w);
+            let parts = wrap(&value, width.saturating_sub(hang.len()));
+            for (i, part) in parts.into_iter().enumerate() {
+                let lead = if i == 0 { indent.clone() } else { hang.clone() };
+                lines.push(Line::from(vec![Span::raw(lead), Span::raw(part)]));
+            }
+            lines.push(Line::from(vec![
+                Span::raw(hang),
+                Span::styled(raw, Style::new().fg(Color::DarkGray)),
+            ]));
+        }
+    }
+    let paths = call.paths();
+    for p in &paths {
+        let lead = "  resolved  ";
+        for (i, part) in wrap(&escape_bytes(p), width.saturating_sub(lead.len()))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 {
+                lead.to_string()
+            } else {
+                " ".repeat(lead.len())
+            };
+            lines.push(Line::from(vec![
+                Span::styled(lead, Style::new().fg(Color::DarkGray)),
+                Span::raw(part),
+            ]));
+        }
+    }
+    lines
+}
+
+fn process_lines(call: &Call, cwd: Option<&[u8]>) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::default(), heading("process")];
+    let tid = call.notif.pid;
+    let thread = if tid == call.tgid {
+        String::new()
+    } else {
+        format!(" · tid {tid}")
+    };
+    lines.push(Line::raw(format!(
+        "  pid {}{thread} · comm {} · parent {}",
+        call.tgid,
+        escape_bytes(&call.comm),
+        call.ppid
+    )));
+    lines.push(Line::raw(format!("  exe {}", escape_bytes(&call.exe))));
+    if let Some(cwd) = cwd {
+        lines.push(Line::raw(format!("  cwd {}", escape_bytes(cwd))));
+    }
+    lines.push(Line::raw(format!(
+        "  fsuid {} · fsgid {} · umask {:04o}",
+        call.creds.fsuid, call.creds.fsgid, call.creds.umask
+    )));
+    lines
+}
+
+pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
+    let history = app.focus == Focus::History;
+    let block = pane("Detail".into(), false);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines = Vec::new();
+    if history {
+        if let Some(rec) = app.selected_record() {
+            lines.extend(signature_lines(&rec.call, width));
+            lines.push(Line::default());
+            lines.push(heading("answer"));
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(
+                    result_text(rec.answer, rec.outcome),
+                    Style::new().fg(answer_color(rec)).bold(),
+                ),
+                Span::raw(format!(
+                    " · by {} · {} after it arrived",
+                    who(&rec.decided_by),
+                    human_duration(rec.latency)
+                )),
+            ]));
+            lines.push(Line::raw(format!(
+                "  arrived {}",
+                since(app.config.started, rec.call.received_wall)
+            )));
+            lines.extend(process_lines(&rec.call, None));
+        } else {
+            lines.push(Line::styled(
+                " nothing answered yet",
+                Style::new().fg(Color::DarkGray),
+            ));
+        }
+    } else if let Some(p) = app.selected_call() {
+        let call = &p.call;
+        lines.extend(signature_lines(call, width));
+        if p.gone_since.is_some() {
+            lines.push(Line::default());
+            lines.push(Line::styled(
+                "gone: the call was interrupted (a signal) or its thread exited before it \
+                 was answered; there is nothing left to answer",
+                Style::new().fg(Color::Red),
+            ));
+        } else {
+            if let Some(note) = notes::note(&call.name()) {
+                lines.push(Line::default());
+                lines.push(heading("what it does"));
+                for part in wrap(&note.what, width.saturating_sub(2)) {
+                    lines.push(Line::raw(format!("  {part}")));
+                }
+            }
+            lines.push(Line::default());
+            lines.push(heading("your answer"));
+            for (key, text) in explain::effects(call, app.config.errno) {
+                for (i, part) in wrap(&text, width.saturating_sub(5)).into_iter().enumerate() {
+                    let lead = if i == 0 {
+                        Span::styled(format!("  {key}  "), Style::new().fg(Color::Cyan).bold())
+                    } else {
+                        Span::raw("     ")
+                    };
+                    lines.push(Line::from(vec![lead, Span::raw(part)]));
+                }
+            }
+        }
+        lines.extend(process_lines(call, p.cwd.as_deref()));
+    } else {
+        lines.push(Line::styled(
+            " no call is waiting; trapped calls show here as they arrive",
+            Style::new().fg(Color::DarkGray),
+        ));
+        lines.push(Line::default());
+        lines.push(Line::from(vec![
+            Span::raw(" "),
+            "?".cyan().bold(),
+            Span::raw(" explains the keys and the four answers; "),
+            "f".cyan().bold(),
+            Span::raw(" shows the filter"),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// Word-wraps `text` to `width` columns (long words are cut), so that
+/// continuation lines can be indented under their first line.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let cur = lines.last_mut().expect("one line at least");
+        let cur_len = cur.chars().count();
+        let len = word.chars().count();
+        if cur_len > 0 && cur_len + 1 + len > width {
+            lines.push(String::new());
+        }
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let cur = lines.last_mut().expect("one line at least");
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            let room = width.saturating_sub(cur.chars().count());
+            if word.len() <= room {
+                cur.extend(word.iter());
+                break;
+            }
+            cur.extend(word.drain(..room));
+            lines.push(String::new());
+        }
+    }
+    lines
+}
+
+fn human_duration(d: std::time::Duration) -> String {
+    if d.as_secs() >= 1 {
+        format!("{:.1} s", d.as_secs_f64())
+    } else if d.as_millis() >= 1 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} µs", d.as_micros())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_words_and_cuts_long_ones() {
+        assert_eq!(wrap("aaa bbbb cc", 8), vec!["aaa bbbb", "cc"]);
+        assert_eq!(wrap("abcdefghijk x", 8), vec!["abcdefgh", "ijk x"]);
+        assert_eq!(wrap("", 10), vec![""]);
+        for l in wrap("the kernel runs openat as asked, every word kept", 12) {
+            assert!(l.chars().count() <= 12, "{l}");
+        }
+    }
+}

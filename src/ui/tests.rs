@@ -1,0 +1,610 @@
+//! Whole screens drawn into a `TestBackend`, checked against snapshots,
+//! and the app's reactions to keys.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use syscalls::Sysno;
+
+use super::*;
+use crate::app::keymap::KEYMAP;
+use crate::app::{App, Command, Config, Dialog, Focus, QuitHow};
+use crate::errno::Errno;
+use crate::policy::groups;
+use crate::supervisor::answer::{Answer, DecidedBy};
+use crate::supervisor::decode::{TargetView, decode_args};
+use crate::supervisor::event::{Call, Creds, Notif};
+use crate::supervisor::worker::{Event, Outcome, Record};
+
+/// A target whose memory holds a few strings at fixed addresses.
+#[derive(Default)]
+struct Memory {
+    strings: HashMap<u64, Vec<u8>>,
+}
+
+impl TargetView for Memory {
+    fn read_mem(&self, addr: u64, buf: &mut [u8]) -> Result<usize, i32> {
+        for (base, s) in &self.strings {
+            let end = base + s.len() as u64 + 1;
+            if (*base..end).contains(&addr) {
+                let mut bytes = s.clone();
+                bytes.push(0);
+                let from = (addr - base) as usize;
+                let n = buf.len().min(bytes.len() - from);
+                buf[..n].copy_from_slice(&bytes[from..from + n]);
+                return Ok(n);
+            }
+        }
+        Err(libc::EFAULT)
+    }
+    fn fd_target(&self, _fd: i32) -> Option<Vec<u8>> {
+        None
+    }
+    fn cwd(&self) -> Option<Vec<u8>> {
+        Some(b"/home/ada".to_vec())
+    }
+    fn socket_local(&self, _fd: i32) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+const PATH_ADDR: u64 = 0x7ffd_0000_1000;
+
+fn started() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+/// A decoded call as the supervisor would hand it over.
+fn call(
+    id: u64,
+    tgid: u32,
+    tid: u32,
+    comm: &str,
+    sysno: Sysno,
+    raw: [u64; 6],
+    path: &[u8],
+) -> Arc<Call> {
+    let mut mem = Memory::default();
+    mem.strings.insert(PATH_ADDR, path.to_vec());
+    let args = decode_args(Some(sysno), &raw, &mem);
+    Arc::new(Call {
+        notif: Notif {
+            id,
+            pid: tid,
+            flags: 0,
+            nr: sysno.id(),
+            arch: 0xc000_003e,
+            instruction_pointer: 0,
+            args: raw,
+        },
+        tgid,
+        ppid: 4000,
+        comm: comm.as_bytes().to_vec(),
+        exe: format!("/usr/bin/{comm}").into_bytes(),
+        creds: Creds {
+            fsuid: 1000,
+            fsgid: 1000,
+            groups: vec![1000],
+            umask: 0o022,
+            cap_eff: 0,
+        },
+        copies: Default::default(),
+        sysno: Some(sysno),
+        args,
+        received: Instant::now(),
+        received_wall: started() + Duration::from_millis(1500 + id * 10),
+    })
+}
+
+fn openat(id: u64, tgid: u32, tid: u32, path: &[u8]) -> Arc<Call> {
+    let flags = (libc::O_RDONLY | libc::O_CLOEXEC) as u64;
+    call(
+        id,
+        tgid,
+        tid,
+        "cat",
+        Sysno::openat,
+        [libc::AT_FDCWD as u32 as u64, PATH_ADDR, flags, 0, 0, 0],
+        path,
+    )
+}
+
+fn mkdir(id: u64, tgid: u32, tid: u32, path: &[u8]) -> Arc<Call> {
+    call(
+        id,
+        tgid,
+        tid,
+        "mkdir",
+        Sysno::mkdir,
+        [PATH_ADDR, 0o755, 0, 0, 0, 0],
+        path,
+    )
+}
+
+fn app() -> App {
+    let trapped = groups::parse_trap_list(groups::DEFAULT_TRAP).unwrap();
+    let mut filter = Vec::new();
+    crate::run::print_filter(&trapped, &mut filter).unwrap();
+    App::new(
+        Config {
+            errno: Errno::EPERM,
+            history_cap: 1000,
+            features: vec!["ADDFD_SEND", "WAIT_KILLABLE", "SYNC_WAKE_UP"],
+            trap: groups::DEFAULT_TRAP.into(),
+            filter: String::from_utf8(filter)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            program: "cat /etc/hosts".into(),
+            started: started(),
+        },
+        10,
+        40,
+    )
+}
+
+fn pending(app: &mut App, c: Arc<Call>) {
+    app.on_event(
+        Event::Pending(c),
+        Some(b"/home/ada".to_vec()),
+        Instant::now(),
+    );
+}
+
+fn answered(app: &mut App, c: Arc<Call>, answer: Answer, by: DecidedBy, outcome: Outcome) {
+    let rec = Record {
+        call: c,
+        answer: Some(answer),
+        decided_by: by,
+        outcome,
+        latency: Duration::from_micros(850),
+        answered_wall: started() + Duration::from_secs(2),
+    };
+    app.on_event(Event::Answered(Box::new(rec)), None, Instant::now());
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, app, Instant::now())).unwrap();
+    t
+}
+
+/// Everything on screen as text.
+fn text(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// A few answered calls, so history is not empty.
+fn with_history(app: &mut App) {
+    let rule = DecidedBy::Rule {
+        number: 10,
+        origin: "builtin:99".into(),
+        quiet: true,
+    };
+    answered(
+        app,
+        openat(1, 4242, 4242, b"/etc/ld.so.cache"),
+        Answer::Allow,
+        rule,
+        Outcome::Continued,
+    );
+    answered(
+        app,
+        mkdir(2, 4242, 4242, b"/tmp/out"),
+        Answer::Deny(Errno::EACCES),
+        DecidedBy::User,
+        Outcome::Failed(Errno::EACCES),
+    );
+}
+
+#[test]
+fn snapshot_one_pending_openat() {
+    let mut a = app();
+    with_history(&mut a);
+    a.on_output(b"$ cat /etc/hosts\r\n");
+    pending(&mut a, openat(7, 4242, 4242, b"/etc/hosts"));
+    insta::assert_snapshot!(render(&a, 120, 40).backend());
+}
+
+#[test]
+fn snapshot_several_pending_from_threads() {
+    let mut a = app();
+    pending(&mut a, mkdir(7, 4242, 4243, b"/tmp/w1"));
+    pending(&mut a, mkdir(8, 4242, 4244, b"/tmp/w2"));
+    pending(&mut a, mkdir(9, 4242, 4245, b"/tmp/w3"));
+    a.on_key(key('j'), Instant::now());
+    insta::assert_snapshot!(render(&a, 120, 40).backend());
+}
+
+#[test]
+fn snapshot_errno_picker() {
+    let mut a = app();
+    pending(&mut a, openat(7, 4242, 4242, b"/etc/shadow"));
+    let now = Instant::now();
+    a.on_key(key('D'), now);
+    for c in "acc".chars() {
+        a.on_key(key(c), now);
+    }
+    insta::assert_snapshot!(render(&a, 120, 40).backend());
+}
+
+#[test]
+fn snapshot_help() {
+    let mut a = app();
+    a.on_key(key('?'), Instant::now());
+    insta::assert_snapshot!(render(&a, 120, 40).backend());
+}
+
+#[test]
+fn snapshot_filter_view() {
+    let mut a = app();
+    a.on_key(key('f'), Instant::now());
+    insta::assert_snapshot!(render(&a, 120, 40).backend());
+}
+
+#[test]
+fn snapshot_gone_call() {
+    let mut a = app();
+    pending(&mut a, mkdir(7, 4242, 4242, b"/tmp/a"));
+    pending(&mut a, mkdir(8, 4242, 4243, b"/tmp/b"));
+    a.on_tick(Instant::now(), |id| id != 7);
+    insta::assert_snapshot!(render(&a, 120, 40).backend());
+}
+
+#[test]
+fn snapshot_tiny_terminal() {
+    let mut a = app();
+    pending(&mut a, mkdir(7, 4242, 4242, b"/tmp/a"));
+    insta::assert_snapshot!(render(&a, 50, 12).backend());
+}
+
+#[test]
+fn no_panic_at_any_size() {
+    let mut a = app();
+    with_history(&mut a);
+    pending(&mut a, openat(7, 4242, 4242, b"/etc/hosts"));
+    for w in 0..130 {
+        for h in [0, 1, 2, 5, 14, 15, 16, 24, 41] {
+            render(&a, w, h);
+        }
+    }
+    a.on_key(key('D'), Instant::now());
+    for (w, h) in [(60, 15), (61, 16), (80, 20), (200, 60)] {
+        render(&a, w, h);
+    }
+}
+
+#[test]
+fn help_and_footer_list_exactly_the_keymap() {
+    let help: Vec<String> = help_text()
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    for b in KEYMAP {
+        let n = help
+            .iter()
+            .filter(|l| l.starts_with(b.label) && l.contains(b.help))
+            .count();
+        assert_eq!(n, 1, "help lists `{}` once", b.label);
+    }
+    // Every key line of the help comes from the table.
+    let key_lines = help
+        .iter()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| KEYMAP.iter().any(|b| l.starts_with(b.label)))
+        .count();
+    assert_eq!(key_lines, KEYMAP.len());
+
+    let mut footer: Vec<(&str, &str)> = footer_items(Context::Ui);
+    footer.extend(footer_items(Context::Program));
+    let table: Vec<(&str, &str)> = KEYMAP.iter().map(|b| (b.label, b.hint)).collect();
+    assert_eq!(footer, table);
+
+    // And the footer on screen shows every UI hint.
+    let mut a = app();
+    let screen = text(&render(&a, 120, 40));
+    for (label, hint) in footer_items(Context::Ui) {
+        assert!(
+            screen.contains(&format!("{label} {hint}")),
+            "{label} {hint}"
+        );
+    }
+    a.focus = Focus::Program;
+    let screen = text(&render(&a, 120, 40));
+    for (label, hint) in footer_items(Context::Program) {
+        assert!(
+            screen.contains(&format!("{label} {hint}")),
+            "{label} {hint}"
+        );
+    }
+}
+
+#[test]
+fn target_data_is_escaped_on_screen() {
+    let mut a = app();
+    pending(
+        &mut a,
+        openat(7, 4242, 4242, b"/tmp/\x1b[2J\x1b]0;pwned\x07\nx\xff"),
+    );
+    let screen = text(&render(&a, 120, 40));
+    assert!(!screen.contains('\x1b') && !screen.contains('\x07'));
+    assert!(
+        screen.contains(r#""/tmp/\e[2J\e]0;pwned\x07\nx\xff""#),
+        "{screen}"
+    );
+}
+
+#[test]
+fn answering_sends_a_decision_for_the_selected_call() {
+    let mut a = app();
+    let now = Instant::now();
+    pending(&mut a, mkdir(7, 4242, 4242, b"/tmp/a"));
+    pending(&mut a, mkdir(8, 4242, 4243, b"/tmp/b"));
+    a.on_key(key('j'), now);
+    let out = a.on_key(key('d'), now);
+    match out.as_slice() {
+        [Command::Decide(d)] => {
+            assert_eq!(d.call.notif.id, 8);
+            assert_eq!(d.answer, Answer::Deny(Errno::EPERM));
+            assert_eq!(d.by, DecidedBy::User);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The answered call left; the other one is selected.
+    assert_eq!(a.pending.len(), 1);
+    assert_eq!(a.selected, Some(7));
+    let out = a.on_key(key('e'), now);
+    assert!(matches!(out.as_slice(), [Command::Decide(d)] if d.answer == Answer::Emulate));
+    assert!(a.pending.is_empty());
+    // Nothing left: keys say so instead of doing something.
+    assert!(a.on_key(key('a'), now).is_empty());
+    assert!(a.current_message(now).unwrap().contains("no call"));
+}
+
+#[test]
+fn selection_stays_on_its_call_when_others_leave() {
+    let mut a = app();
+    for id in 1..=3 {
+        pending(&mut a, mkdir(id, 4242, 4242 + id as u32, b"/tmp/x"));
+    }
+    a.on_key(key('j'), Instant::now());
+    a.on_key(key('j'), Instant::now());
+    assert_eq!(a.selected, Some(3));
+    // A rule (or timeout) answered call 1 meanwhile.
+    answered(
+        &mut a,
+        mkdir(1, 4242, 4243, b"/tmp/x"),
+        Answer::Allow,
+        DecidedBy::Continue,
+        Outcome::Continued,
+    );
+    assert_eq!(a.selected, Some(3));
+    let out = a.on_key(key('a'), Instant::now());
+    assert!(matches!(out.as_slice(), [Command::Decide(d)] if d.call.notif.id == 3));
+}
+
+#[test]
+fn errno_picker_and_return_dialog() {
+    let mut a = app();
+    let now = Instant::now();
+    pending(&mut a, openat(7, 4242, 4242, b"/etc/shadow"));
+    a.on_key(key('D'), now);
+    for c in "acces".chars() {
+        a.on_key(key(c), now);
+    }
+    let out = a.on_key(code(KeyCode::Enter), now);
+    assert!(
+        matches!(out.as_slice(), [Command::Decide(d)] if d.answer == Answer::Deny(Errno::EACCES))
+    );
+    assert!(a.dialog.is_none());
+
+    pending(&mut a, openat(8, 4242, 4242, b"/etc/shadow"));
+    a.on_key(key('D'), now);
+    for c in "13".chars() {
+        a.on_key(key(c), now);
+    }
+    let out = a.on_key(code(KeyCode::Enter), now);
+    assert!(
+        matches!(out.as_slice(), [Command::Decide(d)] if d.answer == Answer::Deny(Errno::EACCES))
+    );
+
+    pending(&mut a, openat(9, 4242, 4242, b"/etc/shadow"));
+    a.on_key(key('r'), now);
+    a.on_key(code(KeyCode::Backspace), now);
+    for c in "nope".chars() {
+        a.on_key(key(c), now);
+    }
+    assert!(a.on_key(code(KeyCode::Enter), now).is_empty());
+    assert!(matches!(
+        &a.dialog,
+        Some(Dialog::Return { error: Some(_), .. })
+    ));
+    for _ in 0..4 {
+        a.on_key(code(KeyCode::Backspace), now);
+    }
+    for c in "0x10".chars() {
+        a.on_key(key(c), now);
+    }
+    let out = a.on_key(code(KeyCode::Enter), now);
+    assert!(matches!(out.as_slice(), [Command::Decide(d)] if d.answer == Answer::Return(16)));
+
+    // Esc leaves the call waiting.
+    pending(&mut a, openat(10, 4242, 4242, b"/etc/shadow"));
+    a.on_key(key('D'), now);
+    assert!(a.on_key(code(KeyCode::Esc), now).is_empty());
+    assert_eq!(a.pending.len(), 1);
+}
+
+#[test]
+fn emulate_refused_for_calls_without_emulation() {
+    let mut a = app();
+    let now = Instant::now();
+    pending(
+        &mut a,
+        call(
+            7,
+            4242,
+            4242,
+            "sh",
+            Sysno::execve,
+            [PATH_ADDR, 0, 0, 0, 0, 0],
+            b"/bin/true",
+        ),
+    );
+    assert!(a.on_key(key('e'), now).is_empty());
+    assert!(
+        a.current_message(now)
+            .unwrap()
+            .contains("cannot emulate execve")
+    );
+    assert_eq!(a.pending.len(), 1);
+}
+
+#[test]
+fn continue_allows_everything_waiting_and_pause_stops() {
+    let mut a = app();
+    let now = Instant::now();
+    for id in 1..=3 {
+        pending(&mut a, mkdir(id, 4242, 4242, b"/tmp/x"));
+    }
+    let out = a.on_key(key('c'), now);
+    assert!(matches!(out[0], Command::SetContinue(true)));
+    let decided: Vec<(u64, DecidedBy)> = out[1..]
+        .iter()
+        .map(|c| match c {
+            Command::Decide(d) => {
+                assert_eq!(d.answer, Answer::Allow);
+                (d.call.notif.id, d.by.clone())
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        decided,
+        vec![
+            (1, DecidedBy::User),
+            (2, DecidedBy::Continue),
+            (3, DecidedBy::Continue)
+        ]
+    );
+    assert!(a.continue_mode && a.pending.is_empty());
+    let out = a.on_key(key(' '), now);
+    assert!(matches!(out.as_slice(), [Command::SetContinue(false)]));
+    assert!(!a.continue_mode);
+}
+
+#[test]
+fn gone_calls_are_marked_then_moved_to_history() {
+    let mut a = app();
+    let t0 = Instant::now();
+    pending(&mut a, mkdir(7, 4242, 4242, b"/tmp/a"));
+    a.on_tick(t0, |_| false);
+    assert!(a.pending[0].gone_since.is_some());
+    assert_eq!(a.waiting(), 0);
+    // Answering a gone call answers nothing.
+    let out = a.on_key(key('a'), t0);
+    assert!(out.is_empty());
+    assert!(a.pending.is_empty());
+    assert_eq!(a.history.back().unwrap().outcome, Outcome::Gone);
+
+    pending(&mut a, mkdir(8, 4242, 4242, b"/tmp/b"));
+    a.on_tick(t0, |_| false);
+    a.on_tick(t0 + crate::app::GONE_LINGER, |_| false);
+    assert!(a.pending.is_empty());
+    assert_eq!(a.counts.gone, 2);
+}
+
+#[test]
+fn history_is_capped() {
+    let mut a = app();
+    a.config.history_cap = 5;
+    for id in 0..12 {
+        answered(
+            &mut a,
+            mkdir(id, 1, 1, b"/x"),
+            Answer::Allow,
+            DecidedBy::Continue,
+            Outcome::Continued,
+        );
+    }
+    assert_eq!(a.history.len(), 5);
+    assert_eq!(a.counts.answered, 12);
+    assert_eq!(a.history.front().unwrap().call.notif.id, 7);
+    let screen = text(&render(&a, 120, 40));
+    assert!(screen.contains("History (5 shown of 12)"));
+}
+
+#[test]
+fn program_focus_passes_keys_and_ctrl_bracket_leaves() {
+    let mut a = app();
+    let now = Instant::now();
+    a.on_key(code(KeyCode::Tab), now);
+    assert_eq!(a.focus, Focus::History);
+    a.on_key(code(KeyCode::Tab), now);
+    assert_eq!(a.focus, Focus::Program);
+    // `q` and Tab are the program's now.
+    let out = a.on_key(key('q'), now);
+    assert!(matches!(out.as_slice(), [Command::ToProgram(b)] if b == b"q"));
+    let out = a.on_key(code(KeyCode::Tab), now);
+    assert!(matches!(out.as_slice(), [Command::ToProgram(b)] if b == b"\t"));
+    let out = a.on_key(
+        KeyEvent::new(KeyCode::Char('5'), KeyModifiers::CONTROL),
+        now,
+    );
+    assert!(out.is_empty());
+    assert_eq!(a.focus, Focus::Pending);
+}
+
+#[test]
+fn quit_asks_while_running_and_not_after() {
+    let mut a = app();
+    let now = Instant::now();
+    assert!(a.on_key(key('q'), now).is_empty());
+    assert_eq!(a.dialog, Some(Dialog::Quit));
+    assert!(a.on_key(code(KeyCode::Esc), now).is_empty());
+    a.on_key(key('q'), now);
+    let out = a.on_key(key('l'), now);
+    assert!(matches!(out.as_slice(), [Command::Quit(QuitHow::Detach)]));
+    a.on_key(key('q'), now);
+    let out = a.on_key(code(KeyCode::Enter), now);
+    assert!(matches!(out.as_slice(), [Command::Quit(QuitHow::Kill)]));
+    a.on_exit(0, now);
+    let out = a.on_key(key('q'), now);
+    assert!(matches!(out.as_slice(), [Command::Quit(QuitHow::Exited)]));
+}
+
+#[test]
+fn history_selection_shows_the_record() {
+    let mut a = app();
+    with_history(&mut a);
+    a.on_key(code(KeyCode::Tab), Instant::now());
+    let screen = text(&render(&a, 120, 40));
+    assert!(screen.contains("deny = -1 EACCES"), "{screen}");
+    assert!(screen.contains("by you"), "{screen}");
+    a.on_key(key('k'), Instant::now());
+    assert_eq!(a.selected_record().unwrap().call.notif.id, 1);
+    let screen = text(&render(&a, 120, 40));
+    assert!(screen.contains("rule 10 (builtin:99)"), "{screen}");
+}

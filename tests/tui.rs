@@ -1,0 +1,297 @@
+//! The real TUI in a real terminal: tmux runs the binary, the test reads
+//! the screen and types keys like a person would.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{BIN, PROG, tempdir};
+
+static SESSIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// One tmux server with one 120×40 window running a command.
+struct Tmux {
+    socket: String,
+    status_file: PathBuf,
+}
+
+impl Tmux {
+    /// Runs `args` (the unotify-tui command line) in `dir`; the exit
+    /// status lands in a file, then the pane stays for inspection.
+    fn start(dir: &Path, args: &[&str]) -> Tmux {
+        let socket = format!(
+            "unotify-test-{}-{}",
+            std::process::id(),
+            SESSIONS.fetch_add(1, Ordering::Relaxed)
+        );
+        let status_file = dir.join("exit-status");
+        let quoted: Vec<String> = std::iter::once(BIN)
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+            .collect();
+        let script = format!(
+            "cd '{}' && {}; echo $? > '{}'; echo unotify-exited; sleep 60",
+            dir.display(),
+            quoted.join(" "),
+            status_file.display()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+            ])
+            .args(["sh", "-c", &script])
+            .status()
+            .expect("tmux must be installed for the TUI tests (.ci/run installs it)");
+        assert!(ok.success(), "tmux new-session failed");
+        Tmux {
+            socket,
+            status_file,
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen contains `text`; fails with the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {text:?}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys"])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(ok.success());
+    }
+
+    /// Waits for unotify-tui to exit; returns its status.
+    fn exit_status(&self) -> i32 {
+        self.wait_for("unotify-exited");
+        std::fs::read_to_string(&self.status_file)
+            .expect("the exit status file")
+            .trim()
+            .parse()
+            .expect("a number")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// Waits for the target's own execve (trapped by @exec) and allows it.
+fn allow_exec(t: &Tmux) {
+    t.wait_for("execve(pathname, argv, envp)");
+    t.keys(&["a"]);
+}
+
+#[test]
+fn deny_mkdir_from_the_keyboard() {
+    let dir = tempdir();
+    let target = dir.path().join("DIR");
+    let t = Tmux::start(dir.path(), &["--", "mkdir", target.to_str().unwrap()]);
+    allow_exec(&t);
+    let screen = t.wait_for("mkdir(pathname, mode)");
+    assert!(screen.contains("waiting on you"), "{screen}");
+    t.keys(&["d"]);
+    let screen = t.wait_for("exited 1");
+    assert!(screen.contains("Operation not permitted"), "{screen}");
+    assert!(screen.contains("deny = -1 EPERM"), "{screen}");
+    assert!(!target.exists());
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 1);
+}
+
+#[test]
+fn allow_mkdir_from_the_keyboard() {
+    let dir = tempdir();
+    let target = dir.path().join("DIR");
+    let t = Tmux::start(dir.path(), &["--", "mkdir", target.to_str().unwrap()]);
+    allow_exec(&t);
+    t.wait_for("mkdir(pathname, mode)");
+    t.keys(&["a"]);
+    t.wait_for("exited 0");
+    assert!(target.is_dir());
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}
+
+#[test]
+fn emulated_open_writes_through_the_injected_fd() {
+    let dir = tempdir();
+    let file = dir.path().join("out.txt");
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "open,openat,creat",
+            "--",
+            PROG,
+            "write",
+            file.to_str().unwrap(),
+            "hello from the target",
+        ],
+    );
+    let screen = t.wait_for("openat(dirfd, pathname, flags, mode)");
+    assert!(screen.contains("out.txt"), "{screen}");
+    t.keys(&["e"]);
+    let screen = t.wait_for("write: ok");
+    assert!(screen.contains("emulate = "), "{screen}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "hello from the target"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}
+
+#[test]
+fn quit_with_a_pending_call_kills_the_program_and_restores_the_terminal() {
+    let dir = tempdir();
+    let target = dir.path().join("never");
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--",
+            PROG,
+            "mkdir",
+            target.to_str().unwrap(),
+        ],
+    );
+    t.wait_for("mkdir(pathname, mode)");
+    t.keys(&["q"]);
+    let screen = t.wait_for("Quit unotify-tui?");
+    assert!(screen.contains("1 call(s) still wait"), "{screen}");
+    t.keys(&["Enter"]);
+    assert_eq!(t.exit_status(), 128 + 9);
+    // Back on the normal screen: the TUI's frame is gone.
+    let screen = t.screen();
+    assert!(!screen.contains("Pending"), "{screen}");
+    assert!(!target.exists());
+}
+
+#[test]
+fn quit_with_a_hundred_pending_calls_leaves_nothing_behind() {
+    let dir = tempdir();
+    let prefix = dir.path().join("t");
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--",
+            PROG,
+            "threads",
+            "100",
+            prefix.to_str().unwrap(),
+        ],
+    );
+    t.wait_for("Pending (100)");
+    t.keys(&["q"]);
+    let screen = t.wait_for("Quit unotify-tui?");
+    assert!(screen.contains("100 call(s) still wait"), "{screen}");
+    t.keys(&["Enter"]);
+    assert_eq!(t.exit_status(), 128 + 9);
+    assert!(!t.screen().contains("Pending"));
+    // No process of the test program is left, not even a zombie.
+    let left = Command::new("pgrep")
+        .args(["-f", "unotify-testprog threads 100"])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "left behind: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}
+
+#[test]
+fn keys_reach_an_interactive_program_in_the_pane() {
+    let dir = tempdir();
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--",
+            "sh",
+            "-c",
+            "printf 'name? '; read name; echo \"hello $name\"",
+        ],
+    );
+    t.wait_for("name?");
+    t.keys(&["Tab", "Tab"]);
+    t.wait_for("keys go here");
+    t.keys(&["-l", "ada"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("hello ada");
+    assert!(screen.contains("exited 0"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_kills_the_program() {
+    let dir = tempdir();
+    let target = dir.path().join("never");
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--",
+            PROG,
+            "mkdir",
+            target.to_str().unwrap(),
+        ],
+    );
+    t.wait_for("mkdir(pathname, mode)");
+    let ok = Command::new("pkill")
+        .args([
+            "-TERM",
+            "-f",
+            &format!("^{BIN} --trap mkdir -- {PROG} mkdir"),
+        ])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    assert_eq!(t.exit_status(), 128 + 15);
+    let screen = t.screen();
+    assert!(screen.contains("terminated by signal 15"), "{screen}");
+    assert!(!screen.contains("Pending"), "{screen}");
+}
