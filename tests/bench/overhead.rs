@@ -597,7 +597,8 @@ fn tui(env: &mut Env, out: &Path) -> Result<Sample, String> {
     // Wait for the workload's result, then for the TUI to end by itself;
     // if it stays up (waiting for a person), press q, then insist.
     let start = Instant::now();
-    let mut pressed = None;
+    let mut finished_at = None;
+    let mut pressed = false;
     let mut killed = false;
     let status = loop {
         match child.try_wait() {
@@ -605,20 +606,16 @@ fn tui(env: &mut Env, out: &Path) -> Result<Sample, String> {
             Ok(None) => {}
             Err(e) => break Err(format!("waiting for the TUI: {e}")),
         }
-        let finished = std::fs::metadata(out).map(|m| m.len() > 0).unwrap_or(false);
-        if finished && pressed.is_none() {
-            pressed = Some(Instant::now() + Duration::from_secs(2));
+        if finished_at.is_none() && std::fs::metadata(out).is_ok_and(|m| m.len() > 0) {
+            finished_at = Some(Instant::now());
         }
-        if let Some(at) = pressed {
-            let since = Instant::now().saturating_duration_since(at);
-            if since > Duration::ZERO && since < Duration::from_millis(10) {
-                let _ = master.write_all(b"q");
-            } else if since > Duration::from_secs(3) && !killed {
-                let _ = child.kill();
-                killed = true;
-            }
+        let since = finished_at.map(|t| t.elapsed()).unwrap_or_default();
+        if finished_at.is_some() && !pressed && since > Duration::from_millis(300) {
+            let _ = master.write_all(b"q");
+            pressed = true;
         }
-        if start.elapsed() > RUN_TIMEOUT && !killed {
+        let stuck = since > Duration::from_secs(5) || start.elapsed() > RUN_TIMEOUT;
+        if stuck && !killed {
             let _ = child.kill();
             killed = true;
         }
