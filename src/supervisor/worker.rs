@@ -3,8 +3,7 @@
 //! answer ever holds up receiving the next notification.
 
 use std::collections::HashMap;
-use std::io;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -20,7 +19,7 @@ use super::event::{Call, Notif};
 use super::target::{LiveTarget, ProcInfo, proc_info};
 use crate::errno::Errno;
 use crate::policy::rules::{RuleAction, RuleSet};
-use crate::sys::notify::{NotifyFd, Response, is_gone};
+use crate::sys::notify::{self, NotifyFd, RecvWaker, Response, is_gone};
 
 /// What the target got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +83,10 @@ struct Shared {
     events: Sender<Event>,
     continue_mode: AtomicBool,
     stop: AtomicBool,
+    /// Every process under the filter is gone (seen by the hang-up watcher).
+    hung_up: AtomicBool,
+    /// The receiver has left its loop: no need to wake it any more.
+    receiver_done: AtomicBool,
 }
 
 /// The running supervisor.
@@ -92,6 +95,7 @@ pub struct Supervisor {
     decisions: Sender<Decision>,
     receiver: Option<JoinHandle<()>>,
     answerer: Option<JoinHandle<()>>,
+    watcher: Option<JoinHandle<()>>,
 }
 
 impl Supervisor {
@@ -108,13 +112,33 @@ impl Supervisor {
             events,
             continue_mode: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            hung_up: AtomicBool::new(false),
+            receiver_done: AtomicBool::new(false),
         });
         let (dtx, drx) = crossbeam_channel::unbounded::<Decision>();
         let s = Arc::clone(&shared);
+        let installed = RecvWaker::install();
         let receiver = std::thread::Builder::new()
             .name("unotify-recv".into())
-            .spawn(move || receive_loop(&s, first, &settings))
+            .spawn(move || match installed {
+                Ok(()) => receive_loop(&s, first, &settings),
+                Err(e) => {
+                    s.receiver_done.store(true, Ordering::Relaxed);
+                    let _ = s.events.send(Event::Failed(format!(
+                        "installing the signal handler that wakes the receiver: {e}"
+                    )));
+                }
+            })
             .expect("spawning the receiver thread");
+        // The receiver blocks in RECV, which does not return when the
+        // last process under the filter exits: this thread waits for that
+        // and wakes it.
+        let s = Arc::clone(&shared);
+        let waker = RecvWaker::for_thread(&receiver);
+        let watcher = std::thread::Builder::new()
+            .name("unotify-hangup".into())
+            .spawn(move || watch_hangup(&s, &waker))
+            .expect("spawning the hang-up watcher");
         let s = Arc::clone(&shared);
         let answerer = std::thread::Builder::new()
             .name("unotify-answer".into())
@@ -125,6 +149,7 @@ impl Supervisor {
             decisions: dtx,
             receiver: Some(receiver),
             answerer: Some(answerer),
+            watcher: Some(watcher),
         }
     }
 
@@ -149,7 +174,17 @@ impl Supervisor {
         self.shared.stop.store(true, Ordering::Relaxed);
         let (dtx, _) = crossbeam_channel::unbounded();
         drop(std::mem::replace(&mut self.decisions, dtx));
-        if let Some(h) = self.receiver.take() {
+        for h in [self.receiver.take(), self.watcher.take()]
+            .into_iter()
+            .flatten()
+        {
+            // Both may be blocked (in RECV, in poll): wake them until they
+            // see the stop flag.
+            let waker = RecvWaker::for_thread(&h);
+            while !h.is_finished() {
+                waker.wake();
+                std::thread::sleep(Duration::from_millis(1));
+            }
             let _ = h.join();
         }
         if let Some(h) = self.answerer.take() {
@@ -193,17 +228,6 @@ impl ProcCache {
     }
 }
 
-fn poll_listener(fd: BorrowedFd<'_>, timeout_ms: i32) -> io::Result<i16> {
-    let mut p = [nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN)];
-    let t = nix::poll::PollTimeout::try_from(timeout_ms).unwrap_or(nix::poll::PollTimeout::NONE);
-    match nix::poll::poll(&mut p, t) {
-        Ok(0) => Ok(0),
-        Ok(_) => Ok(p[0].revents().map(|r| r.bits()).unwrap_or(0)),
-        Err(nix::errno::Errno::EINTR) => Ok(0),
-        Err(e) => Err(io::Error::from(e)),
-    }
-}
-
 fn receive_loop(shared: &Shared, first: Option<Notif>, settings: &Settings) {
     let mut cache = ProcCache {
         map: HashMap::new(),
@@ -211,34 +235,63 @@ fn receive_loop(shared: &Shared, first: Option<Notif>, settings: &Settings) {
     if let Some(n) = first {
         handle(shared, settings, &mut cache, n);
     }
-    let fd = shared.notify.as_fd();
-    while !shared.stop.load(Ordering::Relaxed) {
-        // A timeout so `stop` is noticed; RECV itself would block forever.
-        let revents = match poll_listener(fd, 200) {
-            Ok(r) => r,
+    // RECV without a poll before it: one syscall less per call. Stop and
+    // hang-up come as a signal that makes RECV fail with EINTR.
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            break;
+        }
+        if shared.hung_up.load(Ordering::Relaxed) {
+            let _ = shared.events.send(Event::ListenerClosed);
+            break;
+        }
+        match shared.notify.recv() {
+            Ok(n) => handle(shared, settings, &mut cache, n),
+            // Woken on purpose: the flags above say why.
+            Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
+            // The call went away before RECV took it, or (Linux 6.11+)
+            // every process under the filter is gone: RECV then fails at
+            // once, so look rather than spin until the watcher says so.
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                if notify::wait_hangup(shared.notify.as_fd(), 0).unwrap_or(false) {
+                    shared.hung_up.store(true, Ordering::Relaxed);
+                }
+            }
+            Err(e) => {
+                let _ = shared
+                    .events
+                    .send(Event::Failed(format!("SECCOMP_IOCTL_NOTIF_RECV: {e}")));
+                break;
+            }
+        }
+    }
+    shared.receiver_done.store(true, Ordering::Relaxed);
+}
+
+/// Waits until every process under the filter is gone, then wakes the
+/// receiver (repeatedly: a signal that lands just before it enters RECV
+/// is lost) until it has left its loop. Before Linux 6.11 RECV does not
+/// return at hang-up by itself.
+fn watch_hangup(shared: &Shared, receiver: &RecvWaker) {
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        match notify::wait_hangup(shared.notify.as_fd(), 200) {
+            Ok(true) => break,
+            Ok(false) => {}
             Err(e) => {
                 let _ = shared
                     .events
                     .send(Event::Failed(format!("poll on the listener: {e}")));
-                return;
+                break;
             }
-        };
-        if revents & libc::POLLIN != 0 {
-            match shared.notify.recv() {
-                Ok(n) => handle(shared, settings, &mut cache, n),
-                // Interrupted, or the call went away between poll and RECV.
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EINTR | libc::ENOENT)) => {}
-                Err(e) => {
-                    let _ = shared
-                        .events
-                        .send(Event::Failed(format!("SECCOMP_IOCTL_NOTIF_RECV: {e}")));
-                    return;
-                }
-            }
-        } else if revents & (libc::POLLHUP | libc::POLLERR) != 0 {
-            let _ = shared.events.send(Event::ListenerClosed);
-            return;
         }
+    }
+    shared.hung_up.store(true, Ordering::Relaxed);
+    while !shared.receiver_done.load(Ordering::Relaxed) && !shared.stop.load(Ordering::Relaxed) {
+        receiver.wake();
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 

@@ -77,9 +77,9 @@ impl NotifyFd {
         NotifyFd(fd)
     }
 
-    /// Blocks until a trapped call arrives (use `poll` first to avoid
-    /// blocking). `EINTR` and `ENOENT` (the call went away between poll and
-    /// RECV) come back as errors for the caller to retry.
+    /// Blocks until a trapped call arrives. `EINTR` (a signal, such as
+    /// [`RecvWaker::wake`]) and `ENOENT` (the call went away before RECV
+    /// took it) come back as errors for the caller to retry.
     pub fn recv(&self) -> io::Result<Notif> {
         // Zeroed before each RECV, as the kernel requires. The libc struct
         // matches the kernel's size on every kernel we support
@@ -111,15 +111,22 @@ impl NotifyFd {
 
     /// Whether the call `id` is still pending (and its pid not recycled).
     pub fn id_valid(&self, id: u64) -> bool {
-        // SAFETY: ID_VALID reads one u64 through the pointer.
-        let rc = unsafe {
-            libc::ioctl(
-                self.0.as_raw_fd(),
-                libc::SECCOMP_IOCTL_NOTIF_ID_VALID as _,
-                &id as *const u64,
-            )
-        };
-        rc == 0
+        loop {
+            // SAFETY: ID_VALID reads one u64 through the pointer.
+            let rc = unsafe {
+                libc::ioctl(
+                    self.0.as_raw_fd(),
+                    libc::SECCOMP_IOCTL_NOTIF_ID_VALID as _,
+                    &id as *const u64,
+                )
+            };
+            // EINTR comes before the kernel looked (it waits for a lock):
+            // ask again rather than call a pending call gone.
+            if rc < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            return rc == 0;
+        }
     }
 
     /// Answers a call. `ENOENT` means the call is gone (see [`is_gone`]).
@@ -130,19 +137,26 @@ impl NotifyFd {
             error: r.error,
             flags: r.flags,
         };
-        // SAFETY: `resp` is a valid seccomp_notif_resp for the duration of
-        // the call.
-        let rc = unsafe {
-            libc::ioctl(
-                self.0.as_raw_fd(),
-                libc::SECCOMP_IOCTL_NOTIF_SEND as _,
-                &mut resp as *mut libc::seccomp_notif_resp,
-            )
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
+        loop {
+            // SAFETY: `resp` is a valid seccomp_notif_resp for the duration
+            // of the call.
+            let rc = unsafe {
+                libc::ioctl(
+                    self.0.as_raw_fd(),
+                    libc::SECCOMP_IOCTL_NOTIF_SEND as _,
+                    &mut resp as *mut libc::seccomp_notif_resp,
+                )
+            };
+            if rc == 0 {
+                return Ok(());
+            }
+            let e = io::Error::last_os_error();
+            // SEND fails with EINTR only while waiting for the listener's
+            // lock, before it answered anything: the call is still ours.
+            if e.raw_os_error() != Some(libc::EINTR) {
+                return Err(e);
+            }
         }
-        Ok(())
     }
 
     /// Installs `src` into the target of call `id`. With `send`, the call
@@ -248,4 +262,88 @@ pub fn sizes_fit(s: &NotifSizes) -> bool {
     usize::from(s.notif) <= std::mem::size_of::<libc::seccomp_notif>()
         && usize::from(s.resp) <= std::mem::size_of::<libc::seccomp_notif_resp>()
         && usize::from(s.data) <= std::mem::size_of::<libc::seccomp_data>()
+}
+
+/// Wakes a thread blocked in [`NotifyFd::recv`]. RECV only returns for a
+/// trapped call or a signal, so this sends the thread a signal whose
+/// handler does nothing and is installed without `SA_RESTART`: the ioctl
+/// fails with `EINTR` and the thread can look at why it was woken.
+///
+/// Blocking in RECV instead of polling first saves a syscall per trapped
+/// call on the hot path (README, Performance).
+pub struct RecvWaker {
+    thread: libc::pthread_t,
+}
+
+extern "C" fn ignore_wake(_: libc::c_int) {}
+
+/// The signal [`RecvWaker`] sends: the first real-time signal libc leaves
+/// to programs; nothing else in unotify-tui uses it.
+fn wake_signal() -> libc::c_int {
+    libc::SIGRTMIN()
+}
+
+impl RecvWaker {
+    /// Installs the do-nothing handler (idempotent, process-wide).
+    pub fn install() -> io::Result<()> {
+        // SAFETY: sigaction is plain old data; all-zero is a valid start.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = ignore_wake as *const () as libc::sighandler_t;
+        // No SA_RESTART: the point is that RECV returns EINTR.
+        sa.sa_flags = 0;
+        // SAFETY: `sa.sa_mask` is a valid sigset_t to clear; the handler is
+        // async-signal-safe (it does nothing); `sa` outlives the call.
+        let rc = unsafe {
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(wake_signal(), &sa, std::ptr::null_mut())
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// For the thread `handle` runs. The handle must stay unjoined while
+    /// [`RecvWaker::wake`] is used, so the thread id stays valid.
+    pub fn for_thread<T>(handle: &std::thread::JoinHandle<T>) -> RecvWaker {
+        use std::os::unix::thread::JoinHandleExt;
+        RecvWaker {
+            thread: handle.as_pthread_t(),
+        }
+    }
+
+    /// Interrupts the thread's RECV, if it is in one. A signal that lands
+    /// just before the thread enters RECV is lost: callers repeat until
+    /// the thread shows it has seen why it was woken.
+    pub fn wake(&self) {
+        // SAFETY: `thread` is a thread that has not been joined (see
+        // `for_thread`), so its id is valid even if it has finished.
+        unsafe {
+            libc::pthread_kill(self.thread, wake_signal());
+        }
+    }
+}
+
+/// Blocks until every process under the filter is gone (`POLLHUP` on the
+/// listener), or `timeout_ms` passed. Returns whether it hung up.
+///
+/// Asks poll for no events at all, so the kernel does not wake this
+/// waiter for each trapped call (those wake-ups carry `POLLIN`), only for
+/// the hang-up.
+pub fn wait_hangup(fd: BorrowedFd<'_>, timeout_ms: i32) -> io::Result<bool> {
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    let rc = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() == Some(libc::EINTR) {
+            return Ok(false);
+        }
+        return Err(e);
+    }
+    Ok(rc > 0 && p.revents & (libc::POLLHUP | libc::POLLERR) != 0)
 }

@@ -1,0 +1,87 @@
+//! The receiver blocks in RECV (no poll before it); these check that it
+//! still ends when asked while the program runs on, and when the last
+//! process under the filter exits.
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use unotify_tui::cli::Cli;
+use unotify_tui::run::{self, Target};
+use unotify_tui::supervisor::answer::Answer;
+use unotify_tui::supervisor::worker::Event;
+
+fn launch(trap: &str, program: &str, args: &[&str]) -> run::Running {
+    let cli = Cli::parse_from([
+        "unotify-tui",
+        "--trap",
+        trap,
+        "--no-default-rules",
+        "--",
+        "x",
+    ]);
+    let plan = run::plan(&cli.opts, Vec::new()).expect("plan");
+    let target = Target {
+        program: program.into(),
+        args: args.iter().map(|a| a.into()).collect(),
+        cwd: None,
+    };
+    run::launch(&target, plan, Some(Answer::Allow), None).expect("launch")
+}
+
+#[test]
+fn stop_returns_while_the_receiver_waits_in_recv() {
+    // `sleep` makes no mkdir: the receiver sits in RECV the whole time.
+    let running = launch("mkdir", "sleep", &["30"]);
+    std::thread::sleep(Duration::from_millis(100));
+    let pid = running.pid;
+    let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+    let start = Instant::now();
+    std::thread::spawn(move || {
+        running.supervisor.stop();
+        let _ = done_tx.send(());
+    });
+    // A receiver nobody can wake would hang here: fail instead.
+    let stopped = done_rx.recv_timeout(Duration::from_secs(3));
+    let took = start.elapsed();
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    assert!(stopped.is_ok(), "stop did not return in {took:?}");
+    // Woken at once, not after a poll timeout.
+    assert!(took < Duration::from_millis(150), "stop took {took:?}");
+}
+
+#[test]
+fn hang_up_is_reported_after_the_last_process_exits() {
+    // The shell forks a child that outlives it a little: the listener
+    // hangs up only when both are gone.
+    let running = launch(
+        "mkdir,mkdirat",
+        "sh",
+        &["-c", "(sleep 0.3; mkdir /proc/x 2>/dev/null) &"],
+    );
+    let start = Instant::now();
+    let mut answered = 0;
+    loop {
+        match running.events.recv_timeout(Duration::from_secs(5)) {
+            Ok(Event::ListenerClosed) => break,
+            Ok(Event::Answered(rec))
+                if matches!(
+                    rec.call.sysno,
+                    Some(syscalls::Sysno::mkdir | syscalls::Sysno::mkdirat)
+                ) =>
+            {
+                answered += 1
+            }
+            Ok(_) => {}
+            Err(e) => panic!("no hang-up after {:?}: {e}", start.elapsed()),
+        }
+    }
+    assert_eq!(
+        answered, 1,
+        "the orphan's mkdir was answered before the hang-up"
+    );
+    assert!(start.elapsed() >= Duration::from_millis(250));
+    running.supervisor.stop();
+}
