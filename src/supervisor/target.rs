@@ -1,6 +1,7 @@
 //! What we read about a live target from /proc, and the real
 //! [`TargetView`] the decoder uses.
 
+use std::cell::Cell;
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -12,6 +13,23 @@ use crate::sys::{mem, notify::ForeignFd, pidfd, sock};
 /// A thread of the target, by tid.
 pub struct LiveTarget {
     pub tid: u32,
+    /// Whether anything was read from the target through this view.
+    read: Cell<bool>,
+}
+
+impl LiveTarget {
+    pub fn new(tid: u32) -> LiveTarget {
+        LiveTarget {
+            tid,
+            read: Cell::new(false),
+        }
+    }
+
+    /// Whether the decoder read anything (memory, an fd or cwd link, a
+    /// socket): only then is there something NOTIF_ID_VALID must vouch for.
+    pub fn read_anything(&self) -> bool {
+        self.read.get()
+    }
 }
 
 fn readlink(p: &str) -> Option<Vec<u8>> {
@@ -22,18 +40,22 @@ fn readlink(p: &str) -> Option<Vec<u8>> {
 
 impl TargetView for LiveTarget {
     fn read_mem(&self, addr: u64, buf: &mut [u8]) -> Result<usize, i32> {
+        self.read.set(true);
         mem::read(self.tid, addr, buf)
     }
 
     fn fd_target(&self, fd: i32) -> Option<Vec<u8>> {
+        self.read.set(true);
         readlink(&format!("/proc/{}/fd/{fd}", self.tid))
     }
 
     fn cwd(&self) -> Option<Vec<u8>> {
+        self.read.set(true);
         readlink(&format!("/proc/{}/cwd", self.tid))
     }
 
     fn socket_local(&self, fd: i32) -> Option<Vec<u8>> {
+        self.read.set(true);
         let copy = pidfd::copy_fd(self.tid, ForeignFd(fd)).ok()?;
         sock::local_addr(copy.as_fd()).ok()
     }

@@ -207,11 +207,12 @@ struct ProcCache {
 }
 
 impl ProcCache {
-    fn get(&mut self, tid: u32, now: Instant) -> ProcInfo {
+    /// The facts, and whether they were read just now (not cached).
+    fn get(&mut self, tid: u32, now: Instant) -> (ProcInfo, bool) {
         if let Some((at, info)) = self.map.get(&tid)
             && now.duration_since(*at) < PROC_TTL
         {
-            return info.clone();
+            return (info.clone(), false);
         }
         if self.map.len() > 4096 {
             self.map
@@ -219,7 +220,7 @@ impl ProcCache {
         }
         let info = proc_info(tid);
         self.map.insert(tid, (now, info.clone()));
-        info
+        (info, true)
     }
 
     /// exec changes comm, exe and possibly credentials.
@@ -300,8 +301,8 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
     let received = Instant::now();
     let received_wall = SystemTime::now();
     let sysno = usize::try_from(n.nr).ok().and_then(Sysno::new);
-    let info = cache.get(n.pid, received);
-    let view = LiveTarget { tid: n.pid };
+    let (info, fresh) = cache.get(n.pid, received);
+    let view = LiveTarget::new(n.pid);
     // The raw copies emulation uses come from the same reads as the
     // decoded values that are shown and decided on.
     let (args, copies) = decode::decode_with_copies(sysno, &n.args, &view);
@@ -322,8 +323,11 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
         received_wall,
     });
     // What we read is only trustworthy if the call is still pending: the
-    // thread may have died and its tid been reused while we read.
-    if !shared.notify.id_valid(n.id) {
+    // thread may have died and its tid been reused while we read. With
+    // nothing read just now (no pointer followed, /proc facts cached)
+    // there is nothing to vouch for, and SEND reports a call that went
+    // away: the ioctl is skipped on that hot path.
+    if (fresh || view.read_anything()) && !shared.notify.id_valid(n.id) {
         record(shared, &call, None, DecidedBy::Supervisor, Outcome::Gone);
         return;
     }
