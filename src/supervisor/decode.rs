@@ -724,6 +724,7 @@ pub fn decode_with_copies(
         view,
         open_how: OnceCell::new(),
         sockaddr: RefCell::new(None),
+        cwd: OnceCell::new(),
     };
     let decoded = params
         .iter()
@@ -776,6 +777,9 @@ struct Decoder<'a> {
     open_how: OnceCell<Result<[u64; 3], i32>>,
     /// The bytes of the socket address argument, as decoded.
     sockaddr: RefCell<Option<Vec<u8>>>,
+    /// The cwd, read at most once and only for a relative path: a /proc
+    /// readlink costs about as much as the rest of the decoding together.
+    cwd: OnceCell<Option<Vec<u8>>>,
 }
 
 impl Decoder<'_> {
@@ -792,8 +796,10 @@ impl Decoder<'_> {
             Kind::SockFd => self.fd(raw, true),
             Kind::DirFd => {
                 let fd = int(raw);
+                // AT_FDCWD shows as such; the cwd shows in the resolved
+                // path when a relative path needed it.
                 let target = if fd == libc::AT_FDCWD {
-                    self.view.cwd()
+                    None
                 } else {
                     self.fd_target(fd)
                 };
@@ -914,7 +920,7 @@ impl Decoder<'_> {
     /// a directory path ("pipe:[9]", "anon_inode:...").
     fn base_dir(&self, dirfd: Option<usize>) -> Option<Vec<u8>> {
         let base = match dirfd.map(|d| int(self.args[d])) {
-            None | Some(libc::AT_FDCWD) => self.view.cwd(),
+            None | Some(libc::AT_FDCWD) => self.cwd.get_or_init(|| self.view.cwd()).clone(),
             Some(fd) => self.fd_target(fd),
         }?;
         base.starts_with(b"/").then_some(base)
@@ -1495,7 +1501,7 @@ mod tests {
                 c.args[0].value,
                 Value::DirFd {
                     fd: libc::AT_FDCWD,
-                    target: Some(b"/tmp/d".to_vec())
+                    target: None
                 }
             );
             assert_eq!(c.paths(), vec![b"/tmp/d/sub".as_slice()]);

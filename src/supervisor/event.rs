@@ -69,7 +69,9 @@ pub enum Value {
         target: Option<Vec<u8>>,
         local: Option<SockAddr>,
     },
-    /// A directory fd for the `*at` calls: `AT_FDCWD` or an fd.
+    /// A directory fd for the `*at` calls: `AT_FDCWD` or an fd, and what
+    /// the fd refers to (never read for `AT_FDCWD`: a relative path's
+    /// resolved form shows the cwd).
     DirFd { fd: i32, target: Option<Vec<u8>> },
     /// A path as the target gave it, and resolved to absolute form against
     /// its cwd or dirfd (`None` when it could not be resolved).
