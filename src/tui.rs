@@ -263,9 +263,22 @@ pub fn run(
     let how: QuitHow;
     let mut by_signal: Option<i32> = None;
 
+    let no_events = crossbeam_channel::never::<Event>();
+    // A channel whose sender is gone is always ready in `select!`: once
+    // the pty reader, the reaper or the input thread has ended, its arm
+    // is swapped for one that never fires, or the loop would spin.
+    let mut output = out_rx.clone();
+    let mut exits = running.exits.clone();
+    let mut keys = input.clone();
     'main: loop {
         let now = Instant::now();
         if dirty && now.duration_since(last_draw) >= FRAME {
+            // What queued up while the frame was due (see below), so the
+            // frame shows everything known now.
+            take_queued(&mut app, &running.events);
+            if app.failed.is_some() && status.is_none() {
+                kill_tree(running.pid);
+            }
             let (c, r) = ratatui::crossterm::terminal::size().unwrap_or((cols, rows));
             let want = program_size(c, r);
             if want != size {
@@ -287,9 +300,14 @@ pub fn run(
         } else {
             TICK.saturating_sub(now.duration_since(last_tick))
         };
+        // Supervisor events wait for the next frame once one is due: a
+        // thread asleep on the channel is woken for every record, and that
+        // wake-up sits in the receiver between two trapped calls (README,
+        // Performance). Keys, output and exits still wake us at once.
+        let events = if dirty { &no_events } else { &running.events };
         let mut commands = Vec::new();
         select! {
-            recv(input) -> ev => match ev {
+            recv(keys) -> ev => match ev {
                 Ok(Ok(TermEvent::Key(k))) => {
                     commands.extend(app.on_key(k, Instant::now()));
                     // Keys show their effect at once.
@@ -298,19 +316,12 @@ pub fn run(
                 }
                 Ok(Ok(_)) => dirty = true,
                 Ok(Err(e)) => return Err(Error::Io("reading the keyboard".into(), e)),
-                Err(_) => {}
+                Err(_) => keys = crossbeam_channel::never(),
             },
-            recv(running.events) -> ev => {
+            recv(events) -> ev => {
                 if let Ok(ev) = ev {
                     take_event(&mut app, ev);
-                    // Take what else is queued, within a budget.
-                    let start = Instant::now();
-                    while start.elapsed() < EVENT_BUDGET {
-                        match running.events.try_recv() {
-                            Ok(ev) => take_event(&mut app, ev),
-                            Err(_) => break,
-                        }
-                    }
+                    take_queued(&mut app, &running.events);
                     if app.failed.is_some() && status.is_none() {
                         // Nobody can answer its calls any more.
                         kill_tree(running.pid);
@@ -318,16 +329,21 @@ pub fn run(
                     dirty = true;
                 }
             },
-            recv(out_rx) -> bytes => {
+            recv(output) -> bytes => {
                 if let Ok(b) = bytes {
                     app.on_output(&b);
                     while let Ok(b) = out_rx.try_recv() {
                         app.on_output(&b);
                     }
                     dirty = true;
+                } else {
+                    output = crossbeam_channel::never();
                 }
             },
-            recv(running.exits) -> st => {
+            recv(exits) -> st => {
+                if st.is_err() {
+                    exits = crossbeam_channel::never();
+                }
                 if let Ok(st) = st {
                     let (code, note) = running.exit_status(st);
                     status = Some(code);
@@ -415,6 +431,17 @@ pub fn run(
     };
     guard.armed = false;
     Ok(code)
+}
+
+/// Takes what else is queued, within a budget.
+fn take_queued(app: &mut App, events: &Receiver<Event>) {
+    let start = Instant::now();
+    while start.elapsed() < EVENT_BUDGET {
+        match events.try_recv() {
+            Ok(ev) => take_event(app, ev),
+            Err(_) => break,
+        }
+    }
 }
 
 fn take_event(app: &mut App, ev: Event) {
