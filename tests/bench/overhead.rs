@@ -141,6 +141,9 @@ enum Case {
     /// by step, the kernel work unotify-tui's receiver does per call, to
     /// see where the time between (5) and (3) goes.
     Probe(Extra),
+    /// (5s) Not run unless named: the reference with the target in a
+    /// session of its own on a pty, as the TUI starts it.
+    ReferenceSession,
     /// (6) strace -f -e trace=CALL.
     Strace,
     /// (6b) strace -f --seccomp-bpf -e trace=CALL: strace's fast mode,
@@ -162,6 +165,7 @@ impl Case {
             Case::Probe(Extra::Poll),
             Case::Probe(Extra::Valid),
             Case::Probe(Extra::Wake),
+            Case::ReferenceSession,
             Case::Strace,
             Case::StraceBpf,
         ]
@@ -169,7 +173,7 @@ impl Case {
 
     /// Cases a plain run leaves out.
     fn on_request(self) -> bool {
-        matches!(self, Case::Probe(_))
+        matches!(self, Case::Probe(_) | Case::ReferenceSession)
     }
 
     fn key(self) -> &'static str {
@@ -186,6 +190,7 @@ impl Case {
             Case::Probe(Extra::Poll) => "5p",
             Case::Probe(Extra::Valid) => "5v",
             Case::Probe(Extra::Wake) => "5w",
+            Case::ReferenceSession => "5s",
             Case::Strace => "6",
             Case::StraceBpf => "6b",
         }
@@ -205,6 +210,7 @@ impl Case {
             Case::Probe(Extra::Poll) => "  (5) + poll before each RECV",
             Case::Probe(Extra::Valid) => "  (5p) + NOTIF_ID_VALID",
             Case::Probe(Extra::Wake) => "  (5v) + a channel send to a waiting thread",
+            Case::ReferenceSession => "  (5), the program in its own session (pty)",
             Case::Strace => "strace -f -e trace=CALL",
             Case::StraceBpf => "strace -f --seccomp-bpf -e trace=CALL",
         }
@@ -220,13 +226,15 @@ impl Case {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Extra {
     None,
-    /// poll(2) on the listener before each RECV, as the receiver does to
-    /// notice a stop request.
+    /// poll(2) on the listener before each RECV (unotify-tui's receiver
+    /// did this until it learnt to block in RECV).
     Poll,
-    /// + SECCOMP_IOCTL_NOTIF_ID_VALID before answering.
+    /// And SECCOMP_IOCTL_NOTIF_ID_VALID before answering (unotify-tui
+    /// does it when it read the target's memory or /proc).
     Valid,
-    /// + after answering, a message on a crossbeam channel to a thread
-    /// blocked in recv, as each record reaches the trace writer or UI.
+    /// And, after answering, a message on a crossbeam channel to a thread
+    /// asleep on it (unotify-tui's trace writer and UI were, for each
+    /// record, until they took records in batches).
     Wake,
 }
 
@@ -341,7 +349,7 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             cmd.args(env.workload_args(&out, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
-        Case::Floor => reference(env, &out, Vec::new(), false, Extra::None),
+        Case::Floor => reference(env, &out, Vec::new(), false, Extra::None, false),
         Case::Untrapped => {
             // The default trap list, minus the benchmark's call.
             let trap = if env.cfg.call == "mkdirat" {
@@ -367,11 +375,15 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
         Case::Tui => tui(env, &out),
         Case::Reference { sync } => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], sync, Extra::None)
+            reference(env, &out, vec![call], sync, Extra::None, false)
+        }
+        Case::ReferenceSession => {
+            let call = sysno(&env.cfg.call);
+            reference(env, &out, vec![call], true, Extra::None, true)
         }
         Case::Probe(extra) => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], true, extra)
+            reference(env, &out, vec![call], true, extra, false)
         }
         Case::Strace | Case::StraceBpf => {
             let Some(strace) = env.strace.clone() else {
@@ -418,11 +430,22 @@ fn reference(
     trapped: Vec<Sysno>,
     sync: bool,
     extra: Extra,
+    own_session: bool,
 ) -> Result<Sample, String> {
     let expect = if trapped.is_empty() {
         0
     } else {
         env.cfg.n + WARMUP
+    };
+    // The launcher makes the program a session leader on this terminal.
+    let pty = if own_session {
+        Some(nix::pty::openpty(None, None).map_err(|e| format!("openpty: {e}"))?)
+    } else {
+        None
+    };
+    let (pty_master, pty_slave) = match pty {
+        Some(p) => (Some(p.master), Some(p.slave)),
+        None => (None, None),
     };
     let mut argv = vec![cstr(PROG)];
     argv.extend(
@@ -442,7 +465,7 @@ fn reference(
             })
             .collect(),
         cwd: None,
-        pty_slave: None,
+        pty_slave,
         trapped,
         wait_killable: false,
     };
@@ -518,6 +541,7 @@ fn reference(
     let _ = done_tx.send(());
     let _ = watchdog.join();
     drop(listener);
+    drop(pty_master);
     match status {
         Ok(WaitStatus::Exited(_, 0)) => read_sample(out),
         other => Err(format!("workload ended with {other:?}")),
@@ -801,11 +825,10 @@ fn main() {
     let call = &cfg.call;
     println!();
     println!(
-        "{:<4} {:<42} {:<32} {}",
+        "{:<4} {:<42} {:<32} getpid, never trapped",
         "case",
         "",
         format!("{call} (median, min–max)"),
-        "getpid, never trapped"
     );
     for case in &cases {
         let s = results.get(case).cloned().unwrap_or_default();
