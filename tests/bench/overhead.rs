@@ -15,11 +15,13 @@
 //! Options (or environment variables):
 //!   --n N            trapped calls per run (UNOTIFY_BENCH_N, default 20000)
 //!   --untrapped M    untrapped calls per run (UNOTIFY_BENCH_UNTRAPPED,
-//!                    default 1000000; strace gets N, it stops on every call)
-//!   --reps R         repetitions (UNOTIFY_BENCH_REPS, default 5)
+//!                    default 2000000; strace gets N, it stops on every call)
+//!   --reps R         repetitions (UNOTIFY_BENCH_REPS, default 9)
 //!   --call C         getppid or mkdirat (UNOTIFY_BENCH_CALL, default getppid)
 //!   --only LIST      comma-separated case keys to run (UNOTIFY_BENCH_ONLY),
-//!                    e.g. 1,2,3,5
+//!                    e.g. 1,2,3,5; the probes 5p, 5v and 5w (the reference
+//!                    plus poll, ID_VALID, a channel wake-up per call) run
+//!                    only when named
 #![allow(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -61,8 +63,8 @@ fn config() -> Result<Config, String> {
     let env = |k: &str| std::env::var(k).ok();
     let mut c = Config {
         n: 20_000,
-        untrapped: 1_000_000,
-        reps: 5,
+        untrapped: 2_000_000,
+        reps: 9,
         call: "getppid".into(),
         only: None,
     };
@@ -141,8 +143,10 @@ enum Case {
     /// by step, the kernel work unotify-tui's receiver does per call, to
     /// see where the time between (5) and (3) goes.
     Probe(Extra),
-    /// (5s) Not run unless named: the reference with the target in a
-    /// session of its own on a pty, as the TUI starts it.
+    /// (5s) The reference with the program in a session of its own on a
+    /// pty, as the TUI starts it. With the scheduler's autogroups (a task
+    /// group per session) the round trip then crosses two groups, which
+    /// costs the kernel more: (4) compares fairly with this.
     ReferenceSession,
     /// (6) strace -f -e trace=CALL.
     Strace,
@@ -173,7 +177,7 @@ impl Case {
 
     /// Cases a plain run leaves out.
     fn on_request(self) -> bool {
-        matches!(self, Case::Probe(_) | Case::ReferenceSession)
+        matches!(self, Case::Probe(_))
     }
 
     fn key(self) -> &'static str {
@@ -213,6 +217,19 @@ impl Case {
             Case::ReferenceSession => "  (5), the program in its own session (pty)",
             Case::Strace => "strace -f -e trace=CALL",
             Case::StraceBpf => "strace -f --seccomp-bpf -e trace=CALL",
+        }
+    }
+
+    /// Trapped calls per run. The cases that take tens of microseconds a
+    /// call (strace, no SYNC_WAKE_UP on an idle machine) make a quarter as
+    /// many, so the default run stays short; times are per call anyway.
+    fn trapped_calls(self, n: u64) -> u64 {
+        match self {
+            Case::Strace
+            | Case::StraceBpf
+            | Case::Headless { sync: false }
+            | Case::Reference { sync: false } => (n / 4).max(1000).min(n),
+            _ => n,
         }
     }
 
@@ -265,10 +282,10 @@ impl Env {
         self.dir.join(format!("out-{}", self.seq))
     }
 
-    fn workload_args(&self, out: &Path, untrapped: u64) -> Vec<OsString> {
+    fn workload_args(&self, out: &Path, trapped: u64, untrapped: u64) -> Vec<OsString> {
         vec![
             self.cfg.call.clone().into(),
-            self.cfg.n.to_string().into(),
+            trapped.to_string().into(),
             untrapped.to_string().into(),
             out.as_os_str().to_owned(),
             self.target_dir.as_os_str().to_owned(),
@@ -343,13 +360,14 @@ fn run_cmd(mut cmd: Command, out: &Path) -> Result<Sample, String> {
 
 fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
     let out = env.out_file();
+    let n = case.trapped_calls(env.cfg.n);
     match case {
         Case::NoFilter => {
             let mut cmd = Command::new(PROG);
-            cmd.args(env.workload_args(&out, env.cfg.untrapped));
+            cmd.args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
-        Case::Floor => reference(env, &out, Vec::new(), false, Extra::None, false),
+        Case::Floor => reference(env, &out, Vec::new(), n, false, Extra::None, false),
         Case::Untrapped => {
             // The default trap list, minus the benchmark's call.
             let trap = if env.cfg.call == "mkdirat" {
@@ -360,7 +378,7 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             let mut cmd = Command::new(BIN);
             cmd.args(["--headless", "--output", "/dev/null", "--trap", trap, "--"])
                 .arg(PROG)
-                .args(env.workload_args(&out, env.cfg.untrapped));
+                .args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
         Case::Headless { sync } => {
@@ -369,21 +387,21 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
                 .args(env.trap_opts())
                 .args(["--sync-wakeup", if sync { "on" } else { "off" }, "--"])
                 .arg(PROG)
-                .args(env.workload_args(&out, env.cfg.untrapped));
+                .args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
-        Case::Tui => tui(env, &out),
+        Case::Tui => tui(env, &out, n),
         Case::Reference { sync } => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], sync, Extra::None, false)
+            reference(env, &out, vec![call], n, sync, Extra::None, false)
         }
         Case::ReferenceSession => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], true, Extra::None, true)
+            reference(env, &out, vec![call], n, true, Extra::None, true)
         }
         Case::Probe(extra) => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], true, extra, false)
+            reference(env, &out, vec![call], n, true, extra, false)
         }
         Case::Strace | Case::StraceBpf => {
             let Some(strace) = env.strace.clone() else {
@@ -398,13 +416,13 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
                 cmd.arg("--seccomp-bpf");
                 env.cfg.untrapped
             } else {
-                env.cfg.n.min(env.cfg.untrapped)
+                n.min(env.cfg.untrapped)
             };
             cmd.arg("-e")
                 .arg(format!("trace={}", env.cfg.call))
                 .arg("--")
                 .arg(PROG)
-                .args(env.workload_args(&out, untrapped));
+                .args(env.workload_args(&out, n, untrapped));
             run_cmd(cmd, &out)
         }
     }
@@ -428,15 +446,12 @@ fn reference(
     env: &Env,
     out: &Path,
     trapped: Vec<Sysno>,
+    n: u64,
     sync: bool,
     extra: Extra,
     own_session: bool,
 ) -> Result<Sample, String> {
-    let expect = if trapped.is_empty() {
-        0
-    } else {
-        env.cfg.n + WARMUP
-    };
+    let expect = if trapped.is_empty() { 0 } else { n + WARMUP };
     // The launcher makes the program a session leader on this terminal.
     let pty = if own_session {
         Some(nix::pty::openpty(None, None).map_err(|e| format!("openpty: {e}"))?)
@@ -449,7 +464,7 @@ fn reference(
     };
     let mut argv = vec![cstr(PROG)];
     argv.extend(
-        env.workload_args(out, env.cfg.untrapped)
+        env.workload_args(out, n, env.cfg.untrapped)
             .into_iter()
             .map(|a| cstr(a.into_vec())),
     );
@@ -555,7 +570,7 @@ fn reference(
 /// full pty would stall the TUI) and watched for the alternate screen,
 /// which tells whether a TUI really ran: a build without one runs
 /// headless, and the row then says so.
-fn tui(env: &mut Env, out: &Path) -> Result<Sample, String> {
+fn tui(env: &mut Env, out: &Path, n: u64) -> Result<Sample, String> {
     let ws = nix::pty::Winsize {
         ws_row: 40,
         ws_col: 120,
@@ -576,7 +591,7 @@ fn tui(env: &mut Env, out: &Path) -> Result<Sample, String> {
     cmd.args(env.trap_opts())
         .arg("--")
         .arg(PROG)
-        .args(env.workload_args(out, env.cfg.untrapped))
+        .args(env.workload_args(out, n, env.cfg.untrapped))
         .env("TERM", "xterm-256color")
         .stdin(slave(&pty.slave)?)
         .stdout(slave(&pty.slave)?)
@@ -668,7 +683,7 @@ fn preflight(env: &mut Env) -> Result<(), String> {
         .args(env.trap_opts())
         .arg("--")
         .arg(PROG)
-        .args(env.workload_args(&out, 1));
+        .args(env.workload_args(&out, env.cfg.n, 1));
     run_cmd(cmd, &out)?;
     let text = std::fs::read_to_string(&log).map_err(|e| format!("preflight log: {e}"))?;
     let by_rule = text
@@ -847,7 +862,9 @@ fn main() {
             cell(&column(&s, |x| x.untrapped)),
         );
     }
-    println!("¹ the {call} column is untrapped there too");
+    if cases.iter().any(|c| !c.traps()) {
+        println!("¹ the {call} column is untrapped there too");
+    }
     if cases.contains(&Case::Tui) && !env.tui_seen.load(Ordering::Relaxed) {
         println!("² no TUI showed up on the pty (no alternate screen): this build ran headless");
     }
@@ -879,6 +896,20 @@ fn main() {
             trapped: true,
             target: Some((true, 1.3)),
             what: "with the TUI drawing",
+        },
+        Ratio {
+            num: Case::Tui,
+            den: Case::ReferenceSession,
+            trapped: true,
+            target: None,
+            what: "the TUI against the reference started the same way",
+        },
+        Ratio {
+            num: Case::ReferenceSession,
+            den: Case::Reference { sync: true },
+            trapped: true,
+            target: None,
+            what: "what a session of its own (autogroup) costs the round trip",
         },
         Ratio {
             num: Case::Untrapped,
@@ -979,8 +1010,13 @@ fn main() {
         );
     }
     println!();
+    let only = cfg
+        .only
+        .as_ref()
+        .map(|o| format!(" --only {}", o.join(",")))
+        .unwrap_or_default();
     println!(
-        "{} runs in {:.0} s; rerun: cargo bench --bench overhead -- --n {} --untrapped {} --reps {} --call {}",
+        "{} runs in {:.0} s; rerun: cargo bench --bench overhead -- --n {} --untrapped {} --reps {} --call {}{only}",
         cases.len() * cfg.reps,
         elapsed.as_secs_f64(),
         cfg.n,
