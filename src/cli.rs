@@ -40,7 +40,12 @@ pub enum Command {
     },
     /// (internal) the program `demo` runs under the filter.
     #[command(name = "__demo-target", hide = true)]
-    DemoTarget { workspace: PathBuf },
+    DemoTarget {
+        workspace: PathBuf,
+        /// Say which key to try before each step (the TUI demo).
+        #[arg(long)]
+        hints: bool,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

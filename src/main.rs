@@ -9,7 +9,7 @@ use unotify_tui::{demo, run};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::DemoTarget { workspace }) => Ok(demo::target_main(&workspace)),
+        Some(Command::DemoTarget { workspace, hints }) => Ok(demo::target_main(&workspace, hints)),
         Some(Command::Demo { opts }) => demo::run(&opts),
         None => run::main(&cli.opts, cli.program),
     };

@@ -237,6 +237,10 @@ pub fn run(
         started: SystemTime::now(),
     };
     let mut app = App::new(config, prow, pcol);
+    app.say(
+        "each trapped call waits here: a allows, d denies, e emulates; ? explains it all",
+        Instant::now(),
+    );
 
     let master: OwnedFd = pty.master;
     let reader = File::from(master.try_clone().map_err(io_err("duplicating the pty"))?);
