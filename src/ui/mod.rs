@@ -85,7 +85,7 @@ pub fn layout(area: Rect) -> Option<Areas> {
     // History lines are long (time, process, call, result, who): they get
     // the full width below; calls, program and detail share the top.
     let [top, history] =
-        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
+        Layout::vertical([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(body);
     let [left, detail] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
     let [pending, program] =
