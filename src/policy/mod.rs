@@ -1,5 +1,9 @@
 //! Rules: which trapped calls get which answer without asking.
 
+pub mod check;
 pub mod groups;
+pub mod learn;
 mod matcher;
 pub mod rules;
+pub mod scope;
+pub mod write;
