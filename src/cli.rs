@@ -93,7 +93,12 @@ pub struct Options {
     pub timeout: Option<String>,
 
     /// What a timed-out call gets: allow, deny, deny:ERRNO or return:N.
-    #[arg(long, value_name = "ACTION", default_value = "deny", requires = "timeout")]
+    #[arg(
+        long,
+        value_name = "ACTION",
+        default_value = "deny",
+        requires = "timeout"
+    )]
     pub timeout_action: String,
 
     /// Rule file to add rules to: headless, one rule per kind of call the

@@ -15,8 +15,8 @@ use crate::cli::Options;
 use crate::errno::Errno;
 use crate::policy::groups;
 use crate::policy::learn::Learner;
-use crate::policy::write;
 use crate::policy::rules::{Rule, RuleError, RuleSet, builtin_rules, load_rules};
+use crate::policy::write;
 use crate::supervisor::answer::{Answer, DecidedBy};
 use crate::supervisor::trace;
 use crate::supervisor::worker::{Decision, Event, Settings, Supervisor, Timeout};
@@ -119,7 +119,11 @@ pub struct Plan {
 }
 
 /// Parses `--timeout SECS` and `--timeout-action ACTION`.
-pub fn parse_timeout(secs: Option<&str>, action: &str, errno: Errno) -> Result<Option<Timeout>, Error> {
+pub fn parse_timeout(
+    secs: Option<&str>,
+    action: &str,
+    errno: Errno,
+) -> Result<Option<Timeout>, Error> {
     let Some(secs) = secs else {
         return Ok(None);
     };
@@ -134,8 +138,8 @@ pub fn parse_timeout(secs: Option<&str>, action: &str, errno: Errno) -> Result<O
                 "--timeout: `{secs}` is not a positive number of seconds"
             ))
         })?;
-    let answer = Answer::parse(action, errno)
-        .map_err(|e| Error::Usage(format!("--timeout-action: {e}")))?;
+    let answer =
+        Answer::parse(action, errno).map_err(|e| Error::Usage(format!("--timeout-action: {e}")))?;
     // Emulation exists for a few syscalls only; a timeout can hit any call.
     if answer == Answer::Emulate {
         return Err(Error::Usage(
@@ -449,31 +453,34 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
 
     let mut status: Option<i32> = None;
     let mut closed = false;
-    let handle = |ev: Event, sink: &mut Sink, closed: &mut bool, learner: &mut Option<Learner>| match ev {
-        Event::Answered(rec) => {
-            if let (Some(l), DecidedBy::Default, Some(a)) = (learner.as_mut(), &rec.decided_by, rec.answer) {
-                l.record(&rec.call, a);
+    let handle =
+        |ev: Event, sink: &mut Sink, closed: &mut bool, learner: &mut Option<Learner>| match ev {
+            Event::Answered(rec) => {
+                if let (Some(l), DecidedBy::Default, Some(a)) =
+                    (learner.as_mut(), &rec.decided_by, rec.answer)
+                {
+                    l.record(&rec.call, a);
+                }
+                sink.record(&rec);
             }
-            sink.record(&rec);
-        }
-        Event::ListenerClosed => *closed = true,
-        Event::Failed(msg) => {
-            // Nobody can answer the target's calls any more: end it rather
-            // than leave it blocked for ever.
-            eprintln!("unotify-tui: {msg}; killing the program");
-            sysproc::kill(running.pid, libc::SIGKILL);
-            *closed = true;
-        }
-        // An `ask` rule cannot ask anyone in headless mode: the call gets
-        // the default action.
-        Event::Pending(call) => {
-            running.supervisor.decide(Decision {
-                call,
-                answer: fallback,
-                by: DecidedBy::Default,
-            });
-        }
-    };
+            Event::ListenerClosed => *closed = true,
+            Event::Failed(msg) => {
+                // Nobody can answer the target's calls any more: end it rather
+                // than leave it blocked for ever.
+                eprintln!("unotify-tui: {msg}; killing the program");
+                sysproc::kill(running.pid, libc::SIGKILL);
+                *closed = true;
+            }
+            // An `ask` rule cannot ask anyone in headless mode: the call gets
+            // the default action.
+            Event::Pending(call) => {
+                running.supervisor.decide(Decision {
+                    call,
+                    answer: fallback,
+                    by: DecidedBy::Default,
+                });
+            }
+        };
     while status.is_none() || !closed {
         select! {
             recv(running.events) -> ev => match ev {

@@ -126,7 +126,9 @@ impl Learner {
             .args
             .iter()
             .filter_map(|a| match &a.value {
-                Value::Path { resolved, .. } => Some(resolved.clone().filter(|p| p.starts_with(b"/"))),
+                Value::Path { resolved, .. } => {
+                    Some(resolved.clone().filter(|p| p.starts_with(b"/")))
+                }
                 _ => None,
             })
             .collect();

@@ -238,9 +238,9 @@ impl Rule {
     /// the clock again would cost the receive path for nothing).
     pub fn hit(&self, at: SystemTime) {
         self.hits.fetch_add(1, Ordering::Relaxed);
-        let us = at
-            .duration_since(UNIX_EPOCH)
-            .map_or(1, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1));
+        let us = at.duration_since(UNIX_EPOCH).map_or(1, |d| {
+            u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
+        });
         self.last_hit_us.fetch_max(us, Ordering::Relaxed);
     }
 
@@ -271,7 +271,9 @@ impl Rule {
             s.push_str(&format!(" {word} {}", escape_str(&p.to_string())));
         }
         match (&c.addr, &c.ports) {
-            (Some(a), Some(p)) => s.push_str(&format!(" to {} port {p}", escape_str(&a.to_string()))),
+            (Some(a), Some(p)) => {
+                s.push_str(&format!(" to {} port {p}", escape_str(&a.to_string())))
+            }
             (Some(a), None) => s.push_str(&format!(" to {}", escape_str(&a.to_string()))),
             (None, Some(p)) => s.push_str(&format!(" to port {p}")),
             (None, None) => {}
@@ -1334,7 +1336,9 @@ action = "allow"
         assert_eq!(list[0].hit_count(), 0);
         assert_eq!(list[1].hit_count(), 3);
         assert_eq!(list[0].last_hit(), None);
-        assert_eq!(list[1].last_hit().map(|t| t.duration_since(c.received_wall).unwrap().as_millis()), Some(0));
+        // Kept in microseconds: the call's receive time, truncated.
+        let last = list[1].last_hit().unwrap();
+        assert!(c.received_wall.duration_since(last).unwrap().as_micros() == 0);
         assert!(list[0].matches(&c), "matches ignores `enabled`");
         assert!(set.decide(&with_paths(Sysno::rmdir, &["/a"])).is_none());
         assert_eq!(list[1].as_ref().clone().hit_count(), 3);
@@ -1674,7 +1678,10 @@ action = "allow"
         let good = dir.path().join("good.toml");
         std::fs::write(&good, "[[rule]]\naction = \"allow\"\n").unwrap();
         let rules = load_rules(&good, Errno::EPERM).unwrap();
-        assert_eq!(rules[0].origin().to_string(), format!("{}:1", good.display()));
+        assert_eq!(
+            rules[0].origin().to_string(),
+            format!("{}:1", good.display())
+        );
     }
 
     #[test]

@@ -370,7 +370,11 @@ pub fn scopes(call: &Call) -> Vec<Scope> {
                 ScopeKind::Directory,
                 format!(
                     "{}: {}",
-                    if plural { "these directories" } else { "this directory" },
+                    if plural {
+                        "these directories"
+                    } else {
+                        "this directory"
+                    },
                     shown_dirs("*")
                 ),
                 globs("*"),
@@ -503,6 +507,12 @@ pub fn scopes(call: &Call) -> Vec<Scope> {
     if !out.iter().any(|s| s.preselected) {
         mark(&mut out, ScopeKind::Syscall);
     }
+    // Rules from a read cover reads only (see `to_rule`); say so.
+    if base.access == Some(Access::Read) {
+        for s in out.iter_mut().filter(|s| s.kind != ScopeKind::Group) {
+            s.label.push_str(", for reading");
+        }
+    }
     out
 }
 
@@ -532,11 +542,18 @@ impl Scope {
     ///
     /// Errors (in words for the person): emulate for a call unotify-tui
     /// cannot emulate, or narrowing by an exe or comm that is unknown.
-    pub fn to_rule(&self, answer: Answer, narrow: Narrow, lifetime: Lifetime) -> Result<Rule, String> {
+    pub fn to_rule(
+        &self,
+        answer: Answer,
+        narrow: Narrow,
+        lifetime: Lifetime,
+    ) -> Result<Rule, String> {
         let mut syscalls = self.syscalls.clone();
         if answer == Answer::Emulate {
             syscalls.retain(|s| can_emulate(*s));
-            if syscalls.is_empty() || self.kind == ScopeKind::Group && syscalls.len() != self.syscalls.len() {
+            if syscalls.is_empty()
+                || self.kind == ScopeKind::Group && syscalls.len() != self.syscalls.len()
+            {
                 let what = match self.kind {
                     ScopeKind::Group => "every call of this group",
                     _ => "this call",
@@ -629,4 +646,326 @@ impl Scope {
 /// How many of `calls` `rule` matches (enabled or not).
 pub fn count_matches<'a>(rule: &Rule, calls: impl IntoIterator<Item = &'a Call>) -> usize {
     calls.into_iter().filter(|c| rule.matches(c)).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errno::Errno;
+    use crate::policy::test_calls::*;
+
+    const RD: i32 = libc::O_RDONLY | libc::O_CLOEXEC;
+    const WR_CREAT: i32 = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
+
+    fn kinds(s: &[Scope]) -> Vec<ScopeKind> {
+        s.iter().map(|s| s.kind).collect()
+    }
+
+    fn pre(s: &[Scope]) -> ScopeKind {
+        let p: Vec<_> = s.iter().filter(|s| s.preselected).collect();
+        assert_eq!(p.len(), 1, "exactly one preselected");
+        p[0].kind
+    }
+
+    fn get(s: &[Scope], k: ScopeKind) -> &Scope {
+        s.iter().find(|s| s.kind == k).unwrap()
+    }
+
+    fn allow(s: &Scope) -> Rule {
+        s.to_rule(Answer::Allow, Narrow::Any, Lifetime::Session)
+            .unwrap()
+    }
+
+    #[test]
+    fn path_scopes_for_a_read() {
+        let c = openat("/tmp/x/a.txt", RD);
+        let s = scopes(&c);
+        use ScopeKind::*;
+        assert_eq!(
+            kinds(&s),
+            [Path, Directory, Tree, Extension, Syscall, Group]
+        );
+        assert_eq!(pre(&s), Path);
+        let labels: Vec<&str> = s.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "this path: /tmp/x/a.txt, for reading",
+                "this directory: /tmp/x/*, for reading",
+                "this tree: /tmp/x/**, for reading",
+                "same extension: /tmp/x/**/*.txt, for reading",
+                "open, openat, openat2 with any argument, for reading",
+                "the @file group: create, open, remove, rename, link and chmod files",
+            ]
+        );
+        assert_eq!(
+            allow(&s[0]).describe(),
+            "allow open, openat, openat2 for reading on /tmp/x/a.txt"
+        );
+        let calls = [
+            openat("/tmp/x/a.txt", RD),
+            openat("/tmp/x/b.txt", RD),
+            openat("/tmp/x/sub/c.txt", RD),
+            openat("/tmp/x/sub/d.rs", RD),
+            openat("/tmp/x/a.txt", WR_CREAT),
+            with_paths(Sysno::mkdir, &[b"/tmp/x/e"]),
+            openat("/tmp/y/a.txt", RD),
+        ];
+        let n = |k| get(&s, k).count(Answer::Allow, Narrow::Any, &calls);
+        assert_eq!(n(Path), 1, "reads only: a write open is not covered");
+        assert_eq!(n(Directory), 2);
+        assert_eq!(n(Tree), 4);
+        assert_eq!(n(Extension), 3);
+        assert_eq!(n(Syscall), 5, "reads of any path, no writes");
+        assert_eq!(n(Group), 7);
+        // Denying reads also gives `access = "read"`.
+        let deny = s[0]
+            .to_rule(Answer::Deny(Errno::EACCES), Narrow::Any, Lifetime::Save)
+            .unwrap();
+        assert_eq!(
+            deny.describe(),
+            "deny open, openat, openat2 for reading on /tmp/x/a.txt (EACCES)"
+        );
+        assert!(deny.wants_saving());
+        match deny.origin() {
+            Origin::Session { from, save, .. } => {
+                assert_eq!(from, "[100 prog] openat(\"/tmp/x/a.txt\")");
+                assert!(*save);
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn writes_and_creations() {
+        let c = openat("/tmp/x/new.log", WR_CREAT);
+        let s = scopes(&c);
+        assert_eq!(
+            pre(&s),
+            ScopeKind::Directory,
+            "a created name rarely comes back"
+        );
+        let d = get(&s, ScopeKind::Directory);
+        // Allowing a write covers reading too; denying writes leaves reads alone.
+        assert_eq!(
+            allow(d).describe(),
+            "allow open, openat, openat2 on /tmp/x/*"
+        );
+        let deny = d
+            .to_rule(Answer::Deny(Errno::EPERM), Narrow::Any, Lifetime::Session)
+            .unwrap();
+        assert_eq!(
+            deny.describe(),
+            "deny open, openat, openat2 for writing on /tmp/x/* (EPERM)"
+        );
+        assert!(!deny.matches(&openat("/tmp/x/new.log", RD)));
+        let m = scopes(&with_paths(Sysno::mkdir, &[b"/tmp/x/d"]));
+        assert_eq!(pre(&m), ScopeKind::Directory);
+        let e = get(&m, ScopeKind::Directory)
+            .to_rule(Answer::Emulate, Narrow::Any, Lifetime::Session)
+            .unwrap();
+        assert_eq!(e.describe(), "emulate mkdir, mkdirat on /tmp/x/*");
+        assert!(e.matches(&with_paths(Sysno::mkdirat, &[b"/tmp/x/other"])));
+        assert!(!e.matches(&with_paths(Sysno::mkdirat, &[b"/tmp/x/other/deeper"])));
+        // No extension, no extension scope; a group cannot be emulated.
+        assert!(!kinds(&m).contains(&ScopeKind::Extension));
+        assert!(
+            get(&m, ScopeKind::Group)
+                .to_rule(Answer::Emulate, Narrow::Any, Lifetime::Session)
+                .is_err()
+        );
+        let chmod = scopes(&with_paths(Sysno::chmod, &[b"/tmp/f"]));
+        assert_eq!(pre(&chmod), ScopeKind::Path);
+        let err = chmod[0]
+            .to_rule(Answer::Emulate, Narrow::Any, Lifetime::Session)
+            .unwrap_err();
+        assert_eq!(err, "unotify-tui cannot emulate this call");
+        // The root directory has no parent: only the exact path.
+        let root = scopes(&with_paths(Sysno::chmod, &[b"/"]));
+        assert_eq!(
+            kinds(&root),
+            [ScopeKind::Path, ScopeKind::Syscall, ScopeKind::Group]
+        );
+        let top = scopes(&with_paths(Sysno::mkdir, &[b"/x"]));
+        assert_eq!(get(&top, ScopeKind::Directory).label, "this directory: /*");
+        assert!(allow(get(&top, ScopeKind::Tree)).matches(&with_paths(Sysno::mkdir, &[b"/a/b"])));
+    }
+
+    #[test]
+    fn two_paths_must_both_be_covered() {
+        let c = with_paths(Sysno::rename, &[b"/a/x.tmp", b"/b/x"]);
+        let s = scopes(&c);
+        assert_eq!(s[0].label, "these paths: /a/x.tmp, /b/x");
+        assert_eq!(
+            get(&s, ScopeKind::Directory).label,
+            "these directories: /a/*, /b/*"
+        );
+        assert!(
+            !kinds(&s).contains(&ScopeKind::Extension),
+            "extensions differ"
+        );
+        let r = allow(get(&s, ScopeKind::Directory));
+        assert!(r.matches(&with_paths(Sysno::renameat2, &[b"/a/1", b"/b/2"])));
+        assert!(!r.matches(&with_paths(Sysno::rename, &[b"/a/1", b"/c/2"])));
+    }
+
+    #[test]
+    fn glob_characters_and_odd_bytes_match_only_themselves() {
+        let weird = b"/tmp/we*ird[1]/f?{a,b}.txt";
+        let c = with_paths(Sysno::unlink, &[weird]);
+        let exact = allow(&scopes(&c)[0]);
+        assert!(exact.matches(&c));
+        assert!(!exact.matches(&with_paths(Sysno::unlink, &[b"/tmp/weXird1/fa.txt"])));
+        let dir = allow(get(&scopes(&c), ScopeKind::Directory));
+        assert!(dir.matches(&with_paths(Sysno::unlink, &[b"/tmp/we*ird[1]/other"])));
+        assert!(!dir.matches(&with_paths(Sysno::unlink, &[b"/tmp/weird1/other"])));
+
+        let odd = b"/tmp/\xff\xfeq/\x1b[31mred";
+        let c = with_paths(Sysno::unlink, &[odd]);
+        let s = scopes(&c);
+        assert_eq!(s[0].label, "this path: /tmp/\\xff\\xfeq/\\e[31mred");
+        assert!(!s.iter().any(|s| s.label.contains('\x1b')));
+        assert!(allow(&s[0]).matches(&c));
+        assert!(allow(get(&s, ScopeKind::Tree)).matches(&c));
+        assert_eq!(glob_literal(b"a\xff\xfe\xfd"), "a*");
+        assert_eq!(glob_literal(b"\\\xff"), "\\\\*");
+        assert_eq!(glob_literal(b"\xffa\xff"), "*a*");
+    }
+
+    #[test]
+    fn socket_scopes() {
+        use ScopeKind::*;
+        let c = with_sockaddr(Sysno::connect, inet("10.1.2.3", 443));
+        let s = scopes(&c);
+        assert_eq!(
+            kinds(&s),
+            [
+                AddressPort,
+                Port,
+                Address,
+                Network { prefix: 24 },
+                Network { prefix: 16 },
+                Syscall,
+                Group
+            ]
+        );
+        assert_eq!(pre(&s), AddressPort);
+        assert_eq!(s[0].label, "this address and port: 10.1.2.3:443");
+        assert_eq!(s[3].label, "this network: 10.1.2.0/24");
+        assert_eq!(allow(&s[4]).describe(), "allow connect to 10.1.0.0/16");
+        let calls = [
+            with_sockaddr(Sysno::connect, inet("10.1.2.3", 443)),
+            with_sockaddr(Sysno::connect, inet("10.1.2.3", 80)),
+            with_sockaddr(Sysno::connect, inet("10.1.2.9", 443)),
+            with_sockaddr(Sysno::connect, inet("10.1.9.9", 443)),
+            with_sockaddr(Sysno::connect, inet("::ffff:10.1.2.3", 443)),
+            with_sockaddr(Sysno::bind, inet("10.1.2.3", 443)),
+        ];
+        let counts: Vec<usize> = s
+            .iter()
+            .map(|s| s.count(Answer::Allow, Narrow::Any, &calls))
+            .collect();
+        assert_eq!(counts, [2, 4, 3, 4, 5, 5, 6]);
+
+        let b = scopes(&with_sockaddr(Sysno::bind, inet("0.0.0.0", 8080)));
+        assert_eq!(pre(&b), Port, "the address of a bind is often a wildcard");
+        assert_eq!(kinds(&b), [AddressPort, Port, Address, Syscall, Group]);
+        let emul = get(&b, Port)
+            .to_rule(Answer::Emulate, Narrow::Any, Lifetime::Session)
+            .unwrap();
+        assert_eq!(emul.describe(), "emulate bind to port 8080");
+
+        let v6 = scopes(&with_sockaddr(Sysno::connect, inet("2001:db8:1:2::5", 22)));
+        assert_eq!(v6[0].label, "this address and port: [2001:db8:1:2::5]:22");
+        assert_eq!(v6[3].label, "this network: 2001:db8:1:2::/64");
+        assert_eq!(v6[4].label, "this network: 2001:db8:1::/48");
+        let mapped = scopes(&with_sockaddr(Sysno::connect, inet("::ffff:10.1.2.3", 1)));
+        assert_eq!(mapped[2].label, "this address: 10.1.2.3");
+
+        let unix = scopes(&with_sockaddr(
+            Sysno::connect,
+            SockAddr::Unix(b"/run/a b.sock".to_vec()),
+        ));
+        assert_eq!(kinds(&unix), [Socket, SocketDirectory, Syscall, Group]);
+        assert_eq!(pre(&unix), Socket);
+        assert_eq!(unix[1].label, "sockets in this directory: /run/*");
+        let r = allow(&unix[1]);
+        assert!(r.matches(&with_sockaddr(
+            Sysno::connect,
+            SockAddr::Unix(b"/run/x".to_vec())
+        )));
+        let abs = scopes(&with_sockaddr(
+            Sysno::connect,
+            SockAddr::Abstract(b"bus*1".to_vec()),
+        ));
+        assert_eq!(abs[0].label, "this socket: @bus*1");
+        let r = allow(&abs[0]);
+        assert!(r.matches(&with_sockaddr(
+            Sysno::connect,
+            SockAddr::Abstract(b"bus*1".to_vec())
+        )));
+        assert!(!r.matches(&with_sockaddr(
+            Sysno::connect,
+            SockAddr::Abstract(b"bus21".to_vec())
+        )));
+    }
+
+    #[test]
+    fn calls_without_arguments_to_narrow_by() {
+        let g = scopes(&call(Sysno::getppid, [0; 6], vec![]));
+        assert_eq!(kinds(&g), [ScopeKind::Syscall]);
+        assert!(g[0].preselected);
+        assert_eq!(g[0].label, "getppid with any argument");
+        let k = scopes(&call(Sysno::kill, [1, 9, 0, 0, 0, 0], vec![]));
+        assert_eq!(kinds(&k), [ScopeKind::Syscall, ScopeKind::Group]);
+        let grp = allow(&k[1]);
+        assert_eq!(grp.describe(), "allow @process");
+        assert!(grp.matches(&call(Sysno::clone3, [0; 6], vec![])));
+        let mut unknown = call(Sysno::getppid, [0; 6], vec![]);
+        unknown.sysno = None;
+        assert!(scopes(&unknown).is_empty());
+        // A path that could not be resolved: nothing but the syscall.
+        let mut rel = with_paths(Sysno::mkdir, &[]);
+        rel.args.push(crate::supervisor::event::Arg {
+            name: "pathname",
+            raw: 0,
+            value: Value::Path {
+                given: b"x".to_vec(),
+                resolved: None,
+            },
+        });
+        assert_eq!(kinds(&scopes(&rel)), [ScopeKind::Syscall, ScopeKind::Group]);
+    }
+
+    #[test]
+    fn narrowing_to_the_program() {
+        let c = with_paths(Sysno::mkdir, &[b"/tmp/d"]);
+        let s = &scopes(&c)[1];
+        let by_exe = s
+            .to_rule(Answer::Allow, Narrow::Exe, Lifetime::Session)
+            .unwrap();
+        let by_comm = s
+            .to_rule(Answer::Allow, Narrow::Comm, Lifetime::Session)
+            .unwrap();
+        assert_eq!(
+            by_exe.describe(),
+            "allow mkdir, mkdirat on /tmp/* by exe /usr/bin/prog"
+        );
+        assert_eq!(
+            s.label_with(Narrow::Comm),
+            "this directory: /tmp/* · by comm prog"
+        );
+        let mut other = with_paths(Sysno::mkdir, &[b"/tmp/e"]);
+        assert!(by_exe.matches(&other) && by_comm.matches(&other));
+        other.exe = b"/usr/bin/prog2".to_vec();
+        other.comm = b"prog2".to_vec();
+        assert!(!by_exe.matches(&other) && !by_comm.matches(&other));
+        let mut anon = c.clone();
+        anon.exe.clear();
+        assert!(
+            scopes(&anon)[1]
+                .to_rule(Answer::Allow, Narrow::Exe, Lifetime::Session)
+                .is_err()
+        );
+    }
 }

@@ -192,10 +192,11 @@ pub fn append_rules(path: &Path, rules: &[NewRule<'_>]) -> Result<Vec<usize>, Wr
         Err(e) => return Err(WriteError::Read(name, reason(&e))),
     };
     let old_text = old.as_deref().unwrap_or("");
-    let before = parse_rules(old_text, &name, Errno::EPERM).map_err(|error| WriteError::Invalid {
-        file: name.clone(),
-        error,
-    })?;
+    let before =
+        parse_rules(old_text, &name, Errno::EPERM).map_err(|error| WriteError::Invalid {
+            file: name.clone(),
+            error,
+        })?;
     if rules.is_empty() {
         return Ok(Vec::new());
     }
@@ -309,7 +310,9 @@ pub fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "rules".into());
     let old = fs::metadata(target).ok();
-    let mode = old.as_ref().map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    let mode = old
+        .as_ref()
+        .map_or(0o644, |m| m.permissions().mode() & 0o7777);
     let (tmp, mut file) = (0..1000)
         .find_map(|n| {
             let tmp = dir.join(format!(".{base}.{}.{n}.tmp", std::process::id()));
@@ -366,4 +369,242 @@ pub fn save_session_rules(set: &RuleSet, path: &Path) -> Result<usize, WriteErro
         r.mark_written(&name, line);
     }
     Ok(rules.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    fn rules(text: &str) -> Vec<Rule> {
+        parse_rules(text, "src.toml", Errno::EPERM).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const NEW: &str = r#"
+[[rule]]
+syscall = ["mkdir", "mkdirat"]
+path = ["/tmp/a b/*", "/tmp/x\\*y"]
+action = "deny"
+errno = "EACCES"
+
+[[rule]]
+syscall = "connect"
+addr = "10.0.0.0/8"
+port = [80, "8000-8999"]
+comm = "py*"
+exe = "/usr/bin/python3"
+action = "return"
+value = -1
+
+[[rule]]
+syscall = "openat"
+access = "read"
+action = "allow"
+
+[[rule]]
+action = "ask"
+"#;
+
+    fn new_rules(rs: &[Rule]) -> Vec<NewRule<'_>> {
+        rs.iter()
+            .enumerate()
+            .map(|(i, r)| NewRule {
+                rule: r,
+                comment: format!("rule {i}\nsecond line \x1b[31m"),
+            })
+            .collect()
+    }
+
+    const COMMENTED: &str = "# My policy for the build.\n\
+        # Keep /etc out of it.\n\
+        \n\
+        [[rule]]   # the first rule\n\
+        syscall = \"mkdir\"  # only mkdir\n\
+        # the path:\n\
+        path = \"/etc/**\"\n\
+        action = \"deny\"\n\
+        \n\
+        # A commented-out rule at the end:\n\
+        # [[rule]]\n\
+        # action = \"allow\"\n";
+
+    #[test]
+    fn appending_keeps_every_comment_and_rule_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        fs::write(&path, COMMENTED).unwrap();
+        let new = rules(NEW);
+        let lines = append_rules(&path, &new_rules(&new)).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(COMMENTED),
+            "old text kept verbatim:\n{text}"
+        );
+        assert!(
+            text.contains("# rule 0\n# second line \\x1b[31m\n[[rule]]"),
+            "{text}"
+        );
+        let all = parse_rules(&text, "p.toml", Errno::ENOSYS).unwrap();
+        assert_eq!(all.len(), 1 + new.len());
+        for (a, b) in all[1..].iter().zip(&new) {
+            assert_eq!(a.describe(), b.describe());
+            assert_eq!(a.action, b.action, "errno written explicitly");
+        }
+        assert_eq!(lines.len(), 4);
+        for (l, r) in lines.iter().zip(&all[1..]) {
+            assert_eq!(r.origin(), &Origin::file("p.toml", *l));
+            assert_eq!(text.lines().nth(l - 1), Some("[[rule]]"));
+        }
+        // Appending again keeps the first additions too.
+        let more = rules("[[rule]]\nsyscall = \"rmdir\"\naction = \"allow\"\n");
+        append_rules(&path, &new_rules(&more)).unwrap();
+        let again = fs::read_to_string(&path).unwrap();
+        assert!(again.starts_with(&text), "{again}");
+        assert_eq!(parse_rules(&again, "p", Errno::EPERM).unwrap().len(), 6);
+        // No temp files left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn creates_missing_file_and_handles_empty_and_inline_forms() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.toml");
+        let new = rules(NEW);
+        append_rules(&path, &new_rules(&new[..1])).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# rule 0\n"),
+            "no blank first line: {text:?}"
+        );
+        assert_eq!(parse_rules(&text, "n", Errno::EPERM).unwrap().len(), 1);
+
+        let only_comments = dir.path().join("c.toml");
+        fs::write(&only_comments, "# just a note").unwrap();
+        append_rules(&only_comments, &new_rules(&new[..2])).unwrap();
+        let text = fs::read_to_string(&only_comments).unwrap();
+        assert!(text.starts_with("# just a note\n"), "{text}");
+        assert_eq!(parse_rules(&text, "c", Errno::EPERM).unwrap().len(), 2);
+
+        let inline = dir.path().join("i.toml");
+        let before = "# inline form\nrule = [{ syscall = \"rmdir\", action = \"allow\" }]\n# end\n";
+        fs::write(&inline, before).unwrap();
+        append_rules(&inline, &new_rules(&new)).unwrap();
+        let text = fs::read_to_string(&inline).unwrap();
+        assert!(
+            text.starts_with("# inline form\nrule = [{ syscall = \"rmdir\", action = \"allow\" }"),
+            "{text}"
+        );
+        assert!(text.contains("# rule 3"), "{text}");
+        assert!(text.contains("# end"), "{text}");
+        let all = parse_rules(&text, "i", Errno::EPERM).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(all.len(), 5);
+        assert_eq!(all[4].describe(), new[3].describe());
+    }
+
+    #[test]
+    fn refuses_files_that_do_not_load_and_leaves_them_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        let bad = "[[rule]]\nsyscall = \"mkdri\"\naction = \"allow\"\n";
+        fs::write(&path, bad).unwrap();
+        let new = rules(NEW);
+        let e = append_rules(&path, &new_rules(&new)).unwrap_err();
+        assert!(e.to_string().contains("bad.toml:2:11"), "{e}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), bad);
+        let e = append_rules(&dir.path().join("no/such/dir.toml"), &new_rules(&new)).unwrap_err();
+        assert!(e.to_string().starts_with("cannot write "), "{e}");
+        assert!(e.to_string().ends_with("No such file or directory"), "{e}");
+    }
+
+    #[test]
+    fn keeps_mode_and_writes_through_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.toml");
+        fs::write(&real, "").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let new = rules(NEW);
+        append_rules(&link, &new_rules(&new[..1])).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            parse_rules(&fs::read_to_string(&real).unwrap(), "r", Errno::EPERM)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn rule_text_and_comments() {
+        let new = rules(NEW);
+        assert_eq!(
+            rule_text(&new[0]),
+            "[[rule]]\nsyscall = [\"mkdir\", \"mkdirat\"]\npath = [\"/tmp/a b/*\", '/tmp/x\\*y']\naction = \"deny\"\nerrno = \"EACCES\"\n"
+        );
+        assert_eq!(
+            short_time(UNIX_EPOCH + Duration::from_secs(1_795_356_180)),
+            "2026-11-22 14:03 UTC"
+        );
+        assert_eq!(comment_for(&new[0]), "copied from src.toml:2");
+        let session = Rule::from_parts(
+            new[0].action,
+            Origin::Session {
+                made: UNIX_EPOCH + Duration::from_secs(1_795_356_180),
+                from: "[1 mk] mkdir(\"/x\", 0777)".into(),
+                save: true,
+            },
+            new[0].conditions().clone(),
+        );
+        assert_eq!(
+            comment_for(&session),
+            "added 2026-11-22 14:03 UTC from: [1 mk] mkdir(\"/x\", 0777)"
+        );
+    }
+
+    #[test]
+    fn save_session_rules_writes_each_once_and_relabels_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        let base = rules(NEW);
+        let session = |i: usize, save: bool| {
+            Rule::from_parts(
+                base[i].action,
+                Origin::Session {
+                    made: SystemTime::now(),
+                    from: format!("call {i}"),
+                    save,
+                },
+                base[i].conditions().clone(),
+            )
+        };
+        let set = RuleSet::new(base.clone());
+        let kept = set.insert(0, session(0, true));
+        let dropped = set.insert(0, session(1, false));
+        assert_eq!(set.snapshot()[1].origin, "this session");
+        assert!(set.snapshot()[1].unsaved);
+        assert_eq!(save_session_rules(&set, &path).unwrap(), 1);
+        let info = set.snapshot();
+        let name = path.display().to_string();
+        assert_eq!(info[1].id, kept);
+        assert_eq!(info[1].origin, format!("{name}:2"));
+        assert!(!info[1].unsaved);
+        assert_eq!(info[0].id, dropped);
+        assert_eq!(info[0].origin, "this session");
+        // A second `w` has nothing new to write.
+        assert_eq!(save_session_rules(&set, &path).unwrap(), 0);
+        let text = fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches("[[rule]]").count(), 1);
+        assert!(text.contains("from: call 0"), "{text}");
+    }
 }

@@ -221,7 +221,11 @@ impl Supervisor {
     /// Puts `rule` first in the rule list (session rules override the
     /// rule files) and answers the calls in `pending` it now decides;
     /// returns the rule's id and the notification ids of those calls.
-    pub fn add_rule(&self, rule: Rule, pending: &[Arc<Call>]) -> (crate::policy::rules::RuleId, Vec<u64>) {
+    pub fn add_rule(
+        &self,
+        rule: Rule,
+        pending: &[Arc<Call>],
+    ) -> (crate::policy::rules::RuleId, Vec<u64>) {
         let id = self.shared.rules.insert(0, rule);
         (id, self.reconsider(pending))
     }
