@@ -325,3 +325,153 @@ fn group_rule(g: &Group, removed: &[Vec<u8>]) -> Option<Rule> {
     let origin = Origin::file("learned", 0);
     Some(Rule::from_parts(RuleAction::Answer(k.answer), origin, cond))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errno::Errno;
+    use crate::policy::rules::{RuleSet, parse_rules};
+    use crate::policy::test_calls::*;
+    use crate::policy::write::append_rules;
+    use crate::supervisor::event::Arg;
+
+    const RD: i32 = libc::O_RDONLY;
+    const WR: i32 = libc::O_WRONLY | libc::O_CREAT;
+
+    fn learn(calls: &[Call]) -> Vec<String> {
+        let mut l = Learner::new();
+        for c in calls {
+            l.record(c, Answer::Allow);
+        }
+        l.rules().iter().map(|(r, _)| r.describe()).collect()
+    }
+
+    #[test]
+    fn groups_by_kind_and_directory_and_collapses_busy_directories() {
+        let mut calls = vec![
+            openat("/etc/a.conf", RD),
+            openat("/etc/a.conf", RD),
+            openat("/etc/b.conf", RD),
+            openat("/etc/b.conf", WR),
+            with_paths(Sysno::mkdir, &[b"/w/out"]),
+            with_paths(Sysno::mkdirat, &[b"/w/out/x"]),
+        ];
+        for i in 0..=COLLAPSE {
+            calls.push(openat(&format!("/usr/share/t/f{i}"), RD));
+        }
+        assert_eq!(
+            learn(&calls),
+            [
+                "allow open, openat, openat2 for reading on /etc/a.conf, /etc/b.conf",
+                "allow open, openat, openat2 on /etc/b.conf",
+                "allow mkdir, mkdirat on /w/out",
+                "allow mkdir, mkdirat on /w/out/x",
+                "allow open, openat, openat2 for reading on /usr/share/t/*",
+            ]
+        );
+        // At the limit, names are still listed one by one.
+        let few: Vec<Call> = (0..COLLAPSE)
+            .map(|i| openat(&format!("/d/f{i}"), RD))
+            .collect();
+        assert!(learn(&few)[0].ends_with("/d/f0, /d/f1, /d/f2, /d/f3"));
+    }
+
+    #[test]
+    fn removed_names_become_their_directory() {
+        let calls = [
+            openat("/r/.git/config.lock", WR),
+            openat("/r/.git/HEAD", WR),
+            with_paths(Sysno::rename, &[b"/r/.git/config.lock", b"/r/.git/config"]),
+            with_paths(Sysno::symlink, &[b"/r/.git/tXyZ12"]),
+            with_paths(Sysno::unlink, &[b"/r/.git/tXyZ12"]),
+        ];
+        assert_eq!(
+            learn(&calls),
+            [
+                "allow open, openat, openat2 on /r/.git/*",
+                "allow rename, renameat, renameat2 on /r/.git/*",
+                "allow symlink, symlinkat on /r/.git/*",
+                "allow unlink, unlinkat on /r/.git/*",
+            ]
+        );
+    }
+
+    #[test]
+    fn sockets_and_calls_without_arguments() {
+        let listen = call(
+            Sysno::listen,
+            [3, 128, 0, 0, 0, 0],
+            vec![Arg {
+                name: "sockfd",
+                raw: 3,
+                value: Value::Fd {
+                    fd: 3,
+                    target: None,
+                    local: Some(inet("127.0.0.1", 45123)),
+                },
+            }],
+        );
+        let calls = [
+            with_sockaddr(Sysno::connect, inet("10.0.0.1", 443)),
+            with_sockaddr(Sysno::connect, inet("10.0.0.1", 80)),
+            with_sockaddr(Sysno::connect, inet("::ffff:10.0.0.1", 80)),
+            with_sockaddr(Sysno::connect, inet("10.0.0.2", 80)),
+            listen,
+            with_sockaddr(Sysno::connect, SockAddr::Unix(b"/run/a*.sock".to_vec())),
+            with_sockaddr(Sysno::connect, SockAddr::Abstract(b"bus".to_vec())),
+            call(Sysno::socket, [2, 1, 0, 0, 0, 0], vec![]),
+            call(Sysno::socket, [10, 1, 0, 0, 0, 0], vec![]),
+        ];
+        assert_eq!(
+            learn(&calls),
+            [
+                "allow connect to 10.0.0.1 port 80, 443",
+                "allow connect to 10.0.0.2 port 80",
+                "allow listen to 127.0.0.1",
+                "allow connect to /run/a\\\\*.sock",
+                "allow connect to @bus",
+                "allow socket",
+            ]
+        );
+        let mut unknown = call(Sysno::socket, [0; 6], vec![]);
+        unknown.sysno = None;
+        let mut l = Learner::new();
+        assert!(!l.record(&unknown, Answer::Allow));
+        assert!(l.rules().is_empty());
+    }
+
+    #[test]
+    fn written_rules_decide_every_learned_call_the_same_way() {
+        let mut calls = vec![
+            openat("/etc/a.conf", RD),
+            openat("/w/new", WR),
+            with_paths(Sysno::rename, &[b"/w/new", b"/w/final"]),
+            with_paths(Sysno::mkdir, &[b"/w/\xffodd*dir"]),
+            with_sockaddr(Sysno::connect, inet("10.0.0.1", 443)),
+            call(Sysno::socket, [2, 1, 0, 0, 0, 0], vec![]),
+        ];
+        for i in 0..10 {
+            calls.push(openat(&format!("/usr/lib/x/{i}.so"), RD));
+        }
+        let mut l = Learner::new();
+        for c in &calls {
+            l.record(c, Answer::Deny(Errno::EACCES));
+        }
+        let rules = l.rules();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("learned.toml");
+        append_rules(&path, &Learner::new_rules(&rules)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("# learned "), "{text}");
+        assert!(text.contains("from 10 calls, e.g. [100 prog] openat("), "{text}");
+        let set = RuleSet::new(parse_rules(&text, "learned.toml", Errno::EPERM).unwrap());
+        for c in &calls {
+            let (_, r) = set.decide(c).unwrap_or_else(|| panic!("{}", call_line(c)));
+            assert_eq!(r.action, RuleAction::Answer(Answer::Deny(Errno::EACCES)));
+        }
+        // And not what was never seen.
+        assert!(set.decide(&openat("/etc/other", RD)).is_none());
+        assert!(set.decide(&openat("/etc/a.conf", WR)).is_none());
+        assert!(set.decide(&with_sockaddr(Sysno::connect, inet("10.0.0.1", 80))).is_none());
+    }
+}

@@ -1348,6 +1348,79 @@ action = "allow"
     }
 
     #[test]
+    fn live_edits_keep_ids_counters_and_numbering() {
+        let set = RuleSet::new(parse(
+            "[[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\n\
+             [[rule]]\nsyscall = \"rmdir\"\naction = \"allow\"",
+        ));
+        let mk = with_paths(Sysno::mkdir, &["/a"]);
+        let ids: Vec<RuleId> = set.list().iter().map(|r| r.id()).collect();
+        assert_ne!(ids[0], ids[1]);
+        assert!(ids.iter().all(|i| i.0 != 0));
+        set.decide(&mk).unwrap();
+        // A session rule first overrides the file.
+        let allow_mk = one("[[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"");
+        let new = set.insert(0, allow_mk);
+        let (n, r) = set.decide(&mk).unwrap();
+        assert_eq!((n, r.id()), (1, new));
+        assert_eq!(set.number(ids[0]), Some(2));
+        // Disabled: the file rule decides again, numbered by position.
+        assert!(set.set_enabled(new, false));
+        let (n, r) = set.decide(&mk).unwrap();
+        assert_eq!((n, r.id()), (2, ids[0]));
+        assert!(set.set_enabled(new, true));
+        // Move it below the deny rule: the deny decides.
+        assert!(set.move_down(new));
+        assert!(!set.move_up(set.list()[0].id()), "first cannot move up");
+        let (n, r) = set.decide(&mk).unwrap();
+        assert_eq!((n, r.id()), (1, ids[0]));
+        assert!(set.move_down(new));
+        assert!(!set.move_down(new), "last cannot move down");
+        assert!(set.move_up(new));
+        let info = set.snapshot();
+        assert_eq!(
+            info.iter().map(|i| (i.number, i.id)).collect::<Vec<_>>(),
+            [(1, ids[0]), (2, new), (3, ids[1])]
+        );
+        assert_eq!(info[0].hits, 3, "counters survive moves");
+        assert_eq!(info[1].hits, 1);
+        assert_eq!(info[0].description, "deny mkdir (EPERM)");
+        assert_eq!(info[0].origin, "t.toml:1");
+        assert!(info[0].last_hit.is_some() && info[2].last_hit.is_none());
+        assert_eq!(set.remove(new).map(|r| r.id()), Some(new));
+        assert!(set.remove(new).is_none());
+        assert!(!set.set_enabled(new, true));
+        assert_eq!(set.len(), 2);
+        assert_eq!(set.push(one("[[rule]]\naction = \"ask\"")), RuleId(4));
+        assert_eq!(set.number(RuleId(4)), Some(3));
+    }
+
+    #[test]
+    fn deciding_while_the_list_changes() {
+        let set = Arc::new(RuleSet::new(parse(
+            "[[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"",
+        )));
+        let s = Arc::clone(&set);
+        let editor = std::thread::spawn(move || {
+            for i in 0..2000 {
+                let id = s.insert(i % 3, one("[[rule]]\nsyscall = \"rmdir\"\naction = \"deny\""));
+                s.move_down(id);
+                s.remove(id);
+            }
+        });
+        let mk = with_paths(Sysno::mkdir, &["/a"]);
+        let mut decided = 0;
+        while !editor.is_finished() || decided == 0 {
+            let (n, r) = set.decide(&mk).expect("the mkdir rule is always there");
+            assert!(matches!(r.action, RuleAction::Answer(Answer::Allow)));
+            assert!((1..=3).contains(&n));
+            decided += 1;
+        }
+        editor.join().unwrap();
+        assert_eq!(set.list()[0].hit_count(), decided);
+    }
+
+    #[test]
     fn actions() {
         let deny = one("[[rule]]\naction = \"deny\"");
         assert_eq!(deny.action, RuleAction::Answer(Answer::Deny(Errno::EPERM)));
