@@ -51,7 +51,9 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::Rules(_) => 2,
+            Error::Usage(_)
+            | Error::Rules(_)
+            | Error::Save(crate::policy::write::WriteError::Invalid { .. }) => 2,
             Error::NotFound(_) | Error::CannotExecute(..) => 127,
             Error::Kernel(_) | Error::Io(..) | Error::Save(_) => 1,
         }

@@ -463,7 +463,10 @@ mod tests {
         append_rules(&path, &Learner::new_rules(&rules)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("# learned "), "{text}");
-        assert!(text.contains("from 10 calls, e.g. [100 prog] openat("), "{text}");
+        assert!(
+            text.contains("from 10 calls, e.g. [100 prog] openat("),
+            "{text}"
+        );
         let set = RuleSet::new(parse_rules(&text, "learned.toml", Errno::EPERM).unwrap());
         for c in &calls {
             let (_, r) = set.decide(c).unwrap_or_else(|| panic!("{}", call_line(c)));
@@ -472,6 +475,9 @@ mod tests {
         // And not what was never seen.
         assert!(set.decide(&openat("/etc/other", RD)).is_none());
         assert!(set.decide(&openat("/etc/a.conf", WR)).is_none());
-        assert!(set.decide(&with_sockaddr(Sysno::connect, inet("10.0.0.1", 80))).is_none());
+        assert!(
+            set.decide(&with_sockaddr(Sysno::connect, inet("10.0.0.1", 80)))
+                .is_none()
+        );
     }
 }

@@ -1320,7 +1320,7 @@ action = "allow"
 
     #[test]
     fn disabled_rules_and_hits() {
-        let mut rules = parse(
+        let rules = parse(
             "[[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\n\
              [[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"",
         );
@@ -1403,7 +1403,10 @@ action = "allow"
         let s = Arc::clone(&set);
         let editor = std::thread::spawn(move || {
             for i in 0..2000 {
-                let id = s.insert(i % 3, one("[[rule]]\nsyscall = \"rmdir\"\naction = \"deny\""));
+                let id = s.insert(
+                    i % 3,
+                    one("[[rule]]\nsyscall = \"rmdir\"\naction = \"deny\""),
+                );
                 s.move_down(id);
                 s.remove(id);
             }
