@@ -397,6 +397,9 @@ fn receive_loop(shared: &Shared, first: Option<Notif>, settings: &Settings) {
                 }
             }
         } else if revents & (libc::POLLHUP | libc::POLLERR) != 0 {
+            // No process is left under the filter: nothing still waiting
+            // can be answered any more.
+            shared.waiting().clear();
             let _ = shared.events.send(Event::ListenerClosed);
             return;
         }
