@@ -14,10 +14,12 @@ use syscalls::Sysno;
 use crate::cli::Options;
 use crate::errno::Errno;
 use crate::policy::groups;
+use crate::policy::learn::Learner;
 use crate::policy::rules::{Rule, RuleError, RuleSet, builtin_rules, load_rules};
+use crate::policy::write;
 use crate::supervisor::answer::{Answer, DecidedBy};
 use crate::supervisor::trace;
-use crate::supervisor::worker::{Decision, Event, Settings, Supervisor};
+use crate::supervisor::worker::{Decision, Event, Settings, Supervisor, Timeout};
 use crate::sys::bpf;
 use crate::sys::notify::{self, USER_NOTIF_FD_SYNC_WAKE_UP};
 use crate::sys::proc as sysproc;
@@ -41,14 +43,19 @@ pub enum Error {
     Kernel(String),
     #[error("{0}: {1}")]
     Io(String, io::Error),
+    /// `--save-rules` could not write its file (exit 1).
+    #[error("{0}")]
+    Save(#[from] crate::policy::write::WriteError),
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::Rules(_) => 2,
+            Error::Usage(_)
+            | Error::Rules(_)
+            | Error::Save(crate::policy::write::WriteError::Invalid { .. }) => 2,
             Error::NotFound(_) | Error::CannotExecute(..) => 127,
-            Error::Kernel(_) | Error::Io(..) => 1,
+            Error::Kernel(_) | Error::Io(..) | Error::Save(_) => 1,
         }
     }
 }
@@ -109,6 +116,41 @@ pub struct Plan {
     pub default_action: Answer,
     pub errno: Errno,
     pub sync_wakeup: Option<bool>,
+    /// `--timeout` and `--timeout-action`.
+    pub timeout: Option<Timeout>,
+}
+
+/// Parses `--timeout SECS` and `--timeout-action ACTION`.
+pub fn parse_timeout(
+    secs: Option<&str>,
+    action: &str,
+    errno: Errno,
+) -> Result<Option<Timeout>, Error> {
+    let Some(secs) = secs else {
+        return Ok(None);
+    };
+    let after = secs
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--timeout: `{secs}` is not a positive number of seconds"
+            ))
+        })?;
+    let answer =
+        Answer::parse(action, errno).map_err(|e| Error::Usage(format!("--timeout-action: {e}")))?;
+    // Emulation exists for a few syscalls only; a timeout can hit any call.
+    if answer == Answer::Emulate {
+        return Err(Error::Usage(
+            "--timeout-action: emulate cannot answer every call; use allow, deny, deny:ERRNO \
+             or return:N"
+                .into(),
+        ));
+    }
+    Ok(Some(Timeout { after, answer }))
 }
 
 /// Checks every option before anything runs; rule files are read here.
@@ -135,6 +177,7 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
             )));
         }
     };
+    let timeout = parse_timeout(opts.timeout.as_deref(), &opts.timeout_action, errno)?;
     let mut rules = Vec::new();
     for file in &opts.rules {
         rules.extend(load_rules(file, errno)?);
@@ -149,6 +192,7 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         default_action,
         errno,
         sync_wakeup,
+        timeout,
     })
 }
 
@@ -287,6 +331,7 @@ pub fn launch(
         Settings {
             rules: Arc::new(RuleSet::new(plan.rules)),
             fallback,
+            timeout: plan.timeout,
         },
         etx,
     );
@@ -422,35 +467,54 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
         error: None,
     };
     let fallback = plan.default_action;
+    // Learning mode: find out now, not after the run, that the file
+    // cannot take the rules.
+    let mut learner = match &opts.save_rules {
+        Some(path) => {
+            write::append_rules(path, &[])?;
+            Some(Learner::new())
+        }
+        None => None,
+    };
     let signals = sysproc::block_signals();
     let running = launch(target, plan, Some(fallback), None)?;
     sysproc::spawn_signal_forwarder(signals, running.pid, true);
 
     let mut status: Option<i32> = None;
     let mut closed = false;
-    let handle = |ev: Event, sink: &mut Sink, closed: &mut bool| match ev {
-        Event::Answered(rec) => sink.record(&rec),
-        Event::ListenerClosed => *closed = true,
-        Event::Failed(msg) => {
-            // Nobody can answer the target's calls any more: end it rather
-            // than leave it blocked for ever.
-            eprintln!("unotify-tui: {msg}; killing the program");
-            sysproc::kill(running.pid, libc::SIGKILL);
-            *closed = true;
-        }
-        // An `ask` rule cannot ask anyone in headless mode: the call gets
-        // the default action.
-        Event::Pending(call) => running.supervisor.decide(Decision {
-            call,
-            answer: fallback,
-            by: DecidedBy::Default,
-        }),
-    };
+    let handle =
+        |ev: Event, sink: &mut Sink, closed: &mut bool, learner: &mut Option<Learner>| match ev {
+            Event::Answered(rec) => {
+                if let (Some(l), DecidedBy::Default, Some(a)) =
+                    (learner.as_mut(), &rec.decided_by, rec.answer)
+                {
+                    l.record(&rec.call, a);
+                }
+                sink.record(&rec);
+            }
+            Event::ListenerClosed => *closed = true,
+            Event::Failed(msg) => {
+                // Nobody can answer the target's calls any more: end it rather
+                // than leave it blocked for ever.
+                eprintln!("unotify-tui: {msg}; killing the program");
+                sysproc::kill(running.pid, libc::SIGKILL);
+                *closed = true;
+            }
+            // An `ask` rule cannot ask anyone in headless mode: the call gets
+            // the default action.
+            Event::Pending(call) => {
+                running.supervisor.decide(Decision {
+                    call,
+                    answer: fallback,
+                    by: DecidedBy::Default,
+                });
+            }
+        };
     while status.is_none() || !closed {
         select! {
             recv(running.events) -> ev => match ev {
                 Ok(ev) => {
-                    handle(ev, &mut sink, &mut closed);
+                    handle(ev, &mut sink, &mut closed, &mut learner);
                     // Write in batches: flush when the queue is empty.
                     if running.events.is_empty() {
                         sink.flush();
@@ -467,11 +531,23 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     }
     // Emulations finishing after the last process left.
     while let Ok(ev) = running.events.recv_timeout(Duration::from_millis(20)) {
-        handle(ev, &mut sink, &mut closed);
+        handle(ev, &mut sink, &mut closed, &mut learner);
     }
     sink.flush();
     let code = running.exit_code(status.unwrap_or(0));
     running.supervisor.stop();
+    if let (Some(l), Some(path)) = (learner, &opts.save_rules) {
+        let rules = l.rules();
+        write::append_rules(path, &Learner::new_rules(&rules))?;
+        eprintln!(
+            "unotify-tui: learned {} rule{} from {} call{}, added to {}",
+            rules.len(),
+            if rules.len() == 1 { "" } else { "s" },
+            l.calls(),
+            if l.calls() == 1 { "" } else { "s" },
+            path.display()
+        );
+    }
     if let Some(e) = sink.error {
         return Err(Error::Io("writing the trace or log".into(), e));
     }

@@ -370,7 +370,10 @@ pub fn run(
         }
         for c in commands {
             match c {
-                Command::Decide(d) => running.supervisor.decide(d),
+                Command::Decide(d) => {
+                    // False: a rule or the timeout answered it first.
+                    running.supervisor.decide(d);
+                }
                 Command::SetContinue(on) => running.supervisor.set_continue(on),
                 Command::ToProgram(b) => {
                     let _ = to_program.send(b);

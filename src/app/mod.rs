@@ -104,6 +104,7 @@ pub struct Counts {
     pub by_rules: u64,
     pub by_you: u64,
     pub by_continue: u64,
+    pub by_timeout: u64,
     pub gone: u64,
 }
 
@@ -325,6 +326,7 @@ impl App {
             DecidedBy::Rule { .. } => c.by_rules += 1,
             DecidedBy::User => c.by_you += 1,
             DecidedBy::Continue => c.by_continue += 1,
+            DecidedBy::Timeout => c.by_timeout += 1,
             DecidedBy::Default | DecidedBy::Supervisor => {}
         }
         if rec.outcome == Outcome::Gone {

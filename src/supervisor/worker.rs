@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -19,7 +19,7 @@ use super::emulate::{self, Emulated};
 use super::event::{Call, Notif};
 use super::target::{LiveTarget, ProcInfo, proc_info};
 use crate::errno::Errno;
-use crate::policy::rules::{RuleAction, RuleSet};
+use crate::policy::rules::{Rule, RuleAction, RuleSet};
 use crate::sys::notify::{NotifyFd, Response, is_gone};
 
 /// What the target got.
@@ -71,19 +71,75 @@ pub struct Decision {
     pub by: DecidedBy,
 }
 
+/// `--timeout`: a call waiting for a person gets `answer` once `after` has
+/// passed since it was received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeout {
+    pub after: Duration,
+    pub answer: Answer,
+}
+
 /// How calls are decided without a person.
 pub struct Settings {
+    /// The live rule list; the UI edits it through [`Supervisor::rules`].
     pub rules: Arc<RuleSet>,
     /// Headless: the answer for calls no rule decides. `None`: ask the UI.
     pub fallback: Option<Answer>,
+    /// Answer calls nobody answered in time.
+    pub timeout: Option<Timeout>,
+}
+
+/// A call handed to the UI and not answered yet.
+struct Waiting {
+    call: Arc<Call>,
+    /// When the timeout answers it; `None` without a timeout, or once the
+    /// person put the call on hold.
+    deadline: Option<Instant>,
 }
 
 /// Shared by the supervisor threads.
 struct Shared {
     notify: Arc<NotifyFd>,
     events: Sender<Event>,
+    rules: Arc<RuleSet>,
+    timeout: Option<Timeout>,
     continue_mode: AtomicBool,
     stop: AtomicBool,
+    /// Calls sent to the UI as `Event::Pending`, by notification id. An
+    /// answer for such a call is carried out only by whoever removes it
+    /// from here first (the person's decision, the timeout, a new rule):
+    /// the claim that makes every call answered at most once.
+    waiting: Mutex<HashMap<u64, Waiting>>,
+    /// Wakes the timeout thread when a deadline is added or on stop.
+    wake: Condvar,
+}
+
+impl Shared {
+    fn waiting(&self) -> MutexGuard<'_, HashMap<u64, Waiting>> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands a call to the UI, registered first so an answer can claim it.
+    fn ask(&self, call: Arc<Call>) {
+        let deadline = self.timeout.map(|t| call.received + t.after);
+        self.waiting().insert(
+            call.notif.id,
+            Waiting {
+                call: Arc::clone(&call),
+                deadline,
+            },
+        );
+        if deadline.is_some() {
+            self.wake.notify_one();
+        }
+        let _ = self.events.send(Event::Pending(call));
+    }
+
+    /// Takes the right to answer call `id`; `None` when it was answered
+    /// (or claimed) already or never waited for a person.
+    fn claim(&self, id: u64) -> Option<Arc<Call>> {
+        self.waiting().remove(&id).map(|w| w.call)
+    }
 }
 
 /// The running supervisor.
@@ -92,6 +148,7 @@ pub struct Supervisor {
     decisions: Sender<Decision>,
     receiver: Option<JoinHandle<()>>,
     answerer: Option<JoinHandle<()>>,
+    timer: Option<JoinHandle<()>>,
 }
 
 impl Supervisor {
@@ -106,8 +163,12 @@ impl Supervisor {
         let shared = Arc::new(Shared {
             notify: Arc::new(notify),
             events,
+            rules: Arc::clone(&settings.rules),
+            timeout: settings.timeout,
             continue_mode: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            waiting: Mutex::new(HashMap::new()),
+            wake: Condvar::new(),
         });
         let (dtx, drx) = crossbeam_channel::unbounded::<Decision>();
         let s = Arc::clone(&shared);
@@ -120,17 +181,108 @@ impl Supervisor {
             .name("unotify-answer".into())
             .spawn(move || answer_loop(&s, &drx))
             .expect("spawning the answer thread");
+        let timer = shared.timeout.map(|t| {
+            let s = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("unotify-timeout".into())
+                .spawn(move || timeout_loop(&s, t))
+                .expect("spawning the timeout thread")
+        });
         Supervisor {
             shared,
             decisions: dtx,
             receiver: Some(receiver),
             answerer: Some(answerer),
+            timer,
         }
     }
 
-    /// Hands a person's decision to the supervisor.
-    pub fn decide(&self, d: Decision) {
+    /// Hands a person's decision to the supervisor. Returns false, and
+    /// does nothing, when the call was answered already (its timeout fired,
+    /// a new rule answered it, or it was decided twice): every call is
+    /// answered at most once, and the loser gets no second record.
+    pub fn decide(&self, d: Decision) -> bool {
+        if self.shared.claim(d.call.notif.id).is_none() {
+            return false;
+        }
         let _ = self.decisions.send(d);
+        true
+    }
+
+    /// The live rule list. Edit it with [`RuleSet::insert`],
+    /// [`RuleSet::set_enabled`], [`RuleSet::move_up`] … while the program
+    /// runs; every call received after an edit is decided by the new list.
+    /// Follow an edit that can decide more calls with
+    /// [`reconsider`](Self::reconsider).
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.shared.rules
+    }
+
+    /// Puts `rule` first in the rule list (session rules override the
+    /// rule files) and answers the calls in `pending` it now decides;
+    /// returns the rule's id and the notification ids of those calls.
+    pub fn add_rule(
+        &self,
+        rule: Rule,
+        pending: &[Arc<Call>],
+    ) -> (crate::policy::rules::RuleId, Vec<u64>) {
+        let id = self.shared.rules.insert(0, rule);
+        (id, self.reconsider(pending))
+    }
+
+    /// Runs the current rule list over calls still waiting for a person
+    /// and answers each one a rule with an answer (not `ask`) now decides,
+    /// as if it had just arrived (continue mode and the default action do
+    /// not apply). Returns the notification ids of the calls answered; each
+    /// gets its `Event::Answered` record soon after, like any decision.
+    /// Calls answered meanwhile by something else are skipped.
+    pub fn reconsider(&self, pending: &[Arc<Call>]) -> Vec<u64> {
+        let mut answered = Vec::new();
+        for call in pending {
+            let Some((number, rule)) = self.shared.rules.find(call) else {
+                continue;
+            };
+            let RuleAction::Answer(answer) = rule.action else {
+                continue;
+            };
+            let Some(call) = self.shared.claim(call.notif.id) else {
+                continue;
+            };
+            rule.hit(SystemTime::now());
+            answered.push(call.notif.id);
+            let _ = self.decisions.send(Decision {
+                call,
+                answer,
+                by: rule_decided(number, &rule),
+            });
+        }
+        answered
+    }
+
+    /// Stops the countdown of a waiting call (the person is looking at it).
+    /// False when the call is not waiting (or there is no timeout).
+    pub fn hold(&self, id: u64) -> bool {
+        match self.shared.waiting().get_mut(&id) {
+            Some(w) => w.deadline.take().is_some(),
+            None => false,
+        }
+    }
+
+    /// When the timeout will answer waiting call `id`: `Call::received`
+    /// plus `--timeout`. `None` without a timeout, once the call is on hold,
+    /// or when it is not waiting any more.
+    pub fn deadline(&self, id: u64) -> Option<Instant> {
+        self.shared.waiting().get(&id).and_then(|w| w.deadline)
+    }
+
+    /// The timeout setting.
+    pub fn timeout(&self) -> Option<Timeout> {
+        self.shared.timeout
+    }
+
+    /// Whether call `id` still waits for an answer from the UI.
+    pub fn is_waiting(&self, id: u64) -> bool {
+        self.shared.waiting().contains_key(&id)
     }
 
     /// Continue mode: allow every call no rule decides, without asking.
@@ -153,6 +305,15 @@ impl Supervisor {
             let _ = h.join();
         }
         if let Some(h) = self.answerer.take() {
+            let _ = h.join();
+        }
+        {
+            // Notify under the lock: the timeout thread checks `stop` with
+            // it held, so it cannot miss this wake-up.
+            let _guard = self.shared.waiting();
+            self.shared.wake.notify_all();
+        }
+        if let Some(h) = self.timer.take() {
             let _ = h.join();
         }
     }
@@ -236,6 +397,9 @@ fn receive_loop(shared: &Shared, first: Option<Notif>, settings: &Settings) {
                 }
             }
         } else if revents & (libc::POLLHUP | libc::POLLERR) != 0 {
+            // No process is left under the filter: nothing still waiting
+            // can be answered any more.
+            shared.waiting().clear();
             let _ = shared.events.send(Event::ListenerClosed);
             return;
         }
@@ -274,20 +438,15 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
         record(shared, &call, None, DecidedBy::Supervisor, Outcome::Gone);
         return;
     }
-    if let Some((number, rule)) = settings.rules.decide(&call) {
-        match &rule.action {
+    if let Some((number, rule)) = shared.rules.decide(&call) {
+        match rule.action {
             RuleAction::Answer(a) => {
-                let by = DecidedBy::Rule {
-                    number,
-                    origin: rule.origin.to_string(),
-                    quiet: rule.origin.file == crate::policy::rules::BUILTIN_FILE,
-                };
-                dispatch(shared, call, *a, by);
+                dispatch(shared, call, a, rule_decided(number, &rule));
                 return;
             }
             // An `ask` rule interrupts continue mode and the fallback.
             RuleAction::Ask => {
-                let _ = shared.events.send(Event::Pending(call));
+                shared.ask(call);
                 return;
             }
         }
@@ -297,7 +456,58 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
     } else if let Some(a) = settings.fallback {
         dispatch(shared, call, a, DecidedBy::Default);
     } else {
-        let _ = shared.events.send(Event::Pending(call));
+        shared.ask(call);
+    }
+}
+
+fn rule_decided(number: usize, rule: &Rule) -> DecidedBy {
+    DecidedBy::Rule {
+        number,
+        origin: rule.origin().to_string(),
+        quiet: rule.origin().is_builtin(),
+    }
+}
+
+/// Answers waiting calls whose deadline passed. Sleeps until the earliest
+/// deadline (a scan over the waiting calls: they are few, and it runs only
+/// when a deadline is added or due).
+fn timeout_loop(shared: &Shared, t: Timeout) {
+    let mut waiting = shared.waiting();
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let now = Instant::now();
+        let due: Vec<u64> = waiting
+            .iter()
+            .filter(|(_, w)| w.deadline.is_some_and(|d| d <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        if !due.is_empty() {
+            // Claimed under the lock: a decision arriving now finds them gone.
+            let calls: Vec<Arc<Call>> = due
+                .iter()
+                .filter_map(|id| waiting.remove(id))
+                .map(|w| w.call)
+                .collect();
+            drop(waiting);
+            for call in calls {
+                dispatch(shared, call, t.answer, DecidedBy::Timeout);
+            }
+            waiting = shared.waiting();
+            continue;
+        }
+        let next = waiting.values().filter_map(|w| w.deadline).min();
+        waiting = match next {
+            Some(d) => {
+                shared
+                    .wake
+                    .wait_timeout(waiting, d.saturating_duration_since(now))
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
+            None => shared.wake.wait(waiting).unwrap_or_else(|e| e.into_inner()),
+        };
     }
 }
 

@@ -112,6 +112,7 @@ pub(crate) fn who(by: &DecidedBy) -> String {
         DecidedBy::Rule { number, origin, .. } => format!("rule {number} ({origin})"),
         DecidedBy::User => "you".into(),
         DecidedBy::Continue => "continue".into(),
+        DecidedBy::Timeout => "timeout".into(),
         DecidedBy::Default => "default".into(),
         DecidedBy::Supervisor => "unotify-tui".into(),
     }

@@ -236,6 +236,9 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
     if c.by_continue > 0 {
         spans.push(Span::raw(format!(", continue {}", c.by_continue)));
     }
+    if c.by_timeout > 0 {
+        spans.push(Span::raw(format!(", timeout {}", c.by_timeout)));
+    }
     if c.gone > 0 {
         spans.push(Span::raw(format!(", gone {}", c.gone)));
     }

@@ -103,6 +103,29 @@ fn main() {
                 Err(e) => println!("write: err {}", errno_name(e.raw_os_error().unwrap_or(0))),
             }
         }
+        // mkdirs PATH...: one thread per path, all at once, each mkdir its
+        // path; prints `mkdir PATH: ok 0` / `mkdir PATH: err NAME` in order
+        "mkdirs" => {
+            let hs: Vec<_> = args[1..]
+                .iter()
+                .map(|p| {
+                    let p = p.as_bytes().to_vec();
+                    std::thread::spawn(move || {
+                        let rc = mkdir(&p);
+                        let how = if rc < 0 {
+                            format!("err {}", errno_name(last_errno()))
+                        } else {
+                            format!("ok {rc}")
+                        };
+                        (String::from_utf8_lossy(&p).into_owned(), how)
+                    })
+                })
+                .collect();
+            for h in hs {
+                let (p, how) = h.join().unwrap();
+                println!("mkdir {p}: {how}");
+            }
+        }
         // threads N PREFIX: N threads, each mkdir PREFIX-i; prints tids
         "threads" => {
             let n = num(1);
