@@ -109,6 +109,8 @@ pub struct Plan {
     pub default_action: Answer,
     pub errno: Errno,
     pub sync_wakeup: Option<bool>,
+    /// Ask for WAIT_KILLABLE_RECV (used when the kernel has it).
+    pub wait_killable: bool,
 }
 
 /// Checks every option before anything runs; rule files are read here.
@@ -135,6 +137,15 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
             )));
         }
     };
+    let wait_killable = match opts.wait_killable.as_str() {
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(Error::Usage(format!(
+                "--wait-killable: `{other}` is not on or off"
+            )));
+        }
+    };
     let mut rules = Vec::new();
     for file in &opts.rules {
         rules.extend(load_rules(file, errno)?);
@@ -149,6 +160,7 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         default_action,
         errno,
         sync_wakeup,
+        wait_killable,
     })
 }
 
@@ -240,7 +252,7 @@ pub fn launch(
         },
         pty_slave,
         trapped: plan.trapped.clone(),
-        wait_killable: true,
+        wait_killable: plan.wait_killable,
     };
     // Orphans of the target come to us, so every process that was under
     // the filter is reaped and none is left a zombie.
