@@ -380,6 +380,15 @@ impl Sink {
         }
     }
 
+    /// Ends the trace with how the target ended.
+    fn exit(&mut self, status: i32) {
+        if self.error.is_none()
+            && let Err(e) = writeln!(self.trace, "{}", trace::exit_line(status))
+        {
+            self.error = Some(e);
+        }
+    }
+
     fn flush(&mut self) {
         let r = self.trace.flush().and_then(|()| match self.log.as_mut() {
             Some(l) => l.flush(),
@@ -454,8 +463,10 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     while let Ok(ev) = running.events.recv_timeout(Duration::from_millis(20)) {
         handle(ev, &mut sink, &mut closed);
     }
+    let status = status.unwrap_or(0);
+    sink.exit(status);
     sink.flush();
-    let code = running.exit_code(status.unwrap_or(0));
+    let code = running.exit_code(status);
     running.supervisor.stop();
     if let Some(e) = sink.error {
         return Err(Error::Io("writing the trace or log".into(), e));
