@@ -2095,7 +2095,35 @@ mod tests {
         ]
     }
 
+    /// What [`read_cstring`] should return, byte by byte.
+    fn cstring_model(t: &FakeTarget, addr: u64, max: usize) -> ReadStr {
+        let mut out = Vec::new();
+        let mut at = Some(addr);
+        while out.len() < max {
+            let byte = at.and_then(|a| t.pages.get(&(a / PAGE)).map(|p| p[(a % PAGE) as usize]));
+            match byte {
+                None if out.is_empty() => return ReadStr::Unreadable(libc::EFAULT),
+                None => return ReadStr::Unterminated(out, libc::EFAULT),
+                Some(0) => return ReadStr::Full(out),
+                Some(b) => out.push(b),
+            }
+            at = at.and_then(|a| a.checked_add(1));
+        }
+        ReadStr::Truncated(out)
+    }
+
     proptest! {
+        /// Not only well-formed: exactly the target's bytes, however the
+        /// string lies across mapped and unmapped pages.
+        #[test]
+        fn read_cstring_returns_the_targets_bytes(
+            t in arb_view(),
+            addr in prop_oneof![0u64..9 * PAGE, (1u64..9).prop_map(|p| p * PAGE - 1)],
+            max in prop_oneof![0usize..10_000, Just(PATH_MAX)],
+        ) {
+            prop_assert_eq!(read_cstring(&t, addr, max), cstring_model(&t, addr, max));
+        }
+
         #[test]
         fn parse_sockaddr_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
             let s = parse_sockaddr(&bytes);
