@@ -136,4 +136,11 @@ pub struct Options {
     /// on, off or auto.
     #[arg(long, value_name = "WHEN", default_value = "auto", hide = true)]
     pub sync_wakeup: String,
+
+    /// Whether to ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (linux
+    /// 5.19): on or off. Off lets a non-fatal signal interrupt a call the
+    /// supervisor already received (the call is then restarted or fails
+    /// with EINTR), which the fault tests exercise.
+    #[arg(long, value_name = "WHEN", default_value = "on", hide = true)]
+    pub wait_killable: String,
 }

@@ -118,6 +118,8 @@ pub struct Plan {
     pub sync_wakeup: Option<bool>,
     /// `--timeout` and `--timeout-action`.
     pub timeout: Option<Timeout>,
+    /// Ask for WAIT_KILLABLE_RECV (used when the kernel has it).
+    pub wait_killable: bool,
 }
 
 /// Parses `--timeout SECS` and `--timeout-action ACTION`.
@@ -178,6 +180,15 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         }
     };
     let timeout = parse_timeout(opts.timeout.as_deref(), &opts.timeout_action, errno)?;
+    let wait_killable = match opts.wait_killable.as_str() {
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(Error::Usage(format!(
+                "--wait-killable: `{other}` is not on or off"
+            )));
+        }
+    };
     let mut rules = Vec::new();
     for file in &opts.rules {
         rules.extend(load_rules(file, errno)?);
@@ -193,6 +204,7 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         errno,
         sync_wakeup,
         timeout,
+        wait_killable,
     })
 }
 
@@ -261,11 +273,7 @@ pub fn launch(
     fallback: Option<Answer>,
     pty_slave: Option<std::os::fd::OwnedFd>,
 ) -> Result<Running, Error> {
-    let sizes = notify::notif_sizes().map_err(|e| {
-        Error::Kernel(format!(
-            "seccomp user notification is not available on this kernel ({e}); it needs Linux 5.0 or newer"
-        ))
-    })?;
+    let sizes = notify::notif_sizes().map_err(|e| seccomp_unavailable(&e))?;
     if !notify::sizes_fit(&sizes) {
         return Err(Error::Kernel(format!(
             "this kernel's seccomp_notif is larger ({} bytes) than unotify-tui knows; refusing to run",
@@ -298,7 +306,7 @@ pub fn launch(
         },
         pty_slave,
         trapped: plan.trapped.clone(),
-        wait_killable: true,
+        wait_killable: plan.wait_killable,
     };
     // Orphans of the target come to us, so every process that was under
     // the filter is reaped and none is left a zombie.
@@ -358,13 +366,60 @@ fn spawn_error(program: &OsStr, e: SpawnError) -> Error {
         SpawnError::Child {
             stage: Stage::Seccomp,
             errno,
-        } => Error::Kernel(format!(
-            "the kernel refused the seccomp filter: {} (is unotify-tui itself running under a \
-             seccomp policy that forbids seccomp(2)?)",
-            io::Error::from_raw_os_error(errno)
-        )),
+        } => Error::Kernel(filter_refused(errno)),
         e => Error::Kernel(format!("starting {}: {e}", shown(program))),
     }
+}
+
+/// `EPERM (Operation not permitted)`.
+fn errno_text(errno: i32) -> String {
+    match Errno::new(errno) {
+        Some(e) => format!("{} ({})", e.name(), e.description()),
+        None => format!("error {errno}"),
+    }
+}
+
+/// seccomp(SECCOMP_GET_NOTIF_SIZES) failed: says whether the kernel is too
+/// old or something forbids seccomp(2), which look alike otherwise.
+fn seccomp_unavailable(e: &io::Error) -> Error {
+    let errno = e.raw_os_error().unwrap_or(0);
+    let why = match errno {
+        libc::EINVAL => {
+            "this kernel has no seccomp user notification (it needs Linux 5.0 or newer)"
+        }
+        libc::EPERM | libc::EACCES => {
+            "unotify-tui seems to run under a seccomp policy (a container or sandbox) that forbids seccomp(2)"
+        }
+        libc::ENOSYS => "the kernel was built without seccomp, or a sandbox hides seccomp(2)",
+        _ => "seccomp user notification is not available here",
+    };
+    Error::Kernel(format!(
+        "seccomp(2) failed with {}: {why}",
+        errno_text(errno)
+    ))
+}
+
+/// The child's seccomp(SECCOMP_SET_MODE_FILTER) failed with `errno`.
+fn filter_refused(errno: i32) -> String {
+    let why = match errno {
+        // The kernel allows one user-notification listener per filter chain.
+        libc::EBUSY => {
+            "another seccomp supervisor already receives this process's calls (unotify-tui cannot \
+             run under itself or under another user-notification supervisor)"
+        }
+        libc::EPERM | libc::EACCES => {
+            "unotify-tui seems to run under a seccomp policy (a container or sandbox) that forbids \
+             seccomp(2)"
+        }
+        libc::EINVAL => {
+            "this kernel does not support user-notification filters (Linux 5.0 or newer)"
+        }
+        _ => "the filter could not be installed",
+    };
+    format!(
+        "the kernel refused the seccomp filter with {}: {why}",
+        errno_text(errno)
+    )
 }
 
 impl Running {
@@ -436,6 +491,15 @@ impl Sink {
             None => Ok(()),
         });
         if let Err(e) = r {
+            self.error = Some(e);
+        }
+    }
+
+    /// Ends the trace with how the target ended.
+    fn exit(&mut self, status: i32) {
+        if self.error.is_none()
+            && let Err(e) = writeln!(self.trace, "{}", trace::exit_line(status))
+        {
             self.error = Some(e);
         }
     }
@@ -533,8 +597,10 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     while let Ok(ev) = running.events.recv_timeout(Duration::from_millis(20)) {
         handle(ev, &mut sink, &mut closed, &mut learner);
     }
+    let status = status.unwrap_or(0);
+    sink.exit(status);
     sink.flush();
-    let code = running.exit_code(status.unwrap_or(0));
+    let code = running.exit_code(status);
     running.supervisor.stop();
     if let (Some(l), Some(path)) = (learner, &opts.save_rules) {
         let rules = l.rules();

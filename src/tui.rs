@@ -358,10 +358,8 @@ pub fn run(
         }
         if last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
-            let notify = running.supervisor.notify_fd();
-            let before = (app.pending.len(), app.waiting());
-            app.on_tick(last_tick, |id| notify.id_valid(id));
-            if (app.pending.len(), app.waiting()) != before || !app.pending.is_empty() {
+            if !app.pending.is_empty() {
+                app.on_tick(last_tick);
                 dirty = true;
             }
             if app.message.is_some() {

@@ -70,6 +70,9 @@ pub struct PendingCall {
     pub cwd: Option<Vec<u8>>,
     /// When the call was found to be gone (interrupted, or the target died).
     pub gone_since: Option<Instant>,
+    /// The supervisor's record of the call going away; it moves to history
+    /// once the person has had a moment to see the call marked gone.
+    pub gone: Option<Box<Record>>,
 }
 
 /// A modal dialog over the main screen.
@@ -232,12 +235,24 @@ impl App {
                     call,
                     cwd,
                     gone_since: None,
+                    gone: None,
                 });
             }
             Event::Answered(rec) => {
                 let id = rec.call.notif.id;
-                self.remove_pending(id);
-                self.push_history(*rec);
+                let vanished = rec.answer.is_none() && rec.outcome == Outcome::Gone;
+                match self.pending.iter_mut().find(|p| p.call.notif.id == id) {
+                    // Marked gone in place first, so it does not just vanish.
+                    Some(p) if vanished => {
+                        p.gone_since = Some(now);
+                        p.gone = Some(rec);
+                    }
+                    Some(_) => {
+                        self.remove_pending(id);
+                        self.push_history(*rec);
+                    }
+                    None => self.push_history(*rec),
+                }
             }
             Event::ListenerClosed => {}
             Event::Failed(msg) => {
@@ -268,15 +283,8 @@ impl App {
         );
     }
 
-    /// Periodic upkeep: marks calls the kernel no longer has as gone
-    /// (`still_pending` asks SECCOMP_IOCTL_NOTIF_ID_VALID), and moves calls
-    /// gone for a while into history.
-    pub fn on_tick(&mut self, now: Instant, still_pending: impl Fn(u64) -> bool) {
-        for p in &mut self.pending {
-            if p.gone_since.is_none() && !still_pending(p.call.notif.id) {
-                p.gone_since = Some(now);
-            }
-        }
+    /// Periodic upkeep: moves calls gone for a while into history.
+    pub fn on_tick(&mut self, now: Instant) {
         let expired: Vec<u64> = self
             .pending
             .iter()
@@ -305,17 +313,10 @@ impl App {
         Some(p)
     }
 
-    /// Records a gone call in history.
+    /// Moves a gone call to history, with the supervisor's record of it.
     fn retire_gone(&mut self, id: u64) {
-        if let Some(p) = self.remove_pending(id) {
-            self.push_history(Record {
-                latency: p.call.received.elapsed(),
-                call: p.call,
-                answer: None,
-                decided_by: DecidedBy::Supervisor,
-                outcome: Outcome::Gone,
-                answered_wall: SystemTime::now(),
-            });
+        if let Some(rec) = self.remove_pending(id).and_then(|p| p.gone) {
+            self.push_history(*rec);
         }
     }
 

@@ -26,7 +26,7 @@ use toml::de::{DeInteger, DeTable, DeValue};
 use super::groups;
 use super::matcher::{Access, Addr, Glob, OPEN_CALLS, Paths, Ports, Syscalls};
 use crate::errno::Errno;
-use crate::escape::escape_str;
+use crate::escape::{escape_str, one_line};
 use crate::supervisor::answer::Answer;
 use crate::supervisor::emulate::{EMULATED, can_emulate};
 use crate::supervisor::event::Call;
@@ -500,14 +500,13 @@ pub struct RuleError {
 
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Messages quote what the file says, and a file name can hold
+        // anything: neither may break the line or reach the terminal raw.
+        let (file, message) = (one_line(&self.file), one_line(&self.message));
         if self.line == 0 {
-            f.write_str(&self.message)
+            f.write_str(&message)
         } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.column, self.message
-            )
+            write!(f, "{file}:{}:{}: {message}", self.line, self.column)
         }
     }
 }
@@ -1822,33 +1821,177 @@ value = -1
             }
 
             #[test]
-            fn never_panics_on_mutations(
-                edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..4, any::<char>()), 1..8)
+            fn never_panics_on_mutations(edits in arb_edits()) {
+                check(&mutate(VALID, edits));
+            }
+
+            /// The files that ship: the built-in rules and the demo's.
+            #[test]
+            fn never_panics_on_mutated_shipped_files(
+                demo in any::<bool>(),
+                edits in arb_edits(),
             ) {
-                let mut chars: Vec<char> = VALID.chars().collect();
-                for (at, kind, c) in edits {
-                    if chars.is_empty() {
-                        chars.push(c);
-                        continue;
-                    }
-                    let i = at.index(chars.len());
-                    match kind {
-                        0 => chars.insert(i, c),
-                        1 => { chars.remove(i); }
-                        2 => chars[i] = c,
-                        // Duplicate a slice, e.g. a whole line or key.
-                        _ => {
-                            let end = (i + 12).min(chars.len());
-                            let copy: Vec<char> = chars[i..end].to_vec();
-                            chars.splice(i..i, copy);
+                let base = if demo {
+                    include_str!("../../assets/demo-rules.toml")
+                } else {
+                    include_str!("../../assets/default-rules.toml")
+                };
+                check(&mutate(base, edits));
+            }
+
+            /// Well-formed TOML with keys and values drawn from what rule
+            /// files hold: deep checks run, not only the TOML parser.
+            #[test]
+            fn never_panics_on_generated_rules(
+                rules in prop::collection::vec(
+                    prop::collection::vec((arb_key(), arb_value()), 0..6),
+                    0..4,
+                )
+            ) {
+                let mut text = String::new();
+                for rule in rules {
+                    text.push_str("[[rule]]\n");
+                    let mut seen = std::collections::HashSet::new();
+                    for (k, v) in rule {
+                        // A repeated key is a TOML error; keep the text valid TOML.
+                        if seen.insert(k.clone()) {
+                            text.push_str(&format!("{k} = {v}\n"));
                         }
                     }
                 }
-                let text: String = chars.into_iter().collect();
-                if let Err(e) = parse_rules(&text, "f", Errno::EPERM) {
-                    prop_assert!(e.line >= 1 && e.column >= 1, "{e}");
+                check(&text);
+            }
+        }
+
+        /// Found by the mutation test: a value with a newline or an escape
+        /// sequence was quoted raw in the one-line error.
+        #[test]
+        fn quoted_input_is_escaped_in_errors() {
+            let text = "[[rule]]\nsyscall = \"bi\\nd\\u001b[2J\"\naction = \"allow\"\n";
+            let e = parse_rules(text, "f\nx", Errno::EPERM).unwrap_err();
+            assert_eq!(e.to_string().lines().count(), 1, "{e}");
+            assert!(e.to_string().starts_with("f\\nx:2:"), "{e}");
+            assert!(e.to_string().contains("`bi\\nd\\e[2J`"), "{e}");
+        }
+
+        fn arb_edits() -> impl Strategy<Value = Vec<(prop::sample::Index, usize, char)>> {
+            prop::collection::vec(
+                (any::<prop::sample::Index>(), 0usize..4, any::<char>()),
+                1..8,
+            )
+        }
+
+        fn mutate(base: &str, edits: Vec<(prop::sample::Index, usize, char)>) -> String {
+            let mut chars: Vec<char> = base.chars().collect();
+            for (at, kind, c) in edits {
+                if chars.is_empty() {
+                    chars.push(c);
+                    continue;
+                }
+                let i = at.index(chars.len());
+                match kind {
+                    0 => chars.insert(i, c),
+                    1 => {
+                        chars.remove(i);
+                    }
+                    2 => chars[i] = c,
+                    // Duplicate a slice, e.g. a whole line or key.
+                    _ => {
+                        let end = (i + 12).min(chars.len());
+                        let copy: Vec<char> = chars[i..end].to_vec();
+                        chars.splice(i..i, copy);
+                    }
                 }
             }
+            chars.into_iter().collect()
+        }
+
+        /// An error points into the text and reads as one line.
+        fn check(text: &str) {
+            if let Err(e) = parse_rules(text, "f", Errno::EPERM) {
+                let shown = e.to_string();
+                assert!(e.line >= 1 && e.column >= 1, "{shown}");
+                assert!(e.line <= text.split('\n').count(), "{shown}");
+                assert!(!shown.contains('\n'), "one line: {shown:?}");
+            }
+        }
+
+        fn arb_key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(super::super::KEYS).prop_map(str::to_string),
+                Just("acton".to_string()),
+                "[a-z]{1,8}",
+            ]
+        }
+
+        fn quoted(s: &str) -> String {
+            // TOML basic strings take JSON-style escapes.
+            serde_json::to_string(s).unwrap()
+        }
+
+        fn arb_scalar() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(vec![
+                    "allow",
+                    "deny",
+                    "return",
+                    "emulate",
+                    "ask",
+                    "EPERM",
+                    "eacces",
+                    "9999",
+                    "mkdir",
+                    "@net",
+                    "@file",
+                    "@all",
+                    "openat2",
+                    "nosuchcall",
+                    "/tmp/**",
+                    "/**",
+                    "[",
+                    "{a,b}",
+                    "**/x",
+                    "",
+                    "read",
+                    "write",
+                    "127.0.0.1",
+                    "10.0.0.0/8",
+                    "::1/129",
+                    "1.2.3.4/33",
+                    "80-79",
+                    "0-65535",
+                    "8000-",
+                    "py*",
+                    "\\",
+                ])
+                .prop_map(quoted),
+                any::<String>().prop_map(|s| quoted(&s)),
+                any::<i64>().prop_map(|i| i.to_string()),
+                prop::sample::select(vec![
+                    "0",
+                    "-1",
+                    "65535",
+                    "65536",
+                    "0x10",
+                    "1e3",
+                    "true",
+                    "3.5",
+                    "nan",
+                    "1979-05-27",
+                    "{}",
+                    "{ a = 1 }",
+                    "[]",
+                ])
+                .prop_map(str::to_string),
+            ]
+        }
+
+        fn arb_value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                3 => arb_scalar(),
+                1 => prop::collection::vec(arb_scalar(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(", "))),
+            ]
         }
     }
 }

@@ -129,9 +129,8 @@ impl Shared {
                 deadline,
             },
         );
-        if deadline.is_some() {
-            self.wake.notify_one();
-        }
+        // The watch thread sleeps without a deadline while nothing waits.
+        self.wake.notify_one();
         let _ = self.events.send(Event::Pending(call));
     }
 
@@ -181,13 +180,13 @@ impl Supervisor {
             .name("unotify-answer".into())
             .spawn(move || answer_loop(&s, &drx))
             .expect("spawning the answer thread");
-        let timer = shared.timeout.map(|t| {
-            let s = Arc::clone(&shared);
+        let s = Arc::clone(&shared);
+        let timer = Some(
             std::thread::Builder::new()
-                .name("unotify-timeout".into())
-                .spawn(move || timeout_loop(&s, t))
-                .expect("spawning the timeout thread")
-        });
+                .name("unotify-watch".into())
+                .spawn(move || watch_loop(&s))
+                .expect("spawning the watch thread"),
+        );
         Supervisor {
             shared,
             decisions: dtx,
@@ -398,8 +397,11 @@ fn receive_loop(shared: &Shared, first: Option<Notif>, settings: &Settings) {
             }
         } else if revents & (libc::POLLHUP | libc::POLLERR) != 0 {
             // No process is left under the filter: nothing still waiting
-            // can be answered any more.
-            shared.waiting().clear();
+            // can be answered any more; each such call gets its record.
+            let left: Vec<Arc<Call>> = shared.waiting().drain().map(|(_, w)| w.call).collect();
+            for call in left {
+                record(shared, &call, None, DecidedBy::Supervisor, Outcome::Gone);
+            }
             let _ = shared.events.send(Event::ListenerClosed);
             return;
         }
@@ -468,11 +470,17 @@ fn rule_decided(number: usize, rule: &Rule) -> DecidedBy {
     }
 }
 
-/// Answers waiting calls whose deadline passed. Sleeps until the earliest
-/// deadline (a scan over the waiting calls: they are few, and it runs only
-/// when a deadline is added or due).
-fn timeout_loop(shared: &Shared, t: Timeout) {
+/// How often calls waiting for a person are checked with ID_VALID, so a
+/// call whose thread was interrupted or died is reported gone.
+const GONE_SWEEP: Duration = Duration::from_millis(250);
+
+/// Watches the calls waiting for a person: answers those whose deadline
+/// passed (with a timeout set) and reports those the kernel no longer has
+/// (a signal interrupted them, or their thread died) as gone, each with
+/// one record. Sleeps until the earliest deadline or the next sweep.
+fn watch_loop(shared: &Shared) {
     let mut waiting = shared.waiting();
+    let mut last_sweep = Instant::now();
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return;
@@ -483,7 +491,7 @@ fn timeout_loop(shared: &Shared, t: Timeout) {
             .filter(|(_, w)| w.deadline.is_some_and(|d| d <= now))
             .map(|(id, _)| *id)
             .collect();
-        if !due.is_empty() {
+        if let (false, Some(t)) = (due.is_empty(), shared.timeout) {
             // Claimed under the lock: a decision arriving now finds them gone.
             let calls: Vec<Arc<Call>> = due
                 .iter()
@@ -497,7 +505,27 @@ fn timeout_loop(shared: &Shared, t: Timeout) {
             waiting = shared.waiting();
             continue;
         }
-        let next = waiting.values().filter_map(|w| w.deadline).min();
+        if !waiting.is_empty() && now.duration_since(last_sweep) >= GONE_SWEEP {
+            last_sweep = now;
+            let ids: Vec<u64> = waiting.keys().copied().collect();
+            drop(waiting);
+            let gone: Vec<u64> = ids
+                .into_iter()
+                .filter(|id| !shared.notify.id_valid(*id))
+                .collect();
+            for id in gone {
+                if let Some(w) = shared.claim(id) {
+                    record(shared, &w, None, DecidedBy::Supervisor, Outcome::Gone);
+                }
+            }
+            waiting = shared.waiting();
+            continue;
+        }
+        let mut next = waiting.values().filter_map(|w| w.deadline).min();
+        if !waiting.is_empty() {
+            let sweep = last_sweep + GONE_SWEEP;
+            next = Some(next.map_or(sweep, |d| d.min(sweep)));
+        }
         waiting = match next {
             Some(d) => {
                 shared

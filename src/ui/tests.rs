@@ -168,6 +168,26 @@ fn answered(app: &mut App, c: Arc<Call>, answer: Answer, by: DecidedBy, outcome:
     app.on_event(Event::Answered(Box::new(rec)), None, Instant::now());
 }
 
+/// The supervisor's record that pending call `id` went away.
+fn gone(app: &mut App, id: u64) {
+    let call = Arc::clone(
+        &app.pending
+            .iter()
+            .find(|p| p.call.notif.id == id)
+            .unwrap()
+            .call,
+    );
+    let rec = Record {
+        call,
+        answer: None,
+        decided_by: DecidedBy::Supervisor,
+        outcome: Outcome::Gone,
+        latency: Duration::from_millis(40),
+        answered_wall: started() + Duration::from_secs(2),
+    };
+    app.on_event(Event::Answered(Box::new(rec)), None, Instant::now());
+}
+
 fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
@@ -268,7 +288,7 @@ fn snapshot_gone_call() {
     let mut a = app();
     pending(&mut a, mkdir(7, 4242, 4242, b"/tmp/a"));
     pending(&mut a, mkdir(8, 4242, 4243, b"/tmp/b"));
-    a.on_tick(Instant::now(), |id| id != 7);
+    gone(&mut a, 7);
     insta::assert_snapshot!(render(&a, 120, 40).backend());
 }
 
@@ -520,8 +540,9 @@ fn gone_calls_are_marked_then_moved_to_history() {
     let mut a = app();
     let t0 = Instant::now();
     pending(&mut a, mkdir(7, 4242, 4242, b"/tmp/a"));
-    a.on_tick(t0, |_| false);
+    gone(&mut a, 7);
     assert!(a.pending[0].gone_since.is_some());
+    assert!(a.history.is_empty(), "marked first, not moved at once");
     assert_eq!(a.waiting(), 0);
     // Answering a gone call answers nothing.
     let out = a.on_key(key('a'), t0);
@@ -530,10 +551,13 @@ fn gone_calls_are_marked_then_moved_to_history() {
     assert_eq!(a.history.back().unwrap().outcome, Outcome::Gone);
 
     pending(&mut a, mkdir(8, 4242, 4242, b"/tmp/b"));
-    a.on_tick(t0, |_| false);
-    a.on_tick(t0 + crate::app::GONE_LINGER, |_| false);
+    gone(&mut a, 8);
+    a.on_tick(Instant::now());
+    assert_eq!(a.pending.len(), 1, "still shown as gone for a moment");
+    a.on_tick(Instant::now() + crate::app::GONE_LINGER);
     assert!(a.pending.is_empty());
     assert_eq!(a.counts.gone, 2);
+    assert_eq!(a.history.len(), 2);
 }
 
 #[test]
