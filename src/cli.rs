@@ -37,8 +37,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a built-in target that walks through the classic examples.
     Demo {
+        // Boxed: the options are much larger than the other variants.
         #[command(flatten)]
-        opts: Options,
+        opts: Box<Options>,
     },
     /// Work with rule files.
     Rules {
