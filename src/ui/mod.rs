@@ -4,6 +4,7 @@
 mod detail;
 mod dialogs;
 mod lists;
+mod policy;
 
 use std::time::Instant;
 
