@@ -118,6 +118,25 @@ fn allow_exec(t: &Tmux) {
     t.keys(&["a"]);
 }
 
+/// The test program's mkdir of DIR/never, waiting for an answer.
+fn pending_mkdir() -> (tempfile::TempDir, PathBuf, Tmux) {
+    let dir = tempdir();
+    let target = dir.path().join("never");
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--",
+            PROG,
+            "mkdir",
+            target.to_str().unwrap(),
+        ],
+    );
+    t.wait_for("mkdir(pathname, mode)");
+    (dir, target, t)
+}
+
 #[test]
 fn deny_mkdir_from_the_keyboard() {
     let dir = tempdir();
@@ -180,20 +199,7 @@ fn emulated_open_writes_through_the_injected_fd() {
 
 #[test]
 fn quit_with_a_pending_call_kills_the_program_and_restores_the_terminal() {
-    let dir = tempdir();
-    let target = dir.path().join("never");
-    let t = Tmux::start(
-        dir.path(),
-        &[
-            "--trap",
-            "mkdir",
-            "--",
-            PROG,
-            "mkdir",
-            target.to_str().unwrap(),
-        ],
-    );
-    t.wait_for("mkdir(pathname, mode)");
+    let (_dir, target, t) = pending_mkdir();
     t.keys(&["q"]);
     let screen = t.wait_for("Quit unotify-tui?");
     assert!(screen.contains("1 call(s) still wait"), "{screen}");
@@ -267,20 +273,7 @@ fn keys_reach_an_interactive_program_in_the_pane() {
 
 #[test]
 fn sigterm_restores_the_terminal_and_kills_the_program() {
-    let dir = tempdir();
-    let target = dir.path().join("never");
-    let t = Tmux::start(
-        dir.path(),
-        &[
-            "--trap",
-            "mkdir",
-            "--",
-            PROG,
-            "mkdir",
-            target.to_str().unwrap(),
-        ],
-    );
-    t.wait_for("mkdir(pathname, mode)");
+    let (_dir, target, t) = pending_mkdir();
     let ok = Command::new("pkill")
         .args([
             "-TERM",
@@ -294,6 +287,7 @@ fn sigterm_restores_the_terminal_and_kills_the_program() {
     let screen = t.screen();
     assert!(screen.contains("terminated by signal 15"), "{screen}");
     assert!(!screen.contains("Pending"), "{screen}");
+    assert!(!target.exists());
 }
 
 #[test]

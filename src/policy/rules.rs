@@ -977,10 +977,9 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use std::net::IpAddr;
-    use std::time::{Instant, SystemTime};
 
     use super::*;
-    use crate::supervisor::event::{Arg, Copies, Creds, Notif, SockAddr, Value};
+    use crate::supervisor::event::{Arg, SockAddr, Value};
 
     const O_RDONLY: u64 = libc::O_RDONLY as u64;
     const O_WRONLY: u64 = libc::O_WRONLY as u64;
@@ -989,30 +988,7 @@ mod tests {
     const O_CLOEXEC: u64 = libc::O_CLOEXEC as u64;
     const AT_FDCWD: u64 = libc::AT_FDCWD as u64;
 
-    /// A call with these decoded arguments and raw registers.
-    fn call(sysno: Sysno, raw: [u64; 6], args: Vec<Arg>) -> Call {
-        Call {
-            notif: Notif {
-                id: 1,
-                pid: 100,
-                flags: 0,
-                nr: sysno.id(),
-                arch: 0xc000_003e,
-                instruction_pointer: 0,
-                args: raw,
-            },
-            tgid: 100,
-            ppid: 1,
-            comm: b"prog".to_vec(),
-            exe: b"/usr/bin/prog".to_vec(),
-            creds: Creds::default(),
-            copies: Copies::default(),
-            sysno: Some(sysno),
-            args,
-            received: Instant::now(),
-            received_wall: SystemTime::now(),
-        }
-    }
+    use crate::policy::test_calls::call;
 
     fn path_arg(name: &'static str, p: &str) -> Arg {
         Arg {

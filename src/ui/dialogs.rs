@@ -77,11 +77,7 @@ fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, always: boo
     let matches = errno_matches(input);
     let list_h = inner.height.saturating_sub(3) as usize;
     let start = super::lists::first_row(selected, matches.len(), list_h);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("> ", Style::new().fg(Color::Cyan)),
-        Span::raw(crate::escape::escape_str(input)),
-        Span::styled("▏", Style::new().fg(Color::Cyan)),
-    ])];
+    let mut lines = vec![input_line(input)];
     if matches.is_empty() {
         lines.push(hint("no errno matches; Enter accepts a number"));
     }
@@ -100,6 +96,29 @@ fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, always: boo
             line
         });
     }
+    with_footer(
+        frame,
+        lines,
+        if always {
+            "type to filter · ↑↓ choose · Enter next: the scope · Esc cancel"
+        } else {
+            "type to filter · ↑↓ choose · Enter deny · Esc cancel"
+        },
+        inner,
+    );
+}
+
+/// A text field: what was typed, escaped, and a cursor.
+pub(crate) fn input_line(input: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled("> ", Style::new().fg(Color::Cyan)),
+        Span::raw(crate::escape::escape_str(input)),
+        Span::styled("▏", Style::new().fg(Color::Cyan)),
+    ])
+}
+
+/// Draws `lines` in `inner` with `footer` as a hint on its last row.
+pub(crate) fn with_footer(frame: &mut Frame, lines: Vec<Line<'_>>, footer: &str, inner: Rect) {
     let body = Rect {
         height: inner.height.saturating_sub(1),
         ..inner
@@ -110,14 +129,7 @@ fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, always: boo
         height: 1,
         ..inner
     };
-    frame.render_widget(
-        Paragraph::new(hint(if always {
-            "type to filter · ↑↓ choose · Enter next: the scope · Esc cancel"
-        } else {
-            "type to filter · ↑↓ choose · Enter deny · Esc cancel"
-        })),
-        foot,
-    );
+    frame.render_widget(Paragraph::new(hint(footer)), foot);
 }
 
 fn ret(frame: &mut Frame, app: &App, input: &str, error: Option<&str>, area: Rect) {
@@ -130,11 +142,7 @@ fn ret(frame: &mut Frame, app: &App, input: &str, error: Option<&str>, area: Rec
     let block = frame_block(&format!("{name} returns which value?"));
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("> ", Style::new().fg(Color::Cyan)),
-        Span::raw(crate::escape::escape_str(input)),
-        Span::styled("▏", Style::new().fg(Color::Cyan)),
-    ])];
+    let mut lines = vec![input_line(input)];
     match error {
         Some(e) => lines.push(Line::styled(e.to_string(), Style::new().fg(Color::Red))),
         None => lines.push(Line::default()),

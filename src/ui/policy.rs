@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::dialogs::{centered, frame_block, hint};
+use super::dialogs::{centered, frame_block, hint, input_line, with_footer};
 use super::lists::{first_row, since};
 use crate::app::App;
 use crate::app::ScopeDialog;
@@ -134,21 +134,11 @@ pub fn rules(frame: &mut Frame, app: &App, selected: usize, area: Rect) {
             .style(selected_style(i == selected)),
         );
     }
-    let body = Rect {
-        height: inner.height.saturating_sub(1),
-        ..inner
-    };
-    frame.render_widget(Paragraph::new(lines), body);
-    let foot = Rect {
-        y: inner.y + inner.height.saturating_sub(1),
-        height: 1,
-        ..inner
-    };
-    frame.render_widget(
-        Paragraph::new(hint(
-            "↑↓ select · space enable/disable · K/J move up/down · x delete · w write · Esc close",
-        )),
-        foot,
+    with_footer(
+        frame,
+        lines,
+        "↑↓ select · space enable/disable · K/J move up/down · x delete · w write · Esc close",
+        inner,
     );
 }
 
@@ -158,11 +148,7 @@ pub fn save_path(frame: &mut Frame, input: &str, error: Option<&str>, area: Rect
     let block = frame_block("write the rules to which file?");
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("> ", Style::new().fg(Color::Cyan)),
-        Span::raw(crate::escape::escape_str(input)),
-        Span::styled("▏", Style::new().fg(Color::Cyan)),
-    ])];
+    let mut lines = vec![input_line(input)];
     lines.push(match error {
         Some(e) => Line::styled(e.to_string(), Style::new().fg(Color::Red)),
         None => Line::default(),

@@ -125,6 +125,18 @@ fn mkdir(id: u64, tgid: u32, tid: u32, path: &[u8]) -> Arc<Call> {
     )
 }
 
+fn execve(id: u64) -> Arc<Call> {
+    call(
+        id,
+        4242,
+        4242,
+        "sh",
+        Sysno::execve,
+        [PATH_ADDR, 0, 0, 0, 0, 0],
+        b"/bin/true",
+    )
+}
+
 fn app() -> App {
     let trapped = groups::parse_trap_list(groups::DEFAULT_TRAP).unwrap();
     let mut filter = Vec::new();
@@ -483,18 +495,7 @@ fn errno_picker_and_return_dialog() {
 fn emulate_refused_for_calls_without_emulation() {
     let mut a = app();
     let now = Instant::now();
-    pending(
-        &mut a,
-        call(
-            7,
-            4242,
-            4242,
-            "sh",
-            Sysno::execve,
-            [PATH_ADDR, 0, 0, 0, 0, 0],
-            b"/bin/true",
-        ),
-    );
+    pending(&mut a, execve(7));
     assert!(a.on_key(key('e'), now).is_empty());
     assert!(
         a.current_message(now)
@@ -711,18 +712,7 @@ fn always_deny_asks_the_errno_then_the_scope() {
 fn always_emulate_is_refused_for_calls_without_emulation() {
     let mut a = app();
     let now = Instant::now();
-    pending(
-        &mut a,
-        call(
-            7,
-            4242,
-            4242,
-            "sh",
-            Sysno::execve,
-            [PATH_ADDR, 0, 0, 0, 0, 0],
-            b"/bin/true",
-        ),
-    );
+    pending(&mut a, execve(7));
     a.on_key(key('E'), now);
     assert!(a.dialog.is_none());
     assert!(a.current_message(now).unwrap().contains("cannot emulate"));
