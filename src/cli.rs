@@ -11,12 +11,14 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Run a program under a seccomp user-notification filter and allow, deny, \
              spoof or emulate each trapped system call",
-    override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       unotify-tui demo [OPTIONS]",
+    override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       unotify-tui demo [OPTIONS]\n       unotify-tui rules check FILE",
     args_conflicts_with_subcommands = true,
     after_help = "Examples:\n  \
         unotify-tui --headless -- mkdir /tmp/x\n  \
         unotify-tui --headless --trap @net --log calls.jsonl -- curl -s http://127.0.0.1:8080/\n  \
         unotify-tui --headless --rules my.toml --default-action deny -- ./program\n  \
+        unotify-tui --headless --save-rules app.toml -- ./program   (learn a policy)\n  \
+        unotify-tui rules check app.toml\n  \
         unotify-tui demo --headless"
 )]
 pub struct Cli {
@@ -35,12 +37,36 @@ pub struct Cli {
 pub enum Command {
     /// Run a built-in target that walks through the classic examples.
     Demo {
+        // Boxed: the options are much larger than the other variants.
         #[command(flatten)]
-        opts: Options,
+        opts: Box<Options>,
+    },
+    /// Work with rule files.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
     },
     /// (internal) the program `demo` runs under the filter.
     #[command(name = "__demo-target", hide = true)]
-    DemoTarget { workspace: PathBuf },
+    DemoTarget {
+        workspace: PathBuf,
+        /// Say which key to try before each step (the TUI demo).
+        #[arg(long)]
+        hints: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Check a rule file and print each rule in plain words; errors name
+    /// file, line and column (exit status 2).
+    Check {
+        /// The rule file.
+        file: PathBuf,
+        /// The errno a plain deny means (as --errno).
+        #[arg(long, value_name = "NAME", default_value = "EPERM")]
+        errno: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -67,6 +93,26 @@ pub struct Options {
     #[arg(long)]
     pub headless: bool,
 
+    /// Answer a call nobody answered after SECS seconds (decimals allowed)
+    /// with --timeout-action. Default: no timeout, the program waits.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<String>,
+
+    /// What a timed-out call gets: allow, deny, deny:ERRNO or return:N.
+    #[arg(
+        long,
+        value_name = "ACTION",
+        default_value = "deny",
+        requires = "timeout"
+    )]
+    pub timeout_action: String,
+
+    /// Rule file to add rules to: headless, one rule per kind of call the
+    /// default action answered (learning mode); in the TUI, where `w`
+    /// writes the rules made with "save". Existing content is kept.
+    #[arg(long, value_name = "FILE")]
+    pub save_rules: Option<PathBuf>,
+
     /// Append one JSON object per trapped call to FILE.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
@@ -91,4 +137,11 @@ pub struct Options {
     /// on, off or auto.
     #[arg(long, value_name = "WHEN", default_value = "auto", hide = true)]
     pub sync_wakeup: String,
+
+    /// Whether to ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (linux
+    /// 5.19): on or off. Off lets a non-fatal signal interrupt a call the
+    /// supervisor already received (the call is then restarted or fails
+    /// with EINTR), which the fault tests exercise.
+    #[arg(long, value_name = "WHEN", default_value = "on", hide = true)]
+    pub wait_killable: String,
 }

@@ -35,16 +35,26 @@ pub fn run(opts: &Options) -> Result<i32, Error> {
         .map_err(|e| Error::Io(format!("cannot create {}", workspace.display()), e))?;
     let exe = std::env::current_exe()
         .map_err(|e| Error::Io("cannot find the unotify-tui binary".into(), e))?;
+    let interactive = run::interactive(opts);
+    let mut args = vec![
+        OsString::from("__demo-target"),
+        workspace.clone().into_os_string(),
+    ];
+    if interactive {
+        args.push(OsString::from("--hints"));
+    }
     let target = Target {
         program: exe.into_os_string(),
-        args: vec![
-            OsString::from("__demo-target"),
-            workspace.clone().into_os_string(),
-        ],
+        args,
         cwd: Some(workspace.clone()),
     };
     let errno = Errno::parse(&opts.errno).unwrap_or(Errno::EPERM);
-    let result = run::run_headless(opts, &target, demo_rules(errno));
+    // In the TUI the person answers; headless, the demo rules do.
+    let result = if interactive {
+        crate::tui::run(opts, &target, Vec::new(), Some("unotify-tui demo".into()))
+    } else {
+        run::run_headless(opts, &target, demo_rules(errno))
+    };
     let _ = fs::remove_dir_all(&workspace);
     let _ = fs::remove_dir(elsewhere(&workspace));
     result
@@ -60,16 +70,23 @@ fn outcome<T>(r: &io::Result<T>) -> String {
     }
 }
 
-/// The demo target itself: runs under the filter, in `workspace`.
-pub fn target_main(workspace: &Path) -> i32 {
+/// The demo target itself: runs under the filter, in `workspace`. With
+/// `hints`, each step first says which key shows it best.
+pub fn target_main(workspace: &Path, hints: bool) -> i32 {
     let mut out = io::stdout().lock();
     let mut say = |s: String| {
         let _ = writeln!(out, "demo: {s}");
         let _ = out.flush();
     };
     let total = 7;
+    let hint = |s: &str| {
+        if hints {
+            let _ = writeln!(io::stdout(), "\x1b[36mnext: {s}\x1b[0m");
+        }
+    };
 
     let abs = workspace.join("made-by-supervisor");
+    hint("mkdir made-by-supervisor: press e, and unotify-tui creates it itself");
     let r = fs::create_dir(&abs);
     say(format!(
         "[1/{total}] mkdir {} → {}",
@@ -77,6 +94,7 @@ pub fn target_main(workspace: &Path) -> i32 {
         outcome(&r)
     ));
 
+    hint("mkdir relative-dir: press a; the kernel resolves it against the demo's cwd");
     let r = fs::create_dir("relative-dir");
     say(format!(
         "[2/{total}] mkdir relative-dir (relative to {}) → {}",
@@ -85,6 +103,7 @@ pub fn target_main(workspace: &Path) -> i32 {
     ));
 
     let other = elsewhere(workspace);
+    hint("mkdir outside the workspace: press D and pick EOPNOTSUPP");
     let r = fs::create_dir(&other);
     say(format!(
         "[3/{total}] mkdir {} → {}",
@@ -92,6 +111,7 @@ pub fn target_main(workspace: &Path) -> i32 {
         outcome(&r)
     ));
 
+    hint("create noopen.txt: press d, and the open fails with EPERM");
     let r = OpenOptions::new()
         .write(true)
         .create(true)
@@ -99,6 +119,7 @@ pub fn target_main(workspace: &Path) -> i32 {
         .open("noopen.txt");
     say(format!("[4/{total}] create noopen.txt → {}", outcome(&r)));
 
+    hint("create open.txt: press e; the fd arrives through SECCOMP_IOCTL_NOTIF_ADDFD");
     let r = OpenOptions::new()
         .write(true)
         .create(true)
@@ -110,6 +131,7 @@ pub fn target_main(workspace: &Path) -> i32 {
         outcome(&r)
     ));
 
+    hint("listen on 127.0.0.1: socket, bind and listen each ask; the detail shows the port");
     let listener = TcpListener::bind("127.0.0.1:0");
     let port = listener
         .as_ref()
@@ -126,6 +148,7 @@ pub fn target_main(workspace: &Path) -> i32 {
 
     match (listener, port) {
         (Ok(l), Some(p)) => {
+            hint("connect to that port: a connects; r 0 would fake it, and the send would fail");
             let r = TcpStream::connect(("127.0.0.1", p)).and_then(|mut s| {
                 let (mut peer, _) = l.accept()?;
                 s.write_all(b"ping")?;

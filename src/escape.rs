@@ -25,6 +25,14 @@ fn escape_char(out: &mut String, c: char) {
     match c {
         '\\' => out.push_str("\\\\"),
         '"' => out.push_str("\\\""),
+        c => escape_control(out, c),
+    }
+}
+
+/// Controls and invisible format characters only; quotes and backslashes
+/// stay as they are.
+fn escape_control(out: &mut String, c: char) {
+    match c {
         '\n' => out.push_str("\\n"),
         '\t' => out.push_str("\\t"),
         '\r' => out.push_str("\\r"),
@@ -39,6 +47,18 @@ fn escape_char(out: &mut String, c: char) {
         }
         c => out.push(c),
     }
+}
+
+/// Makes a message that quotes user input safe to print on one line:
+/// control and format characters are escaped as in [`escape_bytes`], but
+/// quotes and backslashes are left alone, as the message's own text uses
+/// them.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        escape_control(&mut out, c);
+    }
+    out
 }
 
 /// Escapes a `str` the same way (used for text that came from the target
@@ -65,5 +85,14 @@ mod tests {
         assert_eq!(escape_bytes(b"q\"\\"), "q\\\"\\\\");
         assert_eq!(escape_bytes("x\u{202e}y".as_bytes()), "x\\u{202e}y");
         assert_eq!(escape_bytes("\u{9b}".as_bytes()), "\\x9b");
+    }
+
+    #[test]
+    fn one_line_keeps_quotes_and_escapes_controls() {
+        assert_eq!(
+            one_line("unknown `a\nb` in \"x\\y\""),
+            "unknown `a\\nb` in \"x\\y\""
+        );
+        assert_eq!(one_line("\x1b[2J\u{202e}"), "\\e[2J\\u{202e}");
     }
 }

@@ -3,14 +3,17 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use unotify_tui::cli::{Cli, Command};
-use unotify_tui::{demo, run};
+use unotify_tui::cli::{Cli, Command, RulesCommand};
+use unotify_tui::{demo, policy, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::DemoTarget { workspace }) => Ok(demo::target_main(&workspace)),
+        Some(Command::DemoTarget { workspace, hints }) => Ok(demo::target_main(&workspace, hints)),
         Some(Command::Demo { opts }) => demo::run(&opts),
+        Some(Command::Rules {
+            command: RulesCommand::Check { file, errno },
+        }) => policy::check::check(&file, &errno, &mut std::io::stdout().lock()),
         None => run::main(&cli.opts, cli.program),
     };
     match result {

@@ -14,10 +14,12 @@ use syscalls::Sysno;
 use crate::cli::Options;
 use crate::errno::Errno;
 use crate::policy::groups;
+use crate::policy::learn::Learner;
 use crate::policy::rules::{Rule, RuleError, RuleSet, builtin_rules, load_rules};
+use crate::policy::write;
 use crate::supervisor::answer::{Answer, DecidedBy};
 use crate::supervisor::trace;
-use crate::supervisor::worker::{Decision, Event, Settings, Supervisor};
+use crate::supervisor::worker::{Decision, Event, Settings, Supervisor, Timeout};
 use crate::sys::bpf;
 use crate::sys::notify::{self, USER_NOTIF_FD_SYNC_WAKE_UP};
 use crate::sys::proc as sysproc;
@@ -41,14 +43,19 @@ pub enum Error {
     Kernel(String),
     #[error("{0}: {1}")]
     Io(String, io::Error),
+    /// `--save-rules` could not write its file (exit 1).
+    #[error("{0}")]
+    Save(#[from] crate::policy::write::WriteError),
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::Rules(_) => 2,
+            Error::Usage(_)
+            | Error::Rules(_)
+            | Error::Save(crate::policy::write::WriteError::Invalid { .. }) => 2,
             Error::NotFound(_) | Error::CannotExecute(..) => 127,
-            Error::Kernel(_) | Error::Io(..) => 1,
+            Error::Kernel(_) | Error::Io(..) | Error::Save(_) => 1,
         }
     }
 }
@@ -109,6 +116,43 @@ pub struct Plan {
     pub default_action: Answer,
     pub errno: Errno,
     pub sync_wakeup: Option<bool>,
+    /// `--timeout` and `--timeout-action`.
+    pub timeout: Option<Timeout>,
+    /// Ask for WAIT_KILLABLE_RECV (used when the kernel has it).
+    pub wait_killable: bool,
+}
+
+/// Parses `--timeout SECS` and `--timeout-action ACTION`.
+pub fn parse_timeout(
+    secs: Option<&str>,
+    action: &str,
+    errno: Errno,
+) -> Result<Option<Timeout>, Error> {
+    let Some(secs) = secs else {
+        return Ok(None);
+    };
+    let after = secs
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--timeout: `{secs}` is not a positive number of seconds"
+            ))
+        })?;
+    let answer =
+        Answer::parse(action, errno).map_err(|e| Error::Usage(format!("--timeout-action: {e}")))?;
+    // Emulation exists for a few syscalls only; a timeout can hit any call.
+    if answer == Answer::Emulate {
+        return Err(Error::Usage(
+            "--timeout-action: emulate cannot answer every call; use allow, deny, deny:ERRNO \
+             or return:N"
+                .into(),
+        ));
+    }
+    Ok(Some(Timeout { after, answer }))
 }
 
 /// Checks every option before anything runs; rule files are read here.
@@ -135,6 +179,16 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
             )));
         }
     };
+    let timeout = parse_timeout(opts.timeout.as_deref(), &opts.timeout_action, errno)?;
+    let wait_killable = match opts.wait_killable.as_str() {
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(Error::Usage(format!(
+                "--wait-killable: `{other}` is not on or off"
+            )));
+        }
+    };
     let mut rules = Vec::new();
     for file in &opts.rules {
         rules.extend(load_rules(file, errno)?);
@@ -149,6 +203,8 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         default_action,
         errno,
         sync_wakeup,
+        timeout,
+        wait_killable,
     })
 }
 
@@ -217,11 +273,7 @@ pub fn launch(
     fallback: Option<Answer>,
     pty_slave: Option<std::os::fd::OwnedFd>,
 ) -> Result<Running, Error> {
-    let sizes = notify::notif_sizes().map_err(|e| {
-        Error::Kernel(format!(
-            "seccomp user notification is not available on this kernel ({e}); it needs Linux 5.0 or newer"
-        ))
-    })?;
+    let sizes = notify::notif_sizes().map_err(|e| seccomp_unavailable(&e))?;
     if !notify::sizes_fit(&sizes) {
         return Err(Error::Kernel(format!(
             "this kernel's seccomp_notif is larger ({} bytes) than unotify-tui knows; refusing to run",
@@ -254,7 +306,7 @@ pub fn launch(
         },
         pty_slave,
         trapped: plan.trapped.clone(),
-        wait_killable: true,
+        wait_killable: plan.wait_killable,
     };
     // Orphans of the target come to us, so every process that was under
     // the filter is reaped and none is left a zombie.
@@ -287,6 +339,7 @@ pub fn launch(
         Settings {
             rules: Arc::new(RuleSet::new(plan.rules)),
             fallback,
+            timeout: plan.timeout,
         },
         etx,
     );
@@ -313,13 +366,60 @@ fn spawn_error(program: &OsStr, e: SpawnError) -> Error {
         SpawnError::Child {
             stage: Stage::Seccomp,
             errno,
-        } => Error::Kernel(format!(
-            "the kernel refused the seccomp filter: {} (is unotify-tui itself running under a \
-             seccomp policy that forbids seccomp(2)?)",
-            io::Error::from_raw_os_error(errno)
-        )),
+        } => Error::Kernel(filter_refused(errno)),
         e => Error::Kernel(format!("starting {}: {e}", shown(program))),
     }
+}
+
+/// `EPERM (Operation not permitted)`.
+fn errno_text(errno: i32) -> String {
+    match Errno::new(errno) {
+        Some(e) => format!("{} ({})", e.name(), e.description()),
+        None => format!("error {errno}"),
+    }
+}
+
+/// seccomp(SECCOMP_GET_NOTIF_SIZES) failed: says whether the kernel is too
+/// old or something forbids seccomp(2), which look alike otherwise.
+fn seccomp_unavailable(e: &io::Error) -> Error {
+    let errno = e.raw_os_error().unwrap_or(0);
+    let why = match errno {
+        libc::EINVAL => {
+            "this kernel has no seccomp user notification (it needs Linux 5.0 or newer)"
+        }
+        libc::EPERM | libc::EACCES => {
+            "unotify-tui seems to run under a seccomp policy (a container or sandbox) that forbids seccomp(2)"
+        }
+        libc::ENOSYS => "the kernel was built without seccomp, or a sandbox hides seccomp(2)",
+        _ => "seccomp user notification is not available here",
+    };
+    Error::Kernel(format!(
+        "seccomp(2) failed with {}: {why}",
+        errno_text(errno)
+    ))
+}
+
+/// The child's seccomp(SECCOMP_SET_MODE_FILTER) failed with `errno`.
+fn filter_refused(errno: i32) -> String {
+    let why = match errno {
+        // The kernel allows one user-notification listener per filter chain.
+        libc::EBUSY => {
+            "another seccomp supervisor already receives this process's calls (unotify-tui cannot \
+             run under itself or under another user-notification supervisor)"
+        }
+        libc::EPERM | libc::EACCES => {
+            "unotify-tui seems to run under a seccomp policy (a container or sandbox) that forbids \
+             seccomp(2)"
+        }
+        libc::EINVAL => {
+            "this kernel does not support user-notification filters (Linux 5.0 or newer)"
+        }
+        _ => "the filter could not be installed",
+    };
+    format!(
+        "the kernel refused the seccomp filter with {}: {why}",
+        errno_text(errno)
+    )
 }
 
 impl Running {
@@ -395,6 +495,15 @@ impl Sink {
         }
     }
 
+    /// Ends the trace with how the target ended.
+    fn exit(&mut self, status: i32) {
+        if self.error.is_none()
+            && let Err(e) = writeln!(self.trace, "{}", trace::exit_line(status))
+        {
+            self.error = Some(e);
+        }
+    }
+
     fn flush(&mut self) {
         let r = self.trace.flush().and_then(|()| match self.log.as_mut() {
             Some(l) => l.flush(),
@@ -426,30 +535,49 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
         error: None,
     };
     let fallback = plan.default_action;
+    // Learning mode: find out now, not after the run, that the file
+    // cannot take the rules.
+    let mut learner = match &opts.save_rules {
+        Some(path) => {
+            write::append_rules(path, &[])?;
+            Some(Learner::new())
+        }
+        None => None,
+    };
     let signals = sysproc::block_signals();
     let running = launch(target, plan, Some(fallback), None)?;
     sysproc::spawn_signal_forwarder(signals, running.pid, true);
 
     let mut status: Option<i32> = None;
     let mut closed = false;
-    let handle = |ev: Event, sink: &mut Sink, closed: &mut bool| match ev {
-        Event::Answered(rec) => sink.record(&rec),
-        Event::ListenerClosed => *closed = true,
-        Event::Failed(msg) => {
-            // Nobody can answer the target's calls any more: end it rather
-            // than leave it blocked for ever.
-            eprintln!("unotify-tui: {msg}; killing the program");
-            sysproc::kill(running.pid, libc::SIGKILL);
-            *closed = true;
-        }
-        // An `ask` rule cannot ask anyone in headless mode: the call gets
-        // the default action.
-        Event::Pending(call) => running.supervisor.decide(Decision {
-            call,
-            answer: fallback,
-            by: DecidedBy::Default,
-        }),
-    };
+    let handle =
+        |ev: Event, sink: &mut Sink, closed: &mut bool, learner: &mut Option<Learner>| match ev {
+            Event::Answered(rec) => {
+                if let (Some(l), DecidedBy::Default, Some(a)) =
+                    (learner.as_mut(), &rec.decided_by, rec.answer)
+                {
+                    l.record(&rec.call, a);
+                }
+                sink.record(&rec);
+            }
+            Event::ListenerClosed => *closed = true,
+            Event::Failed(msg) => {
+                // Nobody can answer the target's calls any more: end it rather
+                // than leave it blocked for ever.
+                eprintln!("unotify-tui: {msg}; killing the program");
+                sysproc::kill(running.pid, libc::SIGKILL);
+                *closed = true;
+            }
+            // An `ask` rule cannot ask anyone in headless mode: the call gets
+            // the default action.
+            Event::Pending(call) => {
+                running.supervisor.decide(Decision {
+                    call,
+                    answer: fallback,
+                    by: DecidedBy::Default,
+                });
+            }
+        };
     // While calls keep coming, take them in batches: sleep a moment, then
     // drain what queued up. Sleeping *on the channel* instead means being
     // woken for every record, and that wake-up (a futex call, often an
@@ -465,7 +593,7 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
             loop {
                 match running.events.try_recv() {
                     Ok(ev) => {
-                        handle(ev, &mut sink, &mut closed);
+                        handle(ev, &mut sink, &mut closed, &mut learner);
                         busy = true;
                     }
                     Err(TryRecvError::Empty) => break,
@@ -486,7 +614,7 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
         select! {
             recv(running.events) -> ev => match ev {
                 Ok(ev) => {
-                    handle(ev, &mut sink, &mut closed);
+                    handle(ev, &mut sink, &mut closed, &mut learner);
                     sink.flush();
                     busy = true;
                 }
@@ -501,11 +629,25 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     }
     // Emulations finishing after the last process left.
     while let Ok(ev) = running.events.recv_timeout(Duration::from_millis(20)) {
-        handle(ev, &mut sink, &mut closed);
+        handle(ev, &mut sink, &mut closed, &mut learner);
     }
+    let status = status.unwrap_or(0);
+    sink.exit(status);
     sink.flush();
-    let code = running.exit_code(status.unwrap_or(0));
+    let code = running.exit_code(status);
     running.supervisor.stop();
+    if let (Some(l), Some(path)) = (learner, &opts.save_rules) {
+        let rules = l.rules();
+        write::append_rules(path, &Learner::new_rules(&rules))?;
+        eprintln!(
+            "unotify-tui: learned {} rule{} from {} call{}, added to {}",
+            rules.len(),
+            if rules.len() == 1 { "" } else { "s" },
+            l.calls(),
+            if l.calls() == 1 { "" } else { "s" },
+            path.display()
+        );
+    }
     if let Some(e) = sink.error {
         return Err(Error::Io("writing the trace or log".into(), e));
     }

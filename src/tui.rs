@@ -219,6 +219,7 @@ pub fn run(
     let pty = pty::open(prow, pcol).map_err(io_err("opening a pseudo-terminal"))?;
     let filter = filter_lines(&plan.trapped);
     let errno = plan.errno;
+    let timeout = plan.timeout.map(|t| t.after);
     let signals = sysproc::block_signals();
     let running = run::launch(target, plan, None, Some(pty.slave))?;
     let mut guard = Restore {
@@ -235,8 +236,15 @@ pub fn run(
         filter,
         program: label.unwrap_or_else(|| program_label(target)),
         started: SystemTime::now(),
+        timeout,
+        save_path: opts.save_rules.clone(),
     };
     let mut app = App::new(config, prow, pcol);
+    app.rules = Arc::clone(running.supervisor.rules());
+    app.say(
+        "each trapped call waits here: a allows, d denies, e emulates; ? explains it all",
+        Instant::now(),
+    );
 
     let master: OwnedFd = pty.master;
     let reader = File::from(master.try_clone().map_err(io_err("duplicating the pty"))?);
@@ -370,10 +378,8 @@ pub fn run(
         }
         if last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
-            let notify = running.supervisor.notify_fd();
-            let before = (app.pending.len(), app.waiting());
-            app.on_tick(last_tick, |id| notify.id_valid(id));
-            if (app.pending.len(), app.waiting()) != before || !app.pending.is_empty() {
+            if !app.pending.is_empty() {
+                app.on_tick(last_tick);
                 dirty = true;
             }
             if app.message.is_some() {
@@ -382,7 +388,10 @@ pub fn run(
         }
         for c in commands {
             match c {
-                Command::Decide(d) => running.supervisor.decide(d),
+                Command::Decide(d) => {
+                    // False: a rule or the timeout answered it first.
+                    running.supervisor.decide(d);
+                }
                 Command::SetContinue(on) => running.supervisor.set_continue(on),
                 Command::ToProgram(b) => {
                     let _ = to_program.send(b);
@@ -390,6 +399,33 @@ pub fn run(
                 Command::Quit(h) => {
                     how = h;
                     break 'main;
+                }
+                Command::AddRule(rule) => {
+                    let (_, ids) = running.supervisor.add_rule(*rule, &waiting_calls(&app));
+                    app.answered_by_rule(&ids);
+                }
+                Command::Reconsider => {
+                    let ids = running.supervisor.reconsider(&waiting_calls(&app));
+                    app.answered_by_rule(&ids);
+                }
+                Command::SaveRules(path) => {
+                    let now = Instant::now();
+                    match crate::policy::write::save_session_rules(
+                        running.supervisor.rules(),
+                        &path,
+                    ) {
+                        Ok(n) => app.say(
+                            format!(
+                                "wrote {n} rule(s) to {}",
+                                escape_bytes(path.as_os_str().as_encoded_bytes())
+                            ),
+                            now,
+                        ),
+                        Err(e) => app.say(format!("not written: {e}"), now),
+                    }
+                }
+                Command::Hold(id) => {
+                    running.supervisor.hold(id);
                 }
             }
         }
@@ -442,6 +478,15 @@ fn take_queued(app: &mut App, events: &Receiver<Event>) {
             Err(_) => break,
         }
     }
+}
+
+/// The calls still waiting for a person.
+fn waiting_calls(app: &App) -> Vec<Arc<crate::supervisor::event::Call>> {
+    app.pending
+        .iter()
+        .filter(|p| p.gone_since.is_none())
+        .map(|p| Arc::clone(&p.call))
+        .collect()
 }
 
 fn take_event(app: &mut App, ev: Event) {

@@ -121,3 +121,57 @@ fn works_as_an_ordinary_user() {
     use std::os::unix::fs::MetadataExt;
     assert_eq!(std::fs::metadata(&target).unwrap().uid(), 65534);
 }
+
+/// unotify-tui inside a seccomp policy that refuses seccomp(2), as some
+/// containers and sandboxes do: one clear line, status 1, and the target
+/// never runs.
+#[test]
+fn refused_filter_is_a_clear_error() {
+    let dir = tempdir();
+    let marker = dir.path().join("ran");
+    for which in ["all", "set-filter"] {
+        let out = Command::new(PROG)
+            .args(["no-seccomp", which, BIN, "--headless", "--", PROG, "mkdir"])
+            .arg(&marker)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{which}: {err}");
+        assert_eq!(err.lines().count(), 1, "{which}: {err}");
+        assert!(err.starts_with("unotify-tui: "), "{which}: {err}");
+        assert!(
+            err.contains("EPERM (Operation not permitted)")
+                && err.contains("seccomp policy (a container or sandbox) that forbids seccomp(2)"),
+            "{which}: {err}"
+        );
+        assert!(
+            !err.contains("os error") && !err.contains("Linux 5.0"),
+            "{err}"
+        );
+        assert!(!marker.exists(), "the program must not run unsupervised");
+    }
+}
+
+/// A process tree can have only one user-notification listener: run under
+/// itself, unotify-tui says so instead of blaming the kernel.
+#[test]
+fn nested_supervisor_is_a_clear_error() {
+    let dir = tempdir();
+    let inner = [b"--headless".as_slice(), b"--", b"true"];
+    let r = headless(dir.path(), &["--trap", "@exec"], BIN, &inner);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("EBUSY") && r.stderr.contains("another seccomp supervisor"),
+        "{}",
+        r.stderr
+    );
+    // The outer run answered the inner's exec and saw it end.
+    assert_eq!(r.log_of("execve").len(), 1, "{}", r.trace);
+    assert_eq!(
+        r.trace.lines().last(),
+        Some("+++ exited with 1 +++"),
+        "{}",
+        r.trace
+    );
+}

@@ -118,6 +118,25 @@ fn allow_exec(t: &Tmux) {
     t.keys(&["a"]);
 }
 
+/// The test program's mkdir of DIR/never, waiting for an answer.
+fn pending_mkdir() -> (tempfile::TempDir, PathBuf, Tmux) {
+    let dir = tempdir();
+    let target = dir.path().join("never");
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--",
+            PROG,
+            "mkdir",
+            target.to_str().unwrap(),
+        ],
+    );
+    t.wait_for("mkdir(pathname, mode)");
+    (dir, target, t)
+}
+
 #[test]
 fn deny_mkdir_from_the_keyboard() {
     let dir = tempdir();
@@ -180,20 +199,7 @@ fn emulated_open_writes_through_the_injected_fd() {
 
 #[test]
 fn quit_with_a_pending_call_kills_the_program_and_restores_the_terminal() {
-    let dir = tempdir();
-    let target = dir.path().join("never");
-    let t = Tmux::start(
-        dir.path(),
-        &[
-            "--trap",
-            "mkdir",
-            "--",
-            PROG,
-            "mkdir",
-            target.to_str().unwrap(),
-        ],
-    );
-    t.wait_for("mkdir(pathname, mode)");
+    let (_dir, target, t) = pending_mkdir();
     t.keys(&["q"]);
     let screen = t.wait_for("Quit unotify-tui?");
     assert!(screen.contains("1 call(s) still wait"), "{screen}");
@@ -267,20 +273,7 @@ fn keys_reach_an_interactive_program_in_the_pane() {
 
 #[test]
 fn sigterm_restores_the_terminal_and_kills_the_program() {
-    let dir = tempdir();
-    let target = dir.path().join("never");
-    let t = Tmux::start(
-        dir.path(),
-        &[
-            "--trap",
-            "mkdir",
-            "--",
-            PROG,
-            "mkdir",
-            target.to_str().unwrap(),
-        ],
-    );
-    t.wait_for("mkdir(pathname, mode)");
+    let (_dir, target, t) = pending_mkdir();
     let ok = Command::new("pkill")
         .args([
             "-TERM",
@@ -294,4 +287,62 @@ fn sigterm_restores_the_terminal_and_kills_the_program() {
     let screen = t.screen();
     assert!(screen.contains("terminated by signal 15"), "{screen}");
     assert!(!screen.contains("Pending"), "{screen}");
+    assert!(!target.exists());
+}
+
+#[test]
+fn a_rule_made_with_always_is_saved_and_decides_the_same_way_headless() {
+    let dir = tempdir();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let rules = dir.path().join("learned.toml");
+    let (a, b) = (work.join("a"), work.join("b"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--save-rules",
+            rules.to_str().unwrap(),
+            "--",
+            PROG,
+            "mkdirs",
+            a,
+            b,
+        ],
+    );
+    t.wait_for("Pending (2)");
+    t.keys(&["A"]);
+    let screen = t.wait_for("which calls?");
+    assert!(screen.contains("2 waiting"), "{screen}");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("exited 0");
+    assert_eq!(screen.matches(": ok 0").count(), 2, "{screen}");
+    t.keys(&["w"]);
+    t.wait_for("wrote 1 rule(s)");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+
+    // The same run, headless, with everything else denied.
+    std::fs::remove_dir(a).unwrap();
+    std::fs::remove_dir(b).unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "--headless",
+            "--trap",
+            "mkdir",
+            "--default-action",
+            "deny",
+            "--rules",
+        ])
+        .arg(&rules)
+        .args(["--", PROG, "mkdirs", a, b])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout.matches(": ok 0").count(), 2, "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("(rule 1, ").count(), 2, "{stderr}");
 }

@@ -20,14 +20,13 @@ pub fn effects(call: &Call, errno: Errno) -> Vec<(&'static str, String)> {
             format!("the kernel runs {name} as asked (not a security boundary: ? explains)"),
         ),
         (
-            "d",
+            "d D",
             format!(
-                "{name} fails with {} ({})",
+                "{name} fails with {} ({}), or with an errno you pick (D)",
                 errno.name(),
                 errno.description()
             ),
         ),
-        ("D", format!("{name} fails with an errno you pick")),
         (
             "r",
             format!("{name} returns a number you type; nothing is done"),

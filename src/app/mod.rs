@@ -8,6 +8,8 @@
 pub mod explain;
 pub mod keymap;
 pub mod notes;
+mod policy;
+pub use policy::ScopeDialog;
 pub mod termkeys;
 
 use std::collections::VecDeque;
@@ -34,6 +36,15 @@ pub enum Command {
     ToProgram(Vec<u8>),
     /// End the session.
     Quit(QuitHow),
+    /// Put this rule first and let it answer the waiting calls it matches.
+    AddRule(Box<crate::policy::rules::Rule>),
+    /// Run the rule list over the waiting calls again (after an edit that
+    /// can decide more of them).
+    Reconsider,
+    /// Write the session rules marked "save" to this file.
+    SaveRules(std::path::PathBuf),
+    /// Stop the timeout countdown of this call.
+    Hold(u64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,16 +81,24 @@ pub struct PendingCall {
     pub cwd: Option<Vec<u8>>,
     /// When the call was found to be gone (interrupted, or the target died).
     pub gone_since: Option<Instant>,
+    /// The supervisor's record of the call going away; it moves to history
+    /// once the person has had a moment to see the call marked gone.
+    pub gone: Option<Box<Record>>,
+    /// When the timeout answers it; `None` without a timeout or once the
+    /// person touched it.
+    pub deadline: Option<Instant>,
 }
 
 /// A modal dialog over the main screen.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Dialog {
-    /// `D`: choose an errno. `input` filters the list (a name, part of one,
-    /// or a number); `selected` indexes the filtered list.
+    /// `D` (and `X`, before the scope): choose an errno. `input` filters
+    /// the list (a name, part of one, or a number); `selected` indexes the
+    /// filtered list; `always` goes on to the scope dialog.
     Errno {
         input: String,
         selected: usize,
+        always: bool,
     },
     /// `r`: type the value to return. `error` says why the last Enter was
     /// refused.
@@ -95,6 +114,17 @@ pub enum Dialog {
     },
     /// `q`: kill (default) or let it run.
     Quit,
+    /// `A`, `X`, `E`: which calls the new rule covers, and for how long.
+    Scope(policy::ScopeDialog),
+    /// `R`: the rule list.
+    Rules {
+        selected: usize,
+    },
+    /// `w` without `--save-rules`: where to write.
+    SavePath {
+        input: String,
+        error: Option<String>,
+    },
 }
 
 /// Counts for the status line.
@@ -104,6 +134,7 @@ pub struct Counts {
     pub by_rules: u64,
     pub by_you: u64,
     pub by_continue: u64,
+    pub by_timeout: u64,
     pub gone: u64,
 }
 
@@ -122,6 +153,10 @@ pub struct Config {
     pub program: String,
     /// When the session started: history shows times relative to it.
     pub started: SystemTime,
+    /// `--timeout`: how long a call waits before the timeout answers it.
+    pub timeout: Option<Duration>,
+    /// `--save-rules`: where `w` writes.
+    pub save_path: Option<std::path::PathBuf>,
 }
 
 /// How long a gone call stays in the pending list before it moves to
@@ -155,6 +190,8 @@ pub struct App {
     pub page: usize,
     /// The supervisor failed for good.
     pub failed: Option<String>,
+    /// The live rule list, shared with the supervisor.
+    pub rules: std::sync::Arc<crate::policy::rules::RuleSet>,
 }
 
 impl App {
@@ -174,6 +211,7 @@ impl App {
             screen: vt100::Parser::new(rows.max(1), cols.max(1), SCROLLBACK),
             page: 10,
             failed: None,
+            rules: Default::default(),
         }
     }
 
@@ -227,16 +265,30 @@ impl App {
                 if self.selected_index().is_none() {
                     self.selected = Some(call.notif.id);
                 }
+                let deadline = self.config.timeout.map(|t| call.received + t);
                 self.pending.push(PendingCall {
                     call,
                     cwd,
                     gone_since: None,
+                    gone: None,
+                    deadline,
                 });
             }
             Event::Answered(rec) => {
                 let id = rec.call.notif.id;
-                self.remove_pending(id);
-                self.push_history(*rec);
+                let vanished = rec.answer.is_none() && rec.outcome == Outcome::Gone;
+                match self.pending.iter_mut().find(|p| p.call.notif.id == id) {
+                    // Marked gone in place first, so it does not just vanish.
+                    Some(p) if vanished => {
+                        p.gone_since = Some(now);
+                        p.gone = Some(rec);
+                    }
+                    Some(_) => {
+                        self.remove_pending(id);
+                        self.push_history(*rec);
+                    }
+                    None => self.push_history(*rec),
+                }
             }
             Event::ListenerClosed => {}
             Event::Failed(msg) => {
@@ -267,15 +319,8 @@ impl App {
         );
     }
 
-    /// Periodic upkeep: marks calls the kernel no longer has as gone
-    /// (`still_pending` asks SECCOMP_IOCTL_NOTIF_ID_VALID), and moves calls
-    /// gone for a while into history.
-    pub fn on_tick(&mut self, now: Instant, still_pending: impl Fn(u64) -> bool) {
-        for p in &mut self.pending {
-            if p.gone_since.is_none() && !still_pending(p.call.notif.id) {
-                p.gone_since = Some(now);
-            }
-        }
+    /// Periodic upkeep: moves calls gone for a while into history.
+    pub fn on_tick(&mut self, now: Instant) {
         let expired: Vec<u64> = self
             .pending
             .iter()
@@ -304,17 +349,10 @@ impl App {
         Some(p)
     }
 
-    /// Records a gone call in history.
+    /// Moves a gone call to history, with the supervisor's record of it.
     fn retire_gone(&mut self, id: u64) {
-        if let Some(p) = self.remove_pending(id) {
-            self.push_history(Record {
-                latency: p.call.received.elapsed(),
-                call: p.call,
-                answer: None,
-                decided_by: DecidedBy::Supervisor,
-                outcome: Outcome::Gone,
-                answered_wall: SystemTime::now(),
-            });
+        if let Some(rec) = self.remove_pending(id).and_then(|p| p.gone) {
+            self.push_history(*rec);
         }
     }
 
@@ -325,6 +363,7 @@ impl App {
             DecidedBy::Rule { .. } => c.by_rules += 1,
             DecidedBy::User => c.by_you += 1,
             DecidedBy::Continue => c.by_continue += 1,
+            DecidedBy::Timeout => c.by_timeout += 1,
             DecidedBy::Default | DecidedBy::Supervisor => {}
         }
         if rec.outcome == Outcome::Gone {
@@ -362,14 +401,18 @@ impl App {
                 .into_iter()
                 .collect();
         }
+        // Any key while a call is selected means someone is looking at it:
+        // its countdown stops.
+        let mut out = self.hold_selected();
         // Ctrl-C is how people stop terminal programs: offer to quit.
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            return self.action(Action::Quit, now);
+            out.extend(self.action(Action::Quit, now));
+            return out;
         }
-        match keymap::lookup(Context::Ui, &key) {
-            Some(a) => self.action(a, now),
-            None => Vec::new(),
+        if let Some(a) = keymap::lookup(Context::Ui, &key) {
+            out.extend(self.action(a, now));
         }
+        out
     }
 
     /// Carries out a keymap action.
@@ -382,10 +425,29 @@ impl App {
                     self.dialog = Some(Dialog::Errno {
                         input: String::new(),
                         selected: 0,
+                        always: false,
                     });
                 }
                 Vec::new()
             }
+            Action::AlwaysAllow => self.open_scope(Answer::Allow, now),
+            Action::AlwaysDeny => {
+                if self.answerable(now).is_some() {
+                    // The default errno first in the list, ready for Enter.
+                    self.dialog = Some(Dialog::Errno {
+                        input: self.config.errno.name(),
+                        selected: 0,
+                        always: true,
+                    });
+                }
+                Vec::new()
+            }
+            Action::AlwaysEmulate => self.open_scope(Answer::Emulate, now),
+            Action::RuleList => {
+                self.dialog = Some(Dialog::Rules { selected: 0 });
+                Vec::new()
+            }
+            Action::Save => self.save(now),
             Action::Return => {
                 if self.answerable(now).is_some() {
                     self.dialog = Some(Dialog::Return {
@@ -569,7 +631,14 @@ impl App {
             return Vec::new();
         };
         let (next, out) = match dialog {
-            Dialog::Errno { input, selected } => self.errno_key(key, input, selected, now),
+            Dialog::Errno {
+                input,
+                selected,
+                always,
+            } => self.errno_key(key, input, selected, always, now),
+            Dialog::Scope(d) => self.scope_key(key, d, now),
+            Dialog::Rules { selected } => self.rules_key(key, selected, now),
+            Dialog::SavePath { input, error } => self.save_path_key(key, input, error, now),
             Dialog::Return { input, error } => self.return_key(key, input, error, now),
             Dialog::Help { scroll } => (
                 scroll_key(key, scroll).map(|s| Dialog::Help { scroll: s }),
@@ -597,6 +666,7 @@ impl App {
         key: KeyEvent,
         mut input: String,
         mut selected: usize,
+        always: bool,
         now: Instant,
     ) -> (Option<Dialog>, Vec<Command>) {
         let matches = errno_matches(&input);
@@ -608,10 +678,21 @@ impl App {
                     .copied()
                     .or_else(|| Errno::parse(&input).ok());
                 return match chosen {
+                    Some(e) if always => {
+                        self.open_scope(Answer::Deny(e), now);
+                        (self.dialog.take(), vec![])
+                    }
                     Some(e) => (None, self.answer(Answer::Deny(e), now)),
                     None => {
                         self.say(format!("`{}` is not an errno name or number", input), now);
-                        (Some(Dialog::Errno { input, selected }), vec![])
+                        (
+                            Some(Dialog::Errno {
+                                input,
+                                selected,
+                                always,
+                            }),
+                            vec![],
+                        )
                     }
                 };
             }
@@ -629,7 +710,14 @@ impl App {
             }
             _ => {}
         }
-        (Some(Dialog::Errno { input, selected }), vec![])
+        (
+            Some(Dialog::Errno {
+                input,
+                selected,
+                always,
+            }),
+            vec![],
+        )
     }
 
     fn return_key(

@@ -266,7 +266,7 @@ fn mask(ip: IpAddr, prefix: u8) -> IpAddr {
 }
 
 /// How an open-family call opens its file (the `access` key).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Access {
     /// `O_RDONLY` and neither `O_CREAT` nor `O_TRUNC`.
     Read,

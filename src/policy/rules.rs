@@ -15,7 +15,9 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use syscalls::Sysno;
 use toml::Spanned;
@@ -24,6 +26,7 @@ use toml::de::{DeInteger, DeTable, DeValue};
 use super::groups;
 use super::matcher::{Access, Addr, Glob, OPEN_CALLS, Paths, Ports, Syscalls};
 use crate::errno::Errno;
+use crate::escape::{escape_str, one_line};
 use crate::supervisor::answer::Answer;
 use crate::supervisor::emulate::{EMULATED, can_emulate};
 use crate::supervisor::event::Call;
@@ -46,58 +49,165 @@ impl fmt::Display for RuleAction {
     }
 }
 
-/// Where a rule was written: the file's display name (`builtin` for the
-/// built-in rules) and the line of its `[[rule]]` header.
+/// Where a rule came from: a rule file (its display name, `builtin` for
+/// the built-in rules, and the line of its `[[rule]]` header), or a
+/// decision made during this session.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
-    pub file: String,
-    pub line: usize,
+pub enum Origin {
+    File {
+        file: String,
+        line: usize,
+    },
+    /// Made in this session (the TUI's `A`/`X`/`E`).
+    Session {
+        /// When it was made.
+        made: SystemTime,
+        /// The call it was made from, one line, already escaped for
+        /// display (`[1234 mkdir] mkdir("/tmp/x", 0777)`).
+        from: String,
+        /// Whether the person chose "save to the rule file" rather than
+        /// "this session only".
+        save: bool,
+    },
+}
+
+impl Origin {
+    /// A rule-file origin.
+    pub fn file(file: impl Into<String>, line: usize) -> Origin {
+        Origin::File {
+            file: file.into(),
+            line,
+        }
+    }
+
+    /// Whether the rule is one of the built-in quiet rules.
+    pub fn is_builtin(&self) -> bool {
+        matches!(self, Origin::File { file, .. } if file == BUILTIN_FILE)
+    }
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
+        match self {
+            Origin::File { file, line } => write!(f, "{file}:{line}"),
+            Origin::Session { .. } => f.write_str("this session"),
+        }
     }
 }
+
+/// A rule's identity inside a [`RuleSet`], stable while rules are added,
+/// moved and removed (positions are not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u64);
 
 /// One rule: conditions on a call, and what to do when they all hold.
 #[derive(Debug)]
 pub struct Rule {
     pub action: RuleAction,
-    pub origin: Origin,
-    /// Disabled rules are skipped by [`RuleSet::decide`].
-    pub enabled: bool,
-    /// How many calls this rule has decided. Atomic because rule sets are
-    /// shared read-only between the supervisor and the UI.
-    pub hits: AtomicU64,
+    origin: Origin,
+    /// Set once, when a session rule has been written to a rule file: from
+    /// then on the rule shows (and is logged with) that file and line.
+    written: OnceLock<Origin>,
+    /// 0 until the rule is put into a [`RuleSet`].
+    id: u64,
+    /// Disabled rules are skipped by [`RuleSet::decide`]. The counters are
+    /// atomic because a rule set is shared between the supervisor's
+    /// receiving thread and the UI.
+    enabled: AtomicBool,
+    hits: AtomicU64,
+    /// Microseconds since the Unix epoch of the last hit; 0 = never.
+    last_hit_us: AtomicU64,
     cond: Conditions,
 }
 
 /// The keys of one rule other than its action; `None` matches anything.
 #[derive(Clone, Debug, Default)]
-struct Conditions {
-    syscalls: Option<Syscalls>,
-    paths: Option<Paths>,
-    access: Option<Access>,
-    ports: Option<Ports>,
-    addr: Option<Addr>,
-    comm: Option<Glob>,
-    exe: Option<Glob>,
+pub(crate) struct Conditions {
+    pub(crate) syscalls: Option<Syscalls>,
+    pub(crate) paths: Option<Paths>,
+    pub(crate) access: Option<Access>,
+    pub(crate) ports: Option<Ports>,
+    pub(crate) addr: Option<Addr>,
+    pub(crate) comm: Option<Glob>,
+    pub(crate) exe: Option<Glob>,
 }
 
 impl Clone for Rule {
+    /// A copy with the same counters at this moment, counting on its own
+    /// from then on.
     fn clone(&self) -> Self {
+        let written = OnceLock::new();
+        if let Some(o) = self.written.get() {
+            let _ = written.set(o.clone());
+        }
         Rule {
             action: self.action,
             origin: self.origin.clone(),
-            enabled: self.enabled,
+            written,
+            id: self.id,
+            enabled: AtomicBool::new(self.enabled()),
             hits: AtomicU64::new(self.hit_count()),
+            last_hit_us: AtomicU64::new(self.last_hit_us.load(Ordering::Relaxed)),
             cond: self.cond.clone(),
         }
     }
 }
 
 impl Rule {
+    pub(crate) fn from_parts(action: RuleAction, origin: Origin, cond: Conditions) -> Rule {
+        Rule {
+            action,
+            origin,
+            written: OnceLock::new(),
+            id: 0,
+            enabled: AtomicBool::new(true),
+            hits: AtomicU64::new(0),
+            last_hit_us: AtomicU64::new(0),
+            cond,
+        }
+    }
+
+    pub(crate) fn conditions(&self) -> &Conditions {
+        &self.cond
+    }
+
+    /// Where the rule is written: its rule file and line, or "this
+    /// session" until a session rule has been saved.
+    pub fn origin(&self) -> &Origin {
+        self.written.get().unwrap_or(&self.origin)
+    }
+
+    /// Where the rule was first made (a session rule stays a session rule
+    /// here after it was saved).
+    pub fn first_origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// Records that a session rule now lives in `file` at `line`. Only the
+    /// first call has an effect; returns whether it was that one.
+    pub fn mark_written(&self, file: &str, line: usize) -> bool {
+        self.written.set(Origin::file(file, line)).is_ok()
+    }
+
+    /// Whether this is a session rule the person asked to save and that is
+    /// not written yet.
+    pub fn wants_saving(&self) -> bool {
+        matches!(self.origin, Origin::Session { save: true, .. }) && self.written.get().is_none()
+    }
+
+    /// The id a [`RuleSet`] gave it (`RuleId(0)` before that).
+    pub fn id(&self) -> RuleId {
+        RuleId(self.id)
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+
+    pub fn set_enabled(&self, on: bool) {
+        self.enabled.store(on, Ordering::Relaxed);
+    }
+
     /// Whether every condition of the rule holds for `call` (regardless of
     /// `enabled`).
     pub fn matches(&self, call: &Call) -> bool {
@@ -116,9 +226,27 @@ impl Rule {
         self.hits.load(Ordering::Relaxed)
     }
 
+    /// When the rule last decided a call.
+    pub fn last_hit(&self) -> Option<SystemTime> {
+        match self.last_hit_us.load(Ordering::Relaxed) {
+            0 => None,
+            us => Some(UNIX_EPOCH + Duration::from_micros(us)),
+        }
+    }
+
+    /// Counts one decided call at `at` (the call's receive time: reading
+    /// the clock again would cost the receive path for nothing).
+    pub fn hit(&self, at: SystemTime) {
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        let us = at.duration_since(UNIX_EPOCH).map_or(1, |d| {
+            u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
+        });
+        self.last_hit_us.fetch_max(us, Ordering::Relaxed);
+    }
+
     /// The rule in plain words, e.g. "allow mkdir, mkdirat under /tmp/**",
     /// "deny connect to port 80, 443 (EPERM)", "allow any call by comm
-    /// python3".
+    /// python3". Globs are escaped: session rules carry target data.
     pub fn describe(&self) -> String {
         let c = &self.cond;
         let mut s = match self.action {
@@ -140,20 +268,21 @@ impl Rule {
         }
         if let Some(p) = &c.paths {
             let word = if p.all_subtrees() { "under" } else { "on" };
-            s.push_str(&format!(" {word} {p}"));
+            s.push_str(&format!(" {word} {}", escape_str(&p.to_string())));
         }
         match (&c.addr, &c.ports) {
-            (Some(a), Some(p)) => s.push_str(&format!(" to {a} port {p}")),
-            (Some(a), None) => s.push_str(&format!(" to {a}")),
+            (Some(a), Some(p)) => {
+                s.push_str(&format!(" to {} port {p}", escape_str(&a.to_string())))
+            }
+            (Some(a), None) => s.push_str(&format!(" to {}", escape_str(&a.to_string()))),
             (None, Some(p)) => s.push_str(&format!(" to port {p}")),
             (None, None) => {}
         }
+        let g = |g: &Glob| escape_str(g.as_str());
         match (&c.comm, &c.exe) {
-            (Some(comm), Some(exe)) => {
-                s.push_str(&format!(" by comm {}, exe {}", comm.as_str(), exe.as_str()))
-            }
-            (Some(comm), None) => s.push_str(&format!(" by comm {}", comm.as_str())),
-            (None, Some(exe)) => s.push_str(&format!(" by exe {}", exe.as_str())),
+            (Some(comm), Some(exe)) => s.push_str(&format!(" by comm {}, exe {}", g(comm), g(exe))),
+            (Some(comm), None) => s.push_str(&format!(" by comm {}", g(comm))),
+            (None, Some(exe)) => s.push_str(&format!(" by exe {}", g(exe))),
             (None, None) => {}
         }
         if let RuleAction::Answer(Answer::Deny(e)) = self.action {
@@ -163,27 +292,196 @@ impl Rule {
     }
 }
 
-/// Rules in order; the first enabled match decides.
-#[derive(Clone, Debug, Default)]
+/// One rule as the rule list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: RuleId,
+    /// 1-based position: the number `DecidedBy::Rule` would give it now.
+    pub number: usize,
+    pub description: String,
+    /// `file:line`, or `this session`.
+    pub origin: String,
+    pub action: RuleAction,
+    pub enabled: bool,
+    pub hits: u64,
+    pub last_hit: Option<SystemTime>,
+    /// A session rule marked "save to the rule file" that is not written
+    /// yet.
+    pub unsaved: bool,
+}
+
+/// The live rule list: the first enabled match decides. Shared between the
+/// supervisor (which decides every call with it) and the UI (which edits
+/// it while the program runs).
+///
+/// Deciding takes the read side of an `RwLock` and clones one `Arc` for
+/// the rule that matched: no allocation and no waiting unless the UI is in
+/// the middle of an edit (which holds the write side for a `Vec` insert or
+/// remove, not longer).
+#[derive(Debug, Default)]
 pub struct RuleSet {
-    pub rules: Vec<Rule>,
+    rules: RwLock<Vec<Arc<Rule>>>,
+    next_id: AtomicU64,
 }
 
 impl RuleSet {
+    /// A rule set holding `rules` in this order.
     pub fn new(rules: Vec<Rule>) -> Self {
-        RuleSet { rules }
+        let set = RuleSet {
+            rules: RwLock::new(Vec::with_capacity(rules.len())),
+            next_id: AtomicU64::new(1),
+        };
+        {
+            let mut list = set.write();
+            for r in rules {
+                list.push(set.adopt(r));
+            }
+        }
+        set
     }
 
-    /// First enabled matching rule: its 1-based number and the rule.
-    /// Increments its hit count.
-    pub fn decide(&self, call: &Call) -> Option<(usize, &Rule)> {
-        let (i, rule) = self
-            .rules
+    fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<Rule>>> {
+        // A panic elsewhere while holding the lock leaves the list itself
+        // intact (every edit is one Vec operation), so keep using it.
+        self.rules.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Vec<Arc<Rule>>> {
+        self.rules.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn adopt(&self, mut rule: Rule) -> Arc<Rule> {
+        rule.id = self.next_id.fetch_add(1, Ordering::Relaxed).max(1);
+        Arc::new(rule)
+    }
+
+    /// The rules in order, at this moment.
+    pub fn list(&self) -> Vec<Arc<Rule>> {
+        self.read().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+
+    /// First enabled matching rule: its 1-based number and the rule,
+    /// without counting a hit.
+    pub fn find(&self, call: &Call) -> Option<(usize, Arc<Rule>)> {
+        let list = self.read();
+        let (i, rule) = list
             .iter()
             .enumerate()
-            .find(|(_, r)| r.enabled && r.matches(call))?;
-        rule.hits.fetch_add(1, Ordering::Relaxed);
-        Some((i + 1, rule))
+            .find(|(_, r)| r.enabled() && r.matches(call))?;
+        Some((i + 1, Arc::clone(rule)))
+    }
+
+    /// [`find`](Self::find), and counts the hit at the call's receive time.
+    pub fn decide(&self, call: &Call) -> Option<(usize, Arc<Rule>)> {
+        let found = self.find(call)?;
+        found.1.hit(call.received_wall);
+        Some(found)
+    }
+
+    /// Puts `rule` at `index` (0 = first; past the end = last) and returns
+    /// its id. Session rules made in the TUI go first, so they override the
+    /// rule files.
+    pub fn insert(&self, index: usize, rule: Rule) -> RuleId {
+        let rule = self.adopt(rule);
+        let id = rule.id();
+        let mut list = self.write();
+        let at = index.min(list.len());
+        list.insert(at, rule);
+        id
+    }
+
+    /// Appends `rule` and returns its id.
+    pub fn push(&self, rule: Rule) -> RuleId {
+        self.insert(usize::MAX, rule)
+    }
+
+    fn index_of(list: &[Arc<Rule>], id: RuleId) -> Option<usize> {
+        list.iter().position(|r| r.id() == id)
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: RuleId) -> Option<Arc<Rule>> {
+        let list = self.read();
+        Self::index_of(&list, id).map(|i| Arc::clone(&list[i]))
+    }
+
+    /// The rule's 1-based number now.
+    pub fn number(&self, id: RuleId) -> Option<usize> {
+        Self::index_of(&self.read(), id).map(|i| i + 1)
+    }
+
+    /// Removes the rule; `None` when there is no such rule.
+    pub fn remove(&self, id: RuleId) -> Option<Arc<Rule>> {
+        let mut list = self.write();
+        let i = Self::index_of(&list, id)?;
+        Some(list.remove(i))
+    }
+
+    /// Enables or disables the rule; false when there is no such rule.
+    pub fn set_enabled(&self, id: RuleId, on: bool) -> bool {
+        self.get(id).map(|r| r.set_enabled(on)).is_some()
+    }
+
+    /// Moves the rule one place towards the front (earlier = tried
+    /// first). False when there is no such rule or it is first already.
+    pub fn move_up(&self, id: RuleId) -> bool {
+        let mut list = self.write();
+        match Self::index_of(&list, id) {
+            Some(i) if i > 0 => {
+                list.swap(i - 1, i);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Moves the rule one place towards the end. False when there is no
+    /// such rule or it is last already.
+    pub fn move_down(&self, id: RuleId) -> bool {
+        let mut list = self.write();
+        match Self::index_of(&list, id) {
+            Some(i) if i + 1 < list.len() => {
+                list.swap(i, i + 1);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Every rule as the rule list shows it.
+    pub fn snapshot(&self) -> Vec<RuleInfo> {
+        self.list()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RuleInfo {
+                id: r.id(),
+                number: i + 1,
+                description: r.describe(),
+                origin: r.origin().to_string(),
+                action: r.action,
+                enabled: r.enabled(),
+                hits: r.hit_count(),
+                last_hit: r.last_hit(),
+                unsaved: r.wants_saving(),
+            })
+            .collect()
+    }
+
+    /// Session rules marked for saving and not yet written, in rule order.
+    pub fn unsaved(&self) -> Vec<Arc<Rule>> {
+        self.read()
+            .iter()
+            .filter(|r| r.wants_saving())
+            .cloned()
+            .collect()
     }
 }
 
@@ -202,14 +500,13 @@ pub struct RuleError {
 
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Messages quote what the file says, and a file name can hold
+        // anything: neither may break the line or reach the terminal raw.
+        let (file, message) = (one_line(&self.file), one_line(&self.message));
         if self.line == 0 {
-            f.write_str(&self.message)
+            f.write_str(&message)
         } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.column, self.message
-            )
+            write!(f, "{file}:{}:{}: {message}", self.line, self.column)
         }
     }
 }
@@ -582,16 +879,11 @@ impl Source<'_> {
                 }
             }
         }
-        Ok(Rule {
+        Ok(Rule::from_parts(
             action,
-            origin: Origin {
-                file: self.file.to_string(),
-                line: line_column(self.text, span.start).0,
-            },
-            enabled: true,
-            hits: AtomicU64::new(0),
+            Origin::file(self.file, line_column(self.text, span.start).0),
             cond,
-        })
+        ))
     }
 
     /// A string value.
@@ -685,10 +977,9 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use std::net::IpAddr;
-    use std::time::{Instant, SystemTime};
 
     use super::*;
-    use crate::supervisor::event::{Arg, Copies, Creds, Notif, SockAddr, Value};
+    use crate::supervisor::event::{Arg, SockAddr, Value};
 
     const O_RDONLY: u64 = libc::O_RDONLY as u64;
     const O_WRONLY: u64 = libc::O_WRONLY as u64;
@@ -697,30 +988,7 @@ mod tests {
     const O_CLOEXEC: u64 = libc::O_CLOEXEC as u64;
     const AT_FDCWD: u64 = libc::AT_FDCWD as u64;
 
-    /// A call with these decoded arguments and raw registers.
-    fn call(sysno: Sysno, raw: [u64; 6], args: Vec<Arg>) -> Call {
-        Call {
-            notif: Notif {
-                id: 1,
-                pid: 100,
-                flags: 0,
-                nr: sysno.id(),
-                arch: 0xc000_003e,
-                instruction_pointer: 0,
-                args: raw,
-            },
-            tgid: 100,
-            ppid: 1,
-            comm: b"prog".to_vec(),
-            exe: b"/usr/bin/prog".to_vec(),
-            creds: Creds::default(),
-            copies: Copies::default(),
-            sysno: Some(sysno),
-            args,
-            received: Instant::now(),
-            received_wall: SystemTime::now(),
-        }
-    }
+    use crate::policy::test_calls::call;
 
     fn path_arg(name: &'static str, p: &str) -> Arg {
         Arg {
@@ -823,10 +1091,10 @@ action = "allow"
             .unwrap();
         assert_eq!(n, 1);
         assert_eq!(r.action, RuleAction::Answer(Answer::Deny(Errno::EACCES)));
-        assert_eq!(r.origin.to_string(), "t.toml:2");
+        assert_eq!(r.origin().to_string(), "t.toml:2");
         let (n, r) = set.decide(&with_paths(Sysno::mkdir, &["/tmp/x"])).unwrap();
         assert_eq!(n, 2);
-        assert_eq!(r.origin.line, 8);
+        assert_eq!(r.origin(), &Origin::file("t.toml", 8));
         assert!(set.decide(&with_paths(Sysno::rmdir, &["/tmp/x"])).is_none());
     }
 
@@ -1027,11 +1295,11 @@ action = "allow"
 
     #[test]
     fn disabled_rules_and_hits() {
-        let mut rules = parse(
+        let rules = parse(
             "[[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\n\
              [[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"",
         );
-        rules[0].enabled = false;
+        rules[0].set_enabled(false);
         let set = RuleSet::new(rules);
         let c = with_paths(Sysno::mkdir, &["/a"]);
         for _ in 0..3 {
@@ -1039,11 +1307,95 @@ action = "allow"
             assert_eq!(n, 2, "numbering counts disabled rules");
             assert_eq!(r.action, RuleAction::Answer(Answer::Allow));
         }
-        assert_eq!(set.rules[0].hit_count(), 0);
-        assert_eq!(set.rules[1].hit_count(), 3);
-        assert!(set.rules[0].matches(&c), "matches ignores `enabled`");
+        let list = set.list();
+        assert_eq!(list[0].hit_count(), 0);
+        assert_eq!(list[1].hit_count(), 3);
+        assert_eq!(list[0].last_hit(), None);
+        // Kept in microseconds: the call's receive time, truncated.
+        let last = list[1].last_hit().unwrap();
+        assert!(c.received_wall.duration_since(last).unwrap().as_micros() == 0);
+        assert!(list[0].matches(&c), "matches ignores `enabled`");
         assert!(set.decide(&with_paths(Sysno::rmdir, &["/a"])).is_none());
-        assert_eq!(set.clone().rules[1].hit_count(), 3);
+        assert_eq!(list[1].as_ref().clone().hit_count(), 3);
+        // `find` does not count.
+        assert!(set.find(&c).is_some());
+        assert_eq!(list[1].hit_count(), 3);
+    }
+
+    #[test]
+    fn live_edits_keep_ids_counters_and_numbering() {
+        let set = RuleSet::new(parse(
+            "[[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\n\
+             [[rule]]\nsyscall = \"rmdir\"\naction = \"allow\"",
+        ));
+        let mk = with_paths(Sysno::mkdir, &["/a"]);
+        let ids: Vec<RuleId> = set.list().iter().map(|r| r.id()).collect();
+        assert_ne!(ids[0], ids[1]);
+        assert!(ids.iter().all(|i| i.0 != 0));
+        set.decide(&mk).unwrap();
+        // A session rule first overrides the file.
+        let allow_mk = one("[[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"");
+        let new = set.insert(0, allow_mk);
+        let (n, r) = set.decide(&mk).unwrap();
+        assert_eq!((n, r.id()), (1, new));
+        assert_eq!(set.number(ids[0]), Some(2));
+        // Disabled: the file rule decides again, numbered by position.
+        assert!(set.set_enabled(new, false));
+        let (n, r) = set.decide(&mk).unwrap();
+        assert_eq!((n, r.id()), (2, ids[0]));
+        assert!(set.set_enabled(new, true));
+        // Move it below the deny rule: the deny decides.
+        assert!(set.move_down(new));
+        assert!(!set.move_up(set.list()[0].id()), "first cannot move up");
+        let (n, r) = set.decide(&mk).unwrap();
+        assert_eq!((n, r.id()), (1, ids[0]));
+        assert!(set.move_down(new));
+        assert!(!set.move_down(new), "last cannot move down");
+        assert!(set.move_up(new));
+        let info = set.snapshot();
+        assert_eq!(
+            info.iter().map(|i| (i.number, i.id)).collect::<Vec<_>>(),
+            [(1, ids[0]), (2, new), (3, ids[1])]
+        );
+        assert_eq!(info[0].hits, 3, "counters survive moves");
+        assert_eq!(info[1].hits, 1);
+        assert_eq!(info[0].description, "deny mkdir (EPERM)");
+        assert_eq!(info[0].origin, "t.toml:1");
+        assert!(info[0].last_hit.is_some() && info[2].last_hit.is_none());
+        assert_eq!(set.remove(new).map(|r| r.id()), Some(new));
+        assert!(set.remove(new).is_none());
+        assert!(!set.set_enabled(new, true));
+        assert_eq!(set.len(), 2);
+        assert_eq!(set.push(one("[[rule]]\naction = \"ask\"")), RuleId(4));
+        assert_eq!(set.number(RuleId(4)), Some(3));
+    }
+
+    #[test]
+    fn deciding_while_the_list_changes() {
+        let set = Arc::new(RuleSet::new(parse(
+            "[[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"",
+        )));
+        let s = Arc::clone(&set);
+        let editor = std::thread::spawn(move || {
+            for i in 0..2000 {
+                let id = s.insert(
+                    i % 3,
+                    one("[[rule]]\nsyscall = \"rmdir\"\naction = \"deny\""),
+                );
+                s.move_down(id);
+                s.remove(id);
+            }
+        });
+        let mk = with_paths(Sysno::mkdir, &["/a"]);
+        let mut decided = 0;
+        while !editor.is_finished() || decided == 0 {
+            let (n, r) = set.decide(&mk).expect("the mkdir rule is always there");
+            assert!(matches!(r.action, RuleAction::Answer(Answer::Allow)));
+            assert!((1..=3).contains(&n));
+            decided += 1;
+        }
+        editor.join().unwrap();
+        assert_eq!(set.list()[0].hit_count(), decided);
     }
 
     #[test]
@@ -1069,7 +1421,7 @@ action = "allow"
         // Inline-table spelling works too.
         let r = parse("rule = [{ action = \"allow\" }, { action = \"ask\" }]");
         assert_eq!(r.len(), 2);
-        assert_eq!(r[1].origin.line, 1);
+        assert_eq!(r[1].origin(), &Origin::file("t.toml", 1));
     }
 
     #[test]
@@ -1377,14 +1729,17 @@ action = "allow"
         let good = dir.path().join("good.toml");
         std::fs::write(&good, "[[rule]]\naction = \"allow\"\n").unwrap();
         let rules = load_rules(&good, Errno::EPERM).unwrap();
-        assert_eq!(rules[0].origin.to_string(), format!("{}:1", good.display()));
+        assert_eq!(
+            rules[0].origin().to_string(),
+            format!("{}:1", good.display())
+        );
     }
 
     #[test]
     fn builtin_rules_parse_and_decide() {
         let set = RuleSet::new(builtin_rules());
-        assert!(!set.rules.is_empty());
-        assert!(set.rules.iter().all(|r| r.origin.file == "builtin"));
+        assert!(!set.is_empty());
+        assert!(set.list().iter().all(|r| r.origin().is_builtin()));
         let libc_so = "/usr/lib/x86_64-linux-gnu/libc.so.6";
         let (_, r) = set.decide(&openat(libc_so, O_RDONLY | O_CLOEXEC)).unwrap();
         assert_eq!(r.action, RuleAction::Answer(Answer::Allow));
@@ -1397,7 +1752,7 @@ action = "allow"
         assert!(set.decide(&openat("/dev/urandom", O_WRONLY)).is_none());
         assert!(set.decide(&with_paths(Sysno::unlink, &[libc_so])).is_none());
         // Every built-in rule reads as a sentence.
-        for r in &set.rules {
+        for r in &set.list() {
             assert!(
                 r.describe().starts_with("allow open, openat, openat2"),
                 "{}",
@@ -1442,33 +1797,177 @@ value = -1
             }
 
             #[test]
-            fn never_panics_on_mutations(
-                edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..4, any::<char>()), 1..8)
+            fn never_panics_on_mutations(edits in arb_edits()) {
+                check(&mutate(VALID, edits));
+            }
+
+            /// The files that ship: the built-in rules and the demo's.
+            #[test]
+            fn never_panics_on_mutated_shipped_files(
+                demo in any::<bool>(),
+                edits in arb_edits(),
             ) {
-                let mut chars: Vec<char> = VALID.chars().collect();
-                for (at, kind, c) in edits {
-                    if chars.is_empty() {
-                        chars.push(c);
-                        continue;
-                    }
-                    let i = at.index(chars.len());
-                    match kind {
-                        0 => chars.insert(i, c),
-                        1 => { chars.remove(i); }
-                        2 => chars[i] = c,
-                        // Duplicate a slice, e.g. a whole line or key.
-                        _ => {
-                            let end = (i + 12).min(chars.len());
-                            let copy: Vec<char> = chars[i..end].to_vec();
-                            chars.splice(i..i, copy);
+                let base = if demo {
+                    include_str!("../../assets/demo-rules.toml")
+                } else {
+                    include_str!("../../assets/default-rules.toml")
+                };
+                check(&mutate(base, edits));
+            }
+
+            /// Well-formed TOML with keys and values drawn from what rule
+            /// files hold: deep checks run, not only the TOML parser.
+            #[test]
+            fn never_panics_on_generated_rules(
+                rules in prop::collection::vec(
+                    prop::collection::vec((arb_key(), arb_value()), 0..6),
+                    0..4,
+                )
+            ) {
+                let mut text = String::new();
+                for rule in rules {
+                    text.push_str("[[rule]]\n");
+                    let mut seen = std::collections::HashSet::new();
+                    for (k, v) in rule {
+                        // A repeated key is a TOML error; keep the text valid TOML.
+                        if seen.insert(k.clone()) {
+                            text.push_str(&format!("{k} = {v}\n"));
                         }
                     }
                 }
-                let text: String = chars.into_iter().collect();
-                if let Err(e) = parse_rules(&text, "f", Errno::EPERM) {
-                    prop_assert!(e.line >= 1 && e.column >= 1, "{e}");
+                check(&text);
+            }
+        }
+
+        /// Found by the mutation test: a value with a newline or an escape
+        /// sequence was quoted raw in the one-line error.
+        #[test]
+        fn quoted_input_is_escaped_in_errors() {
+            let text = "[[rule]]\nsyscall = \"bi\\nd\\u001b[2J\"\naction = \"allow\"\n";
+            let e = parse_rules(text, "f\nx", Errno::EPERM).unwrap_err();
+            assert_eq!(e.to_string().lines().count(), 1, "{e}");
+            assert!(e.to_string().starts_with("f\\nx:2:"), "{e}");
+            assert!(e.to_string().contains("`bi\\nd\\e[2J`"), "{e}");
+        }
+
+        fn arb_edits() -> impl Strategy<Value = Vec<(prop::sample::Index, usize, char)>> {
+            prop::collection::vec(
+                (any::<prop::sample::Index>(), 0usize..4, any::<char>()),
+                1..8,
+            )
+        }
+
+        fn mutate(base: &str, edits: Vec<(prop::sample::Index, usize, char)>) -> String {
+            let mut chars: Vec<char> = base.chars().collect();
+            for (at, kind, c) in edits {
+                if chars.is_empty() {
+                    chars.push(c);
+                    continue;
+                }
+                let i = at.index(chars.len());
+                match kind {
+                    0 => chars.insert(i, c),
+                    1 => {
+                        chars.remove(i);
+                    }
+                    2 => chars[i] = c,
+                    // Duplicate a slice, e.g. a whole line or key.
+                    _ => {
+                        let end = (i + 12).min(chars.len());
+                        let copy: Vec<char> = chars[i..end].to_vec();
+                        chars.splice(i..i, copy);
+                    }
                 }
             }
+            chars.into_iter().collect()
+        }
+
+        /// An error points into the text and reads as one line.
+        fn check(text: &str) {
+            if let Err(e) = parse_rules(text, "f", Errno::EPERM) {
+                let shown = e.to_string();
+                assert!(e.line >= 1 && e.column >= 1, "{shown}");
+                assert!(e.line <= text.split('\n').count(), "{shown}");
+                assert!(!shown.contains('\n'), "one line: {shown:?}");
+            }
+        }
+
+        fn arb_key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(super::super::KEYS).prop_map(str::to_string),
+                Just("acton".to_string()),
+                "[a-z]{1,8}",
+            ]
+        }
+
+        fn quoted(s: &str) -> String {
+            // TOML basic strings take JSON-style escapes.
+            serde_json::to_string(s).unwrap()
+        }
+
+        fn arb_scalar() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(vec![
+                    "allow",
+                    "deny",
+                    "return",
+                    "emulate",
+                    "ask",
+                    "EPERM",
+                    "eacces",
+                    "9999",
+                    "mkdir",
+                    "@net",
+                    "@file",
+                    "@all",
+                    "openat2",
+                    "nosuchcall",
+                    "/tmp/**",
+                    "/**",
+                    "[",
+                    "{a,b}",
+                    "**/x",
+                    "",
+                    "read",
+                    "write",
+                    "127.0.0.1",
+                    "10.0.0.0/8",
+                    "::1/129",
+                    "1.2.3.4/33",
+                    "80-79",
+                    "0-65535",
+                    "8000-",
+                    "py*",
+                    "\\",
+                ])
+                .prop_map(quoted),
+                any::<String>().prop_map(|s| quoted(&s)),
+                any::<i64>().prop_map(|i| i.to_string()),
+                prop::sample::select(vec![
+                    "0",
+                    "-1",
+                    "65535",
+                    "65536",
+                    "0x10",
+                    "1e3",
+                    "true",
+                    "3.5",
+                    "nan",
+                    "1979-05-27",
+                    "{}",
+                    "{ a = 1 }",
+                    "[]",
+                ])
+                .prop_map(str::to_string),
+            ]
+        }
+
+        fn arb_value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                3 => arb_scalar(),
+                1 => prop::collection::vec(arb_scalar(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(", "))),
+            ]
         }
     }
 }

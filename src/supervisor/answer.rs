@@ -5,7 +5,7 @@ use std::fmt;
 use crate::errno::Errno;
 
 /// What the supervisor does with a trapped call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Answer {
     /// `SECCOMP_USER_NOTIF_FLAG_CONTINUE`: the kernel runs the call as asked.
     Allow,
@@ -89,6 +89,8 @@ pub enum DecidedBy {
     User,
     /// Continue mode in the TUI.
     Continue,
+    /// `--timeout`: nobody answered in time; `--timeout-action` did.
+    Timeout,
     /// The supervisor itself (shutting down, launch handshake).
     Supervisor,
 }
@@ -100,6 +102,7 @@ impl fmt::Display for DecidedBy {
             DecidedBy::Default => f.write_str("default"),
             DecidedBy::User => f.write_str("user"),
             DecidedBy::Continue => f.write_str("continue"),
+            DecidedBy::Timeout => f.write_str("timeout"),
             DecidedBy::Supervisor => f.write_str("supervisor"),
         }
     }

@@ -14,7 +14,7 @@ use std::cell::{OnceCell, RefCell};
 use syscalls::Sysno;
 
 pub use flags::{format_mode, open_flags};
-pub use sockaddr::{format_sockaddr, parse_sockaddr};
+pub use sockaddr::{SOCKADDR_STORAGE_LEN, format_sockaddr, parse_sockaddr};
 
 use super::event::{Arg, Call, Copies, SockAddr, Value};
 use crate::errno::Errno;
@@ -52,7 +52,7 @@ pub const PATH_MAX: usize = 4096;
 /// that page. 4096 divides every Linux page size, so it is safe everywhere.
 const PAGE_SIZE: u64 = 4096;
 /// `sizeof(struct sockaddr_storage)`: the kernel rejects longer addresses.
-const SOCKADDR_MAX: usize = 128;
+const SOCKADDR_MAX: usize = sockaddr::SOCKADDR_STORAGE_LEN;
 /// How many `argv` strings are read for display.
 const ARGV_MAX: usize = 8;
 const PTR_SIZE: u64 = 8;
@@ -973,10 +973,22 @@ impl Decoder<'_> {
         if ptr == 0 {
             return Value::Null;
         }
-        // socklen_t; the kernel rejects more than sockaddr_storage, so
-        // there is never a reason to read further.
-        let len = (len as u32 as usize).min(SOCKADDR_MAX);
-        let mut buf = vec![0u8; len];
+        // socklen_t. The kernel refuses more than sockaddr_storage with
+        // EINVAL before reading anything: such an address is shown invalid
+        // (only its family is read, to name it) and nothing is copied, so
+        // neither a rule nor emulation can treat it as an address.
+        let claimed = len as u32 as usize;
+        if claimed > SOCKADDR_MAX {
+            let mut family = [0u8; 2];
+            return match read_exact(self.view, ptr, &mut family) {
+                Ok(()) => Value::SockAddr(SockAddr::Invalid {
+                    family: u16::from_ne_bytes(family),
+                    len: claimed,
+                }),
+                Err(errno) => Value::Unreadable { addr: ptr, errno },
+            };
+        }
+        let mut buf = vec![0u8; claimed];
         match read_exact(self.view, ptr, &mut buf) {
             Ok(()) => {
                 let value = Value::SockAddr(parse_sockaddr(&buf));
@@ -1727,6 +1739,23 @@ mod tests {
             line(&t, Sysno::bind, &[3, 0, 0]),
             "bind(3<socket:[1234]>, NULL, 0)"
         );
+        // Longer than sockaddr_storage (or negative): the kernel says EINVAL
+        // without reading; nothing to match or emulate with.
+        for len in [129, u64::from(u32::MAX)] {
+            let c = call(&t, Some(Sysno::connect), [3, BUF, len, 0, 0, 0]);
+            assert_eq!(
+                format_call(&c),
+                format!("connect(3<socket:[1234]>, {{AF_INET too long: {len} bytes}}, {len})")
+            );
+            assert_eq!(
+                c.sockaddr(),
+                Some(&SockAddr::Invalid {
+                    family: 2,
+                    len: len as usize
+                })
+            );
+            assert_eq!(c.copies.sockaddr, None);
+        }
 
         let ty = (libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK) as u64;
         assert_eq!(
@@ -2072,7 +2101,35 @@ mod tests {
         ]
     }
 
+    /// What [`read_cstring`] should return, byte by byte.
+    fn cstring_model(t: &FakeTarget, addr: u64, max: usize) -> ReadStr {
+        let mut out = Vec::new();
+        let mut at = Some(addr);
+        while out.len() < max {
+            let byte = at.and_then(|a| t.pages.get(&(a / PAGE)).map(|p| p[(a % PAGE) as usize]));
+            match byte {
+                None if out.is_empty() => return ReadStr::Unreadable(libc::EFAULT),
+                None => return ReadStr::Unterminated(out, libc::EFAULT),
+                Some(0) => return ReadStr::Full(out),
+                Some(b) => out.push(b),
+            }
+            at = at.and_then(|a| a.checked_add(1));
+        }
+        ReadStr::Truncated(out)
+    }
+
     proptest! {
+        /// Not only well-formed: exactly the target's bytes, however the
+        /// string lies across mapped and unmapped pages.
+        #[test]
+        fn read_cstring_returns_the_targets_bytes(
+            t in arb_view(),
+            addr in prop_oneof![0u64..9 * PAGE, (1u64..9).prop_map(|p| p * PAGE - 1)],
+            max in prop_oneof![0usize..10_000, Just(PATH_MAX)],
+        ) {
+            prop_assert_eq!(read_cstring(&t, addr, max), cstring_model(&t, addr, max));
+        }
+
         #[test]
         fn parse_sockaddr_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
             let s = parse_sockaddr(&bytes);

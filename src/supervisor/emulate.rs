@@ -223,6 +223,11 @@ fn run(notify: &NotifyFd, call: &Call) -> Result<Done, Errno> {
             install_fd(notify, id, &fd, target_cloexec)
         }
         Sysno::connect | Sysno::bind => {
+            // Longer than sockaddr_storage: the kernel's EINVAL, before it
+            // would read anything (the decoder copied nothing).
+            if a[2] as u32 as usize > crate::supervisor::decode::SOCKADDR_STORAGE_LEN {
+                return Err(Errno::EINVAL);
+            }
             let addr = call.copies.sockaddr.as_deref().ok_or(Errno::EFAULT)?;
             if sysno == Sysno::bind
                 && needs_bind_cap(addr)

@@ -38,7 +38,8 @@ pub enum SockAddr {
     Other {
         family: u16,
     },
-    /// The length was too short for the family it claims.
+    /// The length was too short for the family it claims, or longer than
+    /// any address (`sockaddr_storage`): the kernel refuses it with EINVAL.
     Invalid {
         family: u16,
         len: usize,

@@ -37,6 +37,25 @@ pub fn trace_line(rec: &Record) -> String {
     )
 }
 
+/// The trace's last line, as strace ends its output: `+++ exited with 3
+/// +++`, `+++ killed by SIGKILL +++`, for the target's wait status.
+pub fn exit_line(status: i32) -> String {
+    if libc::WIFSIGNALED(status) {
+        let sig = libc::WTERMSIG(status);
+        let name = nix::sys::signal::Signal::try_from(sig)
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|_| format!("signal {sig}"));
+        let core = if libc::WCOREDUMP(status) {
+            " (core dumped)"
+        } else {
+            ""
+        };
+        format!("+++ killed by {name}{core} +++")
+    } else {
+        format!("+++ exited with {} +++", libc::WEXITSTATUS(status))
+    }
+}
+
 /// Target bytes as JSON: a string when they are UTF-8 (JSON escapes keep
 /// every byte recoverable), else `{"hex": "..."}`.
 pub fn bytes_json(b: &[u8]) -> Json {
@@ -159,6 +178,16 @@ mod tests {
     fn bytes_keep_exact_value() {
         assert_eq!(bytes_json(b"a\x1bb"), Json::String("a\x1bb".into()));
         assert_eq!(bytes_json(b"\xff/x"), json!({"hex": "ff2f78"}));
+    }
+
+    #[test]
+    fn exit_lines() {
+        assert_eq!(exit_line(3 << 8), "+++ exited with 3 +++");
+        assert_eq!(exit_line(libc::SIGKILL), "+++ killed by SIGKILL +++");
+        assert_eq!(
+            exit_line(libc::SIGSEGV | 0x80),
+            "+++ killed by SIGSEGV (core dumped) +++"
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use std::os::fd::AsFd;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -18,7 +18,7 @@ use super::emulate::{self, Emulated};
 use super::event::{Call, Notif};
 use super::target::{LiveTarget, ProcInfo, proc_info};
 use crate::errno::Errno;
-use crate::policy::rules::{RuleAction, RuleSet};
+use crate::policy::rules::{Rule, RuleAction, RuleSet};
 use crate::sys::notify::{self, NotifyFd, RecvWaker, Response, is_gone};
 
 /// What the target got.
@@ -70,23 +70,78 @@ pub struct Decision {
     pub by: DecidedBy,
 }
 
+/// `--timeout`: a call waiting for a person gets `answer` once `after` has
+/// passed since it was received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeout {
+    pub after: Duration,
+    pub answer: Answer,
+}
+
 /// How calls are decided without a person.
 pub struct Settings {
+    /// The live rule list; the UI edits it through [`Supervisor::rules`].
     pub rules: Arc<RuleSet>,
     /// Headless: the answer for calls no rule decides. `None`: ask the UI.
     pub fallback: Option<Answer>,
+    /// Answer calls nobody answered in time.
+    pub timeout: Option<Timeout>,
+}
+
+/// A call handed to the UI and not answered yet.
+struct Waiting {
+    call: Arc<Call>,
+    /// When the timeout answers it; `None` without a timeout, or once the
+    /// person put the call on hold.
+    deadline: Option<Instant>,
 }
 
 /// Shared by the supervisor threads.
 struct Shared {
     notify: Arc<NotifyFd>,
     events: Sender<Event>,
+    rules: Arc<RuleSet>,
+    timeout: Option<Timeout>,
     continue_mode: AtomicBool,
     stop: AtomicBool,
     /// Every process under the filter is gone (seen by the hang-up watcher).
     hung_up: AtomicBool,
     /// The receiver has left its loop: no need to wake it any more.
     receiver_done: AtomicBool,
+    /// Calls sent to the UI as `Event::Pending`, by notification id. An
+    /// answer for such a call is carried out only by whoever removes it
+    /// from here first (the person's decision, the timeout, a new rule):
+    /// the claim that makes every call answered at most once.
+    waiting: Mutex<HashMap<u64, Waiting>>,
+    /// Wakes the timeout thread when a deadline is added or on stop.
+    wake: Condvar,
+}
+
+impl Shared {
+    fn waiting(&self) -> MutexGuard<'_, HashMap<u64, Waiting>> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands a call to the UI, registered first so an answer can claim it.
+    fn ask(&self, call: Arc<Call>) {
+        let deadline = self.timeout.map(|t| call.received + t.after);
+        self.waiting().insert(
+            call.notif.id,
+            Waiting {
+                call: Arc::clone(&call),
+                deadline,
+            },
+        );
+        // The watch thread sleeps without a deadline while nothing waits.
+        self.wake.notify_one();
+        let _ = self.events.send(Event::Pending(call));
+    }
+
+    /// Takes the right to answer call `id`; `None` when it was answered
+    /// (or claimed) already or never waited for a person.
+    fn claim(&self, id: u64) -> Option<Arc<Call>> {
+        self.waiting().remove(&id).map(|w| w.call)
+    }
 }
 
 /// The running supervisor.
@@ -95,7 +150,8 @@ pub struct Supervisor {
     decisions: Sender<Decision>,
     receiver: Option<JoinHandle<()>>,
     answerer: Option<JoinHandle<()>>,
-    watcher: Option<JoinHandle<()>>,
+    timer: Option<JoinHandle<()>>,
+    hangup: Option<JoinHandle<()>>,
 }
 
 impl Supervisor {
@@ -110,10 +166,14 @@ impl Supervisor {
         let shared = Arc::new(Shared {
             notify: Arc::new(notify),
             events,
+            rules: Arc::clone(&settings.rules),
+            timeout: settings.timeout,
             continue_mode: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             hung_up: AtomicBool::new(false),
             receiver_done: AtomicBool::new(false),
+            waiting: Mutex::new(HashMap::new()),
+            wake: Condvar::new(),
         });
         let (dtx, drx) = crossbeam_channel::unbounded::<Decision>();
         let s = Arc::clone(&shared);
@@ -130,32 +190,125 @@ impl Supervisor {
                 }
             })
             .expect("spawning the receiver thread");
-        // The receiver blocks in RECV, which does not return when the
-        // last process under the filter exits: this thread waits for that
-        // and wakes it.
+        // The receiver blocks in RECV, which before Linux 6.11 does not
+        // return when the last process under the filter exits: this
+        // thread waits for that and wakes it.
         let s = Arc::clone(&shared);
         let waker = RecvWaker::for_thread(&receiver);
-        let watcher = std::thread::Builder::new()
-            .name("unotify-hangup".into())
-            .spawn(move || watch_hangup(&s, &waker))
-            .expect("spawning the hang-up watcher");
+        let hangup = Some(
+            std::thread::Builder::new()
+                .name("unotify-hangup".into())
+                .spawn(move || watch_hangup(&s, &waker))
+                .expect("spawning the hang-up watcher"),
+        );
         let s = Arc::clone(&shared);
         let answerer = std::thread::Builder::new()
             .name("unotify-answer".into())
             .spawn(move || answer_loop(&s, &drx))
             .expect("spawning the answer thread");
+        let s = Arc::clone(&shared);
+        let timer = Some(
+            std::thread::Builder::new()
+                .name("unotify-watch".into())
+                .spawn(move || watch_loop(&s))
+                .expect("spawning the watch thread"),
+        );
         Supervisor {
             shared,
             decisions: dtx,
             receiver: Some(receiver),
             answerer: Some(answerer),
-            watcher: Some(watcher),
+            timer,
+            hangup,
         }
     }
 
-    /// Hands a person's decision to the supervisor.
-    pub fn decide(&self, d: Decision) {
+    /// Hands a person's decision to the supervisor. Returns false, and
+    /// does nothing, when the call was answered already (its timeout fired,
+    /// a new rule answered it, or it was decided twice): every call is
+    /// answered at most once, and the loser gets no second record.
+    pub fn decide(&self, d: Decision) -> bool {
+        if self.shared.claim(d.call.notif.id).is_none() {
+            return false;
+        }
         let _ = self.decisions.send(d);
+        true
+    }
+
+    /// The live rule list. Edit it with [`RuleSet::insert`],
+    /// [`RuleSet::set_enabled`], [`RuleSet::move_up`] … while the program
+    /// runs; every call received after an edit is decided by the new list.
+    /// Follow an edit that can decide more calls with
+    /// [`reconsider`](Self::reconsider).
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.shared.rules
+    }
+
+    /// Puts `rule` first in the rule list (session rules override the
+    /// rule files) and answers the calls in `pending` it now decides;
+    /// returns the rule's id and the notification ids of those calls.
+    pub fn add_rule(
+        &self,
+        rule: Rule,
+        pending: &[Arc<Call>],
+    ) -> (crate::policy::rules::RuleId, Vec<u64>) {
+        let id = self.shared.rules.insert(0, rule);
+        (id, self.reconsider(pending))
+    }
+
+    /// Runs the current rule list over calls still waiting for a person
+    /// and answers each one a rule with an answer (not `ask`) now decides,
+    /// as if it had just arrived (continue mode and the default action do
+    /// not apply). Returns the notification ids of the calls answered; each
+    /// gets its `Event::Answered` record soon after, like any decision.
+    /// Calls answered meanwhile by something else are skipped.
+    pub fn reconsider(&self, pending: &[Arc<Call>]) -> Vec<u64> {
+        let mut answered = Vec::new();
+        for call in pending {
+            let Some((number, rule)) = self.shared.rules.find(call) else {
+                continue;
+            };
+            let RuleAction::Answer(answer) = rule.action else {
+                continue;
+            };
+            let Some(call) = self.shared.claim(call.notif.id) else {
+                continue;
+            };
+            rule.hit(SystemTime::now());
+            answered.push(call.notif.id);
+            let _ = self.decisions.send(Decision {
+                call,
+                answer,
+                by: rule_decided(number, &rule),
+            });
+        }
+        answered
+    }
+
+    /// Stops the countdown of a waiting call (the person is looking at it).
+    /// False when the call is not waiting (or there is no timeout).
+    pub fn hold(&self, id: u64) -> bool {
+        match self.shared.waiting().get_mut(&id) {
+            Some(w) => w.deadline.take().is_some(),
+            None => false,
+        }
+    }
+
+    /// When the timeout will answer waiting call `id`: `Call::received`
+    /// plus `--timeout`. `None` without a timeout, once the call is on hold,
+    /// or when it is not waiting any more.
+    pub fn deadline(&self, id: u64) -> Option<Instant> {
+        self.shared.waiting().get(&id).and_then(|w| w.deadline)
+    }
+
+    /// The timeout setting.
+    pub fn timeout(&self) -> Option<Timeout> {
+        self.shared.timeout
+    }
+
+    /// Whether call `id` still waits for an answer from the UI.
+    pub fn is_waiting(&self, id: u64) -> bool {
+        self.shared.waiting().contains_key(&id)
     }
 
     /// Continue mode: allow every call no rule decides, without asking.
@@ -174,7 +327,7 @@ impl Supervisor {
         self.shared.stop.store(true, Ordering::Relaxed);
         let (dtx, _) = crossbeam_channel::unbounded();
         drop(std::mem::replace(&mut self.decisions, dtx));
-        for h in [self.receiver.take(), self.watcher.take()]
+        for h in [self.receiver.take(), self.hangup.take()]
             .into_iter()
             .flatten()
         {
@@ -188,6 +341,15 @@ impl Supervisor {
             let _ = h.join();
         }
         if let Some(h) = self.answerer.take() {
+            let _ = h.join();
+        }
+        {
+            // Notify under the lock: the timeout thread checks `stop` with
+            // it held, so it cannot miss this wake-up.
+            let _guard = self.shared.waiting();
+            self.shared.wake.notify_all();
+        }
+        if let Some(h) = self.timer.take() {
             let _ = h.join();
         }
     }
@@ -243,6 +405,12 @@ fn receive_loop(shared: &Shared, first: Option<Notif>, settings: &Settings) {
             break;
         }
         if shared.hung_up.load(Ordering::Relaxed) {
+            // No process is left under the filter: nothing still waiting
+            // can be answered any more; each such call gets its record.
+            let left: Vec<Arc<Call>> = shared.waiting().drain().map(|(_, w)| w.call).collect();
+            for call in left {
+                record(shared, &call, None, DecidedBy::Supervisor, Outcome::Gone);
+            }
             let _ = shared.events.send(Event::ListenerClosed);
             break;
         }
@@ -331,20 +499,15 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
         record(shared, &call, None, DecidedBy::Supervisor, Outcome::Gone);
         return;
     }
-    if let Some((number, rule)) = settings.rules.decide(&call) {
-        match &rule.action {
+    if let Some((number, rule)) = shared.rules.decide(&call) {
+        match rule.action {
             RuleAction::Answer(a) => {
-                let by = DecidedBy::Rule {
-                    number,
-                    origin: rule.origin.to_string(),
-                    quiet: rule.origin.file == crate::policy::rules::BUILTIN_FILE,
-                };
-                dispatch(shared, call, *a, by);
+                dispatch(shared, call, a, rule_decided(number, &rule));
                 return;
             }
             // An `ask` rule interrupts continue mode and the fallback.
             RuleAction::Ask => {
-                let _ = shared.events.send(Event::Pending(call));
+                shared.ask(call);
                 return;
             }
         }
@@ -354,7 +517,84 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
     } else if let Some(a) = settings.fallback {
         dispatch(shared, call, a, DecidedBy::Default);
     } else {
-        let _ = shared.events.send(Event::Pending(call));
+        shared.ask(call);
+    }
+}
+
+fn rule_decided(number: usize, rule: &Rule) -> DecidedBy {
+    DecidedBy::Rule {
+        number,
+        origin: rule.origin().to_string(),
+        quiet: rule.origin().is_builtin(),
+    }
+}
+
+/// How often calls waiting for a person are checked with ID_VALID, so a
+/// call whose thread was interrupted or died is reported gone.
+const GONE_SWEEP: Duration = Duration::from_millis(250);
+
+/// Watches the calls waiting for a person: answers those whose deadline
+/// passed (with a timeout set) and reports those the kernel no longer has
+/// (a signal interrupted them, or their thread died) as gone, each with
+/// one record. Sleeps until the earliest deadline or the next sweep.
+fn watch_loop(shared: &Shared) {
+    let mut waiting = shared.waiting();
+    let mut last_sweep = Instant::now();
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let now = Instant::now();
+        let due: Vec<u64> = waiting
+            .iter()
+            .filter(|(_, w)| w.deadline.is_some_and(|d| d <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        if let (false, Some(t)) = (due.is_empty(), shared.timeout) {
+            // Claimed under the lock: a decision arriving now finds them gone.
+            let calls: Vec<Arc<Call>> = due
+                .iter()
+                .filter_map(|id| waiting.remove(id))
+                .map(|w| w.call)
+                .collect();
+            drop(waiting);
+            for call in calls {
+                dispatch(shared, call, t.answer, DecidedBy::Timeout);
+            }
+            waiting = shared.waiting();
+            continue;
+        }
+        if !waiting.is_empty() && now.duration_since(last_sweep) >= GONE_SWEEP {
+            last_sweep = now;
+            let ids: Vec<u64> = waiting.keys().copied().collect();
+            drop(waiting);
+            let gone: Vec<u64> = ids
+                .into_iter()
+                .filter(|id| !shared.notify.id_valid(*id))
+                .collect();
+            for id in gone {
+                if let Some(w) = shared.claim(id) {
+                    record(shared, &w, None, DecidedBy::Supervisor, Outcome::Gone);
+                }
+            }
+            waiting = shared.waiting();
+            continue;
+        }
+        let mut next = waiting.values().filter_map(|w| w.deadline).min();
+        if !waiting.is_empty() {
+            let sweep = last_sweep + GONE_SWEEP;
+            next = Some(next.map_or(sweep, |d| d.min(sweep)));
+        }
+        waiting = match next {
+            Some(d) => {
+                shared
+                    .wake
+                    .wait_timeout(waiting, d.saturating_duration_since(now))
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
+            None => shared.wake.wait(waiting).unwrap_or_else(|e| e.into_inner()),
+        };
     }
 }
 

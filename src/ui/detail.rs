@@ -64,24 +64,6 @@ fn signature_lines(call: &Call, width: usize) -> Vec<Line<'static>> {
             ]));
         }
     }
-    let paths = call.paths();
-    for p in &paths {
-        let lead = "  resolved  ";
-        for (i, part) in wrap(&escape_bytes(p), width.saturating_sub(lead.len()))
-            .into_iter()
-            .enumerate()
-        {
-            let lead = if i == 0 {
-                lead.to_string()
-            } else {
-                " ".repeat(lead.len())
-            };
-            lines.push(Line::from(vec![
-                Span::styled(lead, Style::new().fg(Color::DarkGray)),
-                Span::raw(part),
-            ]));
-        }
-    }
     lines
 }
 
@@ -156,23 +138,23 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
                 Style::new().fg(Color::Red),
             ));
         } else {
+            lines.push(Line::default());
+            lines.push(heading("your answer"));
+            for (key, text) in explain::effects(call, app.config.errno) {
+                for (i, part) in wrap(&text, width.saturating_sub(7)).into_iter().enumerate() {
+                    let lead = if i == 0 {
+                        Span::styled(format!("  {key:<3}  "), Style::new().fg(Color::Cyan).bold())
+                    } else {
+                        Span::raw("       ")
+                    };
+                    lines.push(Line::from(vec![lead, Span::raw(part)]));
+                }
+            }
             if let Some(note) = notes::note(&call.name()) {
                 lines.push(Line::default());
                 lines.push(heading("what it does"));
                 for part in wrap(&note.what, width.saturating_sub(2)) {
                     lines.push(Line::raw(format!("  {part}")));
-                }
-            }
-            lines.push(Line::default());
-            lines.push(heading("your answer"));
-            for (key, text) in explain::effects(call, app.config.errno) {
-                for (i, part) in wrap(&text, width.saturating_sub(5)).into_iter().enumerate() {
-                    let lead = if i == 0 {
-                        Span::styled(format!("  {key}  "), Style::new().fg(Color::Cyan).bold())
-                    } else {
-                        Span::raw("     ")
-                    };
-                    lines.push(Line::from(vec![lead, Span::raw(part)]));
                 }
             }
         }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use crate::app::keymap::KEYMAP;
 use crate::app::{App, Dialog, errno_matches};
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);
@@ -19,20 +19,29 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     h
 }
 
-fn frame_block(title: &str) -> Block<'static> {
+pub(crate) fn frame_block(title: &str) -> Block<'static> {
     Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(Style::new().fg(Color::Cyan))
         .title(Span::styled(format!(" {title} "), Style::new().bold()))
 }
 
-fn hint(s: &str) -> Line<'static> {
+pub(crate) fn hint(s: &str) -> Line<'static> {
     Line::styled(s.to_string(), Style::new().fg(Color::DarkGray))
 }
 
 pub fn dialog(frame: &mut Frame, app: &App, d: &Dialog, area: Rect) {
     match d {
-        Dialog::Errno { input, selected } => errno(frame, app, input, *selected, area),
+        Dialog::Errno {
+            input,
+            selected,
+            always,
+        } => errno(frame, app, input, *selected, *always, area),
+        Dialog::Scope(d) => super::policy::scope(frame, d, area),
+        Dialog::Rules { selected } => super::policy::rules(frame, app, *selected, area),
+        Dialog::SavePath { input, error } => {
+            super::policy::save_path(frame, input, error.as_deref(), area)
+        }
         Dialog::Return { input, error } => ret(frame, app, input, error.as_deref(), area),
         Dialog::Help { scroll } => scrolled(frame, "Help", help_text(), *scroll, area),
         Dialog::Filter { scroll } => {
@@ -51,24 +60,24 @@ pub fn dialog(frame: &mut Frame, app: &App, d: &Dialog, area: Rect) {
     }
 }
 
-fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, area: Rect) {
+fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, always: bool, area: Rect) {
     let r = centered(area, 64, 20);
     frame.render_widget(Clear, r);
     let name = app
         .selected_call()
         .map(|p| p.call.name())
         .unwrap_or_default();
-    let block = frame_block(&format!("deny {name} with which errno?"));
+    let block = frame_block(&if always {
+        format!("always deny {name} with which errno?")
+    } else {
+        format!("deny {name} with which errno?")
+    });
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let matches = errno_matches(input);
     let list_h = inner.height.saturating_sub(3) as usize;
     let start = super::lists::first_row(selected, matches.len(), list_h);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("> ", Style::new().fg(Color::Cyan)),
-        Span::raw(crate::escape::escape_str(input)),
-        Span::styled("▏", Style::new().fg(Color::Cyan)),
-    ])];
+    let mut lines = vec![input_line(input)];
     if matches.is_empty() {
         lines.push(hint("no errno matches; Enter accepts a number"));
     }
@@ -87,6 +96,29 @@ fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, area: Rect)
             line
         });
     }
+    with_footer(
+        frame,
+        lines,
+        if always {
+            "type to filter · ↑↓ choose · Enter next: the scope · Esc cancel"
+        } else {
+            "type to filter · ↑↓ choose · Enter deny · Esc cancel"
+        },
+        inner,
+    );
+}
+
+/// A text field: what was typed, escaped, and a cursor.
+pub(crate) fn input_line(input: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled("> ", Style::new().fg(Color::Cyan)),
+        Span::raw(crate::escape::escape_str(input)),
+        Span::styled("▏", Style::new().fg(Color::Cyan)),
+    ])
+}
+
+/// Draws `lines` in `inner` with `footer` as a hint on its last row.
+pub(crate) fn with_footer(frame: &mut Frame, lines: Vec<Line<'_>>, footer: &str, inner: Rect) {
     let body = Rect {
         height: inner.height.saturating_sub(1),
         ..inner
@@ -97,10 +129,7 @@ fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, area: Rect)
         height: 1,
         ..inner
     };
-    frame.render_widget(
-        Paragraph::new(hint("type to filter · ↑↓ choose · Enter deny · Esc cancel")),
-        foot,
-    );
+    frame.render_widget(Paragraph::new(hint(footer)), foot);
 }
 
 fn ret(frame: &mut Frame, app: &App, input: &str, error: Option<&str>, area: Rect) {
@@ -113,11 +142,7 @@ fn ret(frame: &mut Frame, app: &App, input: &str, error: Option<&str>, area: Rec
     let block = frame_block(&format!("{name} returns which value?"));
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("> ", Style::new().fg(Color::Cyan)),
-        Span::raw(crate::escape::escape_str(input)),
-        Span::styled("▏", Style::new().fg(Color::Cyan)),
-    ])];
+    let mut lines = vec![input_line(input)];
     match error {
         Some(e) => lines.push(Line::styled(e.to_string(), Style::new().fg(Color::Red))),
         None => lines.push(Line::default()),

@@ -80,6 +80,13 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
             );
             let mut spans = vec![Span::raw(head.clone())];
             let mut used = head.chars().count();
+            if let (Some(d), None) = (p.deadline, p.gone_since) {
+                let left = d.saturating_duration_since(now).as_secs();
+                let tag = format!("⏱{left}s ");
+                used += tag.chars().count();
+                let color = if left < 5 { Color::Red } else { Color::Yellow };
+                spans.push(Span::styled(tag, Style::new().fg(color).bold()));
+            }
             if let Some(t) = p.gone_since {
                 let left = GONE_LINGER.saturating_sub(now.duration_since(t)).as_secs() + 1;
                 let tag = format!("gone ({left}s) ");
@@ -112,6 +119,7 @@ pub(crate) fn who(by: &DecidedBy) -> String {
         DecidedBy::Rule { number, origin, .. } => format!("rule {number} ({origin})"),
         DecidedBy::User => "you".into(),
         DecidedBy::Continue => "continue".into(),
+        DecidedBy::Timeout => "timeout".into(),
         DecidedBy::Default => "default".into(),
         DecidedBy::Supervisor => "unotify-tui".into(),
     }

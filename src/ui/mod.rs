@@ -4,6 +4,7 @@
 mod detail;
 mod dialogs;
 mod lists;
+mod policy;
 
 use std::time::Instant;
 
@@ -85,7 +86,7 @@ pub fn layout(area: Rect) -> Option<Areas> {
     // History lines are long (time, process, call, result, who): they get
     // the full width below; calls, program and detail share the top.
     let [top, history] =
-        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
+        Layout::vertical([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(body);
     let [left, detail] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
     let [pending, program] =
@@ -235,6 +236,9 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
     ];
     if c.by_continue > 0 {
         spans.push(Span::raw(format!(", continue {}", c.by_continue)));
+    }
+    if c.by_timeout > 0 {
+        spans.push(Span::raw(format!(", timeout {}", c.by_timeout)));
     }
     if c.gone > 0 {
         spans.push(Span::raw(format!(", gone {}", c.gone)));

@@ -125,6 +125,18 @@ fn mkdir(id: u64, tgid: u32, tid: u32, path: &[u8]) -> Arc<Call> {
     )
 }
 
+fn execve(id: u64) -> Arc<Call> {
+    call(
+        id,
+        4242,
+        4242,
+        "sh",
+        Sysno::execve,
+        [PATH_ADDR, 0, 0, 0, 0, 0],
+        b"/bin/true",
+    )
+}
+
 fn app() -> App {
     let trapped = groups::parse_trap_list(groups::DEFAULT_TRAP).unwrap();
     let mut filter = Vec::new();
@@ -142,6 +154,8 @@ fn app() -> App {
                 .collect(),
             program: "cat /etc/hosts".into(),
             started: started(),
+            timeout: None,
+            save_path: None,
         },
         10,
         40,
@@ -163,6 +177,26 @@ fn answered(app: &mut App, c: Arc<Call>, answer: Answer, by: DecidedBy, outcome:
         decided_by: by,
         outcome,
         latency: Duration::from_micros(850),
+        answered_wall: started() + Duration::from_secs(2),
+    };
+    app.on_event(Event::Answered(Box::new(rec)), None, Instant::now());
+}
+
+/// The supervisor's record that pending call `id` went away.
+fn gone(app: &mut App, id: u64) {
+    let call = Arc::clone(
+        &app.pending
+            .iter()
+            .find(|p| p.call.notif.id == id)
+            .unwrap()
+            .call,
+    );
+    let rec = Record {
+        call,
+        answer: None,
+        decided_by: DecidedBy::Supervisor,
+        outcome: Outcome::Gone,
+        latency: Duration::from_millis(40),
         answered_wall: started() + Duration::from_secs(2),
     };
     app.on_event(Event::Answered(Box::new(rec)), None, Instant::now());
@@ -268,7 +302,7 @@ fn snapshot_gone_call() {
     let mut a = app();
     pending(&mut a, mkdir(7, 4242, 4242, b"/tmp/a"));
     pending(&mut a, mkdir(8, 4242, 4243, b"/tmp/b"));
-    a.on_tick(Instant::now(), |id| id != 7);
+    gone(&mut a, 7);
     insta::assert_snapshot!(render(&a, 120, 40).backend());
 }
 
@@ -461,18 +495,7 @@ fn errno_picker_and_return_dialog() {
 fn emulate_refused_for_calls_without_emulation() {
     let mut a = app();
     let now = Instant::now();
-    pending(
-        &mut a,
-        call(
-            7,
-            4242,
-            4242,
-            "sh",
-            Sysno::execve,
-            [PATH_ADDR, 0, 0, 0, 0, 0],
-            b"/bin/true",
-        ),
-    );
+    pending(&mut a, execve(7));
     assert!(a.on_key(key('e'), now).is_empty());
     assert!(
         a.current_message(now)
@@ -520,8 +543,9 @@ fn gone_calls_are_marked_then_moved_to_history() {
     let mut a = app();
     let t0 = Instant::now();
     pending(&mut a, mkdir(7, 4242, 4242, b"/tmp/a"));
-    a.on_tick(t0, |_| false);
+    gone(&mut a, 7);
     assert!(a.pending[0].gone_since.is_some());
+    assert!(a.history.is_empty(), "marked first, not moved at once");
     assert_eq!(a.waiting(), 0);
     // Answering a gone call answers nothing.
     let out = a.on_key(key('a'), t0);
@@ -530,10 +554,13 @@ fn gone_calls_are_marked_then_moved_to_history() {
     assert_eq!(a.history.back().unwrap().outcome, Outcome::Gone);
 
     pending(&mut a, mkdir(8, 4242, 4242, b"/tmp/b"));
-    a.on_tick(t0, |_| false);
-    a.on_tick(t0 + crate::app::GONE_LINGER, |_| false);
+    gone(&mut a, 8);
+    a.on_tick(Instant::now());
+    assert_eq!(a.pending.len(), 1, "still shown as gone for a moment");
+    a.on_tick(Instant::now() + crate::app::GONE_LINGER);
     assert!(a.pending.is_empty());
     assert_eq!(a.counts.gone, 2);
+    assert_eq!(a.history.len(), 2);
 }
 
 #[test]
@@ -582,7 +609,7 @@ fn quit_asks_while_running_and_not_after() {
     let mut a = app();
     let now = Instant::now();
     assert!(a.on_key(key('q'), now).is_empty());
-    assert_eq!(a.dialog, Some(Dialog::Quit));
+    assert!(matches!(a.dialog, Some(Dialog::Quit)));
     assert!(a.on_key(code(KeyCode::Esc), now).is_empty());
     a.on_key(key('q'), now);
     let out = a.on_key(key('l'), now);
@@ -607,4 +634,222 @@ fn history_selection_shows_the_record() {
     assert_eq!(a.selected_record().unwrap().call.notif.id, 1);
     let screen = text(&render(&a, 120, 40));
     assert!(screen.contains("rule 10 (builtin:99)"), "{screen}");
+}
+
+/// What the runtime does with an `AddRule` command: the rule goes first
+/// and answers the waiting calls it matches.
+fn add_rule(a: &mut App, out: Vec<Command>) -> Vec<u64> {
+    let mut answered = Vec::new();
+    for c in out {
+        if let Command::AddRule(rule) = c {
+            a.rules.insert(0, *rule);
+            let waiting: Vec<Arc<Call>> = a.pending.iter().map(|p| Arc::clone(&p.call)).collect();
+            for call in waiting {
+                if a.rules.find(&call).is_some() {
+                    answered.push(call.notif.id);
+                }
+            }
+        }
+    }
+    a.answered_by_rule(&answered);
+    answered
+}
+
+#[test]
+fn always_allow_makes_a_rule_that_answers_the_matching_waiting_calls() {
+    let mut a = app();
+    let now = Instant::now();
+    pending(&mut a, mkdir(1, 4242, 4242, b"/tmp/work/a"));
+    pending(&mut a, mkdir(2, 4242, 4243, b"/tmp/work/b"));
+    pending(&mut a, mkdir(3, 4242, 4244, b"/etc/evil"));
+    assert!(a.on_key(key('A'), now).is_empty());
+    let Some(Dialog::Scope(d)) = &a.dialog else {
+        panic!("the scope dialog opens");
+    };
+    // mkdir: the directory is preselected, and it would match two calls.
+    let scope = &d.scopes[d.selected];
+    assert!(scope.label.contains("/tmp/work/*"), "{}", scope.label);
+    assert_eq!(d.counts[d.selected], (2, 0));
+    insta::assert_snapshot!("scope_dialog", render(&a, 120, 40).backend());
+    let out = a.on_key(code(KeyCode::Enter), now);
+    assert_eq!(add_rule(&mut a, out), vec![1, 2]);
+    assert!(a.dialog.is_none());
+    let left: Vec<u64> = a.pending.iter().map(|p| p.call.notif.id).collect();
+    assert_eq!(left, vec![3], "only the matching calls were answered");
+    assert_eq!(a.selected, Some(3));
+}
+
+#[test]
+fn always_deny_asks_the_errno_then_the_scope() {
+    let mut a = app();
+    let now = Instant::now();
+    pending(&mut a, openat(1, 4242, 4242, b"/etc/shadow"));
+    a.on_key(key('X'), now);
+    assert!(
+        matches!(&a.dialog, Some(Dialog::Errno { always: true, input, .. }) if input == "EPERM")
+    );
+    for _ in 0..5 {
+        a.on_key(code(KeyCode::Backspace), now);
+    }
+    for c in "eacces".chars() {
+        a.on_key(key(c), now);
+    }
+    a.on_key(code(KeyCode::Enter), now);
+    let Some(Dialog::Scope(d)) = &a.dialog else {
+        panic!("then the scope dialog");
+    };
+    assert_eq!(d.answer, Answer::Deny(Errno::EACCES));
+    let out = a.on_key(code(KeyCode::Enter), now);
+    assert_eq!(add_rule(&mut a, out), vec![1]);
+    let rule = &a.rules.list()[0];
+    assert_eq!(
+        rule.action,
+        crate::policy::rules::RuleAction::Answer(Answer::Deny(Errno::EACCES))
+    );
+}
+
+#[test]
+fn always_emulate_is_refused_for_calls_without_emulation() {
+    let mut a = app();
+    let now = Instant::now();
+    pending(&mut a, execve(7));
+    a.on_key(key('E'), now);
+    assert!(a.dialog.is_none());
+    assert!(a.current_message(now).unwrap().contains("cannot emulate"));
+}
+
+#[test]
+fn rules_made_in_the_tui_are_saved_and_decide_the_same_calls_when_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.toml");
+    std::fs::write(&file, "# my rules\n\n# keep this comment\n").unwrap();
+    let mut a = app();
+    a.config.save_path = Some(file.clone());
+    let now = Instant::now();
+    pending(&mut a, mkdir(1, 4242, 4242, b"/tmp/work/a"));
+    a.on_key(key('A'), now);
+    let Some(Dialog::Scope(d)) = &a.dialog else {
+        panic!("the scope dialog opens");
+    };
+    assert_eq!(d.lifetime, crate::policy::scope::Lifetime::Save);
+    let out = a.on_key(code(KeyCode::Enter), now);
+    add_rule(&mut a, out);
+    pending(&mut a, openat(2, 4242, 4242, b"/etc/shadow"));
+    a.on_key(key('X'), now);
+    a.on_key(code(KeyCode::Enter), now); // EPERM
+    a.on_key(key('s'), now); // this one for the session only
+    let out = a.on_key(code(KeyCode::Enter), now);
+    add_rule(&mut a, out);
+
+    let out = a.on_key(key('w'), now);
+    let Some(Command::SaveRules(path)) = out.first() else {
+        panic!("w writes to --save-rules: {out:?}");
+    };
+    assert_eq!(
+        crate::policy::write::save_session_rules(&a.rules, path).unwrap(),
+        1
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("# my rules\n\n# keep this comment\n"),
+        "{text}"
+    );
+
+    let loaded = crate::policy::rules::load_rules(&file, Errno::EPERM).unwrap();
+    assert_eq!(loaded.len(), 1, "the session-only rule is not written");
+    let set = crate::policy::rules::RuleSet::new(loaded);
+    for (c, decided) in [
+        (mkdir(3, 1, 1, b"/tmp/work/b"), true),
+        (mkdir(4, 1, 1, b"/tmp/work/deeper/c"), false),
+        (mkdir(5, 1, 1, b"/tmp/elsewhere"), false),
+    ] {
+        let live = a.rules.find(&c).map(|(_, r)| r.action);
+        let file = set.find(&c).map(|(_, r)| r.action);
+        assert_eq!(live, file, "the same decision for {:?}", c.paths());
+        assert_eq!(file.is_some(), decided);
+    }
+}
+
+#[test]
+fn rule_list_toggles_moves_and_deletes() {
+    let mut a = app();
+    let now = Instant::now();
+    a.rules = Arc::new(crate::policy::rules::RuleSet::new(
+        crate::policy::rules::parse_rules(
+            "[[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"\n\n[[rule]]\nsyscall = \"openat\"\naction = \"deny\"\n",
+            "r.toml",
+            Errno::EPERM,
+        )
+        .unwrap(),
+    ));
+    a.on_key(key('R'), now);
+    insta::assert_snapshot!("rule_list", render(&a, 120, 40).backend());
+    let out = a.on_key(key(' '), now);
+    assert!(out.is_empty(), "disabling answers nothing new");
+    assert!(!a.rules.snapshot()[0].enabled);
+    let out = a.on_key(key(' '), now);
+    assert!(matches!(out.as_slice(), [Command::Reconsider]));
+    a.on_key(key('j'), now);
+    a.on_key(key('K'), now);
+    let order: Vec<String> = a
+        .rules
+        .snapshot()
+        .iter()
+        .map(|r| r.origin.clone())
+        .collect();
+    assert_eq!(order, vec!["r.toml:5", "r.toml:1"]);
+    a.on_key(key('x'), now);
+    assert_eq!(a.rules.len(), 1);
+    a.on_key(code(KeyCode::Esc), now);
+    assert!(a.dialog.is_none());
+}
+
+#[test]
+fn write_without_a_file_asks_for_one() {
+    let mut a = app();
+    let now = Instant::now();
+    assert!(a.on_key(key('w'), now).is_empty());
+    assert!(a.current_message(now).unwrap().contains("no rule to write"));
+    pending(&mut a, mkdir(1, 4242, 4242, b"/tmp/work/a"));
+    a.on_key(key('A'), now);
+    a.on_key(key('s'), now); // save
+    let out = a.on_key(code(KeyCode::Enter), now);
+    add_rule(&mut a, out);
+    a.on_key(key('w'), now);
+    assert!(matches!(&a.dialog, Some(Dialog::SavePath { .. })));
+    for _ in 0.."unotify-rules.toml".len() {
+        a.on_key(code(KeyCode::Backspace), now);
+    }
+    for c in "x.toml".chars() {
+        a.on_key(key(c), now);
+    }
+    let out = a.on_key(code(KeyCode::Enter), now);
+    assert!(matches!(out.as_slice(), [Command::SaveRules(p)] if p.to_str() == Some("x.toml")));
+    assert_eq!(
+        a.config.save_path.as_deref(),
+        Some(std::path::Path::new("x.toml"))
+    );
+}
+
+#[test]
+fn timeout_counts_down_and_a_key_on_the_call_holds_it() {
+    let mut a = app();
+    a.config.timeout = Some(Duration::from_secs(30));
+    let now = Instant::now();
+    pending(&mut a, mkdir(1, 4242, 4242, b"/tmp/a"));
+    pending(&mut a, mkdir(2, 4242, 4243, b"/tmp/b"));
+    assert!(a.pending.iter().all(|p| p.deadline.is_some()));
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("⏱29s") || screen.contains("⏱30s"),
+        "{screen}"
+    );
+    // Any key while call 1 is selected holds call 1, and only it.
+    let out = a.on_key(key('?'), now);
+    assert!(matches!(out.as_slice(), [Command::Hold(1)]));
+    assert!(a.pending[0].deadline.is_none());
+    assert!(a.pending[1].deadline.is_some());
+    a.on_key(code(KeyCode::Esc), now);
+    // Held already: no second Hold.
+    assert!(a.on_key(key('k'), now).is_empty());
 }

@@ -17,6 +17,8 @@ fn errno_name(e: i32) -> String {
         libc::ENOSYS => "ENOSYS".into(),
         libc::EOPNOTSUPP => "EOPNOTSUPP".into(),
         libc::ENAMETOOLONG => "ENAMETOOLONG".into(),
+        libc::EINTR => "EINTR".into(),
+        libc::EXDEV => "EXDEV".into(),
         n => format!("errno {n}"),
     }
 }
@@ -38,6 +40,84 @@ fn mkdir(path: &[u8]) -> i64 {
     let c = CString::new(path).unwrap();
     // SAFETY: a valid NUL-terminated string.
     unsafe { libc::syscall(libc::SYS_mkdir, c.as_ptr(), 0o755) }
+}
+
+/// How many times the SIGUSR1 handler of the `restart` mode ran.
+static HANDLED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn on_usr1(_: libc::c_int) {
+    HANDLED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Installs a SIGUSR1 handler, restarting interrupted calls or not.
+fn handle_usr1(restart: bool) {
+    // SAFETY: a zeroed sigaction is valid; the handler only touches an
+    // atomic, which is async-signal-safe.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_usr1 as extern "C" fn(libc::c_int) as usize;
+        sa.sa_flags = if restart { libc::SA_RESTART } else { 0 };
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
+    }
+}
+
+/// Installs a seccomp filter that makes seccomp(2) fail with EPERM: every
+/// seccomp(2) call (`all`), or only SECCOMP_SET_MODE_FILTER (`set-filter`),
+/// as container runtimes and sandboxes do.
+fn forbid_seccomp(which: &[u8]) {
+    const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+    const OFF_NR: u32 = 0;
+    const OFF_ARCH: u32 = 4;
+    const OFF_ARG0: u32 = 16;
+    let stmt = |code: u32, k: u32| libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jeq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k,
+    };
+    let ld = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+    let ret = libc::BPF_RET | libc::BPF_K;
+    let eperm = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
+    // `all` jumps from the syscall check straight to EPERM; `set-filter`
+    // first looks at the operation (arg0).
+    let on_seccomp = if which == b"all" { 2 } else { 0 };
+    let prog = [
+        stmt(ld, OFF_ARCH),
+        jeq(AUDIT_ARCH_X86_64, 0, 5),
+        stmt(ld, OFF_NR),
+        jeq(libc::SYS_seccomp as u32, on_seccomp, 3),
+        stmt(ld, OFF_ARG0),
+        jeq(libc::SECCOMP_SET_MODE_FILTER, 0, 1),
+        stmt(ret, eperm),
+        stmt(ret, libc::SECCOMP_RET_ALLOW),
+    ];
+    let fprog = libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: prctl with a filter program that outlives the call.
+    unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+            || libc::prctl(
+                libc::PR_SET_SECCOMP,
+                libc::SECCOMP_MODE_FILTER,
+                &fprog as *const libc::sock_fprog,
+            ) != 0
+        {
+            eprintln!(
+                "testprog: installing the filter: {}",
+                std::io::Error::last_os_error()
+            );
+            std::process::exit(70);
+        }
+    }
 }
 
 fn main() {
@@ -101,6 +181,29 @@ fn main() {
             match r {
                 Ok(()) => println!("write: ok"),
                 Err(e) => println!("write: err {}", errno_name(e.raw_os_error().unwrap_or(0))),
+            }
+        }
+        // mkdirs PATH...: one thread per path, all at once, each mkdir its
+        // path; prints `mkdir PATH: ok 0` / `mkdir PATH: err NAME` in order
+        "mkdirs" => {
+            let hs: Vec<_> = args[1..]
+                .iter()
+                .map(|p| {
+                    let p = p.as_bytes().to_vec();
+                    std::thread::spawn(move || {
+                        let rc = mkdir(&p);
+                        let how = if rc < 0 {
+                            format!("err {}", errno_name(last_errno()))
+                        } else {
+                            format!("ok {rc}")
+                        };
+                        (String::from_utf8_lossy(&p).into_owned(), how)
+                    })
+                })
+                .collect();
+            for h in hs {
+                let (p, how) = h.join().unwrap();
+                println!("mkdir {p}: {how}");
             }
         }
         // threads N PREFIX: N threads, each mkdir PREFIX-i; prints tids
@@ -190,6 +293,128 @@ fn main() {
             // SAFETY: the kernel rejects NULL with EFAULT.
             let rc = unsafe { libc::syscall(libc::SYS_mkdir, 0usize, 0o755) };
             report("mkdir", rc);
+        }
+        // restart PATH [norestart]: a SIGUSR1 handler (SA_RESTART unless
+        // `norestart`), then mkdir PATH; prints the result and how often
+        // the handler ran
+        "restart" => {
+            handle_usr1(arg(2) != b"norestart");
+            report("mkdir", mkdir(&arg(1)));
+            println!(
+                "handler: {}",
+                HANDLED.load(std::sync::atomic::Ordering::SeqCst)
+            );
+        }
+        // kill-storm THREADS FILE PATH: THREADS threads make mkdir calls on
+        // PATH without end; once 200 have returned the process SIGKILLs
+        // itself. Per thread, FILE (shared memory, so it survives the
+        // kill) counts calls started and calls returned.
+        "kill-storm" => {
+            use std::sync::atomic::{AtomicU64, Ordering};
+            let threads = num(1) as usize;
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(std::ffi::OsStr::from_bytes(&arg(2)))
+                .unwrap();
+            let len = threads * 2 * 8;
+            file.set_len(len as u64).unwrap();
+            // SAFETY: a shared mapping of a file we sized; it stays mapped
+            // until the process dies.
+            let counters: &'static [AtomicU64] = unsafe {
+                use std::os::fd::AsRawFd;
+                let p = libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED,
+                    file.as_raw_fd(),
+                    0,
+                );
+                assert_ne!(p, libc::MAP_FAILED);
+                std::slice::from_raw_parts(p as *const AtomicU64, threads * 2)
+            };
+            let path = CString::new(arg(3)).unwrap();
+            for t in 0..threads {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    loop {
+                        counters[2 * t].fetch_add(1, Ordering::SeqCst);
+                        // SAFETY: a valid NUL-terminated path.
+                        unsafe { libc::syscall(libc::SYS_mkdir, path.as_ptr(), 0o755) };
+                        counters[2 * t + 1].fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            }
+            while (0..threads)
+                .map(|t| counters[2 * t + 1].load(Ordering::SeqCst))
+                .sum::<u64>()
+                < 200
+            {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            // SAFETY: signalling ourselves.
+            unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+        }
+        // no-seccomp all|set-filter PROGRAM ARGS...: run PROGRAM where
+        // seccomp(2) fails with EPERM
+        "no-seccomp" => {
+            use std::os::unix::process::CommandExt;
+            forbid_seccomp(&arg(1));
+            let e = std::process::Command::new(&args[2]).args(&args[3..]).exec();
+            eprintln!("testprog: exec: {e}");
+            std::process::exit(71);
+        }
+        // bad-pointers: calls whose pointer arguments are unmapped, NULL,
+        // strings running into an unmapped page, or a length too large
+        "bad-pointers" => {
+            // SAFETY: two fresh pages; the second is unmapped again and
+            // the first filled, so a string at its end has no NUL before
+            // unmapped memory. Every pointer below is only handed to the
+            // kernel, which checks it.
+            unsafe {
+                let p = libc::mmap(
+                    std::ptr::null_mut(),
+                    8192,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                ) as *mut u8;
+                let bad = p.add(4096);
+                libc::munmap(bad.cast(), 4096);
+                std::ptr::write_bytes(p, b'a', 4096);
+                let edge = p.add(4090);
+                let sock = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+                let mut sin: libc::sockaddr_in = std::mem::zeroed();
+                sin.sin_family = libc::AF_INET as u16;
+                sin.sin_port = 9u16.to_be();
+                sin.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+                let sinp = &sin as *const libc::sockaddr_in;
+                let slash_x = c"/x".as_ptr();
+                let at = libc::AT_FDCWD;
+                let calls: [(&str, i64); 8] = [
+                    ("openat", libc::syscall(libc::SYS_openat, at, bad, 0)),
+                    ("connect", libc::syscall(libc::SYS_connect, sock, bad, 16)),
+                    (
+                        "connect-len",
+                        libc::syscall(libc::SYS_connect, sock, sinp, 4096),
+                    ),
+                    ("bind", libc::syscall(libc::SYS_bind, sock, 0usize, 16)),
+                    ("rename", libc::syscall(libc::SYS_rename, edge, 0usize)),
+                    ("symlink", libc::syscall(libc::SYS_symlink, edge, bad)),
+                    ("execve", libc::syscall(libc::SYS_execve, bad, bad, 0usize)),
+                    (
+                        "openat2",
+                        libc::syscall(libc::SYS_openat2, at, slash_x, bad, 24),
+                    ),
+                ];
+                for (what, rc) in calls {
+                    report(what, rc);
+                }
+            }
         }
         // listen: bind 127.0.0.1:0 and listen; print the port
         "listen" => match std::net::TcpListener::bind("127.0.0.1:0") {

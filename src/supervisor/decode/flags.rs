@@ -733,6 +733,112 @@ mod tests {
         assert_eq!(signal_name(65), "65");
     }
 
+    /// Every flag word the decoder renders, by name.
+    const SETS: &[(&str, &FlagSet)] = &[
+        ("OPEN", &OPEN),
+        ("RESOLVE", &RESOLVE),
+        ("CLOEXEC", &CLOEXEC),
+        ("PIPE2", &PIPE2),
+        ("ACCESS", &ACCESS),
+        ("AT", &AT),
+        ("AT_UNLINK", &AT_UNLINK),
+        ("AT_ACCESS", &AT_ACCESS),
+        ("RENAME", &RENAME),
+        ("SOCK_TYPE", &SOCK_TYPE),
+        ("SOCK_FLAGS", &SOCK_FLAGS),
+        ("MSG", &MSG),
+        ("CLONE", &CLONE),
+        ("CLONE_NS", &CLONE_NS),
+        ("PROT", &PROT),
+        ("MAP", &MAP),
+    ];
+
+    const ENUMS: &[&Enum] = &[
+        &FAMILIES,
+        &SHUTDOWN_HOW,
+        &PTRACE,
+        &SIGPROCMASK_HOW,
+        &WHENCE,
+        &FCNTL_CMD,
+    ];
+
+    /// Reads a rendering back into the value: each `|`-separated part is a
+    /// bit name, a field value's name, or leftover bits in hex. `None` when
+    /// a part means nothing or two parts claim the same bits.
+    fn reparse(set: &FlagSet, text: &str) -> Option<u64> {
+        if text == set.zero {
+            return Some(0);
+        }
+        let mut value = 0u64;
+        for part in text.split('|') {
+            let bits = if let Some(&(mask, _)) = set.bits.iter().find(|(_, n)| *n == part) {
+                mask
+            } else if let Some(f) = set.field.as_ref().and_then(|f| {
+                (0..=f.mask).find(|&v| v & !f.mask == 0 && (f.name)(v).as_deref() == Some(part))
+            }) {
+                f
+            } else {
+                u64::from_str_radix(part.strip_prefix("0x")?, 16).ok()?
+            };
+            if value & bits != 0 {
+                return None;
+            }
+            value |= bits;
+        }
+        Some(value)
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// No bit is lost or invented: the text reads back as the value the
+        /// kernel sees, whatever the register holds.
+        #[test]
+        fn flag_words_render_losslessly(
+            which in 0..SETS.len(),
+            raw in prop_oneof![
+                any::<u64>(),
+                any::<u32>().prop_map(u64::from),
+                0u64..0x1000,
+                (0u32..64).prop_map(|b| 1u64 << b),
+            ],
+            picks in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        ) {
+            let (name, set) = SETS[which];
+            let mut raw = raw;
+            for p in &picks {
+                if !set.bits.is_empty() {
+                    raw |= set.bits[p.index(set.bits.len())].0;
+                }
+            }
+            let value = set.width(raw);
+            let text = set.format(value);
+            prop_assert!(!text.is_empty() && !text.chars().any(char::is_control), "{}", text);
+            prop_assert_eq!(reparse(set, &text), Some(value), "{} {:#x} → {}", name, value, text);
+        }
+
+        #[test]
+        fn enums_name_only_what_the_kernel_sees(which in 0..ENUMS.len(), raw in any::<u64>()) {
+            let e = ENUMS[which];
+            let name = e.name(raw);
+            if !e.wide {
+                prop_assert_eq!(name, e.name(raw & 0xffff_ffff));
+            }
+            if let Some(n) = name {
+                let v = if e.wide { raw } else { raw & 0xffff_ffff };
+                prop_assert!(e.names.iter().any(|&(k, s)| k == v && s == n));
+            }
+        }
+
+    }
+
+    /// A signal's name identifies it: clone's exit signal reads back.
+    #[test]
+    fn signal_names_are_unambiguous() {
+        let names: std::collections::HashSet<String> = (0..=255).map(signal_name).collect();
+        assert_eq!(names.len(), 256);
+    }
+
     #[test]
     fn enums_see_the_kernels_width() {
         // `int` arguments: garbage in the upper half is not part of the value.

@@ -16,12 +16,16 @@ const SOCKADDR_IN_LEN: usize = 16;
 const SOCKADDR_IN6_MIN_LEN: usize = 24;
 /// `sizeof(struct sockaddr_un)`: family plus a 108-byte `sun_path`.
 const SOCKADDR_UN_LEN: usize = 110;
+/// `sizeof(struct sockaddr_storage)`: the kernel refuses a longer `addrlen`
+/// with EINVAL before reading the address.
+pub const SOCKADDR_STORAGE_LEN: usize = 128;
 
 /// Decodes raw sockaddr bytes (as many as the caller's `addrlen` said).
 ///
 /// `AF_INET`/`AF_INET6` become [`SockAddr::Inet`], `AF_UNIX` a path, an
 /// abstract name or unnamed, any other family [`SockAddr::Other`]; bytes too
-/// short for the family they claim give [`SockAddr::Invalid`].
+/// short for the family they claim, or longer than any address, give
+/// [`SockAddr::Invalid`].
 pub fn parse_sockaddr(bytes: &[u8]) -> SockAddr {
     let len = bytes.len();
     let Some(family) = bytes.first_chunk::<FAMILY_LEN>() else {
@@ -29,6 +33,9 @@ pub fn parse_sockaddr(bytes: &[u8]) -> SockAddr {
     };
     let family = u16::from_ne_bytes(*family);
     let invalid = SockAddr::Invalid { family, len };
+    if len > SOCKADDR_STORAGE_LEN {
+        return invalid;
+    }
     match i32::from(family) {
         libc::AF_INET => {
             if len < SOCKADDR_IN_LEN {
@@ -90,6 +97,9 @@ pub fn format_sockaddr(s: &SockAddr) -> String {
         SockAddr::UnixUnnamed => "unnamed".to_string(),
         SockAddr::Other { family } => family_text(*family),
         SockAddr::Invalid { len, .. } if *len < FAMILY_LEN => format!("too short: {len} bytes"),
+        SockAddr::Invalid { family, len } if *len > SOCKADDR_STORAGE_LEN => {
+            format!("{} too long: {len} bytes", family_text(*family))
+        }
         SockAddr::Invalid { family, len } => {
             format!("{} too short: {len} bytes", family_text(*family))
         }
@@ -229,5 +239,80 @@ mod tests {
         );
         assert_eq!(parse_sockaddr(&[]), SockAddr::Invalid { family: 0, len: 0 });
         assert_eq!(format_sockaddr(&parse_sockaddr(&[])), "too short: 0 bytes");
+    }
+
+    #[test]
+    fn longer_than_sockaddr_storage_is_invalid() {
+        let mut b = inet(80, [127, 0, 0, 1]);
+        b.resize(SOCKADDR_STORAGE_LEN, 0);
+        assert!(matches!(
+            parse_sockaddr(&b),
+            SockAddr::Inet { port: 80, .. }
+        ));
+        b.push(0);
+        let s = parse_sockaddr(&b);
+        assert_eq!(
+            s,
+            SockAddr::Invalid {
+                family: libc::AF_INET as u16,
+                len: 129
+            }
+        );
+        assert_eq!(format_sockaddr(&s), "AF_INET too long: 129 bytes");
+    }
+
+    mod props {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::{inet, unix};
+
+        proptest! {
+            /// Whatever follows the fields in a longer buffer, the address
+            /// reads back; past sockaddr_storage it is invalid.
+            #[test]
+            fn inet_reads_back(ip in any::<[u8; 4]>(), port in any::<u16>(), tail in prop::collection::vec(any::<u8>(), 0..130)) {
+                let mut b = inet(port, ip);
+                b.extend(&tail);
+                let want = if b.len() > SOCKADDR_STORAGE_LEN {
+                    SockAddr::Invalid { family: libc::AF_INET as u16, len: b.len() }
+                } else {
+                    SockAddr::Inet { ip: IpAddr::V4(Ipv4Addr::from(ip)), port }
+                };
+                prop_assert_eq!(parse_sockaddr(&b), want);
+            }
+
+            #[test]
+            fn inet6_reads_back(ip in any::<[u8; 16]>(), port in any::<u16>(), flow in any::<u32>(), scope in prop::option::of(any::<u32>())) {
+                let mut b = (libc::AF_INET6 as u16).to_ne_bytes().to_vec();
+                b.extend(port.to_be_bytes());
+                b.extend(flow.to_ne_bytes());
+                b.extend(ip);
+                b.extend(scope.map(u32::to_ne_bytes).unwrap_or_default());
+                let s = parse_sockaddr(&b);
+                prop_assert_eq!(&s, &SockAddr::Inet { ip: IpAddr::V6(Ipv6Addr::from(ip)), port });
+                let suffix = format!("]:{port}");
+                prop_assert!(format_sockaddr(&s).ends_with(&suffix));
+                // One byte short of the fields: invalid, never a misread.
+                let short = parse_sockaddr(&b[..23]);
+                prop_assert!(matches!(short, SockAddr::Invalid { len: 23, .. }), "{:?}", short);
+            }
+
+            /// A path is the bytes up to the first NUL, within sun_path.
+            #[test]
+            fn unix_paths_and_names_read_back(name in prop::collection::vec(any::<u8>(), 1..108)) {
+                let s = parse_sockaddr(&unix(&name));
+                if name[0] == 0 {
+                    // An abstract name keeps every byte, NULs included.
+                    prop_assert_eq!(s, SockAddr::Abstract(name[1..].to_vec()));
+                } else {
+                    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+                    prop_assert_eq!(&s, &SockAddr::Unix(name[..end].to_vec()));
+                    prop_assert!(!format_sockaddr(&s).chars().any(char::is_control));
+                }
+            }
+        }
     }
 }

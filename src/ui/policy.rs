@@ -1,0 +1,162 @@
+//! The scope dialog, the rule list and the save dialog.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::dialogs::{centered, frame_block, hint, input_line, with_footer};
+use super::lists::{first_row, since};
+use crate::app::App;
+use crate::app::ScopeDialog;
+use crate::policy::rules::RuleAction;
+use crate::policy::scope::{Lifetime, Narrow};
+use crate::supervisor::decode::format_call;
+
+fn selected_style(on: bool) -> Style {
+    if on {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new()
+    }
+}
+
+pub fn scope(frame: &mut Frame, d: &ScopeDialog, area: Rect) {
+    let height = (d.scopes.len() as u16 + 9).min(area.height);
+    let r = centered(area, 96, height);
+    frame.render_widget(Clear, r);
+    let block = frame_block(&format!("always {} — which calls?", d.answer));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("from ", Style::new().fg(Color::DarkGray)),
+        Span::raw(format_call(&d.call)),
+    ])];
+    lines.push(Line::default());
+    for (i, s) in d.scopes.iter().enumerate() {
+        let (waiting, past) = d.counts.get(i).copied().unwrap_or_default();
+        let marker = if i == d.selected { "▶ " } else { "  " };
+        lines.push(
+            Line::from(vec![
+                Span::raw(format!("{marker}{}", s.label_with(d.narrow))),
+                Span::styled(
+                    format!("   {waiting} waiting · {past} in history"),
+                    Style::new().fg(Color::DarkGray),
+                ),
+            ])
+            .style(selected_style(i == d.selected)),
+        );
+    }
+    lines.push(Line::default());
+    let narrow = match d.narrow {
+        Narrow::Any => "any program",
+        Narrow::Exe => "this executable only",
+        Narrow::Comm => "this process name only",
+    };
+    let lifetime = match d.lifetime {
+        Lifetime::Session => "this session only",
+        Lifetime::Save => "this session, and saved by w to the rule file",
+    };
+    let key = |k: &str| Span::styled(k.to_string(), Style::new().fg(Color::Cyan).bold());
+    lines.push(Line::from(vec![
+        key("n "),
+        Span::raw(format!("who: {narrow}")),
+    ]));
+    lines.push(Line::from(vec![
+        key("s "),
+        Span::raw(format!("keep: {lifetime}")),
+    ]));
+    lines.push(hint(
+        "↑↓ choose · Enter make the rule (it answers the matching waiting calls now) · Esc cancel",
+    ));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+pub fn rules(frame: &mut Frame, app: &App, selected: usize, area: Rect) {
+    let r = centered(
+        area,
+        area.width.saturating_sub(6).min(120),
+        area.height.saturating_sub(4),
+    );
+    frame.render_widget(Clear, r);
+    let list = app.rules.snapshot();
+    let block = frame_block(&format!(
+        "Rules ({}) — the first enabled match decides",
+        list.len()
+    ));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let rows = inner.height.saturating_sub(2) as usize;
+    let selected = selected.min(list.len().saturating_sub(1));
+    let start = first_row(selected, list.len(), rows);
+    let mut lines = vec![Line::styled(
+        format!(
+            " {:>3}  {:<3} {:<16} {:>7}  {:<9}  {}",
+            "#", "on", "action", "hits", "last hit", "rule · origin"
+        ),
+        Style::new().fg(Color::DarkGray),
+    )];
+    for (i, info) in list.iter().enumerate().skip(start).take(rows) {
+        let action = match info.action {
+            RuleAction::Answer(a) => a.to_string(),
+            RuleAction::Ask => "ask".to_string(),
+        };
+        let last = info
+            .last_hit
+            .map(|t| since(app.config.started, t))
+            .unwrap_or_else(|| "—".into());
+        let unsaved = if info.unsaved { " (to save)" } else { "" };
+        let style = if info.enabled {
+            Style::new()
+        } else {
+            Style::new().fg(Color::DarkGray)
+        };
+        lines.push(
+            Line::from(vec![
+                Span::styled(
+                    format!(
+                        " {:>3}  {:<3} {:<16} {:>7}  {:<9}  ",
+                        info.number,
+                        if info.enabled { "✓" } else { "–" },
+                        action,
+                        info.hits,
+                        last
+                    ),
+                    style,
+                ),
+                Span::styled(info.description.clone(), style),
+                Span::styled(
+                    format!("  · {}{unsaved}", info.origin),
+                    Style::new().fg(Color::DarkGray),
+                ),
+            ])
+            .style(selected_style(i == selected)),
+        );
+    }
+    with_footer(
+        frame,
+        lines,
+        "↑↓ select · space enable/disable · K/J move up/down · x delete · w write · Esc close",
+        inner,
+    );
+}
+
+pub fn save_path(frame: &mut Frame, input: &str, error: Option<&str>, area: Rect) {
+    let r = centered(area, 72, 8);
+    frame.render_widget(Clear, r);
+    let block = frame_block("write the rules to which file?");
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let mut lines = vec![input_line(input)];
+    lines.push(match error {
+        Some(e) => Line::styled(e.to_string(), Style::new().fg(Color::Red)),
+        None => Line::default(),
+    });
+    lines.push(Line::from(
+        "Rules are added to the file; what it holds already stays as it is. \
+         Use it later with --rules FILE.",
+    ));
+    lines.push(hint("Enter write · Esc cancel"));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

@@ -1,0 +1,350 @@
+//! The supervisor's library API as the TUI drives it, against real
+//! seccomp: calls wait for a person (no default action), and timeouts,
+//! holds, decisions and new rules answer them — each exactly once.
+
+mod common;
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use common::*;
+use unotify_tui::cli::Cli;
+use unotify_tui::errno::Errno;
+use unotify_tui::policy::scope::{Lifetime, Narrow, ScopeKind, scopes};
+use unotify_tui::policy::write::save_session_rules;
+use unotify_tui::run::{self, Running, Target};
+use unotify_tui::supervisor::answer::{Answer, DecidedBy};
+use unotify_tui::supervisor::event::Call;
+use unotify_tui::supervisor::trace;
+use unotify_tui::supervisor::worker::{Decision, Event, Outcome, Record};
+
+/// Every supervised run reaps children with `waitpid(-1)` (and its reaper
+/// thread lingers), so runs in one test process could take each other's
+/// exit statuses: one at a time, none through `std::process::Command`
+/// here, and nothing waits for an exit status, only for the listener to
+/// close.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+struct Live {
+    running: Running,
+    /// The target's terminal; kept open so its writes never fail.
+    _pty: std::os::fd::OwnedFd,
+    _turn: MutexGuard<'static, ()>,
+}
+
+/// Launches the test program with `opts`, every undecided call waiting
+/// for a person.
+fn start(opts: &[&str], args: &[&[u8]]) -> Live {
+    start_with(opts, args, None)
+}
+
+/// Launches with `fallback` as the answer for undecided calls (headless).
+fn start_with(opts: &[&str], args: &[&[u8]], fallback: Option<Answer>) -> Live {
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut argv = vec!["unotify-tui", "--no-default-rules", "--trap", "mkdir"];
+    argv.extend_from_slice(opts);
+    let cli = Cli::try_parse_from(argv).unwrap();
+    let plan = run::plan(&cli.opts, Vec::new()).unwrap();
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let target = Target {
+        program: PROG.into(),
+        args: args.iter().map(|a| OsStr::from_bytes(a).into()).collect(),
+        cwd: None,
+    };
+    let running = run::launch(&target, plan, fallback, Some(pty.slave)).unwrap();
+    Live {
+        running,
+        _pty: pty.master,
+        _turn: turn,
+    }
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+impl Live {
+    fn next(&self) -> Event {
+        self.running
+            .events
+            .recv_timeout(WAIT)
+            .expect("an event in time")
+    }
+
+    /// The next `n` calls waiting for a person.
+    fn pending(&self, n: usize) -> Vec<Arc<Call>> {
+        (0..n)
+            .map(|_| match self.next() {
+                Event::Pending(c) => c,
+                other => panic!("expected a pending call, got {other:?}"),
+            })
+            .collect()
+    }
+
+    fn answered(&self) -> Record {
+        match self.next() {
+            Event::Answered(r) => *r,
+            other => panic!("expected an answer, got {other:?}"),
+        }
+    }
+
+    /// Every record until the program is gone; then stops the supervisor.
+    fn finish(self) -> Vec<Record> {
+        let mut out = Vec::new();
+        loop {
+            match self.next() {
+                Event::Answered(r) => out.push(*r),
+                Event::ListenerClosed => break,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        // Emulations or late answers would come right after.
+        while let Ok(Event::Answered(r)) =
+            self.running.events.recv_timeout(Duration::from_millis(50))
+        {
+            out.push(*r);
+        }
+        self.running.supervisor.stop();
+        out
+    }
+
+    fn decide(&self, call: &Arc<Call>, answer: Answer) -> bool {
+        self.running.supervisor.decide(Decision {
+            call: Arc::clone(call),
+            answer,
+            by: DecidedBy::User,
+        })
+    }
+}
+
+fn path_of(c: &Call) -> Vec<u8> {
+    c.paths()[0].to_vec()
+}
+
+fn join(dir: &Path, name: &str) -> Vec<u8> {
+    path_bytes(&dir.join(name))
+}
+
+#[test]
+fn timeout_answers_with_the_timeout_action_once() {
+    let dir = tempdir();
+    let target = dir.path().join("x");
+    let live = start(
+        &["--timeout", "0.2", "--timeout-action", "deny:EACCES"],
+        &[b"mkdir", &path_bytes(&target)],
+    );
+    let call = live.pending(1).remove(0);
+    let sup = &live.running.supervisor;
+    assert_eq!(
+        sup.deadline(call.notif.id),
+        Some(call.received + Duration::from_millis(200))
+    );
+    let rec = live.answered();
+    assert_eq!(rec.decided_by, DecidedBy::Timeout);
+    assert_eq!(rec.answer, Some(Answer::Deny(Errno::EACCES)));
+    assert_eq!(rec.outcome, Outcome::Failed(Errno::EACCES));
+    assert!(
+        rec.latency >= Duration::from_millis(200),
+        "{:?}",
+        rec.latency
+    );
+    assert_eq!(trace::log_record(&rec)["decided_by"], "timeout");
+    assert!(trace::trace_line(&rec).ends_with("(timeout)"));
+    // The person's answer arrives too late: dropped, no second record.
+    assert!(!live.decide(&call, Answer::Allow));
+    assert_eq!(sup.deadline(call.notif.id), None);
+    assert!(!sup.is_waiting(call.notif.id));
+    let rest = live.finish();
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(!target.exists());
+}
+
+#[test]
+fn hold_stops_the_countdown_of_that_call_only() {
+    let dir = tempdir();
+    let (held, timed) = (join(dir.path(), "held"), join(dir.path(), "timed"));
+    let live = start(&["--timeout", "0.15"], &[b"mkdirs", &held, &timed]);
+    let calls = live.pending(2);
+    let sup = &live.running.supervisor;
+    let h = calls.iter().find(|c| path_of(c) == held).unwrap();
+    assert!(sup.hold(h.notif.id));
+    assert!(!sup.hold(h.notif.id), "already on hold");
+    assert_eq!(sup.deadline(h.notif.id), None);
+    let rec = live.answered();
+    assert_eq!(path_of(&rec.call), timed);
+    assert_eq!(rec.decided_by, DecidedBy::Timeout);
+    // The default timeout action is a plain deny.
+    assert_eq!(rec.answer, Some(Answer::Deny(Errno::EPERM)));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        live.running.events.is_empty(),
+        "the held call is not answered"
+    );
+    assert!(sup.is_waiting(h.notif.id));
+    assert!(live.decide(h, Answer::Allow));
+    let rest = live.finish();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].decided_by, DecidedBy::User);
+    assert!(dir.path().join("held").is_dir());
+    assert!(!dir.path().join("timed").exists());
+}
+
+#[test]
+fn decisions_racing_the_timeout_answer_each_call_exactly_once() {
+    let dir = tempdir();
+    let paths: Vec<Vec<u8>> = (0..24)
+        .map(|i| join(dir.path(), &format!("r{i}")))
+        .collect();
+    let mut args: Vec<&[u8]> = vec![b"mkdirs"];
+    args.extend(paths.iter().map(|p| p.as_slice()));
+    let live = start(&["--timeout", "0.05"], &args);
+    let calls = live.pending(paths.len());
+    // Decide each call twice, around its deadline (from 12 ms before to
+    // 11 ms after): some decisions beat the timeout, some lose to it, and
+    // every second one must lose. Only the outcome per call is checked,
+    // so a slow machine shifting the mix cannot fail the test.
+    let mut calls = calls;
+    calls.sort_by_key(|c| c.received);
+    let mut won = 0;
+    for (i, c) in calls.iter().enumerate() {
+        let at = c.received + Duration::from_millis(50) + Duration::from_millis(i as u64);
+        let at = at.checked_sub(Duration::from_millis(12)).unwrap_or(at);
+        std::thread::sleep(at.saturating_duration_since(Instant::now()));
+        if live.decide(c, Answer::Allow) {
+            won += 1;
+        }
+        assert!(
+            !live.decide(c, Answer::Deny(Errno::EACCES)),
+            "decided twice"
+        );
+    }
+    let recs = live.finish();
+    let mut per_id: HashMap<u64, Vec<&Record>> = HashMap::new();
+    for r in &recs {
+        per_id.entry(r.call.notif.id).or_default().push(r);
+    }
+    assert_eq!(per_id.len(), paths.len());
+    assert!(per_id.values().all(|v| v.len() == 1), "one record per call");
+    let by_user = recs
+        .iter()
+        .filter(|r| r.decided_by == DecidedBy::User)
+        .count();
+    assert_eq!(by_user, won);
+    assert_eq!(
+        recs.len() - by_user,
+        recs.iter()
+            .filter(|r| r.decided_by == DecidedBy::Timeout)
+            .count()
+    );
+    // What the program saw matches who won.
+    for r in &recs {
+        let made = Path::new(OsStr::from_bytes(&path_of(&r.call))).exists();
+        assert_eq!(made, r.decided_by == DecidedBy::User, "{r:?}");
+    }
+}
+
+#[test]
+fn a_scope_rule_answers_the_matching_pending_calls_at_once_and_only_those() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    std::fs::create_dir(dir.path().join("b")).unwrap();
+    let names = ["a/1", "a/2", "b/1", "a/sub/3"];
+    let paths: Vec<Vec<u8>> = names.iter().map(|n| join(dir.path(), n)).collect();
+    let mut args: Vec<&[u8]> = vec![b"mkdirs"];
+    args.extend(paths.iter().map(|p| p.as_slice()));
+    let live = start(&[], &args);
+    let pending = live.pending(names.len());
+    let sup = &live.running.supervisor;
+    let a1 = pending.iter().find(|c| path_of(c) == paths[0]).unwrap();
+    let s = scopes(a1);
+    let scope = s.iter().find(|s| s.preselected).unwrap();
+    assert_eq!(scope.kind, ScopeKind::Directory);
+    assert_eq!(
+        scope.label,
+        format!("this directory: {}/a/*", dir.path().display())
+    );
+    let refs = pending.iter().map(|c| c.as_ref());
+    assert_eq!(scope.count(Answer::Allow, Narrow::Any, refs), 2);
+    let rule = scope
+        .to_rule(Answer::Allow, Narrow::Any, Lifetime::Save)
+        .unwrap();
+    let (rid, mut answered) = sup.add_rule(rule, &pending);
+    answered.sort_unstable();
+    let mut expect: Vec<u64> = pending
+        .iter()
+        .filter(|c| path_of(c) == paths[0] || path_of(c) == paths[1])
+        .map(|c| c.notif.id)
+        .collect();
+    expect.sort_unstable();
+    assert_eq!(answered, expect);
+    for _ in 0..2 {
+        let rec = live.answered();
+        assert!(expect.contains(&rec.call.notif.id));
+        assert_eq!(
+            rec.decided_by,
+            DecidedBy::Rule {
+                number: 1,
+                origin: "this session".into(),
+                quiet: false
+            }
+        );
+        assert_eq!(rec.outcome, Outcome::Continued);
+    }
+    assert_eq!(sup.rules().get(rid).unwrap().hit_count(), 2);
+    // The others still wait, and the rule does not answer them later.
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(live.running.events.is_empty());
+    assert!(sup.reconsider(&pending).is_empty());
+    for c in pending.iter().filter(|c| !expect.contains(&c.notif.id)) {
+        assert!(sup.is_waiting(c.notif.id));
+        assert!(live.decide(c, Answer::Deny(Errno::EACCES)));
+    }
+    assert!(
+        !live.decide(a1, Answer::Deny(Errno::EACCES)),
+        "a1 was answered by the rule"
+    );
+
+    // Saved, and loaded by a headless run: the same calls, the same way.
+    let file = dir.path().join("session.toml");
+    assert_eq!(save_session_rules(sup.rules(), &file).unwrap(), 1);
+    assert_eq!(
+        sup.rules().snapshot()[0].origin,
+        format!("{}:2", file.display())
+    );
+    let recs = live.finish();
+    assert_eq!(recs.len(), 2);
+    assert!(dir.path().join("a/1").is_dir() && dir.path().join("a/2").is_dir());
+    assert!(!dir.path().join("b/1").exists());
+
+    std::fs::remove_dir(dir.path().join("a/1")).unwrap();
+    std::fs::remove_dir(dir.path().join("a/2")).unwrap();
+    let again = start_with(
+        &["--rules", file.to_str().unwrap()],
+        &args,
+        Some(Answer::Deny(Errno::EACCES)),
+    );
+    let recs = again.finish();
+    assert_eq!(recs.len(), 4);
+    for r in &recs {
+        let p = path_of(&r.call);
+        if p == paths[0] || p == paths[1] {
+            assert_eq!(
+                r.decided_by,
+                DecidedBy::Rule {
+                    number: 1,
+                    origin: format!("{}:2", file.display()),
+                    quiet: false
+                }
+            );
+            assert_eq!(r.outcome, Outcome::Continued);
+        } else {
+            assert_eq!(r.decided_by, DecidedBy::Default);
+            assert_eq!(r.outcome, Outcome::Failed(Errno::EACCES));
+        }
+    }
+    assert!(dir.path().join("a/1").is_dir() && dir.path().join("a/2").is_dir());
+    assert!(!dir.path().join("b/1").exists());
+}
