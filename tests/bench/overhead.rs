@@ -15,13 +15,22 @@
 //! Options (or environment variables):
 //!   --n N            trapped calls per run (UNOTIFY_BENCH_N, default 20000)
 //!   --untrapped M    untrapped calls per run (UNOTIFY_BENCH_UNTRAPPED,
-//!                    default 2000000; strace gets N, it stops on every call)
+//!                    default 2000000; plain strace makes as many untrapped
+//!                    calls as trapped ones: it stops on every call)
 //!   --reps R         repetitions (UNOTIFY_BENCH_REPS, default 9)
 //!   --call C         getppid or mkdirat (UNOTIFY_BENCH_CALL, default getppid)
 //!   --only LIST      comma-separated case keys to run (UNOTIFY_BENCH_ONLY),
 //!                    e.g. 1,2,3,5; the probes 5p, 5v and 5w (the reference
 //!                    plus poll, ID_VALID, a channel wake-up per call) run
 //!                    only when named
+//!
+//! Cases: 1 no filter · 1f a filter that traps nothing · 2 unotify-tui,
+//! call not trapped · 3 / 3o unotify-tui --headless with a rule, with and
+//! without SYNC_WAKE_UP · 4 the TUI on a pty · 5 / 5o the reference
+//! RECV → CONTINUE loop, with and without SYNC_WAKE_UP · 5s the reference
+//! with the program in its own session · 6 strace · 6b strace
+//! --seccomp-bpf. Cases 3o, 5o, 6 and 6b make N/4 trapped calls (they
+//! take tens of microseconds each); times are per call.
 #![allow(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -99,7 +108,8 @@ fn config() -> Result<Config, String> {
             "-h" | "--help" => {
                 let doc = include_str!("overhead.rs");
                 for l in doc.lines().take_while(|l| l.starts_with("//!")) {
-                    println!("{}", l.trim_start_matches("//!").trim_start_matches(' '));
+                    let l = l.trim_start_matches("//!");
+                    println!("{}", l.strip_prefix(' ').unwrap_or(l));
                 }
                 std::process::exit(0);
             }
@@ -796,6 +806,15 @@ fn main() {
         seq: 0,
     };
 
+    if let Some(unknown) = cfg
+        .only
+        .iter()
+        .flatten()
+        .find(|k| !Case::all().iter().any(|c| c.key() == k.as_str()))
+    {
+        eprintln!("overhead: --only: no case `{unknown}` (see --help)");
+        std::process::exit(2);
+    }
     let cases: Vec<Case> = Case::all()
         .into_iter()
         .filter(|c| {
