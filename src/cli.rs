@@ -144,4 +144,9 @@ pub struct Options {
     /// with EINTR), which the fault tests exercise.
     #[arg(long, value_name = "WHEN", default_value = "on", hide = true)]
     pub wait_killable: String,
+
+    /// (benchmark) write the TUI's frame times and memory use to FILE when
+    /// it ends.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub stats: Option<PathBuf>,
 }

@@ -263,6 +263,7 @@ pub fn run(
     let stop_input = Arc::new(AtomicBool::new(false));
     let input = spawn_input(Arc::clone(&stop_input));
 
+    let mut stats = opts.stats.as_ref().map(|_| Stats::default());
     let mut size = (prow, pcol);
     let mut status: Option<i32> = None;
     let mut dirty = true;
@@ -294,9 +295,13 @@ pub fn run(
                 let _ = pty::set_size(master.as_fd(), want.0, want.1);
                 app.resize_program(want.0, want.1);
             }
+            let drawing = Instant::now();
             terminal
                 .draw(|f| ui::draw(f, &app, now))
                 .map_err(io_err("drawing the screen"))?;
+            if let Some(s) = stats.as_mut() {
+                s.frame(app.history.len(), drawing.elapsed());
+            }
             if let Some(a) = ui::layout(terminal.get_frame().area()) {
                 app.page = a.history.height.saturating_sub(2) as usize;
             }
@@ -466,7 +471,68 @@ pub fn run(
         }
     };
     guard.armed = false;
+    if let (Some(s), Some(path)) = (stats, &opts.stats) {
+        s.write(path, app.config.history_cap)
+            .map_err(io_err("writing the statistics"))?;
+    }
     Ok(code)
+}
+
+/// Frame times and memory use, for the benchmark (`--stats FILE`).
+#[derive(Default)]
+struct Stats {
+    /// (history entries when drawn, microseconds to draw).
+    frames: Vec<(usize, u32)>,
+}
+
+impl Stats {
+    fn frame(&mut self, history: usize, took: Duration) {
+        let us = u32::try_from(took.as_micros()).unwrap_or(u32::MAX);
+        self.frames.push((history, us));
+    }
+
+    /// One line of `key value` pairs: frame counts and p50/p99/max draw
+    /// times over all frames and over those drawn with a full history,
+    /// then VmRSS and VmHWM in kB.
+    fn write(&self, path: &std::path::Path, cap: usize) -> io::Result<()> {
+        fn pct(v: &mut [u32], p: f64) -> u32 {
+            if v.is_empty() {
+                return 0;
+            }
+            v.sort_unstable();
+            v[((v.len() - 1) as f64 * p).round() as usize]
+        }
+        let mut all: Vec<u32> = self.frames.iter().map(|f| f.1).collect();
+        let mut full: Vec<u32> = self
+            .frames
+            .iter()
+            .filter(|f| f.0 >= cap)
+            .map(|f| f.1)
+            .collect();
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let kb = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.split_whitespace().next())
+                .unwrap_or("0")
+                .to_string()
+        };
+        let line = format!(
+            "frames {} p50_us {} p99_us {} max_us {} full_frames {} full_p50_us {} full_p99_us {} \
+             rss_kb {} hwm_kb {}\n",
+            all.len(),
+            pct(&mut all, 0.5),
+            pct(&mut all, 0.99),
+            pct(&mut all, 1.0),
+            full.len(),
+            pct(&mut full, 0.5),
+            pct(&mut full, 0.99),
+            kb("VmRSS:"),
+            kb("VmHWM:"),
+        );
+        std::fs::write(path, line)
+    }
 }
 
 /// Takes what else is queued, within a budget.

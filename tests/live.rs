@@ -335,7 +335,7 @@ fn a_scope_rule_answers_the_matching_pending_calls_at_once_and_only_those() {
                 r.decided_by,
                 DecidedBy::Rule {
                     number: 1,
-                    origin: format!("{}:2", file.display()),
+                    origin: format!("{}:2", file.display()).into(),
                     quiet: false
                 }
             );

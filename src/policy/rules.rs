@@ -108,6 +108,10 @@ pub struct Rule {
     /// Set once, when a session rule has been written to a rule file: from
     /// then on the rule shows (and is logged with) that file and line.
     written: OnceLock<Origin>,
+    /// `origin()` as text, made once: every decision carries it, and
+    /// formatting it per call cost more than the rule match.
+    label: Arc<str>,
+    written_label: OnceLock<Arc<str>>,
     /// 0 until the rule is put into a [`RuleSet`].
     id: u64,
     /// Disabled rules are skipped by [`RuleSet::decide`]. The counters are
@@ -140,10 +144,16 @@ impl Clone for Rule {
         if let Some(o) = self.written.get() {
             let _ = written.set(o.clone());
         }
+        let written_label = OnceLock::new();
+        if let Some(l) = self.written_label.get() {
+            let _ = written_label.set(Arc::clone(l));
+        }
         Rule {
             action: self.action,
             origin: self.origin.clone(),
             written,
+            label: Arc::clone(&self.label),
+            written_label,
             id: self.id,
             enabled: AtomicBool::new(self.enabled()),
             hits: AtomicU64::new(self.hit_count()),
@@ -157,8 +167,10 @@ impl Rule {
     pub(crate) fn from_parts(action: RuleAction, origin: Origin, cond: Conditions) -> Rule {
         Rule {
             action,
+            label: origin.to_string().into(),
             origin,
             written: OnceLock::new(),
+            written_label: OnceLock::new(),
             id: 0,
             enabled: AtomicBool::new(true),
             hits: AtomicU64::new(0),
@@ -186,7 +198,19 @@ impl Rule {
     /// Records that a session rule now lives in `file` at `line`. Only the
     /// first call has an effect; returns whether it was that one.
     pub fn mark_written(&self, file: &str, line: usize) -> bool {
-        self.written.set(Origin::file(file, line)).is_ok()
+        let origin = Origin::file(file, line);
+        let label: Arc<str> = origin.to_string().into();
+        let first = self.written.set(origin).is_ok();
+        if first {
+            let _ = self.written_label.set(label);
+        }
+        first
+    }
+
+    /// [`Rule::origin`] as text (`file:line`, `this session`), without
+    /// formatting it again.
+    pub fn origin_label(&self) -> Arc<str> {
+        Arc::clone(self.written_label.get().unwrap_or(&self.label))
     }
 
     /// Whether this is a session rule the person asked to save and that is

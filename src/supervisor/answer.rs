@@ -80,7 +80,7 @@ pub enum DecidedBy {
     /// them).
     Rule {
         number: usize,
-        origin: String,
+        origin: std::sync::Arc<str>,
         quiet: bool,
     },
     /// `--default-action` (headless).

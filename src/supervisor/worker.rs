@@ -524,7 +524,7 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
 fn rule_decided(number: usize, rule: &Rule) -> DecidedBy {
     DecidedBy::Rule {
         number,
-        origin: rule.origin().to_string(),
+        origin: rule.origin_label(),
         quiet: rule.origin().is_builtin(),
     }
 }

@@ -581,6 +581,11 @@ fn reference(
 /// which tells whether a TUI really ran: a build without one runs
 /// headless, and the row then says so.
 fn tui(env: &mut Env, out: &Path, n: u64) -> Result<Sample, String> {
+    tui_with(env, out, n, &[])
+}
+
+/// Runs the TUI on a pty with `extra` options before the program.
+fn tui_with(env: &mut Env, out: &Path, n: u64, extra: &[OsString]) -> Result<Sample, String> {
     let ws = nix::pty::Winsize {
         ws_row: 40,
         ws_col: 120,
@@ -599,6 +604,7 @@ fn tui(env: &mut Env, out: &Path, n: u64) -> Result<Sample, String> {
     };
     let mut cmd = Command::new(BIN);
     cmd.args(env.trap_opts())
+        .args(extra)
         .arg("--")
         .arg(PROG)
         .args(env.workload_args(out, n, env.cfg.untrapped))
@@ -679,6 +685,69 @@ fn tui(env: &mut Env, out: &Path, n: u64) -> Result<Sample, String> {
     match status? {
         st if st.success() || killed => read_sample(out),
         st => Err(format!("unotify-tui (TUI) ended with {st}")),
+    }
+}
+
+/// The TUI's own figures while rule-decided calls pour in: the time to
+/// draw a frame once history holds its cap of 100000 calls, and the
+/// resident memory at the end, after 200000 and after 1000000 calls. With
+/// the history capped, memory must not grow with the call count.
+fn ui_under_load(env: &mut Env) {
+    println!();
+    println!(
+        "TUI under load ({} on a 120×40 pty, --history 100000):",
+        env.cfg.call
+    );
+    println!(
+        "{:>9}  {:>7}  {:>22}  {:>22}  {:>9}",
+        "calls", "frames", "draw p50 / p99 (all)", "p50 / p99 (full hist.)", "peak RSS"
+    );
+    let mut peaks = Vec::new();
+    for n in [200_000u64, 1_000_000] {
+        let out = env.out_file();
+        let stats = env.dir.join(format!("stats-{n}"));
+        let extra: Vec<OsString> = vec![
+            "--history".into(),
+            "100000".into(),
+            "--stats".into(),
+            stats.clone().into(),
+        ];
+        let r = tui_with(env, &out, n, &extra).and_then(|_| {
+            std::fs::read_to_string(&stats).map_err(|e| format!("no statistics: {e}"))
+        });
+        let text = match r {
+            Ok(t) => t,
+            Err(e) => {
+                println!("{n:>9}  failed: {e}");
+                continue;
+            }
+        };
+        let f: Vec<&str> = text.split_whitespace().collect();
+        let get = |k: &str| -> u64 {
+            f.iter()
+                .position(|w| *w == k)
+                .and_then(|i| f.get(i + 1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let ms = |us: u64| format!("{:.2} ms", us as f64 / 1000.0);
+        println!(
+            "{n:>9}  {:>7}  {:>22}  {:>22}  {:>6} MB",
+            get("frames"),
+            format!("{} / {}", ms(get("p50_us")), ms(get("p99_us"))),
+            format!("{} / {}", ms(get("full_p50_us")), ms(get("full_p99_us"))),
+            get("hwm_kb") / 1024
+        );
+        peaks.push((get("hwm_kb"), get("full_p99_us")));
+    }
+    if let [(a, _), (b, p99)] = peaks[..] {
+        let p99_ok = if p99 < 10_000 { "PASS" } else { "MISS" };
+        println!(
+            "frame p99 with a full history: {:.2} ms, target < 10 ms: {p99_ok}; \
+             peak RSS 1M/200k calls: {:.2} (bounded by the history cap, not the call count)",
+            p99 as f64 / 1000.0,
+            b as f64 / a.max(1) as f64
+        );
     }
 }
 
@@ -1027,6 +1096,9 @@ fn main() {
             verdict,
             r.what
         );
+    }
+    if cfg.only.is_none() {
+        ui_under_load(&mut env);
     }
     println!();
     let only = cfg
