@@ -274,11 +274,13 @@ fn keys_reach_an_interactive_program_in_the_pane() {
 #[test]
 fn sigterm_restores_the_terminal_and_kills_the_program() {
     let (_dir, target, t) = pending_mkdir();
+    // The pattern names this test's own target path: other tests run the
+    // same command line at the same time.
     let ok = Command::new("pkill")
         .args([
             "-TERM",
             "-f",
-            &format!("^{BIN} --trap mkdir -- {PROG} mkdir"),
+            &format!("^{BIN} --trap mkdir -- {PROG} mkdir {}$", target.display()),
         ])
         .status()
         .unwrap();
