@@ -125,16 +125,21 @@ impl Shared {
     /// Hands a call to the UI, registered first so an answer can claim it.
     fn ask(&self, call: Arc<Call>) {
         let deadline = self.timeout.map(|t| call.received + t.after);
-        self.waiting().insert(
+        let mut waiting = self.waiting();
+        waiting.insert(
             call.notif.id,
             Waiting {
                 call: Arc::clone(&call),
                 deadline,
             },
         );
+        // Sent under the lock: whoever answers the call (the timeout, the
+        // gone sweep) needs the lock, so its record always comes after
+        // this event, even when this thread is slow.
+        let _ = self.events.send(Event::Pending(call));
+        drop(waiting);
         // The watch thread sleeps without a deadline while nothing waits.
         self.wake.notify_one();
-        let _ = self.events.send(Event::Pending(call));
     }
 
     /// Takes the right to answer call `id`; `None` when it was answered
