@@ -14,6 +14,8 @@ use clap::{Args, Parser, Subcommand};
     override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       unotify-tui demo [OPTIONS]\n       unotify-tui rules check FILE",
     args_conflicts_with_subcommands = true,
     after_help = "Examples:\n  \
+        unotify-tui -- mkdir /tmp/x   (the TUI: answer each trapped call)\n  \
+        unotify-tui demo\n  \
         unotify-tui --headless -- mkdir /tmp/x\n  \
         unotify-tui --headless --trap @net --log calls.jsonl -- curl -s http://127.0.0.1:8080/\n  \
         unotify-tui --headless --rules my.toml --default-action deny -- ./program\n  \

@@ -157,6 +157,9 @@ pub fn parse_timeout(
 
 /// Checks every option before anything runs; rule files are read here.
 pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
+    if opts.history == 0 {
+        return Err(Error::Usage("--history: must be at least 1".into()));
+    }
     let errno = Errno::parse(&opts.errno).map_err(|e| Error::Usage(format!("--errno: {e}")))?;
     let trapped =
         groups::parse_trap_list(&opts.trap).map_err(|e| Error::Usage(format!("--trap: {e}")))?;

@@ -210,9 +210,6 @@ pub fn run(
     label: Option<String>,
 ) -> Result<i32, Error> {
     let plan = run::plan(opts, extra_rules)?;
-    if opts.history == 0 {
-        return Err(Error::Usage("--history: must be at least 1".into()));
-    }
     let (cols, rows) =
         ratatui::crossterm::terminal::size().map_err(io_err("reading the terminal size"))?;
     let (prow, pcol) = program_size(cols, rows);

@@ -70,6 +70,9 @@ fn unknown_syscall_suggests_the_closest() {
     let (code, _, err) = run(&["--headless", "--errno", "EPREM", "--", "true"]);
     assert_eq!(code, 2);
     assert!(err.contains("did you mean EPERM"), "{err}");
+    let (code, _, err) = run(&["--history", "0", "--", "true"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.trim(), "unotify-tui: --history: must be at least 1");
 }
 
 #[test]
