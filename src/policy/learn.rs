@@ -381,7 +381,7 @@ mod tests {
         let calls = [
             openat("/r/.git/config.lock", WR),
             openat("/r/.git/HEAD", WR),
-            with_paths(Sysno::rename, &[b"/r/.git/config.lock", b"/r/.git/config"]),
+            with_paths(Sysno::rename, &["/r/.git/config.lock", "/r/.git/config"]),
             with_paths(Sysno::symlink, &[b"/r/.git/tXyZ12"]),
             with_paths(Sysno::unlink, &[b"/r/.git/tXyZ12"]),
         ];
@@ -445,7 +445,7 @@ mod tests {
         let mut calls = vec![
             openat("/etc/a.conf", RD),
             openat("/w/new", WR),
-            with_paths(Sysno::rename, &[b"/w/new", b"/w/final"]),
+            with_paths(Sysno::rename, &["/w/new", "/w/final"]),
             with_paths(Sysno::mkdir, &[b"/w/\xffodd*dir"]),
             with_sockaddr(Sysno::connect, inet("10.0.0.1", 443)),
             call(Sysno::socket, [2, 1, 0, 0, 0, 0], vec![]),

@@ -42,7 +42,9 @@ pub(crate) mod test_calls {
         }
     }
 
-    pub fn path_arg(name: &'static str, p: &[u8]) -> Arg {
+    /// A path argument, already absolute (given = resolved).
+    pub fn path_arg(name: &'static str, p: impl AsRef<[u8]>) -> Arg {
+        let p = p.as_ref();
         Arg {
             name,
             raw: 0x1000,
@@ -54,7 +56,7 @@ pub(crate) mod test_calls {
     }
 
     /// A call whose decoded arguments are these paths.
-    pub fn with_paths(sysno: Sysno, paths: &[&[u8]]) -> Call {
+    pub fn with_paths<P: AsRef<[u8]>>(sysno: Sysno, paths: &[P]) -> Call {
         let names = ["oldpath", "newpath"];
         let args = paths
             .iter()

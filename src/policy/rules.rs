@@ -1012,29 +1012,7 @@ mod tests {
     const O_CLOEXEC: u64 = libc::O_CLOEXEC as u64;
     const AT_FDCWD: u64 = libc::AT_FDCWD as u64;
 
-    use crate::policy::test_calls::call;
-
-    fn path_arg(name: &'static str, p: &str) -> Arg {
-        Arg {
-            name,
-            raw: 0x1000,
-            value: Value::Path {
-                given: p.as_bytes().to_vec(),
-                resolved: Some(p.as_bytes().to_vec()),
-            },
-        }
-    }
-
-    /// A call whose only decoded arguments are these paths.
-    fn with_paths(sysno: Sysno, paths: &[&str]) -> Call {
-        let names = ["oldpath", "newpath"];
-        let args = paths
-            .iter()
-            .zip(names)
-            .map(|(p, n)| path_arg(n, p))
-            .collect();
-        call(sysno, [0; 6], args)
-    }
+    use crate::policy::test_calls::{call, path_arg, with_paths};
 
     fn openat(path: &str, flags: u64) -> Call {
         let mut c = call(
@@ -1155,7 +1133,7 @@ action = "allow"
         // No path argument: no match.
         assert!(!stars.matches(&with_sockaddr(Sysno::connect, inet("1.1.1.1", 1))));
         // The resolved path is what counts, not the given one.
-        let mut rel = with_paths(Sysno::mkdir, &[]);
+        let mut rel = with_paths::<&str>(Sysno::mkdir, &[]);
         rel.args.push(Arg {
             name: "pathname",
             raw: 0,

@@ -793,7 +793,7 @@ mod tests {
 
     #[test]
     fn two_paths_must_both_be_covered() {
-        let c = with_paths(Sysno::rename, &[b"/a/x.tmp", b"/b/x"]);
+        let c = with_paths(Sysno::rename, &["/a/x.tmp", "/b/x"]);
         let s = scopes(&c);
         assert_eq!(s[0].label, "these paths: /a/x.tmp, /b/x");
         assert_eq!(
@@ -925,7 +925,7 @@ mod tests {
         unknown.sysno = None;
         assert!(scopes(&unknown).is_empty());
         // A path that could not be resolved: nothing but the syscall.
-        let mut rel = with_paths(Sysno::mkdir, &[]);
+        let mut rel = with_paths::<&str>(Sysno::mkdir, &[]);
         rel.args.push(crate::supervisor::event::Arg {
             name: "pathname",
             raw: 0,
