@@ -403,11 +403,15 @@ pub fn run(
                     break 'main;
                 }
                 Command::AddRule(rule) => {
-                    let (_, ids) = running.supervisor.add_rule(*rule, &waiting_calls(&app));
+                    let (_, ids) = running
+                        .supervisor
+                        .add_rule(*rule, &app.waiting_calls().cloned().collect::<Vec<_>>());
                     app.answered_by_rule(&ids);
                 }
                 Command::Reconsider => {
-                    let ids = running.supervisor.reconsider(&waiting_calls(&app));
+                    let ids = running
+                        .supervisor
+                        .reconsider(&app.waiting_calls().cloned().collect::<Vec<_>>());
                     app.answered_by_rule(&ids);
                 }
                 Command::SaveRules(path) => {
@@ -541,15 +545,6 @@ fn take_queued(app: &mut App, events: &Receiver<Event>) {
             Err(_) => break,
         }
     }
-}
-
-/// The calls still waiting for a person.
-fn waiting_calls(app: &App) -> Vec<Arc<crate::supervisor::event::Call>> {
-    app.pending
-        .iter()
-        .filter(|p| p.gone_since.is_none())
-        .map(|p| Arc::clone(&p.call))
-        .collect()
 }
 
 fn take_event(app: &mut App, ev: Event) {

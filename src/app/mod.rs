@@ -248,11 +248,16 @@ impl App {
     }
 
     /// Pending calls still answerable (not gone).
-    pub fn waiting(&self) -> usize {
+    pub fn waiting_calls(&self) -> impl Iterator<Item = &Arc<Call>> {
         self.pending
             .iter()
             .filter(|p| p.gone_since.is_none())
-            .count()
+            .map(|p| &p.call)
+    }
+
+    /// How many calls are still answerable.
+    pub fn waiting(&self) -> usize {
+        self.waiting_calls().count()
     }
 
     // ----- supervisor side -------------------------------------------------
@@ -559,12 +564,7 @@ impl App {
         let mut out = vec![Command::SetContinue(true)];
         self.continue_mode = true;
         let selected = self.selected;
-        let waiting: Vec<Arc<Call>> = self
-            .pending
-            .iter()
-            .filter(|p| p.gone_since.is_none())
-            .map(|p| Arc::clone(&p.call))
-            .collect();
+        let waiting: Vec<Arc<Call>> = self.waiting_calls().cloned().collect();
         for call in waiting {
             self.remove_pending(call.notif.id);
             let by = if Some(call.notif.id) == selected {

@@ -31,12 +31,7 @@ pub struct ScopeDialog {
 
 impl ScopeDialog {
     fn count(&mut self, app: &App) {
-        let waiting: Vec<&Call> = app
-            .pending
-            .iter()
-            .filter(|p| p.gone_since.is_none())
-            .map(|p| &*p.call)
-            .collect();
+        let waiting: Vec<&Call> = app.waiting_calls().map(|c| &**c).collect();
         self.counts = self
             .scopes
             .iter()
