@@ -26,6 +26,16 @@ fn elsewhere(workspace: &Path) -> PathBuf {
     PathBuf::from(format!("/var/tmp/{name}-elsewhere"))
 }
 
+/// Removes the demo's directories however the run ends, a panic included.
+struct Cleanup<'a>(&'a Path);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(self.0);
+        let _ = fs::remove_dir(elsewhere(self.0));
+    }
+}
+
 /// Runs the demo under supervision and cleans up after it.
 pub fn run(opts: &Options) -> Result<i32, Error> {
     let workspace = PathBuf::from(format!("/tmp/unotify-demo-{}", std::process::id()));
@@ -33,6 +43,7 @@ pub fn run(opts: &Options) -> Result<i32, Error> {
         .mode(0o700)
         .create(&workspace)
         .map_err(|e| Error::Io(format!("cannot create {}", workspace.display()), e))?;
+    let _cleanup = Cleanup(&workspace);
     let exe = std::env::current_exe()
         .map_err(|e| Error::Io("cannot find the unotify-tui binary".into(), e))?;
     let interactive = run::interactive(opts);
@@ -50,14 +61,11 @@ pub fn run(opts: &Options) -> Result<i32, Error> {
     };
     let errno = Errno::parse(&opts.errno).unwrap_or(Errno::EPERM);
     // In the TUI the person answers; headless, the demo rules do.
-    let result = if interactive {
+    if interactive {
         crate::tui::run(opts, &target, Vec::new(), Some("unotify-tui demo".into()))
     } else {
         run::run_headless(opts, &target, demo_rules(errno))
-    };
-    let _ = fs::remove_dir_all(&workspace);
-    let _ = fs::remove_dir(elsewhere(&workspace));
-    result
+    }
 }
 
 fn outcome<T>(r: &io::Result<T>) -> String {

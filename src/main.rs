@@ -1,5 +1,6 @@
 //! The binary: parse the command line, run, exit with the target's status.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -19,7 +20,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
-            eprintln!("unotify-tui: {e}");
+            // Not eprintln!: stderr may be a terminal that was closed.
+            let _ = writeln!(std::io::stderr(), "unotify-tui: {e}");
             ExitCode::from(e.exit_code() as u8)
         }
     }

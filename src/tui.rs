@@ -72,6 +72,12 @@ fn kill_tree(pid: u32) {
     sysproc::kill(pid, libc::SIGKILL);
 }
 
+/// A line on stderr that may be gone (SIGHUP: the terminal was closed);
+/// eprintln! would panic there and skip the cleanup that follows.
+fn say(msg: &str) {
+    let _ = writeln!(io::stderr(), "unotify-tui: {msg}");
+}
+
 fn set_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -453,7 +459,9 @@ pub fn run(
             };
             match by_signal {
                 Some(sig) => {
-                    eprintln!("unotify-tui: terminated by signal {sig}; the program was killed");
+                    say(&format!(
+                        "terminated by signal {sig}; the program was killed"
+                    ));
                     128 + sig
                 }
                 None => code,
@@ -463,11 +471,11 @@ pub fn run(
             guard.armed = false;
             let exits = running.exits.clone();
             running.supervisor.stop();
-            eprintln!(
-                "unotify-tui: supervision ended; {} runs on unsupervised (its trapped calls now \
-                 fail with ENOSYS). Its terminal is relayed here until it exits.",
+            say(&format!(
+                "supervision ended; {} runs on unsupervised (its trapped calls now fail with \
+                 ENOSYS). Its terminal is relayed here until it exits.",
                 app.config.program
-            );
+            ));
             relay(&master, &out_rx, &exits, status)?
         }
     };

@@ -348,3 +348,32 @@ fn a_rule_made_with_always_is_saved_and_decides_the_same_way_headless() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches("(rule 1, ").count(), 2, "{stderr}");
 }
+
+#[test]
+fn closing_the_terminal_ends_the_demo_and_removes_its_workspace() {
+    let dir = tempdir();
+    let t = Tmux::start(dir.path(), &["demo"]);
+    t.wait_for("execve(pathname, argv, envp)");
+    let pane = Command::new("tmux")
+        .args(["-L", &t.socket, "list-panes", "-F", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell = String::from_utf8_lossy(&pane.stdout).trim().to_string();
+    let children = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+    let pid = String::from_utf8_lossy(&children.stdout).trim().to_string();
+    let workspace = PathBuf::from(format!("/tmp/unotify-demo-{pid}"));
+    assert!(workspace.is_dir(), "{}", workspace.display());
+    // The terminal goes away: SIGHUP, and writes to it fail from now on.
+    let _ = Command::new("tmux")
+        .args(["-L", &t.socket, "kill-server"])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while workspace.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} was left behind",
+            workspace.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
