@@ -75,7 +75,7 @@ pub enum RulesCommand {
 pub struct Options {
     /// Syscalls and groups to trap, comma-separated. Groups: @file, @net,
     /// @exec, @process, @all.
-    #[arg(long, value_name = "LIST", default_value = crate::policy::groups::DEFAULT_TRAP)]
+    #[arg(long, value_name = "LIST", default_value = crate::decode::groups::DEFAULT_TRAP)]
     pub trap: String,
 
     /// TOML rule file; may be given several times, tried in order.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use unotify_tui::cli::{Cli, Command, RulesCommand};
-use unotify_tui::{demo, policy, run};
+use unotify_tui::{check, demo, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         Some(Command::Demo { opts }) => demo::run(&opts),
         Some(Command::Rules {
             command: RulesCommand::Check { file, errno },
-        }) => policy::check::check(&file, &errno, &mut std::io::stdout().lock()),
+        }) => check::check(&file, &errno, &mut std::io::stdout().lock()),
         None => run::main(&cli.opts, cli.program),
     };
     match result {

@@ -12,14 +12,14 @@ use crossbeam_channel::{Receiver, TryRecvError, select};
 use syscalls::Sysno;
 
 use crate::cli::Options;
+use crate::decode::groups;
 use crate::errno::Errno;
-use crate::policy::groups;
+use crate::model::{Answer, DecidedBy};
+use crate::output::format as trace;
 use crate::policy::learn::Learner;
 use crate::policy::rules::{Rule, RuleError, RuleSet, builtin_rules, load_rules};
 use crate::policy::write;
-use crate::supervisor::answer::{Answer, DecidedBy};
-use crate::supervisor::trace;
-use crate::supervisor::worker::{Decision, Event, Settings, Supervisor, Timeout};
+use crate::supervisor::{Decision, Event, Settings, Supervisor, Timeout};
 use crate::sys::bpf;
 use crate::sys::notify::{self, USER_NOTIF_FD_SYNC_WAKE_UP};
 use crate::sys::proc as sysproc;
@@ -474,7 +474,7 @@ struct Sink {
 }
 
 impl Sink {
-    fn record(&mut self, rec: &crate::supervisor::worker::Record) {
+    fn record(&mut self, rec: &crate::model::Record) {
         if self.error.is_some() {
             return;
         }

@@ -24,7 +24,7 @@ use crate::cli::Options;
 use crate::escape::escape_bytes;
 use crate::policy::rules::Rule;
 use crate::run::{self, Error, Running, Target};
-use crate::supervisor::worker::Event;
+use crate::supervisor::Event;
 use crate::sys::proc as sysproc;
 use crate::sys::pty;
 use crate::ui;

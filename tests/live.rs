@@ -15,13 +15,14 @@ use clap::Parser;
 use common::*;
 use unotify_tui::cli::Cli;
 use unotify_tui::errno::Errno;
+use unotify_tui::model::Call;
+use unotify_tui::model::{Answer, DecidedBy};
+use unotify_tui::model::{Outcome, Record};
+use unotify_tui::output::format as trace;
 use unotify_tui::policy::scope::{Lifetime, Narrow, ScopeKind, scopes};
 use unotify_tui::policy::write::save_session_rules;
 use unotify_tui::run::{self, Running, Target};
-use unotify_tui::supervisor::answer::{Answer, DecidedBy};
-use unotify_tui::supervisor::event::Call;
-use unotify_tui::supervisor::trace;
-use unotify_tui::supervisor::worker::{Decision, Event, Outcome, Record};
+use unotify_tui::supervisor::{Decision, Event};
 
 /// Every supervised run reaps children with `waitpid(-1)` (and its reaper
 /// thread lingers), so runs in one test process could take each other's

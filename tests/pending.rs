@@ -19,10 +19,11 @@ use clap::Parser;
 use common::{PROG, tempdir};
 use unotify_tui::cli::Cli;
 use unotify_tui::errno::Errno;
+use unotify_tui::model::{Answer, DecidedBy};
+use unotify_tui::model::{Call, Value};
+use unotify_tui::model::{Outcome, Record};
 use unotify_tui::run::{Running, Target, launch, plan};
-use unotify_tui::supervisor::answer::{Answer, DecidedBy};
-use unotify_tui::supervisor::event::{Call, Value};
-use unotify_tui::supervisor::worker::{Decision, Event, Outcome, Record};
+use unotify_tui::supervisor::{Decision, Event};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 

@@ -2,8 +2,8 @@
 
 use super::notes;
 use crate::errno::Errno;
-use crate::supervisor::emulate;
-use crate::supervisor::event::Call;
+use crate::model::Call;
+use crate::model::emulation as emulate;
 
 /// One line per answer key: (key, what it would do to this call).
 pub fn effects(call: &Call, errno: Errno) -> Vec<(&'static str, String)> {

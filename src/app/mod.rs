@@ -19,10 +19,11 @@ use std::time::{Duration, Instant, SystemTime};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::errno::Errno;
-use crate::supervisor::answer::{Answer, DecidedBy, parse_value};
-use crate::supervisor::emulate;
-use crate::supervisor::event::Call;
-use crate::supervisor::worker::{Decision, Event, Outcome, Record};
+use crate::model::Call;
+use crate::model::emulation as emulate;
+use crate::model::{Answer, DecidedBy, parse_value};
+use crate::model::{Outcome, Record};
+use crate::supervisor::{Decision, Event};
 use keymap::{Action, Context};
 
 /// What the runtime must do for the app.

@@ -20,7 +20,7 @@ pub struct Note {
     /// What the call does, in one or two sentences.
     pub what: String,
     /// What unotify-tui does itself when the call is emulated; present
-    /// exactly for the calls in `supervisor::emulate::EMULATED`.
+    /// exactly for the calls in `model::emulation::FAMILIES`.
     pub emulate: Option<String>,
 }
 
@@ -44,9 +44,9 @@ pub fn note(syscall: &str) -> Option<&'static Note> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::groups::GROUPS;
-    use crate::supervisor::decode::{TargetView, decode_args};
-    use crate::supervisor::emulate::{EMULATED, can_emulate};
+    use crate::decode::groups::GROUPS;
+    use crate::decode::{TargetView, decode_args};
+    use crate::model::emulation::{can_emulate, emulable};
     use syscalls::Sysno;
 
     /// A target with no readable memory, fds or cwd: enough to learn which
@@ -147,7 +147,7 @@ mod tests {
                 can_emulate(sysno)
             );
         }
-        for s in EMULATED {
+        for s in emulable() {
             let n = note(s.name()).unwrap_or_else(|| panic!("no note for {}", s.name()));
             assert!(
                 n.emulate.is_some(),

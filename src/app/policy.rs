@@ -9,9 +9,9 @@ use std::time::Instant;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::{App, Command, Dialog, Focus};
+use crate::model::Answer;
+use crate::model::Call;
 use crate::policy::scope::{Lifetime, Narrow, Scope, scopes};
-use crate::supervisor::answer::Answer;
-use crate::supervisor::event::Call;
 
 /// The scope dialog's state.
 #[derive(Clone, Debug)]
@@ -71,7 +71,7 @@ impl App {
         };
         let call = Arc::clone(&p.call);
         if answer == Answer::Emulate
-            && let Some(why) = crate::supervisor::emulate::refusal(&call)
+            && let Some(why) = crate::model::emulation::refusal(&call)
         {
             self.say(why, now);
             return Vec::new();

@@ -32,8 +32,8 @@ use super::matcher::{Access, Addr, Glob, Paths, Ports, Syscalls};
 use super::rules::{Conditions, Origin, Rule, RuleAction};
 use super::scope::{call_line, glob_literal, siblings};
 use super::write::{NewRule, short_time};
-use crate::supervisor::answer::Answer;
-use crate::supervisor::event::{Call, SockAddr, Value};
+use crate::model::Answer;
+use crate::model::{Call, SockAddr, Value};
 
 /// More than this many different names in one directory (for one kind of
 /// call) are written as `/dir/*` rather than one by one.
@@ -330,10 +330,10 @@ fn group_rule(g: &Group, removed: &[Vec<u8>]) -> Option<Rule> {
 mod tests {
     use super::*;
     use crate::errno::Errno;
+    use crate::model::Arg;
     use crate::policy::rules::{RuleSet, parse_rules};
     use crate::policy::test_calls::*;
     use crate::policy::write::append_rules;
-    use crate::supervisor::event::Arg;
 
     const RD: i32 = libc::O_RDONLY;
     const WR: i32 = libc::O_WRONLY | libc::O_CREAT;

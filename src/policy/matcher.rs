@@ -13,7 +13,7 @@ use std::path::Path;
 use globset::{GlobBuilder, GlobMatcher};
 use syscalls::Sysno;
 
-use crate::supervisor::event::{Call, SockAddr, Value};
+use crate::model::{Call, SockAddr, Value};
 
 /// A shell-style glob over bytes. `*`, `?` and `[…]` stay within one path
 /// component; `**` crosses `/`. So `/tmp/*` matches `/tmp/a` but not

@@ -1,7 +1,5 @@
 //! Rules: which trapped calls get which answer without asking.
 
-pub mod check;
-pub mod groups;
 pub mod learn;
 mod matcher;
 pub mod rules;
@@ -16,7 +14,7 @@ pub(crate) mod test_calls {
 
     use syscalls::Sysno;
 
-    use crate::supervisor::event::{Arg, Call, Copies, Creds, Notif, SockAddr, Value};
+    use crate::model::{Arg, Call, Copies, Creds, Notif, SockAddr, Value};
 
     pub fn call(sysno: Sysno, raw: [u64; 6], args: Vec<Arg>) -> Call {
         Call {

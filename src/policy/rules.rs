@@ -23,13 +23,13 @@ use syscalls::Sysno;
 use toml::Spanned;
 use toml::de::{DeInteger, DeTable, DeValue};
 
-use super::groups;
 use super::matcher::{Access, Addr, Glob, OPEN_CALLS, Paths, Ports, Syscalls};
+use crate::decode::groups;
 use crate::errno::Errno;
 use crate::escape::{escape_str, one_line};
-use crate::supervisor::answer::Answer;
-use crate::supervisor::emulate::{EMULATED, can_emulate};
-use crate::supervisor::event::Call;
+use crate::model::Answer;
+use crate::model::Call;
+use crate::model::emulation::{can_emulate, emulable};
 
 /// What a matching rule does with a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -842,11 +842,7 @@ impl Source<'_> {
                 }
             },
             "emulate" => {
-                let can = EMULATED
-                    .iter()
-                    .map(|s| s.name())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let can = emulable().map(|s| s.name()).collect::<Vec<_>>().join(", ");
                 if syscall_items.is_empty() {
                     return Err(self.error(
                         action_at,
@@ -1003,7 +999,7 @@ mod tests {
     use std::net::IpAddr;
 
     use super::*;
-    use crate::supervisor::event::{Arg, SockAddr, Value};
+    use crate::model::{Arg, SockAddr, Value};
 
     const O_RDONLY: u64 = libc::O_RDONLY as u64;
     const O_WRONLY: u64 = libc::O_WRONLY as u64;
@@ -1685,7 +1681,7 @@ action = "allow"
         assert_eq!((e.line, e.column), (2, 21));
         assert!(
             e.message
-                .starts_with("emulate is not available for `chmod`: unotify-tui can emulate mkdir, mkdirat, open,"),
+                .starts_with("emulate is not available for `chmod`: unotify-tui can emulate mkdir, mkdirat, unlink,"),
             "{e}"
         );
         let e = err("[[rule]]\nsyscall = \"@file\"\naction = \"emulate\"\n");

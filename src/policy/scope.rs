@@ -12,14 +12,14 @@ use std::time::SystemTime;
 
 use syscalls::Sysno;
 
-use super::groups::GROUPS;
 use super::matcher::{Access, Addr, Glob, Paths, Ports, Syscalls};
 use super::rules::{Conditions, Origin, Rule, RuleAction};
+use crate::decode::format_call;
+use crate::decode::groups::GROUPS;
 use crate::escape::escape_bytes;
-use crate::supervisor::answer::Answer;
-use crate::supervisor::decode::format_call;
-use crate::supervisor::emulate::can_emulate;
-use crate::supervisor::event::{Call, SockAddr, Value};
+use crate::model::Answer;
+use crate::model::emulation::can_emulate;
+use crate::model::{Call, SockAddr, Value};
 
 /// Which kind of scope a candidate is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -926,7 +926,7 @@ mod tests {
         assert!(scopes(&unknown).is_empty());
         // A path that could not be resolved: nothing but the syscall.
         let mut rel = with_paths::<&str>(Sysno::mkdir, &[]);
-        rel.args.push(crate::supervisor::event::Arg {
+        rel.args.push(crate::model::Arg {
             name: "pathname",
             raw: 0,
             value: Value::Path {

@@ -20,8 +20,8 @@ use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Val
 use super::matcher::Access;
 use super::rules::{Origin, Rule, RuleAction, RuleError, RuleSet, parse_rules};
 use crate::errno::Errno;
-use crate::supervisor::answer::Answer;
-use crate::supervisor::trace::rfc3339;
+use crate::model::Answer;
+use crate::time::rfc3339;
 
 /// A rule to write and the comment to put above it (one or more lines,
 /// without `#`; control characters are escaped).

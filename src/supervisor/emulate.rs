@@ -17,46 +17,10 @@ use nix::sys::stat::{Mode, mkdirat, umask};
 use nix::unistd::{UnlinkatFlags, unlinkat};
 use syscalls::Sysno;
 
-use super::event::{Call, Value};
 use crate::errno::Errno;
+use crate::model::{Call, Value};
 use crate::sys::notify::{ForeignFd, NotifyFd, Response, is_gone};
 use crate::sys::{creds, pidfd, sock};
-
-/// Syscalls unotify-tui can emulate.
-pub const EMULATED: &[Sysno] = &[
-    Sysno::mkdir,
-    Sysno::mkdirat,
-    Sysno::open,
-    Sysno::openat,
-    Sysno::openat2,
-    Sysno::creat,
-    Sysno::unlink,
-    Sysno::unlinkat,
-    Sysno::rmdir,
-    Sysno::connect,
-    Sysno::bind,
-    Sysno::listen,
-];
-
-pub fn can_emulate(s: Sysno) -> bool {
-    EMULATED.contains(&s)
-}
-
-/// Why a call cannot be emulated, in words for the user.
-pub fn refusal(call: &Call) -> Option<String> {
-    match call.sysno {
-        Some(s) if can_emulate(s) => None,
-        _ => Some(format!(
-            "unotify-tui cannot emulate {}: emulation exists for {}",
-            call.name(),
-            EMULATED
-                .iter()
-                .map(|s| s.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
 
 /// What the target got from an emulated call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,7 +189,7 @@ fn run(notify: &NotifyFd, call: &Call) -> Result<Done, Errno> {
         Sysno::connect | Sysno::bind => {
             // Longer than sockaddr_storage: the kernel's EINVAL, before it
             // would read anything (the decoder copied nothing).
-            if a[2] as u32 as usize > crate::supervisor::decode::SOCKADDR_STORAGE_LEN {
+            if a[2] as u32 as usize > crate::decode::SOCKADDR_STORAGE_LEN {
                 return Err(Errno::EINVAL);
             }
             let addr = call.copies.sockaddr.as_deref().ok_or(Errno::EFAULT)?;

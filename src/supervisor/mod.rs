@@ -1,9 +1,9 @@
-//! The worker side: receiving notifications, decoding, deciding, answering.
+//! The worker side: receiving notifications, deciding, answering,
+//! emulating. No UI here: the UI and the headless runner talk to it
+//! through [`Event`]s and [`Decision`]s.
 
-pub mod answer;
-pub mod decode;
 pub mod emulate;
-pub mod event;
 pub mod target;
-pub mod trace;
 pub mod worker;
+
+pub use worker::{Decision, Event, Settings, Supervisor, Timeout};

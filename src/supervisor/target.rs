@@ -6,8 +6,8 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::decode::TargetView;
-use super::event::Creds;
+use crate::decode::TargetView;
+use crate::model::Creds;
 use crate::sys::{mem, notify::ForeignFd, pidfd, sock};
 
 /// A thread of the target, by tid.

@@ -12,42 +12,14 @@ use std::time::{Duration, Instant, SystemTime};
 use crossbeam_channel::{Receiver, Sender};
 use syscalls::Sysno;
 
-use super::answer::{Answer, DecidedBy};
-use super::decode;
 use super::emulate::{self, Emulated};
-use super::event::{Call, Notif};
 use super::target::{LiveTarget, ProcInfo, proc_info};
+use crate::decode;
 use crate::errno::Errno;
+use crate::model::emulation;
+use crate::model::{Answer, Call, DecidedBy, Notif, Outcome, Record};
 use crate::policy::rules::{Rule, RuleAction, RuleSet};
 use crate::sys::notify::{self, NotifyFd, RecvWaker, Response, is_gone};
-
-/// What the target got.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// CONTINUE was sent: the kernel ran the call; its result is the
-    /// kernel's business.
-    Continued,
-    /// The call returned this value (return, or a successful emulation).
-    Returned(i64),
-    /// The call failed with this errno (deny, or a failed emulation).
-    Failed(Errno),
-    /// The call went away (signal, or the target died) before the answer
-    /// reached it.
-    Gone,
-}
-
-/// One answered (or vanished) call, for history, trace and log.
-#[derive(Clone, Debug)]
-pub struct Record {
-    pub call: Arc<Call>,
-    /// `None` when the call vanished before anything was decided.
-    pub answer: Option<Answer>,
-    pub decided_by: DecidedBy,
-    pub outcome: Outcome,
-    /// From RECV to the answer.
-    pub latency: Duration,
-    pub answered_wall: SystemTime,
-}
 
 /// Messages into the UI (or the headless writer).
 #[derive(Debug)]
@@ -635,7 +607,7 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
         Answer::Deny(e) => (Response::error(id, e), Outcome::Failed(e)),
         Answer::Return(v) => (Response::value(id, v), Outcome::Returned(v)),
         Answer::Emulate => {
-            if emulate::refusal(&call).is_some() {
+            if emulation::refusal(&call).is_some() {
                 // The UI and rule loading refuse this earlier; never leave
                 // the call hanging if it slips through.
                 let e = Errno::ENOSYS;

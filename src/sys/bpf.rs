@@ -295,7 +295,7 @@ mod tests {
 
     #[test]
     fn traps_exactly_the_set() {
-        let set = crate::policy::groups::parse_trap_list("@file,@net,@exec").unwrap();
+        let set = crate::decode::groups::parse_trap_list("@file,@net,@exec").unwrap();
         let prog = build(&spec(&set));
         for s in Sysno::iter() {
             let want = if set.contains(&s) {
@@ -333,7 +333,7 @@ mod tests {
 
     #[test]
     fn trap_all_needs_long_jumps_and_still_works() {
-        let set = crate::policy::groups::parse_trap_list("@all").unwrap();
+        let set = crate::decode::groups::parse_trap_list("@all").unwrap();
         // Every other syscall: the worst case for run count.
         let alternate: Vec<Sysno> = set.iter().copied().step_by(2).collect();
         for trapped in [set, alternate] {
@@ -354,7 +354,7 @@ mod tests {
 
     #[test]
     fn untrapped_calls_take_few_instructions() {
-        let set = crate::policy::groups::parse_trap_list("@file,@net,@exec").unwrap();
+        let set = crate::decode::groups::parse_trap_list("@file,@net,@exec").unwrap();
         let prog = build(&spec(&set));
         // A linear list would run ~30 comparisons for an untrapped call;
         // the tree runs the 6-instruction prologue, about log2(runs)

@@ -4,7 +4,22 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use crate::errno::Errno;
-use crate::supervisor::event::Notif;
+
+/// The raw notification, as `SECCOMP_IOCTL_NOTIF_RECV` filled it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Notif {
+    /// Cookie identifying this call for ID_VALID / SEND / ADDFD.
+    pub id: u64,
+    /// Thread id of the caller (in the supervisor's pid namespace).
+    pub pid: u32,
+    pub flags: u32,
+    /// Syscall number.
+    pub nr: i32,
+    /// `AUDIT_ARCH_*` of the call.
+    pub arch: u32,
+    pub instruction_pointer: u64,
+    pub args: [u64; 6],
+}
 
 /// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (linux 6.6): wake the supervisor
 /// on the same CPU the target runs on, which saves a migration per call.

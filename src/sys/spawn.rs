@@ -13,8 +13,8 @@ use std::os::unix::net::UnixStream;
 use sendfd::RecvWithFd;
 
 use super::bpf::{self, Insn};
+use super::notify::Notif;
 use super::notify::NotifyFd;
-use crate::supervisor::event::Notif;
 
 /// What to start and how.
 pub struct SpawnSpec {

@@ -11,10 +11,10 @@ use super::lists::{answer_color, since, who};
 use super::pane;
 use crate::app::{App, Focus};
 use crate::app::{explain, notes};
+use crate::decode::format_value;
 use crate::escape::escape_bytes;
-use crate::supervisor::decode::format_value;
-use crate::supervisor::event::Call;
-use crate::supervisor::trace::result_text;
+use crate::model::Call;
+use crate::output::format::result_text;
 
 fn heading(s: &str) -> Line<'static> {
     Line::from(Span::styled(

@@ -10,11 +10,11 @@ use ratatui::widgets::Paragraph;
 
 use super::pane;
 use crate::app::{App, Focus, GONE_LINGER};
+use crate::decode::format_call;
 use crate::escape::escape_bytes;
-use crate::supervisor::answer::{Answer, DecidedBy};
-use crate::supervisor::decode::format_call;
-use crate::supervisor::trace::result_text;
-use crate::supervisor::worker::{Outcome, Record};
+use crate::model::{Answer, DecidedBy};
+use crate::model::{Outcome, Record};
+use crate::output::format::result_text;
 
 /// The first row to show so that row `selected` of `len` is visible in
 /// `height` rows.

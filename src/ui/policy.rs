@@ -10,9 +10,9 @@ use super::dialogs::{centered, frame_block, hint, input_line, with_footer};
 use super::lists::{first_row, since};
 use crate::app::App;
 use crate::app::ScopeDialog;
+use crate::decode::format_call;
 use crate::policy::rules::RuleAction;
 use crate::policy::scope::{Lifetime, Narrow};
-use crate::supervisor::decode::format_call;
 
 fn selected_style(on: bool) -> Style {
     if on {

@@ -13,12 +13,13 @@ use syscalls::Sysno;
 use super::*;
 use crate::app::keymap::KEYMAP;
 use crate::app::{App, Command, Config, Dialog, Focus, QuitHow};
+use crate::decode::groups;
+use crate::decode::{TargetView, decode_args};
 use crate::errno::Errno;
-use crate::policy::groups;
-use crate::supervisor::answer::{Answer, DecidedBy};
-use crate::supervisor::decode::{TargetView, decode_args};
-use crate::supervisor::event::{Call, Creds, Notif};
-use crate::supervisor::worker::{Event, Outcome, Record};
+use crate::model::{Answer, DecidedBy};
+use crate::model::{Call, Creds, Notif};
+use crate::model::{Outcome, Record};
+use crate::supervisor::Event;
 
 /// A target whose memory holds a few strings at fixed addresses.
 #[derive(Default)]

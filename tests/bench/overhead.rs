@@ -383,7 +383,7 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             let trap = if env.cfg.call == "mkdirat" {
                 "@net,@exec,open,openat,mkdir"
             } else {
-                unotify_tui::policy::groups::DEFAULT_TRAP
+                unotify_tui::decode::groups::DEFAULT_TRAP
             };
             let mut cmd = Command::new(BIN);
             cmd.args(["--headless", "--output", "/dev/null", "--trap", trap, "--"])

@@ -5,21 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use syscalls::Sysno;
 
-/// The raw notification, as `SECCOMP_IOCTL_NOTIF_RECV` filled it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Notif {
-    /// Cookie identifying this call for ID_VALID / SEND / ADDFD.
-    pub id: u64,
-    /// Thread id of the caller (in the supervisor's pid namespace).
-    pub pid: u32,
-    pub flags: u32,
-    /// Syscall number.
-    pub nr: i32,
-    /// `AUDIT_ARCH_*` of the call.
-    pub arch: u32,
-    pub instruction_pointer: u64,
-    pub args: [u64; 6],
-}
+pub use crate::sys::notify::Notif;
 
 /// A socket address read from the target, decoded by family.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::flags::family_name;
 use crate::escape::escape_bytes;
-use crate::supervisor::event::SockAddr;
+use crate::model::SockAddr;
 
 /// `sizeof(sa_family_t)`.
 const FAMILY_LEN: usize = 2;

@@ -7,6 +7,7 @@
 //! tested without a kernel.
 
 mod flags;
+pub mod groups;
 mod sockaddr;
 
 use std::cell::{OnceCell, RefCell};
@@ -16,9 +17,9 @@ use syscalls::Sysno;
 pub use flags::{format_mode, open_flags};
 pub use sockaddr::{SOCKADDR_STORAGE_LEN, format_sockaddr, parse_sockaddr};
 
-use super::event::{Arg, Call, Copies, SockAddr, Value};
 use crate::errno::Errno;
 use crate::escape::{escape_bytes, escape_str};
+use crate::model::{Arg, Call, Copies, SockAddr, Value};
 use flags::{
     ACCESS, AT, AT_ACCESS, AT_UNLINK, CLOEXEC, CLONE, CLONE_NS, Enum, FAMILIES, FCNTL_CMD, FlagSet,
     MAP, MSG, OPEN, PIPE2, PROT, PTRACE, RENAME, RESOLVE, SHUTDOWN_HOW, SIGPROCMASK_HOW,
@@ -1214,8 +1215,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::policy::groups::GROUPS;
-    use crate::supervisor::event::{Creds, Notif};
+    use crate::decode::groups::GROUPS;
+    use crate::model::{Creds, Notif};
 
     const PAGE: u64 = PAGE_SIZE;
 

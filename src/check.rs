@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::rules::load_rules;
 use crate::errno::Errno;
+use crate::policy::rules::load_rules;
 use crate::run::Error;
 
 /// Checks `file` and prints one line per rule to `out`:

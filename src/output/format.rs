@@ -1,14 +1,11 @@
 //! The headless trace line and the JSON Lines log record.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::{Value as Json, json};
 
-use super::answer::Answer;
-use super::decode::{format_call, format_value};
-use super::event::{Call, Value};
-use super::worker::{Outcome, Record};
+use crate::decode::{format_call, format_value};
 use crate::escape::escape_bytes;
+use crate::model::{Answer, Call, Outcome, Record, Value};
+use crate::time::rfc3339;
 
 /// What the target got, in strace's `= result` style.
 pub fn result_text(answer: Option<Answer>, outcome: Outcome) -> String {
@@ -92,30 +89,6 @@ fn value_json(v: &Value) -> Json {
     }
 }
 
-/// RFC 3339 UTC with microseconds.
-pub fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_micros()
-    )
-}
-
 fn answer_json(a: Option<Answer>) -> Json {
     match a {
         None => Json::Null,
@@ -163,16 +136,6 @@ pub fn log_record(rec: &Record) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn dates() {
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
-        let t = UNIX_EPOCH + Duration::from_micros(1_763_802_305_123_456);
-        assert_eq!(rfc3339(t), "2025-11-22T09:05:05.123456Z");
-        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert!(rfc3339(leap).starts_with("2000-02-29T00:00:00"));
-    }
 
     #[test]
     fn bytes_keep_exact_value() {

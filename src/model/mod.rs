@@ -1,0 +1,12 @@
+//! Plain data every layer shares: the notification and the decoded call,
+//! the answers and who chose them, what became of a call, and which calls
+//! can be emulated.
+
+pub mod answer;
+pub mod call;
+pub mod emulation;
+pub mod record;
+
+pub use answer::{Answer, DecidedBy, parse_value};
+pub use call::{Arg, Call, Copies, Creds, Notif, SockAddr, Value};
+pub use record::{Outcome, Record};

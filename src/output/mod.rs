@@ -1,0 +1,4 @@
+//! What leaves unotify-tui about each call: the trace line and the JSON
+//! Lines log record.
+
+pub mod format;
