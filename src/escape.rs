@@ -5,6 +5,8 @@
 
 use std::fmt::Write;
 
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
 /// Escapes `bytes` for display: valid UTF-8 printable characters stay as
 /// they are, `\` and `"` are backslash-escaped, well-known controls become
 /// `\n`, `\t`, `\r`, `\e`, other controls and invalid bytes become `\xNN`.
@@ -40,13 +42,35 @@ fn escape_control(out: &mut String, c: char) {
         c if c.is_control() => {
             let _ = write!(out, "\\x{:02x}", c as u32);
         }
-        // Unicode format characters (bidi overrides, zero-width joiners)
-        // can make a path read differently from what it is.
-        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+        c if invisible(c) => {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         }
         c => out.push(c),
     }
+}
+
+/// Characters that change how text reads without showing themselves:
+/// format characters (category Cf: zero-width spaces and joiners, bidi
+/// embeddings, overrides and isolates, the BOM), the line and paragraph
+/// separators (Zl, Zp), which break a terminal row, and the Bidi_Control
+/// property (the "Trojan Source" set), which today is all Cf but is named
+/// by its own property.
+fn invisible(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::Control
+    ) || is_bidi_control(c)
+}
+
+/// Unicode's Bidi_Control property (PropList.txt).
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// Makes a message that quotes user input safe to print on one line:
@@ -94,5 +118,53 @@ mod tests {
             "unknown `a\\nb` in \"x\\y\""
         );
         assert_eq!(one_line("\x1b[2J\u{202e}"), "\\e[2J\\u{202e}");
+    }
+
+    #[test]
+    fn invisible_and_direction_changing_characters_are_escaped() {
+        let cases = [
+            ('\u{2028}', "\\u{2028}"), // line separator (Zl)
+            ('\u{2029}', "\\u{2029}"), // paragraph separator (Zp)
+            ('\u{200b}', "\\u{200b}"), // zero-width space (Cf)
+            ('\u{200d}', "\\u{200d}"),
+            ('\u{200e}', "\\u{200e}"), // bidi marks
+            ('\u{061c}', "\\u{61c}"),
+            ('\u{202a}', "\\u{202a}"),
+            ('\u{202e}', "\\u{202e}"),
+            ('\u{2060}', "\\u{2060}"), // word joiner
+            ('\u{2064}', "\\u{2064}"),
+            ('\u{2066}', "\\u{2066}"), // isolates
+            ('\u{2069}', "\\u{2069}"),
+            ('\u{feff}', "\\u{feff}"),   // BOM
+            ('\u{00ad}', "\\u{ad}"),     // soft hyphen (Cf)
+            ('\u{e0001}', "\\u{e0001}"), // language tag (Cf)
+        ];
+        for (c, want) in cases {
+            let s = format!("a{c}b");
+            assert_eq!(escape_bytes(s.as_bytes()), format!("a{want}b"), "{c:?}");
+            assert_eq!(one_line(&s), format!("a{want}b"), "{c:?}");
+        }
+        // Visible text of other scripts stays as it is.
+        assert_eq!(
+            escape_bytes("/tmp/日本 ünï ا".as_bytes()),
+            "/tmp/日本 ünï ا"
+        );
+    }
+
+    #[test]
+    fn every_character_the_classes_name_is_escaped() {
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            let shown = escape_bytes(c.to_string().as_bytes());
+            let hidden = matches!(
+                c.general_category(),
+                GeneralCategory::Control
+                    | GeneralCategory::Format
+                    | GeneralCategory::LineSeparator
+                    | GeneralCategory::ParagraphSeparator
+            );
+            if hidden {
+                assert!(shown.starts_with('\\'), "{:x} shown as {shown:?}", c as u32);
+            }
+        }
     }
 }
