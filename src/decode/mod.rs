@@ -8,6 +8,7 @@
 
 mod flags;
 pub mod groups;
+pub mod realpath;
 mod sockaddr;
 
 use std::cell::{OnceCell, RefCell};

@@ -1,0 +1,570 @@
+//! The real path: which file a path argument will make the kernel touch,
+//! as the calling program sees the filesystem.
+//!
+//! A rule that says `deny /etc/**` must also catch `/tmp/l/hostname` when
+//! `/tmp/l -> /etc`, `/proc/self/root/etc/hostname` and
+//! `/proc/self/fd/3/hostname`. So every path is walked one component at a
+//! time, the way the kernel's path walk does it, but from the program's
+//! side:
+//!
+//! - absolute paths start at the program's root (`/proc/TID/root`),
+//!   relative ones at its cwd (`/proc/TID/cwd`) or the dirfd
+//!   (`/proc/TID/fd/N`); `..` climbs from there up to the program's root
+//!   and no further;
+//! - symlinks are read and followed (at most [`MAX_SYMLINKS`], as the
+//!   kernel), absolute ones from the program's root again, so no link the
+//!   program planted can walk the supervisor outside that root;
+//! - `/proc/self` and `/proc/thread-self` mean the program, not us;
+//!   procfs' magic links (`/proc/PID/root`, `cwd`, `fd/N`, `exe`) are
+//!   followed by the object they stand for, as the kernel does;
+//! - the last component is followed or not as the call would
+//!   ([`Follow`]).
+//!
+//! Every step is an `O_PATH` open, a stat or a readlink: nothing is
+//! created, opened for reading or changed.
+
+use std::collections::VecDeque;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+use nix::errno::Errno as NixErrno;
+use nix::fcntl::{OFlag, openat, readlinkat};
+use nix::sys::stat::{Mode, SFlag, fstat};
+use nix::sys::statfs::{PROC_SUPER_MAGIC, fstatfs};
+
+/// The kernel's limit on symlinks followed in one lookup (`MAXSYMLINKS`).
+pub const MAX_SYMLINKS: usize = 40;
+
+/// How the call treats a symlink in the last component.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// The call follows it (open, chdir, stat, …): the object is the
+    /// link's target.
+    Final,
+    /// The call acts on the link itself (O_NOFOLLOW, AT_SYMLINK_NOFOLLOW,
+    /// unlink, rmdir, rename, O_CREAT|O_EXCL, mkdir, symlink's linkpath):
+    /// the object is the name in the resolved parent directory.
+    NoFinal,
+}
+
+/// Where a relative path starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// The program's cwd (`AT_FDCWD`, or a call without a dirfd).
+    Cwd,
+    /// The directory behind the program's fd `N`.
+    DirFd(i32),
+}
+
+/// Why the real path could not be found. The caller then matches the
+/// path as written (never something looser) and says so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unresolved {
+    /// More than [`MAX_SYMLINKS`] links (the call gets ELOOP).
+    Loop,
+    /// A directory on the way does not exist or is not a directory (the
+    /// call fails with this errno: ENOENT, ENOTDIR).
+    Missing(i32),
+    /// The program's root, cwd or dirfd could not be opened (it exited,
+    /// or we may not look at it), or a step failed with this errno.
+    Unreachable(i32),
+    /// The walk left the program's root through a magic link whose
+    /// object has no path inside it (a socket, a pipe, another root).
+    Outside,
+}
+
+impl std::fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name =
+            |e: i32| crate::errno::Errno::new(e).map_or_else(|| format!("errno {e}"), |e| e.name());
+        match self {
+            Unresolved::Loop => write!(f, "too many symlinks (ELOOP)"),
+            Unresolved::Missing(e) => write!(f, "a directory on the way is missing ({})", name(*e)),
+            Unresolved::Unreachable(e) => {
+                write!(f, "the program's view could not be read ({})", name(*e))
+            }
+            Unresolved::Outside => write!(f, "a link leads outside the program's root"),
+        }
+    }
+}
+
+/// The calling thread: `tid` for `/proc/thread-self`, `tgid` for
+/// `/proc/self`, both as the kernel numbers them for us (the caller's
+/// pid namespace is dealt with when `self` is met).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub tid: u32,
+    pub tgid: u32,
+}
+
+/// Finds the real path of `path` for `caller`: absolute, in the program's
+/// view of the filesystem (relative to its root), with no `.`, `..` or
+/// symlink left in it. The last component may not exist (a file the call
+/// will create).
+pub fn real_path(
+    caller: Caller,
+    start: Start,
+    path: &[u8],
+    follow: Follow,
+) -> Result<Vec<u8>, Unresolved> {
+    let mut walk = Walk::new(caller)?;
+    if path.first() != Some(&b'/') {
+        walk.start_at(start)?;
+    }
+    walk.run(path, follow)?;
+    Ok(walk.path())
+}
+
+fn unreachable(e: NixErrno) -> Unresolved {
+    Unresolved::Unreachable(e as i32)
+}
+
+fn open_path(dir: BorrowedFd<'_>, name: &[u8], flags: OFlag) -> nix::Result<OwnedFd> {
+    openat(
+        dir,
+        std::ffi::OsStr::from_bytes(name),
+        OFlag::O_PATH | OFlag::O_CLOEXEC | flags,
+        Mode::empty(),
+    )
+}
+
+fn link_text(fd: BorrowedFd<'_>) -> nix::Result<Vec<u8>> {
+    readlinkat(fd, "").map(|s| s.as_bytes().to_vec())
+}
+
+/// Our own view of where `fd` is (`/proc/self/fd/N`).
+fn our_path(fd: BorrowedFd<'_>) -> nix::Result<Vec<u8>> {
+    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .map(|p| p.as_os_str().as_bytes().to_vec())
+        .map_err(|e| NixErrno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))
+}
+
+fn is_procfs_root(fd: BorrowedFd<'_>) -> bool {
+    let on_proc = fstatfs(fd).is_ok_and(|s| s.filesystem_type() == PROC_SUPER_MAGIC);
+    // The root directory of every procfs instance is inode 1.
+    on_proc && fstat(fd).is_ok_and(|st| st.st_ino == 1)
+}
+
+fn on_procfs(fd: BorrowedFd<'_>) -> bool {
+    fstatfs(fd).is_ok_and(|s| s.filesystem_type() == PROC_SUPER_MAGIC)
+}
+
+/// The innermost pid-namespace number of `tid` (`NSpid:` in its status):
+/// what `/proc/self` names inside the program's own pid namespace.
+fn inner_pid(tid: u32) -> Option<u32> {
+    let status = std::fs::read(format!("/proc/{tid}/status")).ok()?;
+    let line = status
+        .split(|b| *b == b'\n')
+        .find(|l| l.starts_with(b"NSpid:"))?;
+    let last = line[6..]
+        .split(|b| b.is_ascii_whitespace())
+        .rfind(|w| !w.is_empty())?;
+    std::str::from_utf8(last).ok()?.parse().ok()
+}
+
+struct Walk {
+    caller: Caller,
+    /// The program's root directory.
+    root: OwnedFd,
+    /// Where the program's root is in our view ("/" unless it chrooted or
+    /// lives in another mount namespace's tree).
+    root_ours: Vec<u8>,
+    /// The directory reached so far, and its components below the root.
+    cur: OwnedFd,
+    names: Vec<Vec<u8>>,
+    links: usize,
+    /// Set once the last component named a non-directory object outside
+    /// any path (a socket behind /proc/PID/fd/N).
+    pseudo: Option<Vec<u8>>,
+}
+
+impl Walk {
+    fn new(caller: Caller) -> Result<Walk, Unresolved> {
+        let root = open_path(
+            nix::fcntl::AT_FDCWD,
+            format!("/proc/{}/root", caller.tid).as_bytes(),
+            OFlag::O_DIRECTORY,
+        )
+        .map_err(unreachable)?;
+        let root_ours = our_path(root.as_fd()).map_err(unreachable)?;
+        let cur = root
+            .try_clone()
+            .map_err(|e| Unresolved::Unreachable(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        Ok(Walk {
+            caller,
+            root,
+            root_ours,
+            cur,
+            names: Vec::new(),
+            links: 0,
+            pseudo: None,
+        })
+    }
+
+    /// Starts at the cwd or a dirfd instead of the root.
+    fn start_at(&mut self, start: Start) -> Result<(), Unresolved> {
+        let link = match start {
+            Start::Cwd => format!("/proc/{}/cwd", self.caller.tid),
+            Start::DirFd(n) => format!("/proc/{}/fd/{n}", self.caller.tid),
+        };
+        let dir = open_path(nix::fcntl::AT_FDCWD, link.as_bytes(), OFlag::empty()).map_err(
+            |e| match (start, e) {
+                (Start::DirFd(_), NixErrno::ENOENT) => Unresolved::Unreachable(libc::EBADF),
+                (_, e) => unreachable(e),
+            },
+        )?;
+        self.jump(dir)
+    }
+
+    /// Moves to the object behind `fd` (reached through a magic link or
+    /// as the start), naming it by where it is below the program's root.
+    fn jump(&mut self, fd: OwnedFd) -> Result<(), Unresolved> {
+        let ours = our_path(fd.as_fd()).map_err(unreachable)?;
+        let below = self.below_root(&ours).ok_or(Unresolved::Outside)?;
+        self.names = below;
+        self.cur = fd;
+        Ok(())
+    }
+
+    /// The components of `ours` (a path in our view) below the program's
+    /// root, or `None` when it is not below it.
+    fn below_root(&self, ours: &[u8]) -> Option<Vec<Vec<u8>>> {
+        if !ours.starts_with(b"/") || ours.ends_with(b" (deleted)") {
+            return None;
+        }
+        let rest = if self.root_ours == b"/" {
+            ours
+        } else {
+            let rest = ours.strip_prefix(self.root_ours.as_slice())?;
+            if !rest.is_empty() && rest[0] != b'/' {
+                return None;
+            }
+            rest
+        };
+        Some(
+            rest.split(|b| *b == b'/')
+                .filter(|c| !c.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect(),
+        )
+    }
+
+    fn to_root(&mut self) -> Result<(), Unresolved> {
+        self.cur = self
+            .root
+            .try_clone()
+            .map_err(|e| Unresolved::Unreachable(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        self.names.clear();
+        Ok(())
+    }
+
+    fn run(&mut self, path: &[u8], follow: Follow) -> Result<(), Unresolved> {
+        // A trailing slash makes the last component a directory, which
+        // the kernel follows even for calls that otherwise don't.
+        let follow = if path.len() > 1 && path.ends_with(b"/") {
+            Follow::Final
+        } else {
+            follow
+        };
+        let mut todo: VecDeque<Vec<u8>> = components(path);
+        if path.starts_with(b"/") {
+            self.to_root()?;
+        }
+        while let Some(name) = todo.pop_front() {
+            let last = todo.is_empty();
+            if self.pseudo.is_some() {
+                // Something under a socket or a pipe: the call fails.
+                return Err(Unresolved::Missing(libc::ENOTDIR));
+            }
+            match name.as_slice() {
+                b"." => continue,
+                b".." => {
+                    self.up()?;
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(target) = self.proc_self(&name) {
+                self.count_link()?;
+                prepend(&mut todo, &target);
+                continue;
+            }
+            let fd = match open_path(self.cur.as_fd(), &name, OFlag::O_NOFOLLOW) {
+                Ok(fd) => fd,
+                Err(NixErrno::ENOENT) if last => {
+                    // The object does not exist yet: the call may create it.
+                    self.names.push(name);
+                    return Ok(());
+                }
+                Err(e @ (NixErrno::ENOENT | NixErrno::ENOTDIR)) => {
+                    return Err(Unresolved::Missing(e as i32));
+                }
+                Err(e) => return Err(unreachable(e)),
+            };
+            let st = fstat(fd.as_fd()).map_err(unreachable)?;
+            let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+            let is_link = kind == SFlag::S_IFLNK;
+            if is_link && (!last || follow == Follow::Final) {
+                self.count_link()?;
+                if on_procfs(self.cur.as_fd()) {
+                    self.magic_link(&name, last)?;
+                } else {
+                    let target = link_text(fd.as_fd()).map_err(unreachable)?;
+                    if target.starts_with(b"/") {
+                        self.to_root()?;
+                    }
+                    prepend(&mut todo, &target);
+                }
+                continue;
+            }
+            if !last && kind != SFlag::S_IFDIR {
+                return Err(Unresolved::Missing(libc::ENOTDIR));
+            }
+            self.names.push(name);
+            self.cur = fd;
+        }
+        Ok(())
+    }
+
+    /// `..`: the parent, but never above the program's root.
+    fn up(&mut self) -> Result<(), Unresolved> {
+        if self.names.is_empty() {
+            return Ok(());
+        }
+        let parent = open_path(self.cur.as_fd(), b"..", OFlag::O_DIRECTORY).map_err(unreachable)?;
+        self.names.pop();
+        self.cur = parent;
+        Ok(())
+    }
+
+    fn count_link(&mut self) -> Result<(), Unresolved> {
+        self.links += 1;
+        if self.links > MAX_SYMLINKS {
+            return Err(Unresolved::Loop);
+        }
+        Ok(())
+    }
+
+    /// `self` and `thread-self` in a procfs root name the program, not
+    /// the reader: the link text the kernel would give the program.
+    fn proc_self(&self, name: &[u8]) -> Option<Vec<u8>> {
+        if name != b"self" && name != b"thread-self" {
+            return None;
+        }
+        if !is_procfs_root(self.cur.as_fd()) {
+            return None;
+        }
+        let tgid = inner_pid(self.caller.tgid).unwrap_or(self.caller.tgid);
+        Some(if name == b"self" {
+            tgid.to_string().into_bytes()
+        } else {
+            let tid = inner_pid(self.caller.tid).unwrap_or(self.caller.tid);
+            format!("{tgid}/task/{tid}").into_bytes()
+        })
+    }
+
+    /// A symlink on procfs: `/proc/PID/{root,cwd,exe,fd/N,…}` are magic
+    /// links the kernel follows by the object, not by their text. Opening
+    /// it (following) lets the kernel make that jump for us.
+    fn magic_link(&mut self, name: &[u8], last: bool) -> Result<(), Unresolved> {
+        let fd = match open_path(self.cur.as_fd(), name, OFlag::empty()) {
+            Ok(fd) => fd,
+            Err(e @ (NixErrno::ENOENT | NixErrno::ENOTDIR)) => {
+                return Err(Unresolved::Missing(e as i32));
+            }
+            Err(e) => return Err(unreachable(e)),
+        };
+        let ours = our_path(fd.as_fd()).map_err(unreachable)?;
+        if !ours.starts_with(b"/") {
+            // socket:[N], pipe:[N], anon_inode:…: an object with no path.
+            if last {
+                self.pseudo = Some(ours);
+                return Ok(());
+            }
+            return Err(Unresolved::Missing(libc::ENOTDIR));
+        }
+        self.jump(fd)
+    }
+
+    fn path(&self) -> Vec<u8> {
+        if let Some(p) = &self.pseudo {
+            return p.clone();
+        }
+        if self.names.is_empty() {
+            return b"/".to_vec();
+        }
+        let mut out = Vec::new();
+        for n in &self.names {
+            out.push(b'/');
+            out.extend_from_slice(n);
+        }
+        out
+    }
+}
+
+fn components(path: &[u8]) -> VecDeque<Vec<u8>> {
+    path.split(|b| *b == b'/')
+        .filter(|c| !c.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+fn prepend(todo: &mut VecDeque<Vec<u8>>, target: &[u8]) {
+    for c in components(target).into_iter().rev() {
+        todo.push_front(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+    use std::path::Path;
+
+    fn me() -> Caller {
+        let tgid = std::process::id();
+        let tid = nix::unistd::gettid().as_raw() as u32;
+        Caller { tid, tgid }
+    }
+
+    fn real(path: &str, follow: Follow) -> Result<String, Unresolved> {
+        real_path(me(), Start::Cwd, path.as_bytes(), follow).map(|b| String::from_utf8(b).unwrap())
+    }
+
+    fn tmp() -> (tempfile::TempDir, String) {
+        let d = tempfile::tempdir().unwrap();
+        let canon = std::fs::canonicalize(d.path()).unwrap();
+        let s = canon.to_str().unwrap().to_string();
+        (d, s)
+    }
+
+    #[test]
+    fn symlinks_and_dotdot_are_followed_as_the_kernel_does() {
+        let (_d, t) = tmp();
+        std::fs::create_dir_all(format!("{t}/etc/ssl")).unwrap();
+        std::fs::write(format!("{t}/etc/hostname"), "h").unwrap();
+        symlink(format!("{t}/etc"), format!("{t}/l")).unwrap();
+        symlink(format!("{t}/etc/ssl"), format!("{t}/ls")).unwrap();
+        symlink("etc/hostname", format!("{t}/rel")).unwrap();
+        assert_eq!(
+            real(&format!("{t}/l/hostname"), Follow::Final).unwrap(),
+            format!("{t}/etc/hostname")
+        );
+        // `..` after a symlink is the link target's parent, not lexical.
+        assert_eq!(
+            real(&format!("{t}/ls/../hostname"), Follow::Final).unwrap(),
+            format!("{t}/etc/hostname")
+        );
+        assert_eq!(
+            real(&format!("{t}/rel"), Follow::Final).unwrap(),
+            format!("{t}/etc/hostname")
+        );
+        // Acting on the link itself: the link's own path.
+        assert_eq!(
+            real(&format!("{t}/rel"), Follow::NoFinal).unwrap(),
+            format!("{t}/rel")
+        );
+        // A name that does not exist yet, below a symlinked directory.
+        assert_eq!(
+            real(&format!("{t}/l/new"), Follow::NoFinal).unwrap(),
+            format!("{t}/etc/new")
+        );
+        // A dangling final symlink followed: its target (O_CREAT creates it).
+        symlink(format!("{t}/etc/created"), format!("{t}/dangling")).unwrap();
+        assert_eq!(
+            real(&format!("{t}/dangling"), Follow::Final).unwrap(),
+            format!("{t}/etc/created")
+        );
+    }
+
+    #[test]
+    fn proc_self_means_the_caller_and_magic_links_are_followed() {
+        let (_d, t) = tmp();
+        std::fs::create_dir_all(format!("{t}/etc")).unwrap();
+        assert_eq!(
+            real("/proc/self/root/etc/hostname", Follow::Final).unwrap(),
+            "/etc/hostname"
+        );
+        assert_eq!(
+            real("/proc/thread-self/root/etc", Follow::Final).unwrap(),
+            "/etc"
+        );
+        let pid = std::process::id();
+        assert_eq!(
+            real(&format!("/proc/{pid}/root{t}/etc/x"), Follow::Final).unwrap(),
+            format!("{t}/etc/x")
+        );
+        assert_eq!(
+            real("/proc/self/maps", Follow::Final).unwrap(),
+            format!("/proc/{pid}/maps")
+        );
+        let dir = std::fs::File::open(format!("{t}/etc")).unwrap();
+        let n = dir.as_raw_fd();
+        assert_eq!(
+            real(&format!("/proc/self/fd/{n}/hostname"), Follow::Final).unwrap(),
+            format!("{t}/etc/hostname")
+        );
+        let cwd = std::env::current_dir().unwrap();
+        let up = "../".repeat(cwd.components().count() + 3);
+        assert_eq!(
+            real(&format!("/proc/self/cwd/{up}etc/hostname"), Follow::Final).unwrap(),
+            "/etc/hostname"
+        );
+    }
+
+    #[test]
+    fn dotdot_stops_at_the_root_and_dirfds_start_the_walk() {
+        let (_d, t) = tmp();
+        std::fs::create_dir_all(format!("{t}/a/b")).unwrap();
+        assert_eq!(
+            real("/../../etc/../etc/hostname", Follow::Final).unwrap(),
+            "/etc/hostname"
+        );
+        let dir = std::fs::File::open(format!("{t}/a/b")).unwrap();
+        let got = real_path(
+            me(),
+            Start::DirFd(dir.as_raw_fd()),
+            b"../../x",
+            Follow::NoFinal,
+        )
+        .unwrap();
+        assert_eq!(got, format!("{t}/x").into_bytes());
+        let up = "../".repeat(Path::new(&t).components().count() + 2);
+        let got = real_path(
+            me(),
+            Start::DirFd(dir.as_raw_fd()),
+            format!("{up}etc").as_bytes(),
+            Follow::Final,
+        )
+        .unwrap();
+        assert_eq!(got, b"/etc");
+    }
+
+    #[test]
+    fn loops_missing_directories_and_bad_fds_are_said() {
+        let (_d, t) = tmp();
+        symlink(format!("{t}/b"), format!("{t}/a")).unwrap();
+        symlink(format!("{t}/a"), format!("{t}/b")).unwrap();
+        assert_eq!(
+            real(&format!("{t}/a"), Follow::Final),
+            Err(Unresolved::Loop)
+        );
+        assert_eq!(
+            real(&format!("{t}/a/x"), Follow::NoFinal),
+            Err(Unresolved::Loop)
+        );
+        assert_eq!(
+            real(&format!("{t}/nope/x"), Follow::Final),
+            Err(Unresolved::Missing(libc::ENOENT))
+        );
+        std::fs::write(format!("{t}/f"), "").unwrap();
+        assert_eq!(
+            real(&format!("{t}/f/x"), Follow::Final),
+            Err(Unresolved::Missing(libc::ENOTDIR))
+        );
+        assert!(matches!(
+            real_path(me(), Start::DirFd(999_999), b"x", Follow::Final),
+            Err(Unresolved::Unreachable(_))
+        ));
+    }
+}
