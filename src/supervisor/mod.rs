@@ -3,6 +3,7 @@
 //! through [`Event`]s and [`Decision`]s.
 
 pub mod emulate;
+pub mod identity;
 pub mod target;
 pub mod worker;
 
