@@ -107,12 +107,50 @@ pub fn real_path(
     path: &[u8],
     follow: Follow,
 ) -> Result<Vec<u8>, Unresolved> {
-    let mut walk = Walk::new(caller)?;
-    if path.first() != Some(&b'/') {
-        walk.start_at(start)?;
+    Lookup::prepare(caller, start, path)?
+        .walk(path, follow)
+        .map(|r| r.path)
+}
+
+/// A lookup whose starting points (the program's root, and its cwd or
+/// dirfd) are open, so the walk itself can run later on a thread that has
+/// taken the program's identity: then every directory on the way is
+/// searched with the program's rights, not ours.
+pub struct Lookup(Walk);
+
+/// Where a walk ended: the real path, and handles on what it found, so
+/// that an emulated call acts on exactly the object that was checked
+/// instead of looking the path up again.
+pub struct Resolved {
+    pub path: Vec<u8>,
+    /// The directory holding the object (or the object itself, when
+    /// `name` is `None`).
+    pub dir: OwnedFd,
+    /// The object's name in `dir`: `None` for the root, or an object
+    /// reached through a magic link (open it through `object`).
+    pub name: Option<Vec<u8>>,
+    /// An `O_PATH` handle on the object; `None` when it does not exist
+    /// yet (a file the call would create).
+    pub object: Option<OwnedFd>,
+}
+
+impl Lookup {
+    /// Opens the program's root, and its cwd or dirfd when `path` is
+    /// relative.
+    pub fn prepare(caller: Caller, start: Start, path: &[u8]) -> Result<Lookup, Unresolved> {
+        let mut walk = Walk::new(caller)?;
+        if path.first() != Some(&b'/') {
+            walk.start_at(start)?;
+        }
+        Ok(Lookup(walk))
     }
-    walk.run(path, follow)?;
-    Ok(walk.path())
+
+    /// Walks `path` as the call would.
+    pub fn walk(self, path: &[u8], follow: Follow) -> Result<Resolved, Unresolved> {
+        let mut walk = self.0;
+        walk.run(path, follow)?;
+        Ok(walk.finish())
+    }
 }
 
 fn unreachable(e: NixErrno) -> Unresolved {
@@ -174,8 +212,13 @@ struct Walk {
     names: Vec<Vec<u8>>,
     links: usize,
     /// Set once the last component named a non-directory object outside
-    /// any path (a socket behind /proc/PID/fd/N).
-    pseudo: Option<Vec<u8>>,
+    /// any path (a socket behind /proc/PID/fd/N), with a handle on it.
+    pseudo: Option<(Vec<u8>, OwnedFd)>,
+    /// The directory `cur` was found in, while `cur` is the last name in
+    /// `names` reached by a plain step (not `..` nor a jump).
+    parent: Option<OwnedFd>,
+    /// The last component does not exist: `cur` is its directory.
+    absent: bool,
 }
 
 impl Walk {
@@ -198,6 +241,8 @@ impl Walk {
             names: Vec::new(),
             links: 0,
             pseudo: None,
+            parent: None,
+            absent: false,
         })
     }
 
@@ -223,6 +268,7 @@ impl Walk {
         let below = self.below_root(&ours).ok_or(Unresolved::Outside)?;
         self.names = below;
         self.cur = fd;
+        self.parent = None;
         Ok(())
     }
 
@@ -249,12 +295,13 @@ impl Walk {
         )
     }
 
-    fn to_root(&mut self) -> Result<(), Unresolved> {
+    fn go_root(&mut self) -> Result<(), Unresolved> {
         self.cur = self
             .root
             .try_clone()
             .map_err(|e| Unresolved::Unreachable(e.raw_os_error().unwrap_or(libc::EIO)))?;
         self.names.clear();
+        self.parent = None;
         Ok(())
     }
 
@@ -268,7 +315,7 @@ impl Walk {
         };
         let mut todo: VecDeque<Vec<u8>> = components(path);
         if path.starts_with(b"/") {
-            self.to_root()?;
+            self.go_root()?;
         }
         while let Some(name) = todo.pop_front() {
             let last = todo.is_empty();
@@ -294,6 +341,8 @@ impl Walk {
                 Err(NixErrno::ENOENT) if last => {
                     // The object does not exist yet: the call may create it.
                     self.names.push(name);
+                    self.parent = None;
+                    self.absent = true;
                     return Ok(());
                 }
                 Err(e @ (NixErrno::ENOENT | NixErrno::ENOTDIR)) => {
@@ -311,7 +360,7 @@ impl Walk {
                 } else {
                     let target = link_text(fd.as_fd()).map_err(unreachable)?;
                     if target.starts_with(b"/") {
-                        self.to_root()?;
+                        self.go_root()?;
                     }
                     prepend(&mut todo, &target);
                 }
@@ -321,7 +370,7 @@ impl Walk {
                 return Err(Unresolved::Missing(libc::ENOTDIR));
             }
             self.names.push(name);
-            self.cur = fd;
+            self.parent = Some(std::mem::replace(&mut self.cur, fd));
         }
         Ok(())
     }
@@ -334,6 +383,7 @@ impl Walk {
         let parent = open_path(self.cur.as_fd(), b"..", OFlag::O_DIRECTORY).map_err(unreachable)?;
         self.names.pop();
         self.cur = parent;
+        self.parent = None;
         Ok(())
     }
 
@@ -378,7 +428,7 @@ impl Walk {
         if !ours.starts_with(b"/") {
             // socket:[N], pipe:[N], anon_inode:…: an object with no path.
             if last {
-                self.pseudo = Some(ours);
+                self.pseudo = Some((ours, fd));
                 return Ok(());
             }
             return Err(Unresolved::Missing(libc::ENOTDIR));
@@ -386,8 +436,46 @@ impl Walk {
         self.jump(fd)
     }
 
+    fn finish(self) -> Resolved {
+        let path = self.path();
+        if let Some((_, fd)) = self.pseudo {
+            let dir = self.cur;
+            return Resolved {
+                path,
+                dir,
+                name: None,
+                object: Some(fd),
+            };
+        }
+        if self.absent {
+            return Resolved {
+                path,
+                dir: self.cur,
+                name: self.names.last().cloned(),
+                object: None,
+            };
+        }
+        match self.parent {
+            Some(parent) => Resolved {
+                path,
+                dir: parent,
+                name: self.names.last().cloned(),
+                object: Some(self.cur),
+            },
+            None => {
+                let object = self.cur.try_clone().ok();
+                Resolved {
+                    path,
+                    dir: self.cur,
+                    name: None,
+                    object,
+                }
+            }
+        }
+    }
+
     fn path(&self) -> Vec<u8> {
-        if let Some(p) = &self.pseudo {
+        if let Some((p, _)) = &self.pseudo {
             return p.clone();
         }
         if self.names.is_empty() {
@@ -538,6 +626,37 @@ mod tests {
         )
         .unwrap();
         assert_eq!(got, b"/etc");
+    }
+
+    #[test]
+    fn a_walk_hands_back_the_directory_and_name_it_checked() {
+        let (_d, t) = tmp();
+        std::fs::create_dir_all(format!("{t}/etc")).unwrap();
+        std::fs::write(format!("{t}/etc/hostname"), "h").unwrap();
+        symlink(format!("{t}/etc"), format!("{t}/l")).unwrap();
+        let p = format!("{t}/l/hostname");
+        let r = Lookup::prepare(me(), Start::Cwd, p.as_bytes())
+            .unwrap()
+            .walk(p.as_bytes(), Follow::Final)
+            .unwrap();
+        assert_eq!(r.path, format!("{t}/etc/hostname").into_bytes());
+        assert_eq!(r.name.as_deref(), Some(&b"hostname"[..]));
+        assert_eq!(
+            our_path(r.dir.as_fd()).unwrap(),
+            format!("{t}/etc").into_bytes()
+        );
+        assert!(r.object.is_some());
+        let p = format!("{t}/l/new");
+        let r = Lookup::prepare(me(), Start::Cwd, p.as_bytes())
+            .unwrap()
+            .walk(p.as_bytes(), Follow::NoFinal)
+            .unwrap();
+        assert_eq!(r.name.as_deref(), Some(&b"new"[..]));
+        assert!(r.object.is_none());
+        assert_eq!(
+            our_path(r.dir.as_fd()).unwrap(),
+            format!("{t}/etc").into_bytes()
+        );
     }
 
     #[test]
