@@ -20,6 +20,10 @@ impl Errno {
     pub const EBADF: Errno = Errno(libc::EBADF);
     pub const EIO: Errno = Errno(libc::EIO);
     pub const EAGAIN: Errno = Errno(libc::EAGAIN);
+    pub const EEXIST: Errno = Errno(libc::EEXIST);
+    pub const EBUSY: Errno = Errno(libc::EBUSY);
+    pub const ELOOP: Errno = Errno(libc::ELOOP);
+    pub const EXDEV: Errno = Errno(libc::EXDEV);
 
     /// An errno from its number; `None` unless `1..=4095`.
     pub fn new(n: i32) -> Option<Errno> {

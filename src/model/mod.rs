@@ -9,4 +9,4 @@ pub mod record;
 
 pub use answer::{Answer, DecidedBy, parse_value};
 pub use call::{Arg, Call, Copies, Creds, Notif, SockAddr, Value};
-pub use record::{Outcome, Record};
+pub use record::{Outcome, Record, Refusal};

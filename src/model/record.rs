@@ -21,6 +21,36 @@ pub enum Outcome {
     /// The call went away (signal, or the target died) before the answer
     /// reached it.
     Gone,
+    /// Emulation was refused: the call failed with this errno, and nothing
+    /// was done, because unotify-tui could not act with no more rights than
+    /// the program (see [`Refusal`]).
+    Refused(Errno, Refusal),
+}
+
+/// Why unotify-tui refused to emulate a call rather than risk doing more
+/// than the program itself could.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The program's credentials could not be read (it was exiting).
+    IdentityUnreadable,
+    /// This thread could not take the program's uids, gids or groups
+    /// (unotify-tui is not root and the program runs as someone else).
+    IdentityNotTaken,
+    /// The program's root, cwd or directory fd could not be opened.
+    ViewUnreachable,
+}
+
+impl Refusal {
+    /// In words, for the trace, the log and the detail pane.
+    pub fn text(self) -> &'static str {
+        match self {
+            Refusal::IdentityUnreadable => "the program's credentials could not be read",
+            Refusal::IdentityNotTaken => {
+                "unotify-tui could not take the program's uids, gids and groups"
+            }
+            Refusal::ViewUnreachable => "the program's root, cwd or directory could not be opened",
+        }
+    }
 }
 
 /// One answered (or vanished) call, for history, trace and log.

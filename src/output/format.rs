@@ -14,6 +14,7 @@ pub fn result_text(answer: Option<Answer>, outcome: Outcome) -> String {
         Outcome::Continued => "allow".to_string(),
         Outcome::Returned(v) => format!("{verb} = {v}"),
         Outcome::Failed(e) => format!("{verb} = -1 {} ({})", e.name(), e.description()),
+        Outcome::Refused(e, why) => format!("{verb} refused = -1 {} ({})", e.name(), why.text()),
         Outcome::Gone => match answer {
             Some(_) => format!("{verb} (gone: interrupted or exited before the answer)"),
             None => "gone (interrupted or exited before a decision)".to_string(),
@@ -106,6 +107,7 @@ pub fn log_record(rec: &Record) -> Json {
         Outcome::Continued => ("sent", Json::Null),
         Outcome::Returned(v) => ("sent", json!({ "value": v })),
         Outcome::Failed(e) => ("sent", json!({ "errno": e.name() })),
+        Outcome::Refused(e, why) => ("sent", json!({ "errno": e.name(), "refused": why.text() })),
     };
     json!({
         "time": rfc3339(c.received_wall),

@@ -623,6 +623,7 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                     let outcome = match emulate::perform(&notify, &call) {
                         Emulated::Value(v) => Outcome::Returned(v),
                         Emulated::Error(e) => Outcome::Failed(e),
+                        Emulated::Refused(e, why) => Outcome::Refused(e, why),
                         Emulated::Gone => Outcome::Gone,
                     };
                     let rec = Record {

@@ -1,12 +1,22 @@
 //! Emulation: the supervisor performs the call itself, with the arguments
 //! it copied out of the target, and answers with the result.
 //!
-//! Every emulation runs on a thread of its own that first takes the
-//! target's view of the filesystem: a private fs_struct
-//! (`unshare(CLONE_FS)`) with the target's cwd and umask, and, when we are
-//! root, the target's fsuid, fsgid and groups. So relative paths resolve
-//! as they would for the target, and nothing succeeds that the target
-//! could not have done itself.
+//! An emulated call never does more than the program itself could. Each
+//! emulation runs on a thread of its own, in three steps:
+//!
+//! 1. With our own rights: read the program's identity fresh for this
+//!    call (uids, gids, groups, capabilities, umask; never the display's
+//!    /proc cache), open its root and its cwd or dirfd, copy its socket;
+//!    then check with NOTIF_ID_VALID that the call (and so the tid) is
+//!    still the one we read.
+//! 2. Take that identity on this thread only (`unshare(CLONE_FS)` for the
+//!    umask, raw setres*id, setgroups, capset): from here every permission
+//!    check is the program's.
+//! 3. Walk the path as the program sees the filesystem
+//!    ([`crate::decode::realpath`]: its root and mount namespace, its
+//!    `/proc/self`) and act on the directory and name the walk found, with
+//!    `*at` calls and no symlink followed again, so a rename race can't
+//!    swap what is touched.
 //!
 //! Each family of `model::emulation::FAMILIES` has a handler module of its
 //! own; [`perform`] picks it with an exhaustive match, so a family added
@@ -16,17 +26,17 @@ mod fs;
 mod open;
 mod socket;
 
-use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 
 use nix::fcntl::OFlag;
-use nix::sys::stat::{Mode, umask};
+use nix::sys::stat::Mode;
 
+use super::identity::{self, Identity};
+use crate::decode::realpath::{Caller, Follow, Lookup, Resolved, Start, Unresolved};
 use crate::errno::Errno;
 use crate::model::emulation::{Family, family};
-use crate::model::{Call, Value};
-use crate::sys::creds;
+use crate::model::{Call, Refusal, Value};
 use crate::sys::notify::{NotifyFd, Response, is_gone};
 
 /// What the target got from an emulated call.
@@ -36,6 +46,9 @@ pub enum Emulated {
     Value(i64),
     /// The call failed with this errno.
     Error(Errno),
+    /// Nothing was done: the call failed with this errno because the
+    /// program's rights could not be taken.
+    Refused(Errno, Refusal),
     /// The call went away before the answer (SEND/ADDFD said ENOENT).
     Gone,
 }
@@ -50,29 +63,79 @@ fn nix_errno(e: nix::Error) -> Errno {
     Errno::new(e as i32).unwrap_or(Errno::EIO)
 }
 
+/// Why an emulation stopped before answering.
+enum Stop {
+    /// The call fails with this errno, as the real call would have.
+    Fail(Errno),
+    /// The program's rights could not be taken: refuse.
+    Refuse(Refusal),
+    /// The call is gone (NOTIF_ID_VALID said so).
+    Gone,
+}
+
+impl From<Errno> for Stop {
+    fn from(e: Errno) -> Stop {
+        Stop::Fail(e)
+    }
+}
+
+/// What a handler opened in step 1, to use in step 3.
+enum Plan {
+    Fs(fs::Plan),
+    Open(open::Plan),
+    Socket(socket::Plan),
+}
+
 /// Performs `call` and answers it. Must run on a thread dedicated to this
-/// one emulation: it changes the thread's cwd, umask and credentials.
+/// one emulation: it changes the thread's fs context and credentials.
 pub fn perform(notify: &NotifyFd, call: &Call) -> Emulated {
-    let result = adopt_target_view(call).and_then(|()| run(notify, call));
-    match result {
-        Ok(Done::Answered(v)) => Emulated::Value(v),
-        Ok(Done::Gone) => Emulated::Gone,
-        Err(errno) => match notify.send(Response::error(call.notif.id, errno)) {
-            Err(e) if is_gone(&e) => Emulated::Gone,
-            _ => Emulated::Error(errno),
+    let id = call.notif.id;
+    let result = prepare(notify, call).and_then(|(who, plan)| {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_FS).map_err(nix_errno)?;
+        identity::adopt(&who).map_err(|_| Stop::Refuse(Refusal::IdentityNotTaken))?;
+        act(notify, call, plan)
+    });
+    let (errno, refused) = match result {
+        Ok(Done::Answered(v)) => return Emulated::Value(v),
+        Ok(Done::Gone) | Err(Stop::Gone) => return Emulated::Gone,
+        Err(Stop::Fail(e)) => (e, None),
+        // EPERM: the program is told "not allowed", which is what a refusal is.
+        Err(Stop::Refuse(why)) => (Errno::EPERM, Some(why)),
+    };
+    match notify.send(Response::error(id, errno)) {
+        Err(e) if is_gone(&e) => Emulated::Gone,
+        _ => match refused {
+            Some(why) => Emulated::Refused(errno, why),
+            None => Emulated::Error(errno),
         },
     }
 }
 
-/// Runs the handler of the call's family.
-fn run(notify: &NotifyFd, call: &Call) -> Result<Done, Errno> {
+/// Step 1: everything that needs our own rights.
+fn prepare(notify: &NotifyFd, call: &Call) -> Result<(Identity, Plan), Stop> {
     let sysno = call.sysno.ok_or(Errno::ENOSYS)?;
-    let handler = match family(sysno).ok_or(Errno::ENOSYS)? {
-        Family::Filesystem => fs::run,
-        Family::Open => open::run,
-        Family::Socket => socket::run,
+    let who =
+        identity::read(call.notif.pid).map_err(|_| Stop::Refuse(Refusal::IdentityUnreadable))?;
+    let plan = match family(sysno).ok_or(Errno::ENOSYS)? {
+        Family::Filesystem => Plan::Fs(fs::prepare(call, sysno)?),
+        Family::Open => Plan::Open(open::prepare(call, sysno)?),
+        Family::Socket => Plan::Socket(socket::prepare(call, sysno)?),
     };
-    handler(notify, call, sysno)
+    // What we read must belong to the call we are answering: the thread
+    // may have died and its tid been reused meanwhile.
+    if !notify.id_valid(call.notif.id) {
+        return Err(Stop::Gone);
+    }
+    Ok((who, plan))
+}
+
+/// Step 3, as the program.
+fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, Stop> {
+    match plan {
+        Plan::Fs(p) => fs::act(notify, call, p),
+        Plan::Open(p) => open::act(notify, call, p),
+        Plan::Socket(p) => socket::act(notify, call, p),
+    }
 }
 
 enum Done {
@@ -81,50 +144,68 @@ enum Done {
     Gone,
 }
 
-fn adopt_target_view(call: &Call) -> Result<(), Errno> {
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_FS).map_err(nix_errno)?;
-    let cwd = format!("/proc/{}/cwd", call.notif.pid);
-    nix::unistd::chdir(cwd.as_str()).map_err(nix_errno)?;
-    umask(Mode::from_bits_truncate(call.creds.umask));
-    // Only root can change credentials, and only root could exceed the
-    // target's rights.
-    if nix::unistd::geteuid().is_root() && (call.creds.fsuid != 0 || call.creds.fsgid != 0) {
-        creds::set_thread_fs_creds(call.creds.fsuid, call.creds.fsgid, &call.creds.groups)
-            .map_err(|e| errno_of(&e))?;
-    }
-    Ok(())
-}
-
-/// The path argument named `pathname`/`path` as given (bytes), or the
-/// errno the real call would have failed with.
-fn path_arg(call: &Call, index: usize) -> Result<CString, Errno> {
+/// The path argument at `index` as given (bytes), or the errno the real
+/// call would have failed with.
+fn path_arg(call: &Call, index: usize) -> Result<Vec<u8>, Errno> {
     let arg = call.args.get(index).ok_or(Errno::EINVAL)?;
     match &arg.value {
-        Value::Path { given, .. } => CString::new(given.clone()).map_err(|_| Errno::EINVAL),
+        Value::Path { given, .. } if given.is_empty() => Err(Errno::ENOENT),
+        Value::Path { given, .. } if given.contains(&0) => Err(Errno::EINVAL),
+        Value::Path { given, .. } => Ok(given.clone()),
         Value::Unreadable { errno, .. } => Err(Errno::new(*errno).unwrap_or(Errno::EFAULT)),
         Value::Null => Err(Errno::EFAULT),
         _ => Err(Errno::EINVAL),
     }
 }
 
-/// A directory handle for a `*at` call's dirfd argument: our cwd (which
-/// now is the target's) for AT_FDCWD, else the target's fd via /proc.
-fn dir_handle(call: &Call, raw: u64) -> Result<Option<OwnedFd>, Errno> {
-    let fd = raw as u32 as i32;
-    if fd == AT_FDCWD {
-        return Ok(None);
-    }
-    let p = format!("/proc/{}/fd/{fd}", call.notif.pid);
-    nix::fcntl::open(p.as_str(), OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
-        .map(Some)
-        .map_err(|_| Errno::EBADF)
+/// A path to walk later as the program: the path and its open start.
+struct PathPlan {
+    path: Vec<u8>,
+    lookup: Lookup,
 }
 
-fn at<'a>(dir: &'a Option<OwnedFd>) -> std::os::fd::BorrowedFd<'a> {
-    match dir {
-        Some(d) => d.as_fd(),
-        None => nix::fcntl::AT_FDCWD,
+/// Opens the program's root and the start of `path` (its cwd, or the
+/// dirfd in raw argument `dirfd`), while we still have our own rights.
+fn plan_path(call: &Call, dirfd: Option<u64>, index: usize) -> Result<PathPlan, Stop> {
+    let path = path_arg(call, index)?;
+    let start = match dirfd.map(|raw| raw as u32 as i32) {
+        None | Some(AT_FDCWD) => Start::Cwd,
+        Some(fd) => Start::DirFd(fd),
+    };
+    let caller = Caller {
+        tid: call.notif.pid,
+        tgid: call.tgid,
+    };
+    let lookup = Lookup::prepare(caller, start, &path).map_err(|e| match e {
+        Unresolved::Unreachable(libc::EBADF) => Stop::Fail(Errno::EBADF),
+        Unresolved::Missing(e) => Stop::Fail(Errno::new(e).unwrap_or(Errno::ENOENT)),
+        _ => Stop::Refuse(Refusal::ViewUnreachable),
+    })?;
+    Ok(PathPlan { path, lookup })
+}
+
+impl PathPlan {
+    /// Step 3: the walk, with the program's rights; a failure is the errno
+    /// the program's own lookup would have met.
+    fn walk(self, follow: Follow) -> Result<Resolved, Errno> {
+        self.lookup.walk(&self.path, follow).map_err(|e| match e {
+            Unresolved::Loop => Errno::ELOOP,
+            Unresolved::Missing(e) | Unresolved::Unreachable(e) => {
+                Errno::new(e).unwrap_or(Errno::ENOENT)
+            }
+            // A magic link the program followed out of its own root to an
+            // object without a path: nothing we can name safely.
+            Unresolved::Outside => Errno::EXDEV,
+        })
     }
+}
+
+/// Reopens an `O_PATH` handle with real access flags: the kernel checks
+/// them against the object with this thread's (the program's) rights.
+fn reopen(object: &OwnedFd, flags: OFlag) -> Result<OwnedFd, Errno> {
+    use std::os::fd::AsRawFd;
+    let p = format!("/proc/thread-self/fd/{}", object.as_fd().as_raw_fd());
+    nix::fcntl::open(p.as_str(), flags | OFlag::O_CLOEXEC, Mode::empty()).map_err(nix_errno)
 }
 
 fn answer_value(notify: &NotifyFd, id: u64, v: i64) -> Result<Done, Errno> {

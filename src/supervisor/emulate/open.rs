@@ -1,50 +1,104 @@
-//! The open family: open or create a file with the target's view and
+//! The open family: open or create a file as the program would and
 //! install the fd in the target (open, openat, openat2, creat).
 
+use std::ffi::OsStr;
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 
 use nix::fcntl::{OFlag, openat};
-use nix::sys::stat::Mode;
+use nix::sys::stat::{Mode, SFlag, fstat};
 use syscalls::Sysno;
 
-use super::{Done, answer_value, at, dir_handle, errno_of, nix_errno, path_arg};
+use super::{Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_path, reopen};
+use crate::decode::realpath::Follow;
 use crate::errno::Errno;
 use crate::model::Call;
 use crate::sys::notify::{ForeignFd, NotifyFd, is_gone};
 
-pub(super) fn run(notify: &NotifyFd, call: &Call, sysno: Sysno) -> Result<Done, Errno> {
+pub(super) struct Plan {
+    path: PathPlan,
+    flags: OFlag,
+    mode: u32,
+}
+
+pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
     let a = &call.notif.args;
-    let (dir, path, flags, mode) = match sysno {
-        Sysno::open => (None, path_arg(call, 0)?, a[1], a[2]),
+    let (dirfd, index, flags, mode) = match sysno {
+        Sysno::open => (None, 0, a[1], a[2]),
         Sysno::creat => (
             None,
-            path_arg(call, 0)?,
+            0,
             (libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u64,
             a[1],
         ),
-        Sysno::openat => (dir_handle(call, a[0])?, path_arg(call, 1)?, a[2], a[3]),
+        Sysno::openat => (Some(a[0]), 1, a[2], a[3]),
         Sysno::openat2 => {
             let how = call.copies.open_how.ok_or(Errno::EFAULT)?;
             if how[2] != 0 {
                 // RESOLVE_* restrictions need openat2 itself; refusing is
                 // safer than opening with fewer restrictions.
-                return Err(Errno::EOPNOTSUPP);
+                return Err(Stop::Fail(Errno::EOPNOTSUPP));
             }
-            (dir_handle(call, a[0])?, path_arg(call, 1)?, how[0], how[1])
+            (Some(a[0]), 1, how[0], how[1])
         }
         // Not in this family (see model::emulation::FAMILIES).
-        _ => return Err(Errno::ENOSYS),
+        _ => return Err(Stop::Fail(Errno::ENOSYS)),
     };
-    let oflags = OFlag::from_bits_retain(flags as i32);
-    let target_cloexec = oflags.contains(OFlag::O_CLOEXEC);
-    let fd = openat(
-        at(&dir),
-        path.as_c_str(),
-        oflags | OFlag::O_CLOEXEC,
-        Mode::from_bits_truncate(mode as u32),
-    )
-    .map_err(nix_errno)?;
-    install_fd(notify, call.notif.id, &fd, target_cloexec)
+    Ok(Plan {
+        path: plan_path(call, dirfd, index)?,
+        flags: OFlag::from_bits_retain(flags as i32),
+        mode: mode as u32,
+    })
+}
+
+pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, Stop> {
+    let flags = plan.flags;
+    let create = flags.contains(OFlag::O_CREAT);
+    let exclusive = create && flags.contains(OFlag::O_EXCL);
+    // O_NOFOLLOW and O_CREAT|O_EXCL act on the last component itself;
+    // O_CREAT alone follows a dangling link and creates its target.
+    let follow = if flags.contains(OFlag::O_NOFOLLOW) || exclusive {
+        Follow::NoFinal
+    } else {
+        Follow::Final
+    };
+    let found = plan.path.walk(follow)?;
+    let target_cloexec = flags.contains(OFlag::O_CLOEXEC);
+    let fd = match (&found.object, &found.name) {
+        (Some(_), _) if exclusive => return Err(Stop::Fail(Errno::EEXIST)),
+        (Some(object), Some(name)) => {
+            if is_symlink(object) && !flags.contains(OFlag::O_PATH) {
+                // Only reachable with O_NOFOLLOW: the kernel's ELOOP.
+                return Err(Stop::Fail(Errno::ELOOP));
+            }
+            // The walk followed every link: open that very name without
+            // following anything that appeared there since.
+            let keep = flags & !(OFlag::O_CREAT | OFlag::O_EXCL);
+            openat(
+                found.dir.as_fd(),
+                OsStr::from_bytes(name),
+                keep | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(nix_errno)?
+        }
+        // The root, or an object reached through a magic link.
+        (Some(object), None) => reopen(object, flags & !(OFlag::O_CREAT | OFlag::O_EXCL))?,
+        (None, Some(name)) if create => openat(
+            found.dir.as_fd(),
+            OsStr::from_bytes(name),
+            flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::from_bits_truncate(plan.mode),
+        )
+        .map_err(nix_errno)?,
+        (None, _) => return Err(Stop::Fail(Errno::ENOENT)),
+    };
+    Ok(install_fd(notify, call.notif.id, &fd, target_cloexec)?)
+}
+
+fn is_symlink(fd: &OwnedFd) -> bool {
+    fstat(fd.as_fd())
+        .is_ok_and(|st| SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFLNK)
 }
 
 /// Installs our fd into the target as the call's result, atomically with

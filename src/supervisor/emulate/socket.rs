@@ -1,72 +1,119 @@
-//! The socket family: act on the target's own socket (connect, bind,
-//! listen) through a copy of its fd.
+//! The socket family: act on the program's own socket (connect, bind,
+//! listen) through a copy of its fd, with the program's credentials, so
+//! the kernel's own checks apply: a port below ip_unprivileged_port_start
+//! needs a CAP_NET_BIND_SERVICE that counts in the socket's network
+//! namespace, and a unix-socket peer's SO_PEERCRED shows the program's uid
+//! and gid (its pid is unotify-tui's: the kernel takes the pid of the
+//! process that calls connect or listen).
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 
 use syscalls::Sysno;
 
-use super::{Done, answer_value, errno_of};
+use super::{Done, PathPlan, Stop, answer_value, errno_of, nix_errno};
+use crate::decode::realpath::{Caller, Follow, Lookup, Start};
 use crate::errno::Errno;
-use crate::model::Call;
+use crate::model::{Call, Refusal};
 use crate::sys::notify::{ForeignFd, NotifyFd};
 use crate::sys::{pidfd, sock};
 
-const CAP_NET_BIND_SERVICE: u64 = 1 << 10;
-
-pub(super) fn run(notify: &NotifyFd, call: &Call, sysno: Sysno) -> Result<Done, Errno> {
-    match sysno {
-        Sysno::connect | Sysno::bind => connect_or_bind(notify, call, sysno),
-        Sysno::listen => listen(notify, call),
-        // Not in this family (see model::emulation::FAMILIES).
-        _ => Err(Errno::ENOSYS),
-    }
+pub(super) struct Plan {
+    socket: OwnedFd,
+    op: Op,
 }
 
-fn connect_or_bind(notify: &NotifyFd, call: &Call, sysno: Sysno) -> Result<Done, Errno> {
+enum Op {
+    Listen(i32),
+    Connect(Address),
+    Bind(Address),
+}
+
+enum Address {
+    /// Used as copied: IP addresses, abstract and unnamed unix sockets.
+    Raw(Vec<u8>),
+    /// A unix socket path, walked as the program sees the filesystem.
+    UnixPath(PathPlan),
+}
+
+pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
     let a = &call.notif.args;
-    // Longer than sockaddr_storage: the kernel's EINVAL, before it
-    // would read anything (the decoder copied nothing).
-    if a[2] as u32 as usize > crate::decode::SOCKADDR_STORAGE_LEN {
-        return Err(Errno::EINVAL);
+    let op = match sysno {
+        Sysno::listen => Op::Listen(a[1] as i32),
+        Sysno::connect | Sysno::bind => {
+            // Longer than sockaddr_storage: the kernel's EINVAL, before it
+            // would read anything (the decoder copied nothing).
+            if a[2] as u32 as usize > crate::decode::SOCKADDR_STORAGE_LEN {
+                return Err(Stop::Fail(Errno::EINVAL));
+            }
+            let addr = call.copies.sockaddr.as_deref().ok_or(Errno::EFAULT)?;
+            let addr = address(call, addr)?;
+            if sysno == Sysno::connect {
+                Op::Connect(addr)
+            } else {
+                Op::Bind(addr)
+            }
+        }
+        // Not in this family (see model::emulation::FAMILIES).
+        _ => return Err(Stop::Fail(Errno::ENOSYS)),
+    };
+    let socket = pidfd::copy_fd(call.tgid, ForeignFd(a[0] as i32)).map_err(|e| errno_of(&e))?;
+    Ok(Plan { socket, op })
+}
+
+/// The path of an `AF_UNIX` address with a filesystem name, if it is one.
+fn unix_path(addr: &[u8]) -> Option<&[u8]> {
+    let family = u16::from_ne_bytes([*addr.first()?, *addr.get(1)?]);
+    let path = addr.get(2..)?;
+    if i32::from(family) != libc::AF_UNIX || path.first().is_none_or(|b| *b == 0) {
+        return None;
     }
-    let addr = call.copies.sockaddr.as_deref().ok_or(Errno::EFAULT)?;
-    if sysno == Sysno::bind
-        && needs_bind_cap(addr)
-        && call.creds.cap_eff & CAP_NET_BIND_SERVICE == 0
-    {
-        // We may hold CAP_NET_BIND_SERVICE; the target does not.
-        return Err(Errno::EACCES);
-    }
-    let sockfd = pidfd::copy_fd(call.tgid, ForeignFd(a[0] as i32)).map_err(|e| errno_of(&e))?;
-    let r = if sysno == Sysno::connect {
-        sock::connect(sockfd.as_fd(), addr)
-    } else {
-        sock::bind(sockfd.as_fd(), addr)
+    Some(path.split(|b| *b == 0).next().unwrap_or(path))
+}
+
+fn address(call: &Call, addr: &[u8]) -> Result<Address, Stop> {
+    let Some(path) = unix_path(addr) else {
+        return Ok(Address::Raw(addr.to_vec()));
+    };
+    let caller = Caller {
+        tid: call.notif.pid,
+        tgid: call.tgid,
+    };
+    let lookup = Lookup::prepare(caller, Start::Cwd, path)
+        .map_err(|_| Stop::Refuse(Refusal::ViewUnreachable))?;
+    Ok(Address::UnixPath(PathPlan {
+        path: path.to_vec(),
+        lookup,
+    }))
+}
+
+/// The address to hand the kernel: for a unix path, the name in the
+/// directory the walk found, which this thread makes its cwd (it has a
+/// private fs context), so nothing is looked up from the path again.
+fn resolve(addr: Address, follow: Follow) -> Result<Vec<u8>, Stop> {
+    let plan = match addr {
+        Address::Raw(bytes) => return Ok(bytes),
+        Address::UnixPath(plan) => plan,
+    };
+    let found = plan.walk(follow)?;
+    let Some(name) = found.name else {
+        return Err(Stop::Fail(Errno::EINVAL));
+    };
+    nix::unistd::fchdir(found.dir.as_fd()).map_err(nix_errno)?;
+    let mut bytes = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
+    bytes.extend_from_slice(&name);
+    bytes.push(0);
+    Ok(bytes)
+}
+
+pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, Stop> {
+    let fd = plan.socket.as_fd();
+    let r = match plan.op {
+        Op::Listen(backlog) => sock::listen(fd, backlog),
+        // connect follows a symlink to the socket; bind creates the name
+        // itself and fails on anything already there.
+        Op::Connect(addr) => sock::connect(fd, &resolve(addr, Follow::Final)?),
+        Op::Bind(addr) => sock::bind(fd, &resolve(addr, Follow::NoFinal)?),
     };
     r.map_err(|e| errno_of(&e))?;
-    answer_value(notify, call.notif.id, 0)
-}
-
-fn listen(notify: &NotifyFd, call: &Call) -> Result<Done, Errno> {
-    let a = &call.notif.args;
-    let sockfd = pidfd::copy_fd(call.tgid, ForeignFd(a[0] as i32)).map_err(|e| errno_of(&e))?;
-    sock::listen(sockfd.as_fd(), a[1] as i32).map_err(|e| errno_of(&e))?;
-    answer_value(notify, call.notif.id, 0)
-}
-
-/// Whether binding this address needs CAP_NET_BIND_SERVICE.
-fn needs_bind_cap(addr: &[u8]) -> bool {
-    if addr.len() < 4 {
-        return false;
-    }
-    let family = u16::from_ne_bytes([addr[0], addr[1]]) as i32;
-    if family != libc::AF_INET && family != libc::AF_INET6 {
-        return false;
-    }
-    let port = u16::from_be_bytes([addr[2], addr[3]]);
-    let start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
-        .ok()
-        .and_then(|s| s.trim().parse::<u16>().ok())
-        .unwrap_or(1024);
-    port != 0 && port < start
+    Ok(answer_value(notify, call.notif.id, 0)?)
 }
