@@ -421,6 +421,45 @@ fn main() {
             Ok(l) => println!("listen: ok port {}", l.local_addr().unwrap().port()),
             Err(e) => println!("listen: err {}", errno_name(e.raw_os_error().unwrap_or(0))),
         },
+        // setresuid-mkdir ID PATH: take uid and gid ID (raw syscalls, this
+        // thread only: the process has one), then mkdir PATH
+        "setresuid-mkdir" => {
+            let id = num(1);
+            // SAFETY: integer-only syscalls on our own credentials.
+            let rc = unsafe {
+                libc::syscall(libc::SYS_setresgid, id, id, id);
+                libc::syscall(libc::SYS_setresuid, id, id, id)
+            };
+            if rc != 0 {
+                report("setresuid", rc);
+            }
+            report("mkdir", mkdir(&arg(2)));
+        }
+        // umask-mkdir MASK PATH: umask (octal), then mkdir PATH 0777
+        "umask-mkdir" => {
+            let mask = u32::from_str_radix(&String::from_utf8_lossy(&arg(1)), 8).unwrap_or(0);
+            // SAFETY: umask only changes our own mask.
+            unsafe { libc::umask(mask) };
+            report("mkdir", mkdir(&arg(2)));
+        }
+        // bind PORT: bind a TCP socket to 127.0.0.1:PORT
+        "bind" => match std::net::TcpListener::bind(("127.0.0.1", num(1) as u16)) {
+            Ok(_) => println!("bind: ok"),
+            Err(e) => println!("bind: err {}", errno_name(e.raw_os_error().unwrap_or(0))),
+        },
+        // connect-unix PATH: connect and print the first line the server says
+        "connect-unix" => {
+            match std::os::unix::net::UnixStream::connect(std::ffi::OsStr::from_bytes(&arg(1))) {
+                Ok(mut s) => {
+                    let mut line = String::new();
+                    let _ = s.read_to_string(&mut line);
+                    println!("connect: ok server said {:?}", line.trim());
+                }
+                Err(e) => {
+                    println!("connect: err {}", errno_name(e.raw_os_error().unwrap_or(0)))
+                }
+            }
+        }
         // exit N
         "exit" => std::process::exit(num(1) as i32),
         // kill-self SIG

@@ -1,0 +1,283 @@
+//! Decisions mean what they say: an emulated call gets exactly what the
+//! same program gets when it runs without unotify-tui. Each case runs the
+//! program twice, unsupervised and under an `emulate` rule, and compares
+//! what the program itself printed and what it left in the file system.
+//!
+//! These run as root (as CI does): they take other identities with
+//! setpriv and unshare.
+
+mod common;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+
+use common::{BIN, PROG, path_bytes, tempdir, write_rules};
+
+const EMULATE: &str = r#"
+[[rule]]
+syscall = ["mkdir", "open", "openat", "bind", "connect", "listen"]
+exe = "**/unotify-testprog"
+action = "emulate"
+"#;
+
+/// Root is needed to run the program as other users; CI runs as root,
+/// so there a missing root is a failure, never a silent pass.
+fn need_root() -> bool {
+    if nix::unistd::geteuid().is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "these tests need root under CI"
+    );
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "SKIPPED: needs root");
+    false
+}
+
+/// The program's own output, run as `argv` without unotify-tui.
+fn plain(argv: &[&[u8]]) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let out = Command::new(std::ffi::OsStr::from_bytes(argv[0]))
+        .args(argv[1..].iter().map(|a| std::ffi::OsStr::from_bytes(a)))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The program's own output under unotify-tui with the emulate rule,
+/// and the log records of the calls emulated.
+fn emulated(dir: &Path, argv: &[&[u8]]) -> (String, Vec<serde_json::Value>) {
+    use std::os::unix::ffi::OsStrExt;
+    let rules = write_rules(dir, EMULATE);
+    let log = dir.join("emulated.jsonl");
+    let out = Command::new(BIN)
+        .arg("--headless")
+        .arg("--output")
+        .arg("/dev/null")
+        .arg("--log")
+        .arg(&log)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--")
+        .args(argv.iter().map(|a| std::ffi::OsStr::from_bytes(a)))
+        .output()
+        .unwrap();
+    let records = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["answer"]["action"] == "emulate")
+        .collect();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), records)
+}
+
+fn open_dir(p: &Path, mode: u32) {
+    std::fs::create_dir_all(p).unwrap();
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+const NOBODY: [&[u8]; 4] = [
+    b"setpriv",
+    b"--reuid=65534",
+    b"--regid=65534",
+    b"--clear-groups",
+];
+
+fn argv<'a>(prefix: &[&'a [u8]], rest: &[&'a [u8]]) -> Vec<&'a [u8]> {
+    prefix.iter().chain(rest).copied().collect()
+}
+
+#[test]
+fn nobody_gets_nobodys_rights() {
+    if !need_root() {
+        return;
+    }
+    for run in ["plain", "emulated"] {
+        let d = tempdir();
+        open_dir(d.path(), 0o755);
+        open_dir(&d.path().join("ro"), 0o700);
+        open_dir(&d.path().join("open"), 0o777);
+        let denied = path_bytes(&d.path().join("ro/x"));
+        let made = path_bytes(&d.path().join("open/x"));
+        let cmd = argv(&NOBODY, &[PROG.as_bytes(), b"mkdir", &denied]);
+        let cmd2 = argv(&NOBODY, &[PROG.as_bytes(), b"mkdir", &made]);
+        let (a, b, emulated_calls) = if run == "plain" {
+            (plain(&cmd), plain(&cmd2), 0)
+        } else {
+            let (a, r1) = emulated(d.path(), &cmd);
+            let (b, r2) = emulated(d.path(), &cmd2);
+            (a, b, r1.len() + r2.len())
+        };
+        assert_eq!(a.trim(), "mkdir: err EACCES", "{run}");
+        assert_eq!(b.trim(), "mkdir: ok 0", "{run}");
+        let owner = std::fs::metadata(d.path().join("open/x")).unwrap().uid();
+        assert_eq!(owner, 65534, "{run}");
+        if run == "emulated" {
+            assert!(emulated_calls >= 2, "the mkdirs were emulated");
+        }
+    }
+}
+
+#[test]
+fn setresuid_and_umask_just_before_the_call_count() {
+    if !need_root() {
+        return;
+    }
+    let d = tempdir();
+    open_dir(d.path(), 0o755);
+    open_dir(&d.path().join("ro"), 0o700);
+    open_dir(&d.path().join("open"), 0o777);
+    let mut seen = Vec::new();
+    for (run, tag) in [(false, "p"), (true, "e")] {
+        let denied = path_bytes(&d.path().join(format!("ro/{tag}")));
+        let made = path_bytes(&d.path().join(format!("open/{tag}")));
+        let masked = path_bytes(&d.path().join(format!("open/m{tag}")));
+        let cases: [Vec<&[u8]>; 3] = [
+            vec![PROG.as_bytes(), b"setresuid-mkdir", b"65534", &denied],
+            vec![PROG.as_bytes(), b"setresuid-mkdir", b"65534", &made],
+            vec![PROG.as_bytes(), b"umask-mkdir", b"077", &masked],
+        ];
+        let outs: Vec<String> = cases
+            .iter()
+            .map(|c| {
+                if run {
+                    emulated(d.path(), c).0
+                } else {
+                    plain(c)
+                }
+            })
+            .collect();
+        let made_meta = std::fs::metadata(d.path().join(format!("open/{tag}"))).unwrap();
+        let masked_meta = std::fs::metadata(d.path().join(format!("open/m{tag}"))).unwrap();
+        seen.push((
+            outs,
+            made_meta.uid(),
+            masked_meta.permissions().mode() & 0o777,
+        ));
+    }
+    assert_eq!(seen[0].0[0].trim(), "mkdir: err EACCES");
+    assert_eq!(seen[0].1, 65534);
+    assert_eq!(seen[0].2, 0o700);
+    assert_eq!(seen[1], seen[0], "emulated = unsupervised");
+}
+
+#[test]
+fn root_without_capabilities_cannot_read_another_users_file() {
+    if !need_root() {
+        return;
+    }
+    let d = tempdir();
+    open_dir(d.path(), 0o755);
+    let f = d.path().join("secret");
+    std::fs::write(&f, "secret\n").unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::chown(&f, Some(1000), Some(1000)).unwrap();
+    let fb = path_bytes(&f);
+    let cmd: Vec<&[u8]> = vec![
+        b"setpriv",
+        b"--inh-caps=-all",
+        b"--bounding-set=-all",
+        PROG.as_bytes(),
+        b"read",
+        &fb,
+    ];
+    let p = plain(&cmd);
+    let (e, records) = emulated(d.path(), &cmd);
+    assert_eq!(p.trim(), "open: err EACCES");
+    assert_eq!(e.trim(), p.trim());
+    assert!(!records.is_empty(), "the open was emulated");
+}
+
+#[test]
+fn a_child_user_namespace_gives_no_low_port() {
+    if !need_root() {
+        return;
+    }
+    let d = tempdir();
+    open_dir(d.path(), 0o755);
+    // Root inside a user namespace of its own, nobody outside: its
+    // capabilities don't count for the host's network namespace.
+    let cmd = argv(
+        &NOBODY,
+        &[b"unshare", b"-Ur", PROG.as_bytes(), b"bind", b"81"],
+    );
+    let p = plain(&cmd);
+    let (e, records) = emulated(d.path(), &cmd);
+    assert_eq!(p.trim(), "bind: err EACCES");
+    assert_eq!(e.trim(), p.trim());
+    assert!(
+        records.iter().any(|r| r["syscall"] == "bind"),
+        "the bind was emulated"
+    );
+}
+
+#[test]
+fn a_private_mount_namespace_is_the_programs_view() {
+    if !need_root() {
+        return;
+    }
+    let d = tempdir();
+    open_dir(d.path(), 0o755);
+    let m = d.path().join("m");
+    open_dir(&m, 0o755);
+    // What the host sees at that path; the program mounts a tmpfs over it.
+    std::fs::write(m.join("f"), "host\n").unwrap();
+    let script = format!(
+        "mount -t tmpfs none {m} && echo inside > {m}/f && {prog} read {m}/f",
+        m = m.display(),
+        prog = PROG
+    );
+    let cmd: Vec<&[u8]> = vec![b"unshare", b"-m", b"sh", b"-c", script.as_bytes()];
+    let p = plain(&cmd);
+    let (e, records) = emulated(d.path(), &cmd);
+    assert!(p.contains("content \"inside\""), "{p}");
+    assert!(e.contains("content \"inside\""), "{e}");
+    assert!(!records.is_empty(), "the open was emulated");
+}
+
+#[test]
+fn a_proc_self_symlink_means_the_program() {
+    let d = tempdir();
+    let link = d.path().join("maps");
+    std::os::unix::fs::symlink("/proc/self/maps", &link).unwrap();
+    let lb = path_bytes(&link);
+    let cmd: Vec<&[u8]> = vec![PROG.as_bytes(), b"read", &lb];
+    let p = plain(&cmd);
+    let (e, records) = emulated(d.path(), &cmd);
+    // The first mapping is the reader's own executable.
+    assert!(p.contains("unotify-testprog"), "{p}");
+    assert!(e.contains("unotify-testprog"), "emulated: {e}");
+    assert!(!records.is_empty(), "the open was emulated");
+}
+
+#[test]
+fn a_unix_socket_peer_sees_the_programs_uid() {
+    if !need_root() {
+        return;
+    }
+    use std::io::Write;
+    use std::os::unix::net::UnixListener;
+    let d = tempdir();
+    open_dir(d.path(), 0o755);
+    let sock = d.path().join("sock");
+    let listener = UnixListener::bind(&sock).unwrap();
+    std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let server = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (mut s, _) = listener.accept().unwrap();
+            let cred = nix::sys::socket::getsockopt(&s, nix::sys::socket::sockopt::PeerCredentials)
+                .unwrap();
+            let _ = writeln!(s, "uid={} gid={}", cred.uid(), cred.gid());
+        }
+    });
+    let sb = path_bytes(&sock);
+    let cmd = argv(&NOBODY, &[PROG.as_bytes(), b"connect-unix", &sb]);
+    let p = plain(&cmd);
+    let (e, records) = emulated(d.path(), &cmd);
+    server.join().unwrap();
+    assert_eq!(p.trim(), "connect: ok server said \"uid=65534 gid=65534\"");
+    assert_eq!(e.trim(), p.trim());
+    assert!(records.iter().any(|r| r["syscall"] == "connect"));
+}
