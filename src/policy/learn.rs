@@ -332,7 +332,7 @@ mod tests {
     use crate::errno::Errno;
     use crate::model::Arg;
     use crate::policy::rules::{RuleSet, parse_rules};
-    use crate::policy::test_calls::*;
+    use crate::model::testing::*;
     use crate::policy::write::append_rules;
 
     const RD: i32 = libc::O_RDONLY;

@@ -1008,7 +1008,7 @@ mod tests {
     const O_CLOEXEC: u64 = libc::O_CLOEXEC as u64;
     const AT_FDCWD: u64 = libc::AT_FDCWD as u64;
 
-    use crate::policy::test_calls::{call, path_arg, with_paths};
+    use crate::model::testing::{call, path_arg, with_paths};
 
     fn openat(path: &str, flags: u64) -> Call {
         let mut c = call(

@@ -652,7 +652,7 @@ pub fn count_matches<'a>(rule: &Rule, calls: impl IntoIterator<Item = &'a Call>)
 mod tests {
     use super::*;
     use crate::errno::Errno;
-    use crate::policy::test_calls::*;
+    use crate::model::testing::*;
 
     const RD: i32 = libc::O_RDONLY | libc::O_CLOEXEC;
     const WR_CREAT: i32 = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
