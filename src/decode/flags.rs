@@ -847,4 +847,49 @@ mod tests {
         assert_eq!(PTRACE.name(0x1_0000_0010), None);
         assert_eq!(PTRACE.name(16), Some("PTRACE_ATTACH"));
     }
+
+    #[test]
+    fn open_flag_rendering() {
+        let o = |f: i32| f as u32 as u64;
+        assert_eq!(open_flags(0), "O_RDONLY");
+        assert_eq!(
+            open_flags(o(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC)),
+            "O_WRONLY|O_CREAT|O_TRUNC"
+        );
+        assert_eq!(
+            open_flags(o(libc::O_RDWR | libc::O_CLOEXEC | libc::O_DIRECTORY)),
+            "O_RDWR|O_CLOEXEC|O_DIRECTORY"
+        );
+        assert_eq!(
+            open_flags(o(libc::O_RDONLY | libc::O_CLOEXEC) | 0x4000_0000),
+            "O_RDONLY|O_CLOEXEC|0x40000000"
+        );
+        assert_eq!(
+            open_flags(o(libc::O_RDWR | libc::O_TMPFILE)),
+            "O_RDWR|O_TMPFILE"
+        );
+        assert_eq!(open_flags(0o100000), "O_RDONLY|O_LARGEFILE");
+        assert_eq!(open_flags(o(libc::O_SYNC)), "O_RDONLY|O_SYNC");
+        assert_eq!(open_flags(3), "O_ACCMODE");
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!(format_mode(0o755), "0755");
+        assert_eq!(format_mode(0o700), "0700");
+        assert_eq!(format_mode(0o4755), "04755");
+        assert_eq!(format_mode(0), "0000");
+    }
+
+    proptest! {
+        #[test]
+        fn open_flags_never_panics(bits in any::<u64>()) {
+            let s = open_flags(bits);
+            let first = s.split('|').next().unwrap_or("");
+            prop_assert!(
+                ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"].contains(&first),
+                "{}", s
+            );
+        }
+    }
 }

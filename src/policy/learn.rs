@@ -88,6 +88,112 @@ fn parent(path: &[u8]) -> Vec<u8> {
     }
 }
 
+/// The calls a learned rule for `sysno` covers, and whether it covers
+/// reads only.
+fn family_and_access(call: &Call, sysno: Sysno) -> (Vec<Sysno>, Option<Access>) {
+    if matches!(sysno, Sysno::open | Sysno::openat | Sysno::openat2) {
+        // Reads stay reads; a write rule covers reading too.
+        let access = (Access::of_call(call) == Some(Access::Read)).then_some(Access::Read);
+        (siblings(sysno), access)
+    } else if sysno == Sysno::creat {
+        (vec![Sysno::creat], None)
+    } else {
+        (siblings(sysno), None)
+    }
+}
+
+/// Whether `sysno` takes its (first) path away.
+fn removes(sysno: Sysno) -> bool {
+    matches!(
+        sysno,
+        Sysno::unlink
+            | Sysno::unlinkat
+            | Sysno::rmdir
+            | Sysno::rename
+            | Sysno::renameat
+            | Sysno::renameat2
+    )
+}
+
+/// What one call was about: what groups it, its resolved paths and port.
+struct Seen {
+    what: What,
+    paths: Vec<Vec<u8>>,
+    port: Option<u16>,
+    note: Option<&'static str>,
+}
+
+impl Seen {
+    fn of(call: &Call, sysno: Sysno) -> Seen {
+        let resolved: Option<Vec<Vec<u8>>> = call
+            .args
+            .iter()
+            .filter_map(|a| match &a.value {
+                Value::Path { resolved, .. } => {
+                    Some(resolved.clone().filter(|p| p.starts_with(b"/")))
+                }
+                _ => None,
+            })
+            .collect();
+        let has_path_arg = call
+            .args
+            .iter()
+            .any(|a| matches!(a.value, Value::Path { .. }));
+        let mut seen = Seen {
+            what: What::Any,
+            paths: Vec::new(),
+            port: None,
+            note: None,
+        };
+        match resolved {
+            Some(ps) if !ps.is_empty() => {
+                seen.what = What::Dirs(ps.iter().map(|p| parent(p)).collect());
+                seen.paths = ps;
+            }
+            _ if has_path_arg => {
+                seen.note = Some("a path could not be resolved, so any path");
+            }
+            _ => (seen.what, seen.port) = Seen::socket(call, sysno),
+        }
+        seen
+    }
+
+    /// What a call's socket address groups by, and the port to list
+    /// (none for listen and accept, whose address is their own).
+    fn socket(call: &Call, sysno: Sysno) -> (What, Option<u16>) {
+        match call.sockaddr() {
+            Some(SockAddr::Inet { ip, port }) => {
+                let port = (!matches!(sysno, Sysno::listen | Sysno::accept | Sysno::accept4))
+                    .then_some(*port);
+                (What::Ip(ip.to_canonical()), port)
+            }
+            Some(SockAddr::Unix(p)) => (What::Socket(glob_literal(p).into_bytes()), None),
+            Some(SockAddr::Abstract(n)) => (
+                What::Socket(format!("@{}", glob_literal(n)).into_bytes()),
+                None,
+            ),
+            _ => (What::Any, None),
+        }
+    }
+}
+
+impl Group {
+    /// Counts one more call with these paths and port.
+    fn add(&mut self, paths: Vec<Vec<u8>>, port: Option<u16>) {
+        self.calls += 1;
+        for p in paths {
+            if !self.paths.contains(&p) {
+                self.paths.push(p);
+            }
+        }
+        if let Some(p) = port
+            && !self.ports.contains(&p)
+        {
+            self.ports.push(p);
+        }
+    }
+}
+
 impl Learner {
     pub fn new() -> Learner {
         Learner {
@@ -109,104 +215,41 @@ impl Learner {
             return false;
         };
         self.calls += 1;
-        let mut family = siblings(sysno);
-        let mut access = None;
-        if matches!(sysno, Sysno::open | Sysno::openat | Sysno::openat2) {
-            // Reads stay reads; a write rule covers reading too.
-            if Access::of_call(call) == Some(Access::Read) {
-                access = Some(Access::Read);
-            }
-        } else if sysno == Sysno::creat {
-            family = vec![Sysno::creat];
-        }
-        let mut note = None;
-        let mut paths: Vec<Vec<u8>> = Vec::new();
-        let mut port = None;
-        let resolved: Option<Vec<Vec<u8>>> = call
-            .args
-            .iter()
-            .filter_map(|a| match &a.value {
-                Value::Path { resolved, .. } => {
-                    Some(resolved.clone().filter(|p| p.starts_with(b"/")))
-                }
-                _ => None,
-            })
-            .collect();
-        let has_path_arg = call
-            .args
-            .iter()
-            .any(|a| matches!(a.value, Value::Path { .. }));
-        let what = match resolved {
-            Some(ps) if !ps.is_empty() => {
-                let dirs = ps.iter().map(|p| parent(p)).collect();
-                paths = ps;
-                What::Dirs(dirs)
-            }
-            _ if has_path_arg => {
-                note = Some("a path could not be resolved, so any path");
-                What::Any
-            }
-            _ => match call.sockaddr() {
-                Some(SockAddr::Inet { ip, port: p }) => {
-                    if !matches!(sysno, Sysno::listen | Sysno::accept | Sysno::accept4) {
-                        port = Some(*p);
-                    }
-                    What::Ip(ip.to_canonical())
-                }
-                Some(SockAddr::Unix(p)) => What::Socket(glob_literal(p).into_bytes()),
-                Some(SockAddr::Abstract(n)) => {
-                    What::Socket(format!("@{}", glob_literal(n)).into_bytes())
-                }
-                _ => What::Any,
-            },
-        };
+        let (syscalls, access) = family_and_access(call, sysno);
+        let seen = Seen::of(call, sysno);
         let key = Key {
-            syscalls: family,
+            syscalls,
             access,
             answer,
-            what,
+            what: seen.what,
         };
-        let i = match self.index.get(&key) {
-            Some(&i) => i,
-            None => {
-                self.groups.push(Group {
-                    key: key.clone(),
-                    paths: Vec::new(),
-                    ports: Vec::new(),
-                    calls: 0,
-                    example: call_line(call),
-                    note,
-                });
-                self.index.insert(key, self.groups.len() - 1);
-                self.groups.len() - 1
-            }
-        };
-        if matches!(
-            sysno,
-            Sysno::unlink
-                | Sysno::unlinkat
-                | Sysno::rmdir
-                | Sysno::rename
-                | Sysno::renameat
-                | Sysno::renameat2
-        ) && let Some(first) = paths.first()
+        let i = self.group_index(key, call, seen.note);
+        if removes(sysno)
+            && let Some(first) = seen.paths.first()
             && !self.removed.contains(first)
         {
             self.removed.push(first.clone());
         }
-        let g = &mut self.groups[i];
-        g.calls += 1;
-        for p in paths {
-            if !g.paths.contains(&p) {
-                g.paths.push(p);
-            }
-        }
-        if let Some(p) = port
-            && !g.ports.contains(&p)
-        {
-            g.ports.push(p);
-        }
+        self.groups[i].add(seen.paths, seen.port);
         true
+    }
+
+    /// The index of the group for `key`, made (with `call` as its
+    /// example) if it is the first of its kind.
+    fn group_index(&mut self, key: Key, call: &Call, note: Option<&'static str>) -> usize {
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        self.groups.push(Group {
+            key: key.clone(),
+            paths: Vec::new(),
+            ports: Vec::new(),
+            calls: 0,
+            example: call_line(call),
+            note,
+        });
+        self.index.insert(key, self.groups.len() - 1);
+        self.groups.len() - 1
     }
 
     /// The learned rules with their comments, in first-seen order.
@@ -331,8 +374,8 @@ mod tests {
     use super::*;
     use crate::errno::Errno;
     use crate::model::Arg;
+    use crate::model::testing::*;
     use crate::policy::rules::{RuleSet, parse_rules};
-    use crate::policy::test_calls::*;
     use crate::policy::write::append_rules;
 
     const RD: i32 = libc::O_RDONLY;

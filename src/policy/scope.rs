@@ -294,112 +294,10 @@ pub fn scopes(call: &Call) -> Vec<Scope> {
     let Some(sysno) = call.sysno else {
         return Vec::new();
     };
-    let mut family = siblings(sysno);
-    if sysno == Sysno::creat {
-        family = vec![Sysno::open, Sysno::openat, Sysno::openat2, Sysno::creat];
-    }
-    let base = Scope {
-        kind: ScopeKind::Syscall,
-        label: String::new(),
-        preselected: false,
-        syscalls: family.clone(),
-        paths: Vec::new(),
-        addr: None,
-        port: None,
-        access: Access::of_call(call),
-        comm: call.comm.clone(),
-        exe: call.exe.clone(),
-        from: call_line(call),
-    };
-    let names = family
-        .iter()
-        .map(|s| s.name())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let base = Scope::base(call, sysno);
     let mut out = Vec::new();
-    let scope = |kind, label: String, paths: Vec<String>| Scope {
-        kind,
-        label,
-        paths,
-        ..base.clone()
-    };
-
     if let Some(paths) = absolute_paths(call) {
-        let shown = |ps: &[&[u8]], suffix: &str| {
-            ps.iter()
-                .map(|p| format!("{}{suffix}", escape_bytes(p)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let exact = dedup(paths.iter().map(|p| glob_literal(p)).collect());
-        let what = if paths.len() > 1 {
-            "these paths"
-        } else {
-            "this path"
-        };
-        out.push(scope(
-            ScopeKind::Path,
-            format!("{what}: {}", shown(&paths, "")),
-            exact,
-        ));
-        let dirs: Option<Vec<&[u8]>> = paths.iter().map(|p| parent(p)).collect();
-        if let Some(dirs) = dirs {
-            let mut dirs_unique: Vec<&[u8]> = Vec::new();
-            for d in dirs {
-                if !dirs_unique.contains(&d) {
-                    dirs_unique.push(d);
-                }
-            }
-            let globs = |rest: &str| -> Vec<String> {
-                dedup(
-                    dirs_unique
-                        .iter()
-                        .map(|d| under(&glob_literal(d), rest))
-                        .collect(),
-                )
-            };
-            let shown_dirs = |rest: &str| {
-                dirs_unique
-                    .iter()
-                    .map(|d| under(&escape_bytes(d), rest))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let plural = dirs_unique.len() > 1;
-            out.push(scope(
-                ScopeKind::Directory,
-                format!(
-                    "{}: {}",
-                    if plural {
-                        "these directories"
-                    } else {
-                        "this directory"
-                    },
-                    shown_dirs("*")
-                ),
-                globs("*"),
-            ));
-            out.push(scope(
-                ScopeKind::Tree,
-                format!(
-                    "{}: {}",
-                    if plural { "these trees" } else { "this tree" },
-                    shown_dirs("**")
-                ),
-                globs("**"),
-            ));
-            let exts: Vec<&[u8]> = paths.iter().filter_map(|p| extension(p)).collect();
-            if exts.len() == paths.len() && exts.iter().all(|e| *e == exts[0]) {
-                let ext = exts[0];
-                let rest_glob = format!("**/*.{}", glob_literal(ext));
-                let rest_shown = format!("**/*.{}", escape_bytes(ext));
-                out.push(scope(
-                    ScopeKind::Extension,
-                    format!("same extension: {}", shown_dirs(&rest_shown)),
-                    globs(&rest_glob),
-                ));
-            }
-        }
+        path_scopes(&base, &paths, &mut out);
         let pick = if creates_or_removes(call) {
             ScopeKind::Directory
         } else {
@@ -408,102 +306,9 @@ pub fn scopes(call: &Call) -> Vec<Scope> {
         mark(&mut out, pick);
     } else if let Some(addr) = call.sockaddr() {
         let listening = matches!(sysno, Sysno::bind | Sysno::listen);
-        match addr {
-            SockAddr::Inet { ip, port } => {
-                let ip = ip.to_canonical();
-                let with_port = |kind, label, addr: Option<String>, port| Scope {
-                    kind,
-                    label,
-                    addr,
-                    port,
-                    ..base.clone()
-                };
-                let hostport = match ip {
-                    IpAddr::V4(_) => format!("{ip}:{port}"),
-                    IpAddr::V6(_) => format!("[{ip}]:{port}"),
-                };
-                out.push(with_port(
-                    ScopeKind::AddressPort,
-                    format!("this address and port: {hostport}"),
-                    Some(ip.to_string()),
-                    Some(*port),
-                ));
-                out.push(with_port(
-                    ScopeKind::Port,
-                    format!("this port: {port}"),
-                    None,
-                    Some(*port),
-                ));
-                out.push(with_port(
-                    ScopeKind::Address,
-                    format!("this address: {ip}"),
-                    Some(ip.to_string()),
-                    None,
-                ));
-                // A network around the wildcard address means nothing.
-                if !ip.is_unspecified() {
-                    let prefixes: &[u8] = if ip.is_ipv4() { &[24, 16] } else { &[64, 48] };
-                    for &p in prefixes {
-                        let net = format!("{}/{p}", network(ip, p));
-                        out.push(with_port(
-                            ScopeKind::Network { prefix: p },
-                            format!("this network: {net}"),
-                            Some(net),
-                            None,
-                        ));
-                    }
-                }
-                mark(
-                    &mut out,
-                    if listening {
-                        ScopeKind::Port
-                    } else {
-                        ScopeKind::AddressPort
-                    },
-                );
-            }
-            SockAddr::Unix(path) => {
-                let mut s = base.clone();
-                s.kind = ScopeKind::Socket;
-                s.label = format!("this socket: {}", escape_bytes(path));
-                s.addr = Some(glob_literal(path));
-                out.push(s);
-                if let Some(dir) = parent(path) {
-                    let mut s = base.clone();
-                    s.kind = ScopeKind::SocketDirectory;
-                    s.label = format!(
-                        "sockets in this directory: {}",
-                        under(&escape_bytes(dir), "*")
-                    );
-                    s.addr = Some(under(&glob_literal(dir), "*"));
-                    out.push(s);
-                }
-                mark(&mut out, ScopeKind::Socket);
-            }
-            SockAddr::Abstract(name) => {
-                let mut s = base.clone();
-                s.kind = ScopeKind::Socket;
-                s.label = format!("this socket: @{}", escape_bytes(name));
-                s.addr = Some(format!("@{}", glob_literal(name)));
-                out.push(s);
-                mark(&mut out, ScopeKind::Socket);
-            }
-            _ => {}
-        }
+        socket_scopes(&base, addr, listening, &mut out);
     }
-
-    out.push(scope(
-        ScopeKind::Syscall,
-        format!("{names} with any argument"),
-        Vec::new(),
-    ));
-    if let Some(g) = GROUPS.iter().find(|g| g.members.contains(&sysno)) {
-        let mut s = base.clone();
-        s.kind = ScopeKind::Group;
-        s.label = format!("the {} group: {}", g.name, g.about);
-        s.syscalls = g.members.to_vec();
-        out.push(s);
-    }
+    syscall_scopes(&base, sysno, &mut out);
     if !out.iter().any(|s| s.preselected) {
         mark(&mut out, ScopeKind::Syscall);
     }
@@ -516,6 +321,192 @@ pub fn scopes(call: &Call) -> Vec<Scope> {
     out
 }
 
+/// The scopes of the call's paths: the paths themselves, their
+/// directories, their trees, and their extension when they share one.
+fn path_scopes(base: &Scope, paths: &[&[u8]], out: &mut Vec<Scope>) {
+    let shown = paths
+        .iter()
+        .map(|p| escape_bytes(p))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let exact = dedup(paths.iter().map(|p| glob_literal(p)).collect());
+    let what = if paths.len() > 1 {
+        "these paths"
+    } else {
+        "this path"
+    };
+    out.push(base.with_paths(ScopeKind::Path, format!("{what}: {shown}"), exact));
+    let Some(dirs) = paths
+        .iter()
+        .map(|p| parent(p))
+        .collect::<Option<Vec<&[u8]>>>()
+    else {
+        return;
+    };
+    let mut dirs_unique: Vec<&[u8]> = Vec::new();
+    for d in dirs {
+        if !dirs_unique.contains(&d) {
+            dirs_unique.push(d);
+        }
+    }
+    directory_scopes(base, paths, &dirs_unique, out);
+}
+
+/// The scopes below the paths' directories `dirs`: each directory, each
+/// tree, and the paths' common extension in those trees.
+fn directory_scopes(base: &Scope, paths: &[&[u8]], dirs: &[&[u8]], out: &mut Vec<Scope>) {
+    let globs = |rest: &str| -> Vec<String> {
+        dedup(dirs.iter().map(|d| under(&glob_literal(d), rest)).collect())
+    };
+    let shown_dirs = |rest: &str| {
+        dirs.iter()
+            .map(|d| under(&escape_bytes(d), rest))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let plural = dirs.len() > 1;
+    out.push(base.with_paths(
+        ScopeKind::Directory,
+        format!(
+            "{}: {}",
+            if plural {
+                "these directories"
+            } else {
+                "this directory"
+            },
+            shown_dirs("*")
+        ),
+        globs("*"),
+    ));
+    out.push(base.with_paths(
+        ScopeKind::Tree,
+        format!(
+            "{}: {}",
+            if plural { "these trees" } else { "this tree" },
+            shown_dirs("**")
+        ),
+        globs("**"),
+    ));
+    let exts: Vec<&[u8]> = paths.iter().filter_map(|p| extension(p)).collect();
+    if exts.len() == paths.len() && exts.iter().all(|e| *e == exts[0]) {
+        let ext = exts[0];
+        let rest_glob = format!("**/*.{}", glob_literal(ext));
+        let rest_shown = format!("**/*.{}", escape_bytes(ext));
+        out.push(base.with_paths(
+            ScopeKind::Extension,
+            format!("same extension: {}", shown_dirs(&rest_shown)),
+            globs(&rest_glob),
+        ));
+    }
+}
+
+/// The scopes of a socket address, one of them preselected.
+fn socket_scopes(base: &Scope, addr: &SockAddr, listening: bool, out: &mut Vec<Scope>) {
+    match addr {
+        SockAddr::Inet { ip, port } => {
+            inet_scopes(base, ip.to_canonical(), *port, out);
+            let pick = if listening {
+                ScopeKind::Port
+            } else {
+                ScopeKind::AddressPort
+            };
+            mark(out, pick);
+        }
+        SockAddr::Unix(path) => {
+            out.push(base.with_addr(
+                ScopeKind::Socket,
+                format!("this socket: {}", escape_bytes(path)),
+                Some(glob_literal(path)),
+                None,
+            ));
+            if let Some(dir) = parent(path) {
+                out.push(base.with_addr(
+                    ScopeKind::SocketDirectory,
+                    format!(
+                        "sockets in this directory: {}",
+                        under(&escape_bytes(dir), "*")
+                    ),
+                    Some(under(&glob_literal(dir), "*")),
+                    None,
+                ));
+            }
+            mark(out, ScopeKind::Socket);
+        }
+        SockAddr::Abstract(name) => {
+            out.push(base.with_addr(
+                ScopeKind::Socket,
+                format!("this socket: @{}", escape_bytes(name)),
+                Some(format!("@{}", glob_literal(name))),
+                None,
+            ));
+            mark(out, ScopeKind::Socket);
+        }
+        _ => {}
+    }
+}
+
+/// An IP address and port: both, the port, the address, and the networks
+/// around the address.
+fn inet_scopes(base: &Scope, ip: IpAddr, port: u16, out: &mut Vec<Scope>) {
+    let hostport = match ip {
+        IpAddr::V4(_) => format!("{ip}:{port}"),
+        IpAddr::V6(_) => format!("[{ip}]:{port}"),
+    };
+    out.push(base.with_addr(
+        ScopeKind::AddressPort,
+        format!("this address and port: {hostport}"),
+        Some(ip.to_string()),
+        Some(port),
+    ));
+    out.push(base.with_addr(
+        ScopeKind::Port,
+        format!("this port: {port}"),
+        None,
+        Some(port),
+    ));
+    out.push(base.with_addr(
+        ScopeKind::Address,
+        format!("this address: {ip}"),
+        Some(ip.to_string()),
+        None,
+    ));
+    // A network around the wildcard address means nothing.
+    if !ip.is_unspecified() {
+        let prefixes: &[u8] = if ip.is_ipv4() { &[24, 16] } else { &[64, 48] };
+        for &p in prefixes {
+            let net = format!("{}/{p}", network(ip, p));
+            out.push(base.with_addr(
+                ScopeKind::Network { prefix: p },
+                format!("this network: {net}"),
+                Some(net),
+                None,
+            ));
+        }
+    }
+}
+
+/// The scopes without arguments: the call and its siblings, and its group.
+fn syscall_scopes(base: &Scope, sysno: Sysno, out: &mut Vec<Scope>) {
+    let names = base
+        .syscalls
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.push(base.with_paths(
+        ScopeKind::Syscall,
+        format!("{names} with any argument"),
+        Vec::new(),
+    ));
+    if let Some(g) = GROUPS.iter().find(|g| g.members.contains(&sysno)) {
+        let mut s = base.clone();
+        s.kind = ScopeKind::Group;
+        s.label = format!("the {} group: {}", g.name, g.about);
+        s.syscalls = g.members.to_vec();
+        out.push(s);
+    }
+}
+
 fn mark(scopes: &mut [Scope], kind: ScopeKind) {
     if let Some(s) = scopes.iter_mut().find(|s| s.kind == kind) {
         s.preselected = true;
@@ -523,6 +514,56 @@ fn mark(scopes: &mut [Scope], kind: ScopeKind) {
 }
 
 impl Scope {
+    /// What every scope of `call` shares: its syscall and siblings (creat
+    /// with the open family), what it did, and who made it.
+    fn base(call: &Call, sysno: Sysno) -> Scope {
+        let family = if sysno == Sysno::creat {
+            vec![Sysno::open, Sysno::openat, Sysno::openat2, Sysno::creat]
+        } else {
+            siblings(sysno)
+        };
+        Scope {
+            kind: ScopeKind::Syscall,
+            label: String::new(),
+            preselected: false,
+            syscalls: family,
+            paths: Vec::new(),
+            addr: None,
+            port: None,
+            access: Access::of_call(call),
+            comm: call.comm.clone(),
+            exe: call.exe.clone(),
+            from: call_line(call),
+        }
+    }
+
+    /// This scope as one of `kind` on these `path` globs.
+    fn with_paths(&self, kind: ScopeKind, label: String, paths: Vec<String>) -> Scope {
+        Scope {
+            kind,
+            label,
+            paths,
+            ..self.clone()
+        }
+    }
+
+    /// This scope as one of `kind` on this `addr` and `port`.
+    fn with_addr(
+        &self,
+        kind: ScopeKind,
+        label: String,
+        addr: Option<String>,
+        port: Option<u16>,
+    ) -> Scope {
+        Scope {
+            kind,
+            label,
+            addr,
+            port,
+            ..self.clone()
+        }
+    }
+
     /// The label with the narrowing added: `… · by exe /usr/bin/git`.
     pub fn label_with(&self, narrow: Narrow) -> String {
         match narrow {
@@ -652,7 +693,7 @@ pub fn count_matches<'a>(rule: &Rule, calls: impl IntoIterator<Item = &'a Call>)
 mod tests {
     use super::*;
     use crate::errno::Errno;
-    use crate::policy::test_calls::*;
+    use crate::model::testing::*;
 
     const RD: i32 = libc::O_RDONLY | libc::O_CLOEXEC;
     const WR_CREAT: i32 = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;

@@ -13,11 +13,12 @@ use syscalls::Sysno;
 use super::*;
 use crate::app::keymap::KEYMAP;
 use crate::app::{App, Command, Config, Dialog, Focus, QuitHow};
+use crate::decode::TargetView;
 use crate::decode::groups;
-use crate::decode::{TargetView, decode_args};
 use crate::errno::Errno;
+use crate::model::testing::FakeCall;
 use crate::model::{Answer, DecidedBy};
-use crate::model::{Call, Creds, Notif};
+use crate::model::{Call, Creds};
 use crate::model::{Outcome, Record};
 use crate::supervisor::Event;
 
@@ -71,34 +72,20 @@ fn call(
 ) -> Arc<Call> {
     let mut mem = Memory::default();
     mem.strings.insert(PATH_ADDR, path.to_vec());
-    let args = decode_args(Some(sysno), &raw, &mem);
-    Arc::new(Call {
-        notif: Notif {
-            id,
-            pid: tid,
-            flags: 0,
-            nr: sysno.id(),
-            arch: 0xc000_003e,
-            instruction_pointer: 0,
-            args: raw,
-        },
-        tgid,
-        ppid: 4000,
-        comm: comm.as_bytes().to_vec(),
-        exe: format!("/usr/bin/{comm}").into_bytes(),
-        creds: Creds {
+    let call = FakeCall::decoded(Some(sysno), raw, &mem)
+        .id(id)
+        .thread(tgid, tid, 4000)
+        .program(comm)
+        .creds(Creds {
             fsuid: 1000,
             fsgid: 1000,
             groups: vec![1000],
             umask: 0o022,
             cap_eff: 0,
-        },
-        copies: Default::default(),
-        sysno: Some(sysno),
-        args,
-        received: Instant::now(),
-        received_wall: started() + Duration::from_millis(1500 + id * 10),
-    })
+        })
+        .received_wall(started() + Duration::from_millis(1500 + id * 10))
+        .build();
+    Arc::new(call)
 }
 
 fn openat(id: u64, tgid: u32, tid: u32, path: &[u8]) -> Arc<Call> {

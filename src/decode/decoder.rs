@@ -1,0 +1,967 @@
+//! The decoder: registers and target memory into named, typed arguments,
+//! following the syscall table.
+
+use std::cell::{OnceCell, RefCell};
+
+use syscalls::Sysno;
+
+use super::flags::{self, CLONE_NS, OPEN, RESOLVE, format_mode};
+use super::memory::{PATH_MAX, ReadStr, TargetView, field_u64, read_cstring, read_exact, read_u64};
+use super::sockaddr::{SOCKADDR_STORAGE_LEN, parse_sockaddr};
+use super::table::{GENERIC_NAMES, Kind, Params, params};
+use crate::model::{Arg, Copies, SockAddr, Value};
+
+/// `sizeof(struct sockaddr_storage)`: the kernel rejects longer addresses.
+const SOCKADDR_MAX: usize = SOCKADDR_STORAGE_LEN;
+/// How many `argv` strings are read for display.
+const ARGV_MAX: usize = 8;
+const PTR_SIZE: u64 = 8;
+/// `struct open_how`: flags, mode, resolve, each a `u64`.
+const OPEN_HOW_SIZE: usize = 24;
+const OPEN_HOW_MODE: usize = 8;
+const OPEN_HOW_RESOLVE: usize = 16;
+/// The prefix of `struct clone_args` up to and including `exit_signal`.
+const CLONE_ARGS_PREFIX: usize = 40;
+const CLONE_ARGS_EXIT_SIGNAL: usize = 32;
+
+/// Decodes the arguments of a call: one [`Arg`] per parameter of the
+/// syscall, or `arg0`..`arg5` in hex for calls without a table entry
+/// (including unknown numbers).
+pub fn decode_args(sysno: Option<Sysno>, args: &[u64; 6], view: &dyn TargetView) -> Vec<Arg> {
+    decode_with_copies(sysno, args, view).0
+}
+
+/// [`decode_args`], plus the raw [`Copies`] emulation needs, taken from the
+/// very bytes that were decoded: memory is read once, so what is shown,
+/// what rules match and what emulation does cannot differ even if the
+/// target rewrites its memory meanwhile.
+pub fn decode_with_copies(
+    sysno: Option<Sysno>,
+    args: &[u64; 6],
+    view: &dyn TargetView,
+) -> (Vec<Arg>, Copies) {
+    let Some(params) = sysno.and_then(params) else {
+        let generic = GENERIC_NAMES
+            .iter()
+            .zip(args)
+            .map(|(&name, &raw)| Arg {
+                name,
+                raw,
+                value: Value::Hex(raw),
+            })
+            .collect();
+        return (generic, Copies::default());
+    };
+    let decoder = Decoder {
+        params,
+        args,
+        view,
+        open_how: OnceCell::new(),
+        sockaddr: RefCell::new(None),
+        cwd: OnceCell::new(),
+    };
+    let decoded = params
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, kind))| Arg {
+            name,
+            raw: args[i],
+            value: decoder.value(i, kind),
+        })
+        .collect();
+    let copies = Copies {
+        sockaddr: decoder.sockaddr.into_inner(),
+        open_how: decoder.open_how.get().and_then(|how| how.ok()),
+    };
+    (decoded, copies)
+}
+
+/// The low 32 bits of a register as a C `int`: the kernel truncates `int`
+/// parameters, so whatever the upper half holds is not part of the value
+/// (`AT_FDCWD` often arrives as `0x00000000ffffff9c`).
+pub(super) fn int(raw: u64) -> i32 {
+    raw as u32 as i32
+}
+
+fn pointer(raw: u64) -> Value {
+    if raw == 0 {
+        Value::Null
+    } else {
+        Value::Hex(raw)
+    }
+}
+
+/// Whether a socket's local address says something: a port, or a name.
+fn is_named(s: &SockAddr) -> bool {
+    match s {
+        SockAddr::Inet { port, .. } => *port != 0,
+        SockAddr::Unix(path) => !path.is_empty(),
+        SockAddr::Abstract(_) => true,
+        _ => false,
+    }
+}
+
+struct Decoder<'a> {
+    params: Params,
+    args: &'a [u64; 6],
+    view: &'a dyn TargetView,
+    /// openat2's `struct open_how` (flags, mode, resolve), read at most
+    /// once: its display, path resolution under `RESOLVE_IN_ROOT` and
+    /// emulation must all see the same copy.
+    open_how: OnceCell<Result<[u64; 3], i32>>,
+    /// The bytes of the socket address argument, as decoded.
+    sockaddr: RefCell<Option<Vec<u8>>>,
+    /// The cwd, read at most once and only for a relative path: a /proc
+    /// readlink costs about as much as the rest of the decoding together.
+    cwd: OnceCell<Option<Vec<u8>>>,
+}
+
+impl Decoder<'_> {
+    fn value(&self, i: usize, kind: Kind) -> Value {
+        let raw = self.args[i];
+        match kind {
+            Kind::Int => Value::Int(int(raw).into()),
+            Kind::UInt => Value::Int((raw as u32).into()),
+            Kind::Long => Value::Int(raw as i64),
+            Kind::Size => i64::try_from(raw).map_or(Value::Hex(raw), Value::Int),
+            Kind::Ptr => pointer(raw),
+            Kind::Hex => Value::Hex(raw),
+            Kind::Fd => self.fd(raw, false),
+            Kind::SockFd => self.fd(raw, true),
+            Kind::DirFd => {
+                let fd = int(raw);
+                // AT_FDCWD shows as such; the cwd shows in the resolved
+                // path when a relative path needed it.
+                let target = if fd == libc::AT_FDCWD {
+                    None
+                } else {
+                    self.fd_target(fd)
+                };
+                Value::DirFd { fd, target }
+            }
+            Kind::Path => self.path(i, raw, None),
+            Kind::PathAt(dirfd) => self.path(i, raw, Some(dirfd)),
+            Kind::Str => match self.string(raw) {
+                Ok(bytes) => Value::Str(bytes),
+                Err(v) => v,
+            },
+            // umode_t is 16 bits: the kernel never sees the rest.
+            Kind::Mode | Kind::CreateMode => Value::Mode((raw as u16).into()),
+            Kind::OpenFlags => Value::Flags(OPEN.format(OPEN.width(raw))),
+            Kind::Flags(set) | Kind::AtFlags(set) => Value::Flags(set.format(set.width(raw))),
+            Kind::Named(names) => match names.name(raw) {
+                Some(name) => Value::Flags(name.to_string()),
+                None if names.wide => Value::Int(raw as i64),
+                None => Value::Int(int(raw).into()),
+            },
+            Kind::Signal => signal(int(raw).into()),
+            Kind::Addr(len) => self.sockaddr(raw, self.args[len]),
+            Kind::Argv => self.argv(raw),
+            Kind::OpenHow => self.open_how(raw),
+            Kind::CloneArgs => self.clone_args(raw),
+        }
+    }
+
+    fn fd_target(&self, fd: i32) -> Option<Vec<u8>> {
+        if fd >= 0 {
+            self.view.fd_target(fd)
+        } else {
+            None
+        }
+    }
+
+    fn fd(&self, raw: u64, socket: bool) -> Value {
+        let fd = int(raw);
+        let target = self.fd_target(fd);
+        let local = match &target {
+            Some(t) if socket && t.starts_with(b"socket:[") => self
+                .view
+                .socket_local(fd)
+                .map(|b| parse_sockaddr(&b))
+                .filter(is_named),
+            _ => None,
+        };
+        Value::Fd { fd, target, local }
+    }
+
+    /// A string argument's bytes, or the value to show instead (NULL,
+    /// unreadable, or the part read before unreadable memory: the kernel
+    /// would fail such a call with EFAULT).
+    fn string(&self, raw: u64) -> Result<Vec<u8>, Value> {
+        if raw == 0 {
+            return Err(Value::Null);
+        }
+        match read_cstring(self.view, raw, PATH_MAX) {
+            ReadStr::Full(b) | ReadStr::Truncated(b) => Ok(b),
+            ReadStr::Unterminated(bytes, errno) if !bytes.is_empty() => {
+                Err(Value::Partial { bytes, errno })
+            }
+            ReadStr::Unterminated(_, errno) | ReadStr::Unreadable(errno) => {
+                Err(Value::Unreadable { addr: raw, errno })
+            }
+        }
+    }
+
+    fn path(&self, i: usize, raw: u64, dirfd: Option<usize>) -> Value {
+        let given = match self.string(raw) {
+            Ok(b) => b,
+            Err(v) => return v,
+        };
+        // A path without NUL within PATH_MAX fails with ENAMETOOLONG: there
+        // is nothing to resolve.
+        let resolved = if given.len() >= PATH_MAX {
+            None
+        } else {
+            self.resolve(i, &given, dirfd)
+        };
+        Value::Path { given, resolved }
+    }
+
+    /// The absolute, lexically normalized form of the path at parameter
+    /// `i`.
+    fn resolve(&self, i: usize, given: &[u8], dirfd: Option<usize>) -> Option<Vec<u8>> {
+        if given.is_empty() && !self.empty_path_allowed(i) {
+            return None;
+        }
+        if self.resolve_in_root() {
+            // openat2 with RESOLVE_IN_ROOT: the dirfd acts as "/" for this
+            // lookup, absolute paths included, and ".." stops at it.
+            let root = self.base_dir(dirfd)?;
+            let mut inner = b"/".to_vec();
+            inner.extend_from_slice(given);
+            let inner = normalize(&inner);
+            let mut joined = normalize(&root);
+            if inner != b"/" {
+                if joined != b"/" {
+                    joined.extend_from_slice(&inner);
+                } else {
+                    joined = inner;
+                }
+            }
+            return Some(joined);
+        }
+        if given.starts_with(b"/") {
+            return Some(normalize(given));
+        }
+        let mut joined = self.base_dir(dirfd)?;
+        joined.push(b'/');
+        joined.extend_from_slice(given);
+        Some(normalize(&joined))
+    }
+
+    /// The directory a relative path starts from: the cwd, or the dirfd
+    /// argument at index `dirfd`. `None` when unknown or when the fd is not
+    /// a directory path ("pipe:[9]", "anon_inode:...").
+    fn base_dir(&self, dirfd: Option<usize>) -> Option<Vec<u8>> {
+        let base = match dirfd.map(|d| int(self.args[d])) {
+            None | Some(libc::AT_FDCWD) => self.cwd.get_or_init(|| self.view.cwd()).clone(),
+            Some(fd) => self.fd_target(fd),
+        }?;
+        base.starts_with(b"/").then_some(base)
+    }
+
+    /// Whether the call is an openat2 whose `open_how` asks for
+    /// `RESOLVE_IN_ROOT`.
+    fn resolve_in_root(&self) -> bool {
+        self.params
+            .iter()
+            .position(|(_, k)| matches!(k, Kind::OpenHow))
+            .and_then(|i| self.how(self.args[i]))
+            .is_some_and(
+                |how| matches!(how, Ok([_, _, resolve]) if resolve & libc::RESOLVE_IN_ROOT != 0),
+            )
+    }
+
+    /// The `struct open_how` at `ptr` (always openat2's `how` argument),
+    /// read on first use; `None` for NULL.
+    fn how(&self, ptr: u64) -> Option<Result<[u64; 3], i32>> {
+        if ptr == 0 {
+            return None;
+        }
+        let how = self.open_how.get_or_init(|| {
+            let mut b = [0u8; OPEN_HOW_SIZE];
+            read_exact(self.view, ptr, &mut b)?;
+            Ok([
+                field_u64(&b, 0),
+                field_u64(&b, OPEN_HOW_MODE),
+                field_u64(&b, OPEN_HOW_RESOLVE),
+            ])
+        });
+        Some(*how)
+    }
+
+    /// `AT_EMPTY_PATH` applies to the first path of a call (linkat's
+    /// oldpath; the other calls have one path).
+    fn empty_path_allowed(&self, i: usize) -> bool {
+        let first_path = self
+            .params
+            .iter()
+            .position(|(_, k)| matches!(k, Kind::Path | Kind::PathAt(_)));
+        first_path == Some(i)
+            && self.params.iter().zip(self.args).any(|((_, k), raw)| {
+                matches!(k, Kind::AtFlags(_)) && raw & flags::AT_EMPTY_PATH != 0
+            })
+    }
+
+    fn sockaddr(&self, ptr: u64, len: u64) -> Value {
+        if ptr == 0 {
+            return Value::Null;
+        }
+        // socklen_t. The kernel refuses more than sockaddr_storage with
+        // EINVAL before reading anything: such an address is shown invalid
+        // (only its family is read, to name it) and nothing is copied, so
+        // neither a rule nor emulation can treat it as an address.
+        let claimed = len as u32 as usize;
+        if claimed > SOCKADDR_MAX {
+            let mut family = [0u8; 2];
+            return match read_exact(self.view, ptr, &mut family) {
+                Ok(()) => Value::SockAddr(SockAddr::Invalid {
+                    family: u16::from_ne_bytes(family),
+                    len: claimed,
+                }),
+                Err(errno) => Value::Unreadable { addr: ptr, errno },
+            };
+        }
+        let mut buf = vec![0u8; claimed];
+        match read_exact(self.view, ptr, &mut buf) {
+            Ok(()) => {
+                let value = Value::SockAddr(parse_sockaddr(&buf));
+                if !buf.is_empty() {
+                    *self.sockaddr.borrow_mut() = Some(buf);
+                }
+                value
+            }
+            Err(errno) => Value::Unreadable { addr: ptr, errno },
+        }
+    }
+
+    /// The first [`ARGV_MAX`] strings of a NULL-terminated pointer array.
+    /// An unreadable slot or string makes the whole value unreadable (at
+    /// that address), as execve would fail with EFAULT; a slot after the
+    /// shown ones that cannot be read only sets `more`.
+    fn argv(&self, ptr: u64) -> Value {
+        if ptr == 0 {
+            return Value::Null;
+        }
+        let mut items = Vec::new();
+        for k in 0..=ARGV_MAX as u64 {
+            let Some(slot) = k.checked_mul(PTR_SIZE).and_then(|off| ptr.checked_add(off)) else {
+                return Value::Unreadable {
+                    addr: ptr,
+                    errno: libc::EFAULT,
+                };
+            };
+            let p = match read_u64(self.view, slot) {
+                Ok(p) => p,
+                Err(_) if k == ARGV_MAX as u64 => return Value::Argv { items, more: true },
+                Err(errno) => return Value::Unreadable { addr: slot, errno },
+            };
+            if p == 0 {
+                return Value::Argv { items, more: false };
+            }
+            if k == ARGV_MAX as u64 {
+                return Value::Argv { items, more: true };
+            }
+            match read_cstring(self.view, p, PATH_MAX) {
+                ReadStr::Full(b) | ReadStr::Truncated(b) => items.push(b),
+                ReadStr::Unterminated(_, errno) | ReadStr::Unreadable(errno) => {
+                    return Value::Unreadable { addr: p, errno };
+                }
+            }
+        }
+        Value::Argv { items, more: true }
+    }
+
+    /// `{flags=O_RDONLY, mode=0000, resolve=RESOLVE_BENEATH}`. The fields
+    /// are `u64`s the kernel checks in full, so no bits are dropped.
+    fn open_how(&self, ptr: u64) -> Value {
+        let [flags, mode, resolve] = match self.how(ptr) {
+            None => return Value::Null,
+            Some(Err(errno)) => return Value::Unreadable { addr: ptr, errno },
+            Some(Ok(how)) => how,
+        };
+        let mode = match u32::try_from(mode) {
+            Ok(m) => format_mode(m),
+            Err(_) => format!("{mode:#x}"),
+        };
+        Value::Flags(format!(
+            "{{flags={}, mode={mode}, resolve={}}}",
+            OPEN.format(flags),
+            RESOLVE.format(resolve)
+        ))
+    }
+
+    /// `{flags=CLONE_VM|..., exit_signal=SIGCHLD}` from the start of
+    /// `struct clone_args`.
+    fn clone_args(&self, ptr: u64) -> Value {
+        if ptr == 0 {
+            return Value::Null;
+        }
+        let mut b = [0u8; CLONE_ARGS_PREFIX];
+        if let Err(errno) = read_exact(self.view, ptr, &mut b) {
+            return Value::Unreadable { addr: ptr, errno };
+        }
+        let flags = field_u64(&b, 0);
+        let exit_signal = field_u64(&b, CLONE_ARGS_EXIT_SIGNAL);
+        let sig = match i64::try_from(exit_signal) {
+            Ok(n) if flags::is_signal(n) => flags::signal_name(exit_signal),
+            _ => exit_signal.to_string(),
+        };
+        Value::Flags(format!(
+            "{{flags={}, exit_signal={sig}}}",
+            CLONE_NS.format(flags)
+        ))
+    }
+}
+
+fn signal(n: i64) -> Value {
+    if flags::is_signal(n) {
+        Value::Flags(flags::signal_name(n as u64))
+    } else {
+        Value::Int(n)
+    }
+}
+
+/// Collapses `//`, `/./` and `..` in an absolute path. Lexical only: the
+/// supervisor cannot follow the target's symlinks, so `a/link/..` may name
+/// something else on disk. `..` at the root stays at the root, as the
+/// kernel does.
+fn normalize(path: &[u8]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for comp in path.split(|&b| b == b'/') {
+        match comp {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        return b"/".to_vec();
+    }
+    let mut out = Vec::with_capacity(path.len());
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+    use crate::decode::fake::*;
+    use crate::decode::format::format_call;
+
+    #[test]
+    fn relative_paths_resolve_against_cwd_and_dirfd() {
+        let mut t = FakeTarget::new();
+        t.str(STR, b"sub").fd(5, b"/srv/data").fd(6, b"pipe:[9]");
+        let c = call(&t, Some(Sysno::mkdir), [STR, 0o755, 0, 0, 0, 0]);
+        assert_eq!(
+            c.args[0].value,
+            Value::Path {
+                given: b"sub".to_vec(),
+                resolved: Some(b"/tmp/d/sub".to_vec())
+            }
+        );
+        assert_eq!(format_call(&c), "mkdir(\"sub\"</tmp/d/sub>, 0755)");
+        assert_eq!(c.paths(), vec![b"/tmp/d/sub".as_slice()]);
+
+        // AT_FDCWD with and without the upper half of the register set.
+        for dirfd in [AT_FDCWD_REG, libc::AT_FDCWD as i64 as u64] {
+            let c = call(&t, Some(Sysno::mkdirat), [dirfd, STR, 0o755, 0, 0, 0]);
+            assert_eq!(
+                c.args[0].value,
+                Value::DirFd {
+                    fd: libc::AT_FDCWD,
+                    target: None
+                }
+            );
+            assert_eq!(c.paths(), vec![b"/tmp/d/sub".as_slice()]);
+        }
+
+        let c = call(&t, Some(Sysno::mkdirat), [5, STR, 0o755, 0, 0, 0]);
+        assert_eq!(c.paths(), vec![b"/srv/data/sub".as_slice()]);
+        assert_eq!(
+            format_call(&c),
+            "mkdirat(5</srv/data>, \"sub\"</srv/data/sub>, 0755)"
+        );
+
+        // A dirfd that is not a directory path, or unknown: unresolved.
+        for fd in [6, 7] {
+            let c = call(&t, Some(Sysno::mkdirat), [fd, STR, 0o755, 0, 0, 0]);
+            assert!(matches!(
+                &c.args[1].value,
+                Value::Path { resolved: None, .. }
+            ));
+        }
+        // No cwd known.
+        t.cwd = None;
+        let c = call(&t, Some(Sysno::mkdir), [STR, 0o755, 0, 0, 0, 0]);
+        assert!(matches!(
+            &c.args[0].value,
+            Value::Path { resolved: None, .. }
+        ));
+    }
+
+    #[test]
+    fn dot_dot_is_normalized_lexically() {
+        assert_eq!(normalize(b"/a/b/../../../c/./d//e/"), b"/c/d/e");
+        assert_eq!(normalize(b"/"), b"/");
+        assert_eq!(normalize(b"/.."), b"/");
+        assert_eq!(normalize(b"//x"), b"/x");
+
+        let mut t = FakeTarget::new();
+        t.str(STR, b"../../etc/./passwd");
+        let c = call(&t, Some(Sysno::open), [STR, 0, 0, 0, 0, 0]);
+        assert_eq!(c.paths(), vec![b"/etc/passwd".as_slice()]);
+        assert_eq!(
+            format_call(&c),
+            "open(\"../../etc/./passwd\"</etc/passwd>, O_RDONLY)"
+        );
+        // An absolute path that is already normal shows once.
+        t.str(STR2, b"/etc/passwd");
+        assert_eq!(
+            line(&t, Sysno::open, &[STR2, 0, 0]),
+            "open(\"/etc/passwd\", O_RDONLY)"
+        );
+    }
+
+    #[test]
+    fn empty_path_with_at_empty_path_is_the_dirfd() {
+        let mut t = FakeTarget::new();
+        t.str(STR, b"").fd(5, b"/usr/bin/true");
+        let empty = libc::AT_EMPTY_PATH as u64;
+        let c = call(&t, Some(Sysno::newfstatat), [5, STR, BUF, empty, 0, 0]);
+        assert_eq!(c.paths(), vec![b"/usr/bin/true".as_slice()]);
+        assert_eq!(
+            format_call(&c),
+            "newfstatat(5</usr/bin/true>, \"\"</usr/bin/true>, 0x30000, AT_EMPTY_PATH)"
+        );
+        // Without the flag an empty path names nothing.
+        let c = call(&t, Some(Sysno::newfstatat), [5, STR, BUF, 0, 0, 0]);
+        assert!(matches!(
+            &c.args[1].value,
+            Value::Path { resolved: None, .. }
+        ));
+        // linkat: only oldpath may be empty.
+        let c = call(&t, Some(Sysno::linkat), [5, STR, 5, STR, empty, 0]);
+        assert!(matches!(
+            &c.args[1].value,
+            Value::Path {
+                resolved: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &c.args[3].value,
+            Value::Path { resolved: None, .. }
+        ));
+    }
+
+    #[test]
+    fn unreadable_pointer() {
+        let t = FakeTarget::new();
+        let c = call(&t, Some(Sysno::mkdir), [1, 0o755, 0, 0, 0, 0]);
+        assert_eq!(
+            c.args[0].value,
+            Value::Unreadable {
+                addr: 1,
+                errno: libc::EFAULT
+            }
+        );
+        assert_eq!(format_call(&c), "mkdir(<unreadable: EFAULT>, 0755)");
+        assert_eq!(
+            read_cstring(&t, 1, PATH_MAX),
+            ReadStr::Unreadable(libc::EFAULT)
+        );
+        assert_eq!(line(&t, Sysno::unlink, &[0]), "unlink(NULL)");
+    }
+
+    #[test]
+    fn string_running_into_an_unmapped_page() {
+        let mut t = FakeTarget::new();
+        let end = STR + PAGE;
+        t.map(end - 3, b"abc");
+        assert_eq!(
+            read_cstring(&t, end - 3, PATH_MAX),
+            ReadStr::Unterminated(b"abc".to_vec(), libc::EFAULT)
+        );
+        // What was read is shown, and where reading stopped.
+        assert_eq!(
+            line(&t, Sysno::unlink, &[end - 3]),
+            "unlink(\"abc\"...<unreadable: EFAULT>)"
+        );
+    }
+
+    #[test]
+    fn string_longer_than_path_max() {
+        let mut t = FakeTarget::new();
+        let mut long = vec![b'a'; 5000];
+        long[0] = b'/';
+        t.str(STR, &long);
+        match read_cstring(&t, STR, PATH_MAX) {
+            ReadStr::Truncated(b) => assert_eq!(b, long[..PATH_MAX]),
+            other => panic!("{other:?}"),
+        }
+        let c = call(&t, Some(Sysno::mkdir), [STR, 0o755, 0, 0, 0, 0]);
+        assert_eq!(
+            c.args[0].value,
+            Value::Path {
+                given: long[..PATH_MAX].to_vec(),
+                resolved: None
+            }
+        );
+        let s = format_call(&c);
+        assert!(s.ends_with("aaa\"..., 0755)"), "{s}");
+        // One byte shorter fits with its NUL.
+        assert!(matches!(
+            read_cstring(&t, STR + 5000 - 4095, PATH_MAX),
+            ReadStr::Full(b) if b.len() == 4095
+        ));
+    }
+
+    #[test]
+    fn sockets() {
+        let mut t = FakeTarget::new();
+        t.map(BUF, &sockaddr_in([127, 0, 0, 1], 8080))
+            .fd(3, b"socket:[1234]")
+            .fd(4, b"socket:[77]")
+            .fd(5, b"/etc/hosts");
+        t.sockets.insert(4, sockaddr_in([0, 0, 0, 0], 8080));
+        // Bound to port 0: not worth showing.
+        t.sockets.insert(3, sockaddr_in([0, 0, 0, 0], 0));
+
+        let c = call(&t, Some(Sysno::connect), [3, BUF, 16, 0, 0, 0]);
+        assert_eq!(
+            format_call(&c),
+            "connect(3<socket:[1234]>, {AF_INET, 127.0.0.1:8080}, 16)"
+        );
+        assert_eq!(c.sockaddr().and_then(SockAddr::port), Some(8080));
+        assert_eq!(c.copies.sockaddr, Some(sockaddr_in([127, 0, 0, 1], 8080)));
+
+        let c = call(&t, Some(Sysno::listen), [4, 128, 0, 0, 0, 0]);
+        assert_eq!(format_call(&c), "listen(4<socket:[77] 0.0.0.0:8080>, 128)");
+        assert_eq!(
+            c.sockaddr(),
+            Some(&SockAddr::Inet {
+                ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                port: 8080
+            })
+        );
+
+        // Not a socket: no getsockname.
+        let c = call(&t, Some(Sysno::listen), [5, 1, 0, 0, 0, 0]);
+        assert!(matches!(&c.args[0].value, Value::Fd { local: None, .. }));
+
+        // bind with a length larger than the mapping: unreadable.
+        let c = call(&t, Some(Sysno::bind), [3, BUF + PAGE - 8, 16, 0, 0, 0]);
+        assert_eq!(
+            format_call(&c),
+            "bind(3<socket:[1234]>, <unreadable: EFAULT>, 16)"
+        );
+        assert_eq!(c.copies.sockaddr, None);
+        assert_eq!(
+            line(&t, Sysno::bind, &[3, 0, 0]),
+            "bind(3<socket:[1234]>, NULL, 0)"
+        );
+        // Longer than sockaddr_storage (or negative): the kernel says EINVAL
+        // without reading; nothing to match or emulate with.
+        for len in [129, u64::from(u32::MAX)] {
+            let c = call(&t, Some(Sysno::connect), [3, BUF, len, 0, 0, 0]);
+            assert_eq!(
+                format_call(&c),
+                format!("connect(3<socket:[1234]>, {{AF_INET too long: {len} bytes}}, {len})")
+            );
+            assert_eq!(
+                c.sockaddr(),
+                Some(&SockAddr::Invalid {
+                    family: 2,
+                    len: len as usize
+                })
+            );
+            assert_eq!(c.copies.sockaddr, None);
+        }
+
+        let ty = (libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK) as u64;
+        assert_eq!(
+            line(&t, Sysno::socket, &[libc::AF_INET as u64, ty, 0]),
+            "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0)"
+        );
+        assert_eq!(
+            line(&t, Sysno::socket, &[77, 2, 0]),
+            "socket(77, SOCK_DGRAM, 0)"
+        );
+        assert_eq!(
+            line(&t, Sysno::accept, &[4, BUF, BUF + 64]),
+            "accept(4<socket:[77] 0.0.0.0:8080>, 0x30000, 0x30040)"
+        );
+        assert_eq!(
+            line(&t, Sysno::accept4, &[4, 0, 0, libc::SOCK_CLOEXEC as u64]),
+            "accept4(4<socket:[77] 0.0.0.0:8080>, NULL, NULL, SOCK_CLOEXEC)"
+        );
+        let msg = (libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) as u64;
+        assert_eq!(
+            line(&t, Sysno::sendto, &[3, BUF, 5, msg, BUF, 16]),
+            "sendto(3<socket:[1234]>, 0x30000, 5, MSG_DONTWAIT|MSG_NOSIGNAL, \
+             {AF_INET, 127.0.0.1:8080}, 16)"
+        );
+        assert_eq!(
+            line(&t, Sysno::sendto, &[3, BUF, 5, 0, 0, 0]),
+            "sendto(3<socket:[1234]>, 0x30000, 5, 0, NULL, 0)"
+        );
+    }
+
+    #[test]
+    fn unix_and_v6_addresses_in_calls() {
+        let mut t = FakeTarget::new();
+        let mut un = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
+        un.extend(b"/run/x.sock\0");
+        t.map(BUF, &un);
+        let mut abs = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
+        abs.extend(b"\0name");
+        t.map(STR, &abs);
+        let mut v6 = (libc::AF_INET6 as u16).to_ne_bytes().to_vec();
+        v6.extend(443u16.to_be_bytes());
+        v6.extend([0; 4]);
+        v6.extend(std::net::Ipv6Addr::LOCALHOST.octets());
+        v6.extend([0; 4]);
+        t.map(STR2, &v6);
+        assert_eq!(
+            line(&t, Sysno::connect, &[9, BUF, un.len() as u64]),
+            "connect(9, {AF_UNIX, /run/x.sock}, 14)"
+        );
+        assert_eq!(
+            line(&t, Sysno::bind, &[9, STR, abs.len() as u64]),
+            "bind(9, {AF_UNIX, @name}, 7)"
+        );
+        assert_eq!(
+            line(&t, Sysno::connect, &[9, STR2, 28]),
+            "connect(9, {AF_INET6, [::1]:443}, 28)"
+        );
+        assert_eq!(
+            line(&t, Sysno::connect, &[9, STR2, 3]),
+            "connect(9, {AF_INET6 too short: 3 bytes}, 3)"
+        );
+        let nl = (libc::AF_NETLINK as u16).to_ne_bytes();
+        t.map(BUF + 512, &nl);
+        assert_eq!(
+            line(&t, Sysno::bind, &[9, BUF + 512, 12]),
+            "bind(9, {AF_NETLINK}, 12)"
+        );
+    }
+
+    #[test]
+    fn execve_argv() {
+        let mut t = FakeTarget::new();
+        t.str(STR, b"/usr/bin/ls");
+        let mut ptrs = Vec::new();
+        for k in 0..10u64 {
+            let a = STR2 + k * 16;
+            t.str(a, format!("a{k}").as_bytes());
+            ptrs.push(a);
+        }
+        t.ptrs(BUF, &ptrs);
+        let c = call(&t, Some(Sysno::execve), [STR, BUF, 0x7ffd_0000, 0, 0, 0]);
+        match &c.args[1].value {
+            Value::Argv { items, more } => {
+                assert_eq!(items.len(), 8);
+                assert_eq!(items[7], b"a7");
+                assert!(*more);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            format_call(&c),
+            "execve(\"/usr/bin/ls\", [\"a0\", \"a1\", \"a2\", \"a3\", \"a4\", \"a5\", \
+             \"a6\", \"a7\", ...], 0x7ffd0000)"
+        );
+
+        // Exactly eight: no "more".
+        t.ptrs(BUF + 0x100, &ptrs[..8]);
+        let c = call(&t, Some(Sysno::execve), [STR, BUF + 0x100, 0, 0, 0, 0]);
+        assert!(matches!(&c.args[1].value, Value::Argv { more: false, items } if items.len() == 8));
+
+        // Short, with envp NULL.
+        t.ptrs(BUF + 0x200, &ptrs[..2]);
+        assert_eq!(
+            line(&t, Sysno::execve, &[STR, BUF + 0x200, 0]),
+            "execve(\"/usr/bin/ls\", [\"a0\", \"a1\"], NULL)"
+        );
+
+        // A bad string pointer in argv.
+        t.ptrs(BUF + 0x300, &[ptrs[0], 8]);
+        let c = call(&t, Some(Sysno::execve), [STR, BUF + 0x300, 0, 0, 0, 0]);
+        assert_eq!(
+            c.args[1].value,
+            Value::Unreadable {
+                addr: 8,
+                errno: libc::EFAULT
+            }
+        );
+
+        // execveat with AT_EMPTY_PATH runs the dirfd.
+        t.str(STR + 0x100, b"").fd(3, b"/usr/bin/true");
+        let empty = libc::AT_EMPTY_PATH as u64;
+        let c = call(
+            &t,
+            Some(Sysno::execveat),
+            [3, STR + 0x100, BUF + 0x200, 0, empty, 0],
+        );
+        assert_eq!(c.paths(), vec![b"/usr/bin/true".as_slice()]);
+    }
+
+    #[test]
+    fn argv_array_ending_at_page_edge() {
+        let mut t = FakeTarget::new();
+        t.str(STR, b"x");
+        // One pointer and the NULL fill the last 16 bytes of the page.
+        t.ptrs(BUF + PAGE - 16, &[STR]);
+        let c = call(&t, Some(Sysno::execve), [STR, BUF + PAGE - 16, 0, 0, 0, 0]);
+        assert_eq!(
+            c.args[1].value,
+            Value::Argv {
+                items: vec![b"x".to_vec()],
+                more: false
+            }
+        );
+    }
+
+    #[test]
+    fn named_flags_for_other_calls() {
+        let mut t = FakeTarget::new();
+        t.str(STR, b"old").str(STR2, b"/tmp/new");
+        assert_eq!(
+            line(
+                &t,
+                Sysno::unlinkat,
+                &[AT_FDCWD_REG, STR, libc::AT_REMOVEDIR as u64]
+            ),
+            "unlinkat(AT_FDCWD, \"old\"</tmp/d/old>, AT_REMOVEDIR)"
+        );
+        assert_eq!(
+            line(
+                &t,
+                Sysno::renameat2,
+                &[
+                    AT_FDCWD_REG,
+                    STR,
+                    AT_FDCWD_REG,
+                    STR2,
+                    libc::RENAME_NOREPLACE as u64
+                ]
+            ),
+            "renameat2(AT_FDCWD, \"old\"</tmp/d/old>, AT_FDCWD, \"/tmp/new\", RENAME_NOREPLACE)"
+        );
+        assert_eq!(
+            line(
+                &t,
+                Sysno::newfstatat,
+                &[AT_FDCWD_REG, STR2, BUF, libc::AT_SYMLINK_NOFOLLOW as u64]
+            ),
+            "newfstatat(AT_FDCWD, \"/tmp/new\", 0x30000, AT_SYMLINK_NOFOLLOW)"
+        );
+        assert_eq!(
+            line(&t, Sysno::kill, &[1234, libc::SIGTERM as u64]),
+            "kill(1234, SIGTERM)"
+        );
+        assert_eq!(line(&t, Sysno::kill, &[u64::MAX, 0]), "kill(-1, 0)");
+        assert_eq!(
+            line(&t, Sysno::tgkill, &[10, 11, 9]),
+            "tgkill(10, 11, SIGKILL)"
+        );
+        let fl = (libc::CLONE_VM
+            | libc::CLONE_FS
+            | libc::CLONE_FILES
+            | libc::CLONE_SIGHAND
+            | libc::CLONE_THREAD
+            | libc::SIGCHLD) as u64;
+        assert_eq!(
+            line(&t, Sysno::clone, &[fl, 0, 0, 0, 0]),
+            "clone(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|SIGCHLD, \
+             NULL, NULL, NULL, 0x0)"
+        );
+        assert_eq!(
+            line(&t, Sysno::ptrace, &[libc::PTRACE_ATTACH as u64, 42, 0, 0]),
+            "ptrace(PTRACE_ATTACH, 42, NULL, NULL)"
+        );
+        assert_eq!(line(&t, Sysno::fork, &[]), "fork()");
+        assert_eq!(
+            line(&t, Sysno::chmod, &[STR2, 0o4755]),
+            "chmod(\"/tmp/new\", 04755)"
+        );
+        assert_eq!(
+            line(&t, Sysno::truncate, &[STR2, 4096]),
+            "truncate(\"/tmp/new\", 4096)"
+        );
+    }
+
+    #[test]
+    fn symlink_target_is_not_resolved() {
+        let mut t = FakeTarget::new();
+        t.str(STR, b"../target").str(STR2, b"link");
+        let c = call(&t, Some(Sysno::symlink), [STR, STR2, 0, 0, 0, 0]);
+        assert_eq!(c.args[0].value, Value::Str(b"../target".to_vec()));
+        assert_eq!(c.paths(), vec![b"/tmp/d/link".as_slice()]);
+        assert_eq!(
+            format_call(&c),
+            "symlink(\"../target\", \"link\"</tmp/d/link>)"
+        );
+        t.fd(7, b"/var");
+        let c = call(&t, Some(Sysno::symlinkat), [STR, 7, STR2, 0, 0, 0]);
+        assert_eq!(c.paths(), vec![b"/var/link".as_slice()]);
+    }
+
+    #[test]
+    fn openat2_and_clone3_structs() {
+        let mut t = FakeTarget::new();
+        t.str(STR, b"/etc");
+        let mut how = Vec::new();
+        how.extend(0u64.to_ne_bytes());
+        how.extend(0u64.to_ne_bytes());
+        how.extend(libc::RESOLVE_BENEATH.to_ne_bytes());
+        t.map(BUF, &how);
+        assert_eq!(
+            line(&t, Sysno::openat2, &[AT_FDCWD_REG, STR, BUF, 24]),
+            "openat2(AT_FDCWD, \"/etc\", {flags=O_RDONLY, mode=0000, \
+             resolve=RESOLVE_BENEATH}, 24)"
+        );
+        // RESOLVE_IN_ROOT: absolute paths and ".." stay inside the dirfd.
+        let mut how = vec![0u8; 24];
+        how[16..].copy_from_slice(&libc::RESOLVE_IN_ROOT.to_ne_bytes());
+        t.map(BUF + 64, &how)
+            .fd(4, b"/srv/root")
+            .str(STR + 64, b"/../etc/passwd");
+        t.reads.borrow_mut().clear();
+        let c = call(&t, Some(Sysno::openat2), [4, STR + 64, BUF + 64, 24, 0, 0]);
+        assert_eq!(c.paths(), vec![b"/srv/root/etc/passwd".as_slice()]);
+        // The struct is read once for resolution, display and emulation.
+        let how_reads = t.reads.borrow().iter().filter(|r| r.0 == BUF + 64).count();
+        assert_eq!(how_reads, 1);
+        assert_eq!(c.copies.open_how, Some([0, 0, libc::RESOLVE_IN_ROOT]));
+        t.fd(5, b"/");
+        let c = call(&t, Some(Sysno::openat2), [5, STR + 64, BUF + 64, 24, 0, 0]);
+        assert_eq!(c.paths(), vec![b"/etc/passwd".as_slice()]);
+        t.str(STR + 128, b"..");
+        let c = call(&t, Some(Sysno::openat2), [4, STR + 128, BUF + 64, 24, 0, 0]);
+        assert_eq!(c.paths(), vec![b"/srv/root".as_slice()]);
+        assert_eq!(
+            line(&t, Sysno::openat2, &[AT_FDCWD_REG, STR, 1, 24]),
+            "openat2(AT_FDCWD, \"/etc\", <unreadable: EFAULT>, 24)"
+        );
+
+        let mut args = vec![0u8; 64];
+        let fl = (libc::CLONE_NEWUSER | libc::CLONE_NEWPID) as u64;
+        args[..8].copy_from_slice(&fl.to_ne_bytes());
+        args[32..40].copy_from_slice(&(libc::SIGCHLD as u64).to_ne_bytes());
+        t.map(STR2, &args);
+        assert_eq!(
+            line(&t, Sysno::clone3, &[STR2, 88]),
+            "clone3({flags=CLONE_NEWUSER|CLONE_NEWPID, exit_signal=SIGCHLD}, 88)"
+        );
+    }
+}
