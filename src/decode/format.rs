@@ -7,6 +7,7 @@ use super::sockaddr::{self, format_sockaddr};
 use super::table::{Kind, Params, params};
 use crate::errno::Errno;
 use crate::escape::{escape_bytes, escape_str};
+use crate::model::RealPath;
 use crate::model::{Arg, Call, SockAddr, Value};
 
 fn errno_name(errno: i32) -> String {
@@ -87,14 +88,31 @@ fn hidden(params: Option<Params>, args: &[Arg], i: usize) -> bool {
 
 /// strace-like one-line rendering: `openat(AT_FDCWD, "/etc/hosts",
 /// O_RDONLY|O_CLOEXEC)`, every target byte escaped.
+///
+/// A path whose real path (what the kernel touches) differs from how it
+/// reads is followed by it: `"/tmp/l/hostname" → /etc/hostname`; one whose
+/// real path could not be found by `→ ?` (the detail pane and the log say
+/// why).
 pub fn format_call(call: &Call) -> String {
     let params = call.sysno.and_then(params);
+    let real = super::realpath::real_paths(call);
     let args: Vec<String> = call
         .args
         .iter()
         .enumerate()
         .filter(|&(i, _)| !hidden(params, &call.args, i))
-        .map(|(_, a)| format_value(&a.value))
+        .map(|(i, a)| {
+            let text = format_value(&a.value);
+            match (&a.value, real.of_arg(i)) {
+                (Value::Path { given, resolved }, Some(RealPath::Found(r)))
+                    if r != resolved.as_ref().unwrap_or(given) =>
+                {
+                    format!("{text} → {}", escape_bytes(r))
+                }
+                (Value::Path { .. }, Some(RealPath::Unresolved(_))) => format!("{text} → ?"),
+                _ => text,
+            }
+        })
         .collect();
     format!("{}({})", call.name(), args.join(", "))
 }

@@ -12,7 +12,7 @@ pub struct Group {
 pub const GROUPS: &[Group] = &[
     Group {
         name: "@file",
-        about: "create, open, remove, rename, link and chmod files",
+        about: "create, open, remove, rename, link, chmod and chown files",
         members: &[
             Sysno::open,
             Sysno::openat,
@@ -33,6 +33,13 @@ pub const GROUPS: &[Group] = &[
             Sysno::chmod,
             Sysno::fchmodat,
             Sysno::truncate,
+            Sysno::mknod,
+            Sysno::mknodat,
+            Sysno::chown,
+            Sysno::lchown,
+            Sysno::fchownat,
+            Sysno::name_to_handle_at,
+            Sysno::open_by_handle_at,
         ],
     },
     Group {
@@ -151,7 +158,7 @@ mod tests {
         assert!(set.contains(&Sysno::connect));
         assert!(set.contains(&Sysno::execve));
         assert!(!set.contains(&Sysno::clone));
-        assert_eq!(set.len(), 19 + 7 + 2);
+        assert_eq!(set.len(), 26 + 7 + 2);
     }
 
     #[test]

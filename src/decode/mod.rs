@@ -13,8 +13,8 @@ mod fake;
 mod flags;
 mod format;
 pub mod groups;
-pub mod realpath;
 mod memory;
+pub mod realpath;
 mod sockaddr;
 mod table;
 

@@ -32,6 +32,11 @@ use nix::fcntl::{OFlag, openat, readlinkat};
 use nix::sys::stat::{Mode, SFlag, fstat};
 use nix::sys::statfs::{PROC_SUPER_MAGIC, fstatfs};
 
+use syscalls::Sysno;
+
+use super::table::{Kind, params};
+use crate::model::{Call, RealPath, RealPaths, Value};
+
 /// The kernel's limit on symlinks followed in one lookup (`MAXSYMLINKS`).
 pub const MAX_SYMLINKS: usize = 40;
 
@@ -150,6 +155,180 @@ impl Lookup {
         let mut walk = self.0;
         walk.run(path, follow)?;
         Ok(walk.finish())
+    }
+}
+
+/// The real paths of `call`'s path arguments, found once per call: now if
+/// nobody has yet (the walk reads the program's /proc; the receiver does
+/// it before NOTIF_ID_VALID when a decision depends on it).
+pub fn real_paths(call: &Call) -> &RealPaths {
+    call.real.get_or_init(|| of_call(call))
+}
+
+/// The paths rules match: the real path of each path argument, or the
+/// lexical one (absolute, `..` folded) where the real one is unknown.
+pub fn policy_paths(call: &Call) -> Vec<&[u8]> {
+    let real = real_paths(call);
+    call.args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| match &a.value {
+            Value::Path { given, resolved } => Some(match real.of_arg(i) {
+                Some(RealPath::Found(p)) => p.as_slice(),
+                _ => resolved.as_deref().unwrap_or(given.as_slice()),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `/proc/N/…` of the calling process written as `/proc/self/…`, the form
+/// a rule's `/proc/{self}/**` (or `/proc/self/**`) matches; `None` for
+/// any other path.
+pub fn as_proc_self(path: &[u8], proc_self: Option<u32>) -> Option<Vec<u8>> {
+    let n = proc_self?.to_string();
+    let rest = path.strip_prefix(b"/proc/")?.strip_prefix(n.as_bytes())?;
+    if !rest.is_empty() && rest[0] != b'/' {
+        return None;
+    }
+    let mut out = b"/proc/self".to_vec();
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+fn of_call(call: &Call) -> RealPaths {
+    let mut out = RealPaths {
+        paths: Vec::new(),
+        proc_self: inner_pid(call.tgid).or(Some(call.tgid)),
+    };
+    let Some(sysno) = call.sysno else {
+        return out;
+    };
+    let Some(table) = params(sysno) else {
+        return out;
+    };
+    let caller = Caller {
+        tid: call.notif.pid,
+        tgid: call.tgid,
+    };
+    for (i, (_, kind)) in table.iter().enumerate() {
+        let start = match kind {
+            Kind::Path => Start::Cwd,
+            Kind::PathAt(d) => match call.notif.args[*d] as u32 as i32 {
+                libc::AT_FDCWD => Start::Cwd,
+                fd => Start::DirFd(fd),
+            },
+            _ => continue,
+        };
+        let real = match call.args.get(i).map(|a| &a.value) {
+            Some(Value::Path { given, .. }) => one(call, sysno, i, caller, start, given),
+            _ => RealPath::Unresolved("the path could not be read".into()),
+        };
+        out.paths.push((i, real));
+    }
+    out
+}
+
+fn one(
+    call: &Call,
+    sysno: Sysno,
+    i: usize,
+    caller: Caller,
+    start: Start,
+    given: &[u8],
+) -> RealPath {
+    if sysno == Sysno::openat2 && call.copies.open_how.is_some_and(|h| h[2] != 0) {
+        return RealPath::Unresolved("openat2 with RESOLVE_* flags: matched as written".into());
+    }
+    if given.is_empty() && !at_flag(call, libc::AT_EMPTY_PATH) {
+        return RealPath::Unresolved("an empty path (the call fails with ENOENT)".into());
+    }
+    if given.len() >= super::PATH_MAX {
+        return RealPath::Unresolved("longer than PATH_MAX".into());
+    }
+    match real_path(caller, start, given, follow(call, sysno, i)) {
+        Ok(p) => RealPath::Found(p),
+        Err(e) => RealPath::Unresolved(e.to_string()),
+    }
+}
+
+/// The raw value of the call's `AT_*` flags argument has `bit`.
+fn at_flag(call: &Call, bit: i32) -> bool {
+    let Some(table) = call.sysno.and_then(params) else {
+        return false;
+    };
+    table
+        .iter()
+        .position(|(_, k)| matches!(k, Kind::AtFlags(_)))
+        .is_some_and(|i| call.notif.args[i] as i32 & bit != 0)
+}
+
+/// Calls that act on the last component itself: they create it, remove
+/// it, rename or link it, or look at a link as a link.
+const ACT_ON_NAME: &[Sysno] = &[
+    Sysno::mkdir,
+    Sysno::mkdirat,
+    Sysno::mknod,
+    Sysno::mknodat,
+    Sysno::rmdir,
+    Sysno::unlink,
+    Sysno::unlinkat,
+    Sysno::rename,
+    Sysno::renameat,
+    Sysno::renameat2,
+    Sysno::link,
+    Sysno::symlink,
+    Sysno::symlinkat,
+    Sysno::lchown,
+    Sysno::lstat,
+    Sysno::readlink,
+    Sysno::readlinkat,
+    Sysno::lsetxattr,
+    Sysno::lgetxattr,
+    Sysno::llistxattr,
+    Sysno::lremovexattr,
+];
+
+/// Whether the call follows a symlink in the last component of its path
+/// argument `i`.
+fn follow(call: &Call, sysno: Sysno, i: usize) -> Follow {
+    let a = &call.notif.args;
+    let open_flags = match sysno {
+        Sysno::open => Some(a[1]),
+        Sysno::openat => Some(a[2]),
+        Sysno::openat2 => call.copies.open_how.map(|h| h[0]),
+        Sysno::creat => return Follow::Final,
+        _ => None,
+    };
+    if let Some(flags) = open_flags {
+        let flags = flags as i32;
+        let exclusive = flags & libc::O_CREAT != 0 && flags & libc::O_EXCL != 0;
+        return if flags & libc::O_NOFOLLOW != 0 || exclusive {
+            Follow::NoFinal
+        } else {
+            Follow::Final
+        };
+    }
+    match sysno {
+        // linkat's old path and name_to_handle_at follow only when asked.
+        Sysno::linkat if i == 1 => {
+            if at_flag(call, libc::AT_SYMLINK_FOLLOW) {
+                Follow::Final
+            } else {
+                Follow::NoFinal
+            }
+        }
+        Sysno::linkat => Follow::NoFinal,
+        Sysno::name_to_handle_at => {
+            if at_flag(call, libc::AT_SYMLINK_FOLLOW) {
+                Follow::Final
+            } else {
+                Follow::NoFinal
+            }
+        }
+        s if ACT_ON_NAME.contains(&s) => Follow::NoFinal,
+        _ if at_flag(call, libc::AT_SYMLINK_NOFOLLOW) => Follow::NoFinal,
+        _ => Follow::Final,
     }
 }
 

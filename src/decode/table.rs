@@ -11,7 +11,7 @@ use super::flags::{
 
 /// How one parameter is decoded.
 #[derive(Clone, Copy)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     /// C `int` (pid, backlog, count): low 32 bits, sign-extended.
     Int,
     /// C `unsigned int` (`socklen_t`, `nfds_t`): low 32 bits.
@@ -63,7 +63,7 @@ pub(super) enum Kind {
     CloneArgs,
 }
 
-pub(super) type Params = &'static [(&'static str, Kind)];
+pub(crate) type Params = &'static [(&'static str, Kind)];
 
 /// Names of the arguments of calls without a table entry.
 pub(super) const GENERIC_NAMES: [&str; 6] = ["arg0", "arg1", "arg2", "arg3", "arg4", "arg5"];
@@ -72,7 +72,7 @@ pub(super) const GENERIC_NAMES: [&str; 6] = ["arg0", "arg1", "arg2", "arg3", "ar
 /// man pages use for the kernel's signature (which is not always the libc
 /// wrapper's: fchmodat takes no flags, clone's argument order is the
 /// x86_64 one).
-pub(super) fn params(sysno: Sysno) -> Option<Params> {
+pub(crate) fn params(sysno: Sysno) -> Option<Params> {
     use Kind::*;
     Some(match sysno {
         // @file
@@ -262,6 +262,14 @@ pub(super) fn params(sysno: Sysno) -> Option<Params> {
             ("flags", AtFlags(&AT)),
         ],
         Sysno::mknod => &[("pathname", Path), ("mode", Mode), ("dev", Hex)],
+        Sysno::name_to_handle_at => &[
+            ("dirfd", DirFd),
+            ("pathname", PathAt(0)),
+            ("handle", Ptr),
+            ("mount_id", Ptr),
+            ("flags", AtFlags(&AT)),
+        ],
+        Sysno::open_by_handle_at => &[("mount_fd", Fd), ("handle", Ptr), ("flags", OpenFlags)],
         Sysno::mknodat => &[
             ("dirfd", DirFd),
             ("pathname", PathAt(0)),
@@ -586,6 +594,13 @@ mod tests {
             ("chmod", 2),
             ("fchmodat", 3),
             ("truncate", 2),
+            ("mknod", 3),
+            ("mknodat", 4),
+            ("chown", 3),
+            ("lchown", 3),
+            ("fchownat", 5),
+            ("name_to_handle_at", 5),
+            ("open_by_handle_at", 3),
             ("socket", 3),
             ("connect", 3),
             ("bind", 3),

@@ -1,6 +1,7 @@
 //! What the supervisor knows about one trapped call.
 
 use std::net::IpAddr;
+use std::sync::OnceLock;
 use std::time::{Instant, SystemTime};
 
 use syscalls::Sysno;
@@ -117,6 +118,33 @@ pub struct Copies {
     pub open_how: Option<[u64; 3]>,
 }
 
+/// The object a path argument makes the kernel touch, found by walking
+/// the path as the program sees the filesystem (`decode::realpath`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RealPath {
+    /// The real path, absolute in the program's view, no symlink left.
+    Found(Vec<u8>),
+    /// It could not be found (why, in words): rules then match the path as
+    /// written, never something looser.
+    Unresolved(String),
+}
+
+/// The real paths of a call's path arguments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RealPaths {
+    /// By argument index.
+    pub paths: Vec<(usize, RealPath)>,
+    /// The number `/proc/self` names for the calling process, so rules can
+    /// say "the calling process" (`/proc/{self}/**`).
+    pub proc_self: Option<u32>,
+}
+
+impl RealPaths {
+    pub fn of_arg(&self, index: usize) -> Option<&RealPath> {
+        self.paths.iter().find(|(i, _)| *i == index).map(|(_, r)| r)
+    }
+}
+
 /// A trapped call, read and decoded, ready for rules and display.
 #[derive(Clone, Debug)]
 pub struct Call {
@@ -135,6 +163,10 @@ pub struct Call {
     /// When RECV returned it.
     pub received: Instant,
     pub received_wall: SystemTime,
+    /// Found where a decision depends on them (a path rule for this
+    /// syscall, a person deciding) before the call is answered, else when
+    /// first shown: see `decode::realpath::real_paths`.
+    pub real: OnceLock<RealPaths>,
 }
 
 impl Call {

@@ -41,6 +41,9 @@ impl FakeCall {
             args: Vec::new(),
             received: Instant::now(),
             received_wall: SystemTime::now(),
+            // Made-up calls have no live process to walk paths in: rules
+            // match them as written.
+            real: std::sync::OnceLock::from(crate::model::RealPaths::default()),
         })
     }
 

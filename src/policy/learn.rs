@@ -125,14 +125,17 @@ struct Seen {
 
 impl Seen {
     fn of(call: &Call, sysno: Sysno) -> Seen {
-        let resolved: Option<Vec<Vec<u8>>> = call
-            .args
-            .iter()
-            .filter_map(|a| match &a.value {
-                Value::Path { resolved, .. } => {
-                    Some(resolved.clone().filter(|p| p.starts_with(b"/")))
-                }
-                _ => None,
+        // What rules match: the real paths, the program's own /proc
+        // entries as /proc/self (they would never match again under
+        // another pid).
+        let proc_self = crate::decode::realpath::real_paths(call).proc_self;
+        let resolved: Option<Vec<Vec<u8>>> = crate::decode::realpath::policy_paths(call)
+            .into_iter()
+            .map(|p| {
+                p.starts_with(b"/").then(|| {
+                    crate::decode::realpath::as_proc_self(p, proc_self)
+                        .unwrap_or_else(|| p.to_vec())
+                })
             })
             .collect();
         let has_path_arg = call

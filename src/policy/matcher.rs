@@ -66,16 +66,36 @@ impl Syscalls {
     }
 }
 
-/// Path globs: a call matches when it has at least one path and every path
-/// it has matches one of the globs (so a rename is allowed only when both
-/// the old and the new name are inside the allowed area).
+/// Path globs, matched against the real path of each path argument (what
+/// the kernel will touch, symlinks and `..` followed in the program's
+/// view), or the path as written where that could not be found. The
+/// calling process's own `/proc/PID/…` also matches as `/proc/self/…`, so
+/// `/proc/{self}/**` means "the program's own /proc entries".
+///
+/// A call with several paths (rename, link) matches a rule that refuses
+/// (`any`: deny, ask) when any of its paths matches, and a rule that lets
+/// it through (allow, return, emulate) only when every path does: a deny
+/// rule on `secret*` catches `link(secret1, x)`, and an allow rule on
+/// `/tmp/**` does not let `rename(/tmp/a, /etc/a)` through.
 #[derive(Clone, Debug)]
 pub struct Paths(pub Vec<Glob>);
 
 impl Paths {
-    pub fn matches(&self, call: &Call) -> bool {
-        let paths = call.paths();
-        !paths.is_empty() && paths.iter().all(|p| self.0.iter().any(|g| g.is_match(p)))
+    pub fn matches(&self, call: &Call, any: bool) -> bool {
+        let paths = crate::decode::realpath::policy_paths(call);
+        let proc_self = call.real.get().and_then(|r| r.proc_self);
+        let hit = |p: &&[u8]| {
+            let self_form = crate::decode::realpath::as_proc_self(p, proc_self);
+            self.0
+                .iter()
+                .any(|g| g.is_match(p) || self_form.as_deref().is_some_and(|s| g.is_match(s)))
+        };
+        !paths.is_empty()
+            && if any {
+                paths.iter().any(hit)
+            } else {
+                paths.iter().all(hit)
+            }
     }
 
     /// Whether every glob names a subtree (`/x/**`), for the wording of

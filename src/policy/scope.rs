@@ -19,7 +19,7 @@ use crate::decode::groups::GROUPS;
 use crate::escape::escape_bytes;
 use crate::model::Answer;
 use crate::model::emulation::can_emulate;
-use crate::model::{Call, SockAddr, Value};
+use crate::model::{Call, SockAddr};
 
 /// Which kind of scope a candidate is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,17 +231,10 @@ fn creates(call: &Call) -> bool {
     (flags as i32) & libc::O_CREAT != 0
 }
 
-/// The path of every path argument, if the call has any and all were
-/// resolved to absolute paths.
+/// The real path of every path argument (what rules match), if the call
+/// has any and all are absolute.
 fn absolute_paths(call: &Call) -> Option<Vec<&[u8]>> {
-    let paths: Vec<&[u8]> = call
-        .args
-        .iter()
-        .filter_map(|a| match &a.value {
-            Value::Path { resolved, .. } => Some(resolved.as_deref()),
-            _ => None,
-        })
-        .collect::<Option<Vec<_>>>()?;
+    let paths = crate::decode::realpath::policy_paths(call);
     let ok = !paths.is_empty() && paths.iter().all(|p| p.first() == Some(&b'/'));
     ok.then_some(paths)
 }
@@ -736,7 +729,7 @@ mod tests {
                 "this tree: /tmp/x/**, for reading",
                 "same extension: /tmp/x/**/*.txt, for reading",
                 "open, openat, openat2 with any argument, for reading",
-                "the @file group: create, open, remove, rename, link and chmod files",
+                "the @file group: create, open, remove, rename, link, chmod and chown files",
             ]
         );
         assert_eq!(
@@ -970,7 +963,7 @@ mod tests {
         rel.args.push(crate::model::Arg {
             name: "pathname",
             raw: 0,
-            value: Value::Path {
+            value: crate::model::Value::Path {
                 given: b"x".to_vec(),
                 resolved: None,
             },

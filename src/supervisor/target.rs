@@ -30,6 +30,12 @@ impl LiveTarget {
     pub fn read_anything(&self) -> bool {
         self.read.get()
     }
+
+    /// Something about the target was read outside this view (its real
+    /// paths): NOTIF_ID_VALID must vouch for it too.
+    pub fn note_read(&self) {
+        self.read.set(true);
+    }
 }
 
 fn readlink(p: &str) -> Option<Vec<u8>> {

@@ -466,7 +466,22 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
         args,
         received,
         received_wall,
+        real: std::sync::OnceLock::new(),
     });
+    // The real paths (what the kernel will touch, in the program's view)
+    // are found before NOTIF_ID_VALID vouches for what was read, where a
+    // decision depends on them: a path rule that could apply, or a person
+    // deciding. Other calls find them only when shown.
+    let asks_a_person =
+        settings.fallback.is_none() && !shared.continue_mode.load(Ordering::Relaxed);
+    let has_path = call
+        .args
+        .iter()
+        .any(|a| matches!(a.value, crate::model::Value::Path { .. }));
+    if has_path && (asks_a_person || shared.rules.needs_real_paths(sysno)) {
+        decode::realpath::real_paths(&call);
+        view.note_read();
+    }
     // What we read is only trustworthy if the call is still pending: the
     // thread may have died and its tid been reused while we read. With
     // nothing read just now (no pointer followed, /proc facts cached)

@@ -222,11 +222,32 @@ impl Rule {
         let c = &self.cond;
         c.syscalls.as_ref().is_none_or(|s| s.contains(call.sysno))
             && c.access.is_none_or(|a| a.matches(call))
-            && c.paths.as_ref().is_none_or(|p| p.matches(call))
+            && c.paths
+                .as_ref()
+                .is_none_or(|p| p.matches(call, self.refuses()))
             && c.ports.as_ref().is_none_or(|p| p.matches(call))
             && c.addr.as_ref().is_none_or(|a| a.matches(call))
             && c.comm.as_ref().is_none_or(|g| g.is_match(&call.comm))
             && c.exe.as_ref().is_none_or(|g| g.is_match(&call.exe))
+    }
+
+    /// Whether the rule has a `path` condition and could apply to `sysno`.
+    pub fn has_path_condition_for(&self, sysno: Option<syscalls::Sysno>) -> bool {
+        self.cond.paths.is_some()
+            && self
+                .cond
+                .syscalls
+                .as_ref()
+                .is_none_or(|s| s.contains(sysno))
+    }
+
+    /// Whether the rule refuses or stops the call (deny, ask): for such a
+    /// rule one matching path of a multi-path call is enough.
+    fn refuses(&self) -> bool {
+        matches!(
+            self.action,
+            RuleAction::Ask | RuleAction::Answer(crate::model::Answer::Deny(_))
+        )
     }
 
     /// The current hit count.

@@ -94,6 +94,15 @@ impl RuleSet {
         Some((i + 1, Arc::clone(rule)))
     }
 
+    /// Whether an enabled rule with a path condition could decide a call
+    /// of `sysno`: only then does deciding depend on the call's real paths
+    /// (and only then does the receiver pay for finding them up front).
+    pub fn needs_real_paths(&self, sysno: Option<syscalls::Sysno>) -> bool {
+        self.read()
+            .iter()
+            .any(|r| r.enabled() && r.has_path_condition_for(sysno))
+    }
+
     /// [`find`](Self::find), and counts the hit at the call's receive time.
     pub fn decide(&self, call: &Call) -> Option<(usize, Arc<Rule>)> {
         let found = self.find(call)?;
