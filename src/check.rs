@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::errno::Errno;
+use crate::error::Error;
 use crate::policy::rules::load_rules;
-use crate::run::Error;
 
 /// Checks `file` and prints one line per rule to `out`:
 /// `  1  allow mkdir, mkdirat under /tmp/**   (app.toml:3)`, then a
@@ -34,6 +34,6 @@ pub fn check(file: &Path, errno: &str, out: &mut dyn Write) -> Result<i32, Error
         writeln!(out, "{}: {n}, no errors", file.display())?;
         out.flush()
     };
-    write(out).map_err(|e| Error::Io("writing the rule list".into(), e))?;
+    write(out).map_err(|source| Error::RuleList { source })?;
     Ok(0)
 }

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::Options;
 use crate::errno::Errno;
+use crate::error::Error;
 use crate::policy::rules::{Rule, parse_rules};
-use crate::run::{self, Error, Target};
+use crate::run;
+use crate::session::Target;
 
 /// The demo's rules for headless mode (the TUI asks the person instead).
 pub const DEMO_RULES: &str = include_str!("../assets/demo-rules.toml");
@@ -42,10 +44,12 @@ pub fn run(opts: &Options) -> Result<i32, Error> {
     fs::DirBuilder::new()
         .mode(0o700)
         .create(&workspace)
-        .map_err(|e| Error::Io(format!("cannot create {}", workspace.display()), e))?;
+        .map_err(|source| Error::DemoWorkspace {
+            path: workspace.clone(),
+            source,
+        })?;
     let _cleanup = Cleanup(&workspace);
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::Io("cannot find the unotify-tui binary".into(), e))?;
+    let exe = std::env::current_exe().map_err(|source| Error::OwnBinary { source })?;
     let interactive = run::interactive(opts);
     let mut args = vec![
         OsString::from("__demo-target"),
@@ -64,7 +68,7 @@ pub fn run(opts: &Options) -> Result<i32, Error> {
     if interactive {
         crate::tui::run(opts, &target, Vec::new(), Some("unotify-tui demo".into()))
     } else {
-        run::run_headless(opts, &target, demo_rules(errno))
+        crate::headless::run_headless(opts, &target, demo_rules(errno))
     }
 }
 

@@ -3,9 +3,10 @@
 //!
 //! Layers, bottom to top; each uses only those below it:
 //! `sys` (all the unsafe code) → `model` (shared plain data) → `decode`
-//! → `policy` → `supervisor` → `output` → `app`, `ui` → the runtimes
-//! (`tui`, `headless`) → `run` and `main`. Leaf helpers (`errno`,
-//! `escape`, `suggest`, `time`) use nothing but each other.
+//! → `policy` → `supervisor` → `output` → `app`, `ui` → `cli`, `error`
+//! and `session` (plan, launch, the running target) → the runtimes
+//! (`tui`, `headless`) → `run` (mode dispatch) and `main`. Leaf helpers
+//! (`errno`, `escape`, `suggest`, `time`) use nothing but each other.
 
 pub mod errno;
 pub mod escape;
@@ -27,8 +28,13 @@ pub mod output;
 pub mod app;
 pub mod ui;
 
-pub mod check;
 pub mod cli;
+pub mod error;
+pub mod session;
+
+pub mod headless;
+pub mod tui;
+
+pub mod check;
 pub mod demo;
 pub mod run;
-pub mod tui;

@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -21,9 +22,11 @@ use ratatui::layout::Rect;
 
 use crate::app::{App, Command, Config, QuitHow};
 use crate::cli::Options;
+use crate::error::{self, Error, terminal};
 use crate::escape::escape_bytes;
+use crate::output::sink::{OutputError, Sink, TraceTo};
 use crate::policy::rules::Rule;
-use crate::run::{self, Error, Running, Target};
+use crate::session::{self, Running, Target};
 use crate::supervisor::Event;
 use crate::sys::proc as sysproc;
 use crate::sys::pty;
@@ -36,6 +39,8 @@ const TICK: Duration = Duration::from_millis(250);
 /// The most time spent taking supervisor events before a redraw, so a
 /// flood of rule-decided calls never starves the keyboard.
 const EVENT_BUDGET: Duration = Duration::from_millis(15);
+/// How long to wait, once the TUI has quit, for the last records.
+const LATE_RECORDS: Duration = Duration::from_millis(20);
 
 /// Puts the terminal back however the TUI ends: normal return, error, or
 /// panic (the hook), and kills the program if it still runs.
@@ -163,14 +168,10 @@ fn spawn_input(stop: Arc<AtomicBool>) -> Receiver<io::Result<TermEvent>> {
     rx
 }
 
-fn io_err(what: &str) -> impl FnOnce(io::Error) -> Error + '_ {
-    move |e| Error::Io(what.to_string(), e)
-}
-
 /// The filter's disassembly for the `f` view.
 fn filter_lines(trap: &[syscalls::Sysno]) -> Vec<String> {
     let mut out = Vec::new();
-    let _ = run::print_filter(trap, &mut out);
+    let _ = session::print_filter(trap, &mut out);
     String::from_utf8_lossy(&out)
         .lines()
         .map(str::to_string)
@@ -215,276 +216,460 @@ pub fn run(
     extra_rules: Vec<Rule>,
     label: Option<String>,
 ) -> Result<i32, Error> {
-    let plan = run::plan(opts, extra_rules)?;
+    let plan = session::plan(opts, extra_rules)?;
+    // The TUI has no trace (the screen is one); `--output` is headless only.
+    let sink = Sink::open(TraceTo::Nowhere, opts.log.as_deref()).map_err(Error::opening)?;
     let (cols, rows) =
-        ratatui::crossterm::terminal::size().map_err(io_err("reading the terminal size"))?;
+        ratatui::crossterm::terminal::size().map_err(terminal("reading the terminal size"))?;
     let (prow, pcol) = program_size(cols, rows);
-    let pty = pty::open(prow, pcol).map_err(io_err("opening a pseudo-terminal"))?;
-    let filter = filter_lines(&plan.trapped);
-    let errno = plan.errno;
-    let timeout = plan.timeout.map(|t| t.after);
+    let pty = pty::open(prow, pcol).map_err(error::pty("opening a pseudo-terminal"))?;
+    let config = Config {
+        errno: plan.errno,
+        history_cap: opts.history,
+        features: Vec::new(),
+        trap: opts.trap.clone(),
+        filter: filter_lines(&plan.trapped),
+        program: label.unwrap_or_else(|| program_label(target)),
+        started: SystemTime::now(),
+        timeout: plan.timeout.map(|t| t.after),
+        save_path: opts.save_rules.clone(),
+    };
     let signals = sysproc::block_signals();
-    let running = run::launch(target, plan, None, Some(pty.slave))?;
-    let mut guard = Restore {
+    let running = session::launch(target, plan, None, Some(pty.slave))?;
+    let guard = Restore {
         pid: running.pid,
         armed: true,
     };
     let sig_rx = sysproc::signal_channel(signals);
+    let app = new_app(config, &running, prow, pcol);
+    let master: OwnedFd = pty.master;
+    let (out_rx, to_program) = connect_pty(&master)?;
+    let (terminal, stop_input, input) = take_terminal()?;
+    let exits = running.exits.clone();
 
-    let config = Config {
-        errno,
-        history_cap: opts.history,
-        features: features(&running),
-        trap: opts.trap.clone(),
-        filter,
-        program: label.unwrap_or_else(|| program_label(target)),
-        started: SystemTime::now(),
-        timeout,
-        save_path: opts.save_rules.clone(),
+    let mut tui = Tui {
+        guard,
+        app,
+        running,
+        sink,
+        terminal,
+        master,
+        to_program,
+        out_rx: out_rx.clone(),
+        output: out_rx,
+        exits,
+        keys: input,
+        sig_rx,
+        stats: opts.stats.as_ref().map(|_| Stats::default()),
+        screen: (cols, rows),
+        size: (prow, pcol),
+        status: None,
+        dirty: true,
+        last_draw: Instant::now() - FRAME,
+        last_tick: Instant::now(),
+        by_signal: None,
     };
+    let how = tui.event_loop()?;
+    stop_input.store(true, Ordering::Relaxed);
+    tui.finish(how, opts.stats.as_deref())
+}
+
+/// The App with what the launch found out, and the first hint.
+fn new_app(mut config: Config, running: &Running, prow: u16, pcol: u16) -> App {
+    config.features = features(running);
     let mut app = App::new(config, prow, pcol);
     app.rules = Arc::clone(running.supervisor.rules());
     app.say(
         "each trapped call waits here: a allows, d denies, e emulates; ? explains it all",
         Instant::now(),
     );
+    app
+}
 
-    let master: OwnedFd = pty.master;
-    let reader = File::from(master.try_clone().map_err(io_err("duplicating the pty"))?);
+/// Threads that carry the program's output to us and keys to it.
+fn connect_pty(master: &OwnedFd) -> Result<(Receiver<Bytes>, Sender<Bytes>), Error> {
+    let dup = || {
+        master
+            .try_clone()
+            .map(File::from)
+            .map_err(error::pty("duplicating the pty"))
+    };
     let (out_tx, out_rx) = crossbeam_channel::unbounded();
-    spawn_pty_reader(reader, out_tx);
-    let to_program = spawn_pty_writer(File::from(
-        master.try_clone().map_err(io_err("duplicating the pty"))?,
-    ));
+    spawn_pty_reader(dup()?, out_tx);
+    let to_program = spawn_pty_writer(dup()?);
+    Ok((out_rx, to_program))
+}
 
+type Bytes = Vec<u8>;
+type Screen = Terminal<CrosstermBackend<io::Stdout>>;
+type Keys = Receiver<io::Result<TermEvent>>;
+
+/// Raw mode, the alternate screen, and a thread reading keys (stopped
+/// by setting the flag).
+fn take_terminal() -> Result<(Screen, Arc<AtomicBool>, Keys), Error> {
     set_panic_hook();
     TERMINAL_TAKEN.store(true, Ordering::SeqCst);
-    enable_raw_mode().map_err(io_err("setting up the terminal"))?;
-    execute!(io::stdout(), EnterAlternateScreen).map_err(io_err("setting up the terminal"))?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))
-        .map_err(io_err("setting up the terminal"))?;
+    enable_raw_mode().map_err(terminal("setting up the terminal"))?;
+    execute!(io::stdout(), EnterAlternateScreen).map_err(terminal("setting up the terminal"))?;
+    let screen = Terminal::new(CrosstermBackend::new(io::stdout()))
+        .map_err(terminal("setting up the terminal"))?;
     let stop_input = Arc::new(AtomicBool::new(false));
     let input = spawn_input(Arc::clone(&stop_input));
+    Ok((screen, stop_input, input))
+}
 
-    let mut stats = opts.stats.as_ref().map(|_| Stats::default());
-    let mut size = (prow, pcol);
-    let mut status: Option<i32> = None;
-    let mut dirty = true;
-    let mut last_draw = Instant::now() - FRAME;
-    let mut last_tick = Instant::now();
-    let how: QuitHow;
-    let mut by_signal: Option<i32> = None;
-
-    let no_events = crossbeam_channel::never::<Event>();
+/// The interactive session between set-up and teardown.
+struct Tui {
+    /// First, so it is dropped first when an error ends the loop.
+    guard: Restore,
+    app: App,
+    running: Running,
+    sink: Sink,
+    terminal: Screen,
+    master: OwnedFd,
+    to_program: Sender<Vec<u8>>,
+    /// The program's output, for the relay after a detach.
+    out_rx: Receiver<Vec<u8>>,
     // A channel whose sender is gone is always ready in `select!`: once
     // the pty reader, the reaper or the input thread has ended, its arm
     // is swapped for one that never fires, or the loop would spin.
-    let mut output = out_rx.clone();
-    let mut exits = running.exits.clone();
-    let mut keys = input.clone();
-    'main: loop {
-        let now = Instant::now();
-        if dirty && now.duration_since(last_draw) >= FRAME {
-            // What queued up while the frame was due (see below), so the
-            // frame shows everything known now.
-            take_queued(&mut app, &running.events);
-            if app.failed.is_some() && status.is_none() {
-                kill_tree(running.pid);
+    output: Receiver<Vec<u8>>,
+    exits: Receiver<i32>,
+    keys: Keys,
+    sig_rx: Receiver<i32>,
+    stats: Option<Stats>,
+    /// The terminal size at start, for when it cannot be read.
+    screen: (u16, u16),
+    /// The program pane's size.
+    size: (u16, u16),
+    /// The program's exit code, once it has exited.
+    status: Option<i32>,
+    dirty: bool,
+    last_draw: Instant,
+    last_tick: Instant,
+    by_signal: Option<i32>,
+}
+
+/// What woke the event loop.
+enum Woken {
+    Commands(Vec<Command>),
+    Quit(QuitHow),
+}
+
+impl Tui {
+    /// Draws, waits, ticks and carries out commands until told to quit.
+    fn event_loop(&mut self) -> Result<QuitHow, Error> {
+        loop {
+            self.draw_if_due()?;
+            let commands = match self.wait()? {
+                Woken::Commands(c) => c,
+                Woken::Quit(how) => return Ok(how),
+            };
+            self.tick();
+            for c in commands {
+                if let Some(how) = self.command(c) {
+                    return Ok(how);
+                }
             }
-            let (c, r) = ratatui::crossterm::terminal::size().unwrap_or((cols, rows));
-            let want = program_size(c, r);
-            if want != size {
-                size = want;
-                let _ = pty::set_size(master.as_fd(), want.0, want.1);
-                app.resize_program(want.0, want.1);
-            }
-            let drawing = Instant::now();
-            terminal
-                .draw(|f| ui::draw(f, &app, now))
-                .map_err(io_err("drawing the screen"))?;
-            if let Some(s) = stats.as_mut() {
-                s.frame(app.history.len(), drawing.elapsed());
-            }
-            if let Some(a) = ui::layout(terminal.get_frame().area()) {
-                app.page = a.history.height.saturating_sub(2) as usize;
-            }
-            dirty = false;
-            last_draw = now;
         }
-        let wait = if dirty {
-            FRAME.saturating_sub(now.duration_since(last_draw))
+    }
+
+    fn draw_if_due(&mut self) -> Result<(), Error> {
+        let now = Instant::now();
+        if !self.dirty || now.duration_since(self.last_draw) < FRAME {
+            return Ok(());
+        }
+        // What queued up while the frame was due (see `wait`), so the
+        // frame shows everything known now.
+        self.take_queued();
+        self.fit_program_pane();
+        let drawing = Instant::now();
+        let app = &self.app;
+        self.terminal
+            .draw(|f| ui::draw(f, app, now))
+            .map_err(terminal("drawing the screen"))?;
+        if let Some(s) = self.stats.as_mut() {
+            s.frame(self.app.history.len(), drawing.elapsed());
+        }
+        if let Some(a) = ui::layout(self.terminal.get_frame().area()) {
+            self.app.page = a.history.height.saturating_sub(2) as usize;
+        }
+        self.dirty = false;
+        self.last_draw = now;
+        Ok(())
+    }
+
+    /// Follows the terminal's size with the program's pty.
+    fn fit_program_pane(&mut self) {
+        let (cols, rows) = self.screen;
+        let (c, r) = ratatui::crossterm::terminal::size().unwrap_or((cols, rows));
+        let want = program_size(c, r);
+        if want != self.size {
+            self.size = want;
+            let _ = pty::set_size(self.master.as_fd(), want.0, want.1);
+            self.app.resize_program(want.0, want.1);
+        }
+    }
+
+    /// Sleeps until something happens or a frame or tick is due.
+    fn wait(&mut self) -> Result<Woken, Error> {
+        let now = Instant::now();
+        let wait = if self.dirty {
+            FRAME.saturating_sub(now.duration_since(self.last_draw))
         } else {
-            TICK.saturating_sub(now.duration_since(last_tick))
+            TICK.saturating_sub(now.duration_since(self.last_tick))
         };
         // Supervisor events wait for the next frame once one is due: a
         // thread asleep on the channel is woken for every record, and that
         // wake-up sits in the receiver between two trapped calls (README,
         // Performance). Keys, output and exits still wake us at once.
-        let events = if dirty { &no_events } else { &running.events };
+        let no_events = crossbeam_channel::never::<Event>();
+        let events = if self.dirty {
+            &no_events
+        } else {
+            &self.running.events
+        };
         let mut commands = Vec::new();
         select! {
-            recv(keys) -> ev => match ev {
+            recv(self.keys) -> ev => match ev {
                 Ok(Ok(TermEvent::Key(k))) => {
-                    commands.extend(app.on_key(k, Instant::now()));
+                    commands.extend(self.app.on_key(k, Instant::now()));
                     // Keys show their effect at once.
-                    last_draw = Instant::now() - FRAME;
-                    dirty = true;
+                    self.last_draw = Instant::now() - FRAME;
+                    self.dirty = true;
                 }
-                Ok(Ok(_)) => dirty = true,
-                Ok(Err(e)) => return Err(Error::Io("reading the keyboard".into(), e)),
-                Err(_) => keys = crossbeam_channel::never(),
+                Ok(Ok(_)) => self.dirty = true,
+                Ok(Err(e)) => return Err(terminal("reading the keyboard")(e)),
+                Err(_) => self.keys = crossbeam_channel::never(),
             },
             recv(events) -> ev => {
                 if let Ok(ev) = ev {
-                    take_event(&mut app, ev);
-                    take_queued(&mut app, &running.events);
-                    if app.failed.is_some() && status.is_none() {
-                        // Nobody can answer its calls any more.
-                        kill_tree(running.pid);
-                    }
-                    dirty = true;
+                    self.take_event(ev);
+                    self.take_queued();
+                    self.dirty = true;
                 }
             },
-            recv(output) -> bytes => {
+            recv(self.output) -> bytes => {
                 if let Ok(b) = bytes {
-                    app.on_output(&b);
-                    while let Ok(b) = out_rx.try_recv() {
-                        app.on_output(&b);
+                    self.app.on_output(&b);
+                    while let Ok(b) = self.out_rx.try_recv() {
+                        self.app.on_output(&b);
                     }
-                    dirty = true;
+                    self.dirty = true;
                 } else {
-                    output = crossbeam_channel::never();
+                    self.output = crossbeam_channel::never();
                 }
             },
-            recv(exits) -> st => {
+            recv(self.exits) -> st => {
                 if st.is_err() {
-                    exits = crossbeam_channel::never();
+                    self.exits = crossbeam_channel::never();
                 }
                 if let Ok(st) = st {
-                    let (code, note) = running.exit_status(st);
-                    status = Some(code);
-                    app.on_exit(code, Instant::now());
-                    if let Some(n) = note {
-                        app.say(n, Instant::now());
-                    }
-                    guard.armed = false;
-                    dirty = true;
+                    self.on_exit(st);
                 }
             },
-            recv(sig_rx) -> sig => {
+            recv(self.sig_rx) -> sig => {
                 if let Ok(sig) = sig {
                     if sig == libc::SIGTERM || sig == libc::SIGHUP {
-                        by_signal = Some(sig);
-                        how = QuitHow::Kill;
-                        break 'main;
+                        self.by_signal = Some(sig);
+                        return Ok(Woken::Quit(QuitHow::Kill));
                     }
                     // SIGINT or SIGQUIT sent to us with kill(2).
-                    sysproc::kill_group(running.pid, sig);
+                    sysproc::kill_group(self.running.pid, sig);
                 }
             },
             default(wait) => {},
         }
-        if last_tick.elapsed() >= TICK {
-            last_tick = Instant::now();
-            if !app.pending.is_empty() {
-                app.on_tick(last_tick);
-                dirty = true;
-            }
-            if app.message.is_some() {
-                dirty = true;
-            }
+        Ok(Woken::Commands(commands))
+    }
+
+    /// The program has exited with wait status `st`.
+    fn on_exit(&mut self, st: i32) {
+        let (code, note) = self.running.exit_status(st);
+        self.status = Some(code);
+        self.app.on_exit(code, Instant::now());
+        if let Some(n) = note {
+            self.app.say(n, Instant::now());
         }
-        for c in commands {
-            match c {
-                Command::Decide(d) => {
-                    // False: a rule or the timeout answered it first.
-                    running.supervisor.decide(d);
-                }
-                Command::SetContinue(on) => running.supervisor.set_continue(on),
-                Command::ToProgram(b) => {
-                    let _ = to_program.send(b);
-                }
-                Command::Quit(h) => {
-                    how = h;
-                    break 'main;
-                }
-                Command::AddRule(rule) => {
-                    let (_, ids) = running
-                        .supervisor
-                        .add_rule(*rule, &app.waiting_calls().cloned().collect::<Vec<_>>());
-                    app.answered_by_rule(&ids);
-                }
-                Command::Reconsider => {
-                    let ids = running
-                        .supervisor
-                        .reconsider(&app.waiting_calls().cloned().collect::<Vec<_>>());
-                    app.answered_by_rule(&ids);
-                }
-                Command::SaveRules(path) => {
-                    let now = Instant::now();
-                    match crate::policy::write::save_session_rules(
-                        running.supervisor.rules(),
-                        &path,
-                    ) {
-                        Ok(n) => app.say(
-                            format!(
-                                "wrote {n} rule(s) to {}",
-                                escape_bytes(path.as_os_str().as_encoded_bytes())
-                            ),
-                            now,
-                        ),
-                        Err(e) => app.say(format!("not written: {e}"), now),
-                    }
-                }
-                Command::Hold(id) => {
-                    running.supervisor.hold(id);
-                }
-            }
+        self.guard.armed = false;
+        self.dirty = true;
+    }
+
+    /// Rechecks pending calls and keeps the message line fresh.
+    fn tick(&mut self) {
+        if self.last_tick.elapsed() < TICK {
+            return;
+        }
+        self.last_tick = Instant::now();
+        if !self.app.pending.is_empty() {
+            self.app.on_tick(self.last_tick);
+            self.dirty = true;
+        }
+        if self.app.message.is_some() {
+            self.dirty = true;
         }
     }
 
-    stop_input.store(true, Ordering::Relaxed);
-    drop(terminal);
-    restore_terminal();
-    let code = match how {
-        QuitHow::Exited => status.unwrap_or(0),
-        QuitHow::Kill => {
-            kill_tree(running.pid);
-            let code = match status {
-                Some(c) => c,
-                None => match running.exits.recv_timeout(Duration::from_secs(5)) {
-                    Ok(st) => running.exit_status(st).0,
-                    Err(_) => 128 + libc::SIGKILL,
-                },
-            };
-            match by_signal {
-                Some(sig) => {
-                    say(&format!(
-                        "terminated by signal {sig}; the program was killed"
-                    ));
-                    128 + sig
-                }
-                None => code,
+    /// Carries out a command of the App; `Some` to quit.
+    fn command(&mut self, c: Command) -> Option<QuitHow> {
+        let supervisor = &self.running.supervisor;
+        match c {
+            Command::Decide(d) => {
+                // False: a rule or the timeout answered it first.
+                supervisor.decide(d);
+            }
+            Command::SetContinue(on) => supervisor.set_continue(on),
+            Command::ToProgram(b) => {
+                let _ = self.to_program.send(b);
+            }
+            Command::Quit(h) => return Some(h),
+            Command::AddRule(rule) => {
+                let waiting = self.app.waiting_calls().cloned().collect::<Vec<_>>();
+                let (_, ids) = supervisor.add_rule(*rule, &waiting);
+                self.app.answered_by_rule(&ids);
+            }
+            Command::Reconsider => {
+                let waiting = self.app.waiting_calls().cloned().collect::<Vec<_>>();
+                let ids = supervisor.reconsider(&waiting);
+                self.app.answered_by_rule(&ids);
+            }
+            Command::SaveRules(path) => self.save_rules(&path),
+            Command::Hold(id) => {
+                supervisor.hold(id);
             }
         }
-        QuitHow::Detach => {
-            guard.armed = false;
-            let exits = running.exits.clone();
-            running.supervisor.stop();
-            say(&format!(
-                "supervision ended; {} runs on unsupervised (its trapped calls now fail with \
-                 ENOSYS). Its terminal is relayed here until it exits.",
-                app.config.program
-            ));
-            relay(&master, &out_rx, &exits, status)?
-        }
-    };
-    guard.armed = false;
-    if let (Some(s), Some(path)) = (stats, &opts.stats) {
-        s.write(path, app.config.history_cap)
-            .map_err(io_err("writing the statistics"))?;
+        None
     }
-    Ok(code)
+
+    fn save_rules(&mut self, path: &Path) {
+        let now = Instant::now();
+        match crate::policy::write::save_session_rules(self.running.supervisor.rules(), path) {
+            Ok(n) => self.app.say(
+                format!(
+                    "wrote {n} rule(s) to {}",
+                    escape_bytes(path.as_os_str().as_encoded_bytes())
+                ),
+                now,
+            ),
+            Err(e) => self.app.say(format!("not written: {e}"), now),
+        }
+    }
+
+    /// Takes what else is queued, within a budget.
+    fn take_queued(&mut self) {
+        let start = Instant::now();
+        while start.elapsed() < EVENT_BUDGET {
+            match self.running.events.try_recv() {
+                Ok(ev) => self.take_event(ev),
+                Err(_) => break,
+            }
+        }
+        let news = self.sink.flush();
+        self.noted(news);
+        if self.app.failed.is_some() && self.status.is_none() {
+            // Nobody can answer its calls any more.
+            kill_tree(self.running.pid);
+        }
+    }
+
+    fn take_event(&mut self, ev: Event) {
+        if let Event::Answered(rec) = &ev {
+            let news = self.sink.record(rec);
+            self.noted(news);
+        }
+        // The cwd belongs in the detail of a call that waits for a person;
+        // reading it for rule-decided calls would cost for nothing.
+        let cwd = match &ev {
+            Event::Pending(call) => std::fs::read_link(format!("/proc/{}/cwd", call.notif.pid))
+                .ok()
+                .map(|p| p.into_os_string().into_encoded_bytes()),
+            _ => None,
+        };
+        self.app.on_event(ev, cwd, Instant::now());
+    }
+
+    /// An output failed: said at once on the message line.
+    fn noted(&mut self, news: Vec<OutputError>) {
+        for e in news {
+            self.app.say(e.to_string(), Instant::now());
+        }
+    }
+
+    /// Gives the terminal back, ends or lets go of the program, and
+    /// returns the exit status.
+    fn finish(self, how: QuitHow, stats_path: Option<&Path>) -> Result<i32, Error> {
+        let Tui {
+            app,
+            running,
+            mut sink,
+            terminal,
+            master,
+            out_rx,
+            mut guard,
+            stats,
+            status,
+            by_signal,
+            ..
+        } = self;
+        drop(terminal);
+        restore_terminal();
+        let code = match how {
+            QuitHow::Exited => status.unwrap_or(0),
+            QuitHow::Kill => {
+                kill_tree(running.pid);
+                let code = match status {
+                    Some(c) => c,
+                    None => match running.exits.recv_timeout(Duration::from_secs(5)) {
+                        Ok(st) => running.exit_status(st).0,
+                        Err(_) => 128 + libc::SIGKILL,
+                    },
+                };
+                match by_signal {
+                    Some(sig) => {
+                        say(&format!(
+                            "terminated by signal {sig}; the program was killed"
+                        ));
+                        128 + sig
+                    }
+                    None => code,
+                }
+            }
+            QuitHow::Detach => {
+                guard.armed = false;
+                let exits = running.exits.clone();
+                running.supervisor.stop();
+                say(&format!(
+                    "supervision ended; {} runs on unsupervised (its trapped calls now fail with \
+                     ENOSYS). Its terminal is relayed here until it exits.",
+                    app.config.program
+                ));
+                relay(&master, &out_rx, &exits, status)?
+            }
+        };
+        guard.armed = false;
+        log_late_records(&mut sink, &running.events);
+        if let Err(e) = sink.finish() {
+            say(&e.to_string());
+        }
+        if let (Some(s), Some(path)) = (stats, stats_path) {
+            s.write(path, app.config.history_cap)
+                .map_err(|source| Error::Stats { source })?;
+        }
+        Ok(code)
+    }
+}
+
+/// Records of calls answered while the TUI quit (calls of a killed
+/// program going away, emulations finishing) still belong in the log.
+fn log_late_records(sink: &mut Sink, events: &Receiver<Event>) {
+    if sink.is_empty() {
+        return;
+    }
+    while let Ok(ev) = events.recv_timeout(LATE_RECORDS) {
+        if let Event::Answered(rec) = ev {
+            let _ = sink.record(&rec);
+        }
+    }
 }
 
 /// Frame times and memory use, for the benchmark (`--stats FILE`).
@@ -544,29 +729,6 @@ impl Stats {
     }
 }
 
-/// Takes what else is queued, within a budget.
-fn take_queued(app: &mut App, events: &Receiver<Event>) {
-    let start = Instant::now();
-    while start.elapsed() < EVENT_BUDGET {
-        match events.try_recv() {
-            Ok(ev) => take_event(app, ev),
-            Err(_) => break,
-        }
-    }
-}
-
-fn take_event(app: &mut App, ev: Event) {
-    // The cwd belongs in the detail of a call that waits for a person;
-    // reading it for rule-decided calls would cost for nothing.
-    let cwd = match &ev {
-        Event::Pending(call) => std::fs::read_link(format!("/proc/{}/cwd", call.notif.pid))
-            .ok()
-            .map(|p| p.into_os_string().into_encoded_bytes()),
-        _ => None,
-    };
-    app.on_event(ev, cwd, Instant::now());
-}
-
 /// After `l`: our terminal talks to the program's pty directly until the
 /// program exits.
 fn relay(
@@ -583,7 +745,9 @@ fn relay(
     }
     let _ = enable_raw_mode();
     let to_program = spawn_pty_writer(File::from(
-        master.try_clone().map_err(io_err("duplicating the pty"))?,
+        master
+            .try_clone()
+            .map_err(error::pty("duplicating the pty"))?,
     ));
     let _ = std::thread::Builder::new()
         .name("unotify-relay-in".into())

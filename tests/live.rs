@@ -21,7 +21,7 @@ use unotify_tui::model::{Outcome, Record};
 use unotify_tui::output::format as trace;
 use unotify_tui::policy::scope::{Lifetime, Narrow, ScopeKind, scopes};
 use unotify_tui::policy::write::save_session_rules;
-use unotify_tui::run::{self, Running, Target};
+use unotify_tui::session::{self as run, Running, Target};
 use unotify_tui::supervisor::{Decision, Event};
 
 /// Every supervised run reaps children with `waitpid(-1)` (and its reaper

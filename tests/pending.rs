@@ -22,7 +22,7 @@ use unotify_tui::errno::Errno;
 use unotify_tui::model::{Answer, DecidedBy};
 use unotify_tui::model::{Call, Value};
 use unotify_tui::model::{Outcome, Record};
-use unotify_tui::run::{Running, Target, launch, plan};
+use unotify_tui::session::{Running, Target, launch, plan};
 use unotify_tui::supervisor::{Decision, Event};
 
 static SERIAL: Mutex<()> = Mutex::new(());

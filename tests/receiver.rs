@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use unotify_tui::cli::Cli;
 use unotify_tui::model::Answer;
-use unotify_tui::run::{self, Target};
+use unotify_tui::session::{self as run, Target};
 use unotify_tui::supervisor::Event;
 
 fn launch(trap: &str, program: &str, args: &[&str]) -> run::Running {

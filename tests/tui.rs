@@ -377,3 +377,62 @@ fn closing_the_terminal_ends_the_demo_and_removes_its_workspace() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn the_log_has_one_record_per_call_decided_by_rules_and_keys() {
+    let dir = tempdir();
+    let ruled = dir.path().join("ruled");
+    std::fs::create_dir(&ruled).unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        format!(
+            "[[rule]]\nsyscall = \"mkdir\"\npath = \"{}/**\"\naction = \"allow\"\n",
+            ruled.display()
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("calls.jsonl");
+    let by_rule: Vec<String> = (0..5)
+        .map(|i| ruled.join(format!("d{i}")).to_str().unwrap().to_string())
+        .collect();
+    let by_key = dir.path().join("asked");
+    let mut args = vec![
+        "--trap",
+        "mkdir",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--",
+        PROG,
+        "mkdirs",
+        by_key.to_str().unwrap(),
+    ];
+    args.extend(by_rule.iter().map(String::as_str));
+    let t = Tmux::start(dir.path(), &args);
+    t.wait_for("Pending (1)");
+    t.keys(&["a"]);
+    t.wait_for("exited 0");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+
+    let text = std::fs::read_to_string(&log).expect("the TUI writes --log");
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every log line is JSON"))
+        .collect();
+    assert_eq!(records.len(), 6, "one record per call:\n{text}");
+    let ids: std::collections::HashSet<String> =
+        records.iter().map(|r| r["id"].to_string()).collect();
+    assert_eq!(ids.len(), 6, "ids are unique:\n{text}");
+    assert!(records.iter().all(|r| r["syscall"] == "mkdir"), "{text}");
+    let by = |who: &str| {
+        records
+            .iter()
+            .filter(|r| r["decided_by"].as_str().unwrap().starts_with(who))
+            .count()
+    };
+    assert_eq!(by("rule 1"), 5, "{text}");
+    assert_eq!(by("user"), 1, "{text}");
+}

@@ -1,4 +1,5 @@
 //! What leaves unotify-tui about each call: the trace line and the JSON
-//! Lines log record.
+//! Lines log record, and the sink that writes them.
 
 pub mod format;
+pub mod sink;

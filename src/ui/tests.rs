@@ -128,7 +128,7 @@ fn execve(id: u64) -> Arc<Call> {
 fn app() -> App {
     let trapped = groups::parse_trap_list(groups::DEFAULT_TRAP).unwrap();
     let mut filter = Vec::new();
-    crate::run::print_filter(&trapped, &mut filter).unwrap();
+    crate::session::print_filter(&trapped, &mut filter).unwrap();
     App::new(
         Config {
             errno: Errno::EPERM,

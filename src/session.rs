@@ -1,0 +1,417 @@
+//! A session: the checked plan made from the options, launching the
+//! target under the filter, and the running target with its supervisor.
+
+use std::ffi::{CString, OsStr, OsString};
+use std::io::{self, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+use syscalls::Sysno;
+
+use crate::cli::Options;
+use crate::decode::groups;
+use crate::errno::Errno;
+use crate::error::Error;
+use crate::model::Answer;
+use crate::policy::rules::{Rule, RuleSet, builtin_rules, load_rules};
+use crate::supervisor::{Event, Settings, Supervisor, Timeout};
+use crate::sys::bpf;
+use crate::sys::notify::{self, USER_NOTIF_FD_SYNC_WAKE_UP};
+use crate::sys::proc as sysproc;
+use crate::sys::spawn::{self, Launched, SpawnError, SpawnSpec, Stage};
+
+/// Target data in messages is escaped like everywhere else.
+fn shown(p: &OsStr) -> String {
+    crate::escape::escape_bytes(p.as_bytes())
+}
+
+/// Finds PROGRAM like a shell does: as a path when it has a slash, else
+/// in $PATH. Done before fork, so the child only calls execve.
+pub fn resolve_program(program: &OsStr) -> Result<PathBuf, Error> {
+    let name = shown(program);
+    let check = |p: &Path| -> Result<PathBuf, Error> {
+        let meta = std::fs::metadata(p).map_err(|_| Error::NotFound(name.clone()))?;
+        if meta.is_dir() {
+            return Err(Error::CannotExecute(name.clone(), "Is a directory".into()));
+        }
+        if nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_err() {
+            return Err(Error::CannotExecute(
+                name.clone(),
+                "Permission denied".into(),
+            ));
+        }
+        Ok(p.to_path_buf())
+    };
+    if program.is_empty() {
+        return Err(Error::NotFound(name));
+    }
+    if program.as_bytes().contains(&b'/') {
+        return check(Path::new(program));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    let mut first_err = None;
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join(program);
+        if !candidate.exists() {
+            continue;
+        }
+        match check(&candidate) {
+            Ok(p) => return Ok(p),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_err.unwrap_or(Error::NotFound(name)))
+}
+
+fn cstring(b: impl Into<Vec<u8>>, what: &str) -> Result<CString, Error> {
+    CString::new(b).map_err(|_| Error::Usage(format!("{what} contains a NUL byte")))
+}
+
+/// The parsed, checked form of [`Options`].
+pub struct Plan {
+    pub trapped: Vec<Sysno>,
+    pub rules: Vec<Rule>,
+    pub default_action: Answer,
+    pub errno: Errno,
+    pub sync_wakeup: Option<bool>,
+    /// `--timeout` and `--timeout-action`.
+    pub timeout: Option<Timeout>,
+    /// Ask for WAIT_KILLABLE_RECV (used when the kernel has it).
+    pub wait_killable: bool,
+}
+
+/// Parses `--timeout SECS` and `--timeout-action ACTION`.
+pub fn parse_timeout(
+    secs: Option<&str>,
+    action: &str,
+    errno: Errno,
+) -> Result<Option<Timeout>, Error> {
+    let Some(secs) = secs else {
+        return Ok(None);
+    };
+    let after = secs
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--timeout: `{secs}` is not a positive number of seconds"
+            ))
+        })?;
+    let answer =
+        Answer::parse(action, errno).map_err(|e| Error::Usage(format!("--timeout-action: {e}")))?;
+    // Emulation exists for a few syscalls only; a timeout can hit any call.
+    if answer == Answer::Emulate {
+        return Err(Error::Usage(
+            "--timeout-action: emulate cannot answer every call; use allow, deny, deny:ERRNO \
+             or return:N"
+                .into(),
+        ));
+    }
+    Ok(Some(Timeout { after, answer }))
+}
+
+/// Checks every option before anything runs; rule files are read here.
+pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
+    if opts.history == 0 {
+        return Err(Error::Usage("--history: must be at least 1".into()));
+    }
+    let errno = Errno::parse(&opts.errno).map_err(|e| Error::Usage(format!("--errno: {e}")))?;
+    let trapped =
+        groups::parse_trap_list(&opts.trap).map_err(|e| Error::Usage(format!("--trap: {e}")))?;
+    let default_action = Answer::parse(&opts.default_action, errno)
+        .map_err(|e| Error::Usage(format!("--default-action: {e}")))?;
+    if default_action == Answer::Emulate {
+        return Err(Error::Usage(
+            "--default-action: emulate cannot be a default (most calls have no emulation); \
+             use a rule with action = \"emulate\""
+                .into(),
+        ));
+    }
+    let sync_wakeup = match opts.sync_wakeup.as_str() {
+        "auto" => None,
+        "on" => Some(true),
+        "off" => Some(false),
+        other => {
+            return Err(Error::Usage(format!(
+                "--sync-wakeup: `{other}` is not on, off or auto"
+            )));
+        }
+    };
+    let timeout = parse_timeout(opts.timeout.as_deref(), &opts.timeout_action, errno)?;
+    let wait_killable = match opts.wait_killable.as_str() {
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(Error::Usage(format!(
+                "--wait-killable: `{other}` is not on or off"
+            )));
+        }
+    };
+    let mut rules = Vec::new();
+    for file in &opts.rules {
+        rules.extend(load_rules(file, errno)?);
+    }
+    rules.extend(extra_rules);
+    if !opts.no_default_rules {
+        rules.extend(builtin_rules());
+    }
+    Ok(Plan {
+        trapped,
+        rules,
+        default_action,
+        errno,
+        sync_wakeup,
+        timeout,
+        wait_killable,
+    })
+}
+
+/// `--print-filter`.
+pub fn print_filter(trapped: &[Sysno], out: &mut dyn Write) -> io::Result<()> {
+    let prog = bpf::build(&bpf::FilterSpec {
+        trapped: trapped.to_vec(),
+        launch_fd: Some(3),
+    });
+    writeln!(
+        out,
+        "# seccomp filter: {} instructions, {} syscalls trapped (USER_NOTIF), \
+         everything else allowed.\n# A `sendmsg` on the launch socket (fd 3 here) is let \
+         through: it hands the listener to unotify-tui.",
+        prog.len(),
+        trapped.len()
+    )?;
+    for line in bpf::disassemble(&prog) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// How the target is started.
+pub struct Target {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    pub cwd: Option<PathBuf>,
+}
+
+/// Kernel features found at start-up, for the status line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Features {
+    pub wait_killable: bool,
+    pub sync_wakeup: bool,
+    /// SECCOMP_ADDFD_FLAG_SEND (Linux 5.14): emulated opens answer in one
+    /// step; older kernels take two.
+    pub addfd_send: bool,
+}
+
+/// Whether the running kernel is at least `major.minor`.
+pub fn kernel_at_least(major: u32, minor: u32) -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut parts = release
+        .trim()
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (a, b) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (a, b) >= (major, minor)
+}
+
+/// A started target, with the supervisor receiving its calls.
+pub struct Running {
+    pub pid: u32,
+    pub supervisor: Supervisor,
+    pub events: Receiver<Event>,
+    pub exits: Receiver<i32>,
+    pub features: Features,
+    spawned_sock: spawn::Spawned,
+}
+
+/// Starts `target` under the filter and the supervisor.
+pub fn launch(
+    target: &Target,
+    plan: Plan,
+    fallback: Option<Answer>,
+    pty_slave: Option<std::os::fd::OwnedFd>,
+) -> Result<Running, Error> {
+    let sizes = notify::notif_sizes().map_err(|e| seccomp_unavailable(&e))?;
+    if !notify::sizes_fit(&sizes) {
+        return Err(Error::Kernel(format!(
+            "this kernel's seccomp_notif is larger ({} bytes) than unotify-tui knows; refusing to run",
+            sizes.notif
+        )));
+    }
+    let path = resolve_program(&target.program)?;
+    let mut argv = vec![cstring(
+        target.program.clone().into_vec(),
+        "the program name",
+    )?];
+    for a in &target.args {
+        argv.push(cstring(a.clone().into_vec(), "an argument")?);
+    }
+    let envp = std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let mut kv = k.into_vec();
+            kv.push(b'=');
+            kv.extend(v.into_vec());
+            CString::new(kv).ok()
+        })
+        .collect();
+    let spec = SpawnSpec {
+        path: cstring(path.into_os_string().into_vec(), "the program path")?,
+        argv,
+        envp,
+        cwd: match &target.cwd {
+            Some(d) => Some(cstring(d.as_os_str().as_bytes().to_vec(), "the directory")?),
+            None => None,
+        },
+        pty_slave,
+        trapped: plan.trapped.clone(),
+        wait_killable: plan.wait_killable,
+    };
+    // Orphans of the target come to us, so every process that was under
+    // the filter is reaped and none is left a zombie.
+    sysproc::set_child_subreaper();
+    let mut spawned = spawn::spawn(&spec).map_err(|e| spawn_error(&target.program, e))?;
+    let sync = plan.sync_wakeup.unwrap_or(true)
+        && spawned
+            .set_listener_flags(USER_NOTIF_FD_SYNC_WAKE_UP)
+            .is_ok();
+    let features = Features {
+        wait_killable: spawned.wait_killable,
+        sync_wakeup: sync,
+        addfd_send: kernel_at_least(5, 14),
+    };
+    let first = match spawned.go() {
+        Ok(Launched::Exec(n)) => Some(n),
+        Ok(Launched::Running(n)) => n,
+        Err(e) => {
+            sysproc::kill(spawned.pid, libc::SIGKILL);
+            sysproc::reap(spawned.pid);
+            return Err(spawn_error(&target.program, e));
+        }
+    };
+    let pid = spawned.pid;
+    let (etx, erx) = crossbeam_channel::unbounded();
+    let listener = spawned.take_listener();
+    let supervisor = Supervisor::start(
+        listener,
+        first,
+        Settings {
+            rules: Arc::new(RuleSet::new(plan.rules)),
+            fallback,
+            timeout: plan.timeout,
+        },
+        etx,
+    );
+    let exits = sysproc::spawn_reaper(pid);
+    Ok(Running {
+        pid,
+        supervisor,
+        events: erx,
+        exits,
+        features,
+        spawned_sock: spawned,
+    })
+}
+
+fn spawn_error(program: &OsStr, e: SpawnError) -> Error {
+    match e {
+        SpawnError::Child {
+            stage: Stage::Exec,
+            errno,
+        } => Error::CannotExecute(
+            shown(program),
+            io::Error::from_raw_os_error(errno).to_string(),
+        ),
+        SpawnError::Child {
+            stage: Stage::Seccomp,
+            errno,
+        } => Error::Kernel(filter_refused(errno)),
+        e => Error::Kernel(format!("starting {}: {e}", shown(program))),
+    }
+}
+
+/// `EPERM (Operation not permitted)`.
+fn errno_text(errno: i32) -> String {
+    match Errno::new(errno) {
+        Some(e) => format!("{} ({})", e.name(), e.description()),
+        None => format!("error {errno}"),
+    }
+}
+
+/// seccomp(SECCOMP_GET_NOTIF_SIZES) failed: says whether the kernel is too
+/// old or something forbids seccomp(2), which look alike otherwise.
+fn seccomp_unavailable(e: &io::Error) -> Error {
+    let errno = e.raw_os_error().unwrap_or(0);
+    let why = match errno {
+        libc::EINVAL => {
+            "this kernel has no seccomp user notification (it needs Linux 5.0 or newer)"
+        }
+        libc::EPERM | libc::EACCES => {
+            "unotify-tui seems to run under a seccomp policy (a container or sandbox) that forbids seccomp(2)"
+        }
+        libc::ENOSYS => "the kernel was built without seccomp, or a sandbox hides seccomp(2)",
+        _ => "seccomp user notification is not available here",
+    };
+    Error::Kernel(format!(
+        "seccomp(2) failed with {}: {why}",
+        errno_text(errno)
+    ))
+}
+
+/// The child's seccomp(SECCOMP_SET_MODE_FILTER) failed with `errno`.
+fn filter_refused(errno: i32) -> String {
+    let why = match errno {
+        // The kernel allows one user-notification listener per filter chain.
+        libc::EBUSY => {
+            "another seccomp supervisor already receives this process's calls (unotify-tui cannot \
+             run under itself or under another user-notification supervisor)"
+        }
+        libc::EPERM | libc::EACCES => {
+            "unotify-tui seems to run under a seccomp policy (a container or sandbox) that forbids \
+             seccomp(2)"
+        }
+        libc::EINVAL => {
+            "this kernel does not support user-notification filters (Linux 5.0 or newer)"
+        }
+        _ => "the filter could not be installed",
+    };
+    format!(
+        "the kernel refused the seccomp filter with {}: {why}",
+        errno_text(errno)
+    )
+}
+
+impl Running {
+    /// The exit status to report once the target has exited with `status`
+    /// (a wait status): its own code, or 128+N for signal N; an exec
+    /// refused after launch (a denied execve) prints why and gives 127.
+    pub fn exit_code(&self, status: i32) -> i32 {
+        let (code, note) = self.exit_status(status);
+        if let Some(n) = note {
+            eprintln!("unotify-tui: {n}");
+        }
+        code
+    }
+
+    /// [`Running::exit_code`] without printing: the status, and why the
+    /// program never ran when that is the case.
+    pub fn exit_status(&self, status: i32) -> (i32, Option<String>) {
+        match self.spawned_sock.failed_exec() {
+            Some(errno) => (
+                127,
+                Some(format!(
+                    "cannot execute the program: {}",
+                    io::Error::from_raw_os_error(errno)
+                )),
+            ),
+            None => (sysproc::exit_code(status), None),
+        }
+    }
+}
