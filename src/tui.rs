@@ -414,6 +414,9 @@ pub fn run(
                         .add_rule(*rule, &app.waiting_calls().cloned().collect::<Vec<_>>());
                     app.answered_by_rule(&ids);
                 }
+                Command::EditRule(edit) => {
+                    edit.apply(running.supervisor.rules());
+                }
                 Command::Reconsider => {
                     let ids = running
                         .supervisor
