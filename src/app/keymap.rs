@@ -1,9 +1,12 @@
-//! The one keymap table: dispatch, the footer hints and the help screen
-//! are all built from it, so they cannot drift apart.
+//! The one keymap table: key dispatch on the main screen and in every
+//! dialog, the footers and the help screen are all built from it, so they
+//! cannot drift apart. Each binding belongs to one or more [`Context`]s
+//! (the main screen, the program pane, each dialog), like the layers of a
+//! keymap: a key means only what its context's bindings say.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Everything a key can ask for outside dialogs.
+/// Everything a key can ask for, on the main screen or in a dialog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Allow,
@@ -30,39 +33,185 @@ pub enum Action {
     Quit,
     /// Leave the program pane (the only key it does not pass on).
     LeaveProgram,
+    // ----- in dialogs
+    /// A printable character for a text field (see [`Press::typed`]).
+    Type,
+    /// Erase the last character of a text field.
+    Erase,
+    /// Enter: do what the dialog is for.
+    Confirm,
+    /// Close the dialog without doing anything.
+    Cancel,
+    /// Scope dialog: cycle who the rule covers.
+    Narrow,
+    /// Scope dialog: session only, or saved too.
+    Keep,
+    /// Rule list: enable or disable the selected rule.
+    ToggleRule,
+    MoveRuleUp,
+    MoveRuleDown,
+    DeleteRule,
+    /// Quit dialog: kill the program.
+    Kill,
+    /// Quit dialog: let the program run on unsupervised.
+    Detach,
 }
 
-/// Where a binding applies: the approval UI, or the program pane (where
-/// every other key goes to the program).
+/// Where a binding applies. A dialog takes every key while it is open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Context {
+    /// The main screen (pending calls and history have the focus).
     Ui,
+    /// The program pane, where every other key goes to the program.
     Program,
+    /// `D`: the errno picker.
+    DenyWith,
+    /// `X`: the errno picker, before the scope dialog.
+    AlwaysDenyWith,
+    /// `r`: the value to return.
+    Return,
+    /// `?`: this help.
+    Help,
+    /// `f`: the BPF filter.
+    Filter,
+    /// `q`: kill or let it run.
+    Quit,
+    /// `A`, `X`, `E`: which calls a new rule covers.
+    Scope,
+    /// `R`: the rule list.
+    Rules,
+    /// `w` without `--save-rules`: the file to write.
+    SavePath,
 }
 
-/// A key as the table writes it: a code plus the modifiers that must be
-/// held (Shift is implied by an upper-case letter and never required).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Key {
-    pub code: KeyCode,
-    pub ctrl: bool,
-}
+impl Context {
+    /// Every context, main screen first, dialogs in the order the help
+    /// lists them.
+    pub const ALL: [Context; 11] = [
+        Context::Ui,
+        Context::Program,
+        Context::DenyWith,
+        Context::AlwaysDenyWith,
+        Context::Return,
+        Context::Scope,
+        Context::Rules,
+        Context::SavePath,
+        Context::Quit,
+        Context::Help,
+        Context::Filter,
+    ];
 
-const fn k(c: char) -> Key {
-    Key {
-        code: KeyCode::Char(c),
-        ctrl: false,
+    /// The contexts of dialogs.
+    pub fn dialogs() -> impl Iterator<Item = Context> {
+        Context::ALL
+            .into_iter()
+            .filter(|c| !matches!(c, Context::Ui | Context::Program))
+    }
+
+    /// The help screen's heading for a dialog's keys.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Ui => "Keys",
+            Context::Program => "In the program pane",
+            Context::DenyWith => "Deny with which errno (D)",
+            Context::AlwaysDenyWith => "Always deny: which errno (X)",
+            Context::Return => "Return which value (r)",
+            Context::Help => "This help (?)",
+            Context::Filter => "The filter view (f)",
+            Context::Quit => "Quit (q)",
+            Context::Scope => "Always …: which calls (A, X, E)",
+            Context::Rules => "The rule list (R)",
+            Context::SavePath => "Write the rules to which file (w)",
+        }
     }
 }
 
+/// What a key matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pattern {
+    Code(KeyCode),
+    /// Any printable character not bound otherwise (text fields).
+    AnyChar,
+    /// Any key not bound otherwise ("any other key closes").
+    AnyKey,
+}
+
+/// A key as the table writes it: a pattern plus the modifiers that must
+/// be held (Shift is implied by an upper-case letter and never required).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub pattern: Pattern,
+    pub ctrl: bool,
+    /// Another spelling of a key the label names already (what some
+    /// terminals send for it), so the label need not name it.
+    pub alias: bool,
+}
+
+const fn k(c: char) -> Key {
+    code(KeyCode::Char(c))
+}
+
 const fn code(code: KeyCode) -> Key {
-    Key { code, ctrl: false }
+    Key {
+        pattern: Pattern::Code(code),
+        ctrl: false,
+        alias: false,
+    }
 }
 
 const fn ctrl(c: char) -> Key {
     Key {
-        code: KeyCode::Char(c),
+        pattern: Pattern::Code(KeyCode::Char(c)),
         ctrl: true,
+        alias: false,
+    }
+}
+
+const fn alias(key: Key) -> Key {
+    Key { alias: true, ..key }
+}
+
+const ANY_CHAR: Key = Key {
+    pattern: Pattern::AnyChar,
+    ctrl: false,
+    alias: false,
+};
+
+const ANY_KEY: Key = Key {
+    pattern: Pattern::AnyKey,
+    ctrl: false,
+    alias: false,
+};
+
+impl Key {
+    /// How the key is written in labels.
+    pub fn written(&self) -> String {
+        let base = match self.pattern {
+            Pattern::AnyChar => return "type".into(),
+            Pattern::AnyKey => return "any other key".into(),
+            Pattern::Code(KeyCode::Char(' ')) => "space".to_string(),
+            Pattern::Code(KeyCode::Char(c)) if self.ctrl => c.to_uppercase().to_string(),
+            Pattern::Code(KeyCode::Char(c)) => c.to_string(),
+            Pattern::Code(KeyCode::Up) => "↑".into(),
+            Pattern::Code(KeyCode::Down) => "↓".into(),
+            Pattern::Code(KeyCode::Left) => "←".into(),
+            Pattern::Code(KeyCode::Right) => "→".into(),
+            Pattern::Code(KeyCode::PageUp) => "PgUp".into(),
+            Pattern::Code(KeyCode::PageDown) => "PgDn".into(),
+            Pattern::Code(KeyCode::Delete) => "Del".into(),
+            Pattern::Code(KeyCode::Enter) => "Enter".into(),
+            Pattern::Code(KeyCode::Esc) => "Esc".into(),
+            Pattern::Code(KeyCode::Tab) => "Tab".into(),
+            Pattern::Code(KeyCode::Backspace) => "Backspace".into(),
+            Pattern::Code(KeyCode::Home) => "Home".into(),
+            Pattern::Code(KeyCode::End) => "End".into(),
+            Pattern::Code(other) => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{base}")
+        } else {
+            base
+        }
     }
 }
 
@@ -74,180 +223,540 @@ pub struct Binding {
     pub hint: &'static str,
     /// A sentence for the help screen.
     pub help: &'static str,
-    pub context: Context,
+    pub contexts: &'static [Context],
+    /// Shown in the footer; every binding is in the help.
+    pub in_footer: bool,
+}
+
+const UI: &[Context] = &[Context::Ui];
+const PROGRAM: &[Context] = &[Context::Program];
+const ERRNO: &[Context] = &[Context::DenyWith, Context::AlwaysDenyWith];
+const TEXT: &[Context] = &[
+    Context::DenyWith,
+    Context::AlwaysDenyWith,
+    Context::Return,
+    Context::SavePath,
+];
+const VIEWS: &[Context] = &[Context::Help, Context::Filter];
+
+/// A binding of the main screen: all of them show in the footer.
+const fn ui(
+    keys: &'static [(Key, Action)],
+    label: &'static str,
+    hint: &'static str,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        label,
+        hint,
+        help,
+        contexts: UI,
+        in_footer: true,
+    }
+}
+
+/// A binding of the dialogs in `contexts`, shown in their footers.
+const fn dialog(
+    contexts: &'static [Context],
+    keys: &'static [(Key, Action)],
+    label: &'static str,
+    hint: &'static str,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        label,
+        hint,
+        help,
+        contexts,
+        in_footer: true,
+    }
+}
+
+impl Binding {
+    /// Listed in the help only, not in the footer.
+    const fn help_only(self) -> Binding {
+        Binding {
+            in_footer: false,
+            ..self
+        }
+    }
+
+    pub fn applies_in(&self, context: Context) -> bool {
+        self.contexts.contains(&context)
+    }
 }
 
 pub const KEYMAP: &[Binding] = &[
-    Binding {
-        keys: &[(k('a'), Action::Allow)],
-        label: "a",
-        hint: "allow",
-        help: "allow: the kernel runs the call as asked (SECCOMP_USER_NOTIF_FLAG_CONTINUE)",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('d'), Action::Deny)],
-        label: "d",
-        hint: "deny",
-        help: "deny: the call fails with the default errno (--errno, EPERM unless set)",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('D'), Action::DenyPick)],
-        label: "D",
-        hint: "deny with…",
-        help: "deny, choosing the errno from a list (type a name or a number)",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('r'), Action::Return)],
-        label: "r",
-        hint: "return…",
-        help: "return a value you type: the call \"succeeds\" but nothing is done",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('e'), Action::Emulate)],
-        label: "e",
-        hint: "emulate",
-        help: "emulate: unotify-tui performs the call itself with the arguments it copied",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('A'), Action::AlwaysAllow)],
-        label: "A",
-        hint: "always allow…",
-        help: "always allow: make a rule from this call (choose the scope: path, directory, port, syscall…)",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('X'), Action::AlwaysDeny)],
-        label: "X",
-        hint: "always deny…",
-        help: "always deny: choose the errno, then the scope of the rule",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('E'), Action::AlwaysEmulate)],
-        label: "E",
-        hint: "always emulate…",
-        help: "always emulate: a rule that emulates every call in the scope you choose",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('R'), Action::RuleList)],
-        label: "R",
-        hint: "rules",
-        help: "the rule list: hits, origin; enable/disable, reorder, delete",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('w'), Action::Save)],
-        label: "w",
-        hint: "write rules",
-        help: "write the rules made with \"save\" to the rule file (--save-rules, or asked)",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('c'), Action::Continue)],
-        label: "c",
-        hint: "continue",
-        help: "continue: allow this call and every later one without asking (they still show in history)",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k(' '), Action::Pause)],
-        label: "space",
-        hint: "pause",
-        help: "pause continue mode: ask again from the next call",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[
+    // ----- the main screen
+    ui(
+        &[(k('a'), Action::Allow)],
+        "a",
+        "allow",
+        "allow: the kernel runs the call as asked (SECCOMP_USER_NOTIF_FLAG_CONTINUE)",
+    ),
+    ui(
+        &[(k('d'), Action::Deny)],
+        "d",
+        "deny",
+        "deny: the call fails with the default errno (--errno, EPERM unless set)",
+    ),
+    ui(
+        &[(k('D'), Action::DenyPick)],
+        "D",
+        "deny with…",
+        "deny, choosing the errno from a list (type a name or a number)",
+    ),
+    ui(
+        &[(k('r'), Action::Return)],
+        "r",
+        "return…",
+        "return a value you type: the call \"succeeds\" but nothing is done",
+    ),
+    ui(
+        &[(k('e'), Action::Emulate)],
+        "e",
+        "emulate",
+        "emulate: unotify-tui performs the call itself with the arguments it copied",
+    ),
+    ui(
+        &[(k('A'), Action::AlwaysAllow)],
+        "A",
+        "always allow…",
+        "always allow: make a rule from this call (choose the scope: path, directory, port, syscall…)",
+    ),
+    ui(
+        &[(k('X'), Action::AlwaysDeny)],
+        "X",
+        "always deny…",
+        "always deny: choose the errno, then the scope of the rule",
+    ),
+    ui(
+        &[(k('E'), Action::AlwaysEmulate)],
+        "E",
+        "always emulate…",
+        "always emulate: a rule that emulates every call in the scope you choose",
+    ),
+    ui(
+        &[(k('R'), Action::RuleList)],
+        "R",
+        "rules",
+        "the rule list: hits, origin; enable/disable, reorder, delete",
+    ),
+    ui(
+        &[(k('w'), Action::Save)],
+        "w",
+        "write rules",
+        "write the rules made with \"save\" to the rule file (--save-rules, or asked)",
+    ),
+    ui(
+        &[(k('c'), Action::Continue)],
+        "c",
+        "continue",
+        "continue: allow this call and every later one without asking (they still show in history)",
+    ),
+    ui(
+        &[(k(' '), Action::Pause)],
+        "space",
+        "pause",
+        "pause continue mode: ask again from the next call",
+    ),
+    ui(
+        &[
             (code(KeyCode::Up), Action::Up),
             (k('k'), Action::Up),
             (code(KeyCode::Down), Action::Down),
             (k('j'), Action::Down),
         ],
-        label: "↑↓ jk",
-        hint: "select",
-        help: "select a pending call (or a history entry when history has the focus)",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[
+        "↑↓ jk",
+        "select",
+        "select a pending call (or a history entry when history has the focus)",
+    ),
+    ui(
+        &[
             (code(KeyCode::PageUp), Action::PageUp),
             (code(KeyCode::PageDown), Action::PageDown),
             (code(KeyCode::Home), Action::Top),
             (code(KeyCode::End), Action::Bottom),
         ],
-        label: "PgUp PgDn Home End",
-        hint: "scroll",
-        help: "move by a page, or to the first or last entry",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(code(KeyCode::Tab), Action::Focus)],
-        label: "Tab",
-        hint: "focus",
-        help: "move the focus: pending → history → program (keys then go to the program)",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('f'), Action::Filter)],
-        label: "f",
-        hint: "filter",
-        help: "show the BPF filter the program runs under, disassembled and explained",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('?'), Action::Help)],
-        label: "?",
-        hint: "help",
-        help: "this help",
-        context: Context::Ui,
-    },
-    Binding {
-        keys: &[(k('q'), Action::Quit)],
-        label: "q",
-        hint: "quit",
-        help: "quit: kill the program, or let it run on unsupervised",
-        context: Context::Ui,
-    },
+        "PgUp PgDn Home End",
+        "scroll",
+        "move by a page, or to the first or last entry",
+    ),
+    ui(
+        &[(code(KeyCode::Tab), Action::Focus)],
+        "Tab",
+        "focus",
+        "move the focus: pending → history → program (keys then go to the program)",
+    ),
+    ui(
+        &[(k('f'), Action::Filter)],
+        "f",
+        "filter",
+        "show the BPF filter the program runs under, disassembled and explained",
+    ),
+    ui(&[(k('?'), Action::Help)], "?", "help", "this help"),
+    ui(
+        &[(k('q'), Action::Quit)],
+        "q",
+        "quit",
+        "quit: kill the program, or let it run on unsupervised",
+    ),
+    // How people stop terminal programs; the footer has q for it.
+    ui(
+        &[(ctrl('c'), Action::Quit)],
+        "Ctrl-C",
+        "quit",
+        "asks to quit, like q (in the program pane it goes to the program)",
+    )
+    .help_only(),
     Binding {
         // Terminals send Ctrl-] as the byte 0x1d, which crossterm reports
         // as Ctrl-5; the kitty keyboard protocol reports it as Ctrl-].
         keys: &[
             (ctrl(']'), Action::LeaveProgram),
-            (ctrl('5'), Action::LeaveProgram),
+            (alias(ctrl('5')), Action::LeaveProgram),
         ],
         label: "Ctrl-]",
         hint: "back to the calls",
         help: "leave the program pane (every other key goes to the program)",
-        context: Context::Program,
+        contexts: PROGRAM,
+        in_footer: true,
     },
+    // ----- the errno picker (D, X)
+    dialog(
+        ERRNO,
+        &[(ANY_CHAR, Action::Type)],
+        "type",
+        "to filter",
+        "filter the list: a name, part of one, or a number",
+    ),
+    dialog(
+        ERRNO,
+        &[
+            (code(KeyCode::Up), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+        ],
+        "↑↓",
+        "choose",
+        "choose an errno (letters are typed into the filter)",
+    ),
+    dialog(
+        ERRNO,
+        &[
+            (code(KeyCode::PageUp), Action::PageUp),
+            (code(KeyCode::PageDown), Action::PageDown),
+        ],
+        "PgUp PgDn",
+        "page",
+        "move by ten entries",
+    )
+    .help_only(),
+    dialog(
+        &[Context::DenyWith],
+        &[(code(KeyCode::Enter), Action::Confirm)],
+        "Enter",
+        "deny",
+        "deny the call with the chosen errno (or the number typed)",
+    ),
+    dialog(
+        &[Context::AlwaysDenyWith],
+        &[(code(KeyCode::Enter), Action::Confirm)],
+        "Enter",
+        "next: scope",
+        "go on to choose which calls the rule denies with this errno",
+    ),
+    // ----- the return dialog (r)
+    dialog(
+        &[Context::Return],
+        &[(ANY_CHAR, Action::Type)],
+        "type",
+        "a value (decimal or 0x…)",
+        "the value the call returns, in decimal or 0x… hex",
+    ),
+    dialog(
+        &[Context::Return],
+        &[(code(KeyCode::Enter), Action::Confirm)],
+        "Enter",
+        "send",
+        "answer the call with this value",
+    ),
+    // ----- the save prompt (w)
+    dialog(
+        &[Context::SavePath],
+        &[(ANY_CHAR, Action::Type)],
+        "type",
+        "a file name",
+        "the rule file to add the rules to (it is created if missing)",
+    ),
+    dialog(
+        &[Context::SavePath],
+        &[(code(KeyCode::Enter), Action::Confirm)],
+        "Enter",
+        "write",
+        "write the rules marked \"save\"; later w writes to the same file",
+    ),
+    // ----- the scope dialog (A, X, E)
+    dialog(
+        &[Context::Scope],
+        &[
+            (code(KeyCode::Up), Action::Up),
+            (k('k'), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+            (k('j'), Action::Down),
+        ],
+        "↑↓ jk",
+        "choose",
+        "choose which calls the rule covers",
+    ),
+    // The dialog shows these two with their current setting.
+    dialog(
+        &[Context::Scope],
+        &[(k('n'), Action::Narrow)],
+        "n",
+        "who",
+        "who the rule covers: any program, this executable, this process name",
+    )
+    .help_only(),
+    dialog(
+        &[Context::Scope],
+        &[(k('s'), Action::Keep)],
+        "s",
+        "keep",
+        "keep the rule for this session only, or also save it (w writes it to the rule file)",
+    )
+    .help_only(),
+    dialog(
+        &[Context::Scope],
+        &[(code(KeyCode::Enter), Action::Confirm)],
+        "Enter",
+        "make the rule (it answers the matching waiting calls now)",
+        "make the rule; it goes first and answers the matching waiting calls now",
+    ),
+    // ----- the text fields, the errno picker and the scope dialog
+    dialog(
+        &[
+            Context::DenyWith,
+            Context::AlwaysDenyWith,
+            Context::Return,
+            Context::SavePath,
+            Context::Scope,
+        ],
+        &[(code(KeyCode::Esc), Action::Cancel)],
+        "Esc",
+        "cancel",
+        "cancel: the call keeps waiting, nothing is written",
+    ),
+    dialog(
+        TEXT,
+        &[(code(KeyCode::Backspace), Action::Erase)],
+        "Backspace",
+        "erase",
+        "erase the last character typed",
+    )
+    .help_only(),
+    // ----- the rule list (R)
+    dialog(
+        &[Context::Rules],
+        &[
+            (code(KeyCode::Up), Action::Up),
+            (k('k'), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+            (k('j'), Action::Down),
+        ],
+        "↑↓ jk",
+        "select",
+        "select a rule",
+    ),
+    dialog(
+        &[Context::Rules],
+        &[
+            (code(KeyCode::PageUp), Action::PageUp),
+            (code(KeyCode::PageDown), Action::PageDown),
+            (code(KeyCode::Home), Action::Top),
+            (code(KeyCode::End), Action::Bottom),
+        ],
+        "PgUp PgDn Home End",
+        "scroll",
+        "move by ten rules, or to the first or last",
+    )
+    .help_only(),
+    dialog(
+        &[Context::Rules],
+        &[(k(' '), Action::ToggleRule), (k('t'), Action::ToggleRule)],
+        "space t",
+        "enable/disable",
+        "enable or disable the rule (enabled again, it answers the matching waiting calls)",
+    ),
+    dialog(
+        &[Context::Rules],
+        &[
+            (k('K'), Action::MoveRuleUp),
+            (k('+'), Action::MoveRuleUp),
+            (k('J'), Action::MoveRuleDown),
+            (k('-'), Action::MoveRuleDown),
+        ],
+        "K/J +/-",
+        "move up/down",
+        "move the rule up (tried earlier) or down",
+    ),
+    dialog(
+        &[Context::Rules],
+        &[
+            (k('x'), Action::DeleteRule),
+            (code(KeyCode::Delete), Action::DeleteRule),
+        ],
+        "x Del",
+        "delete",
+        "delete the rule (for this session; rule files are not changed)",
+    ),
+    dialog(
+        &[Context::Rules],
+        &[(k('w'), Action::Save)],
+        "w",
+        "write",
+        "write the rules made with \"save\" to the rule file",
+    ),
+    dialog(
+        &[Context::Rules],
+        &[
+            (code(KeyCode::Esc), Action::Cancel),
+            (k('q'), Action::Cancel),
+            (k('R'), Action::Cancel),
+        ],
+        "Esc q R",
+        "close",
+        "close the rule list",
+    ),
+    // ----- the quit dialog (q); it lists its keys with their help
+    dialog(
+        &[Context::Quit],
+        &[
+            (k('k'), Action::Kill),
+            (code(KeyCode::Enter), Action::Kill),
+            (k('y'), Action::Kill),
+            (k('q'), Action::Kill),
+        ],
+        "k Enter y q",
+        "kill",
+        "kill the program (its pending calls end with it)",
+    ),
+    dialog(
+        &[Context::Quit],
+        &[(k('l'), Action::Detach)],
+        "l",
+        "let it run",
+        "let it run on unsupervised: unotify-tui closes the listener, so every \
+         trapped call (pending ones too) fails with ENOSYS; its terminal is relayed \
+         until it exits",
+    ),
+    dialog(
+        &[Context::Quit],
+        &[
+            (code(KeyCode::Esc), Action::Cancel),
+            (k('n'), Action::Cancel),
+        ],
+        "Esc n",
+        "stay",
+        "stay",
+    ),
+    // ----- the help and the filter view (?, f)
+    dialog(
+        VIEWS,
+        &[
+            (code(KeyCode::Up), Action::Up),
+            (k('k'), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+            (k('j'), Action::Down),
+            (code(KeyCode::PageUp), Action::PageUp),
+            (code(KeyCode::PageDown), Action::PageDown),
+            (k(' '), Action::PageDown),
+            (code(KeyCode::Home), Action::Top),
+        ],
+        "↑↓ jk PgUp PgDn space Home",
+        "scroll",
+        "scroll by a line or a page, or back to the top",
+    ),
+    dialog(
+        VIEWS,
+        &[(ANY_KEY, Action::Cancel)],
+        "any other key",
+        "closes",
+        "close",
+    ),
 ];
 
-/// The action bound to `key` in `context`, if any.
-pub fn lookup(context: Context, key: &KeyEvent) -> Option<Action> {
+/// A key press as a context's bindings read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Press {
+    pub action: Action,
+    /// The character, for [`Action::Type`].
+    pub typed: Option<char>,
+}
+
+/// What `key` means in `context`, if anything: a key bound by its code
+/// first, then "any character", then "any key".
+pub fn lookup(context: Context, key: &KeyEvent) -> Option<Press> {
     let held_ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let keys = || {
+        KEYMAP
+            .iter()
+            .filter(move |b| b.applies_in(context))
+            .flat_map(|b| b.keys.iter())
+    };
+    let press = |action| Press {
+        action,
+        typed: None,
+    };
     if key
         .modifiers
         .intersects(KeyModifiers::ALT | KeyModifiers::SUPER)
     {
-        return None;
+        return keys()
+            .find(|(k, _)| k.pattern == Pattern::AnyKey)
+            .map(|(_, a)| press(*a));
     }
-    KEYMAP
-        .iter()
-        .filter(|b| b.context == context)
-        .flat_map(|b| b.keys.iter())
-        .find(|(k, _)| k.code == key.code && k.ctrl == held_ctrl)
-        .map(|(_, a)| *a)
+    if let Some((_, a)) =
+        keys().find(|(k, _)| k.pattern == Pattern::Code(key.code) && k.ctrl == held_ctrl)
+    {
+        return Some(press(*a));
+    }
+    if let KeyCode::Char(c) = key.code
+        && !held_ctrl
+        && !c.is_control()
+        && let Some((_, a)) = keys().find(|(k, _)| k.pattern == Pattern::AnyChar)
+    {
+        return Some(Press {
+            action: *a,
+            typed: Some(c),
+        });
+    }
+    keys()
+        .find(|(k, _)| k.pattern == Pattern::AnyKey)
+        .map(|(_, a)| press(*a))
+}
+
+/// The action `key` is bound to in `context` (a shortcut for the main
+/// screen, where nothing is typed).
+pub fn action(context: Context, key: &KeyEvent) -> Option<Action> {
+    lookup(context, key).map(|p| p.action)
+}
+
+/// Every binding of `context`, in table order (what the help lists).
+pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
+    KEYMAP.iter().filter(move |b| b.applies_in(context))
 }
 
 /// The bindings shown in the footer for `context`.
 pub fn footer(context: Context) -> impl Iterator<Item = &'static Binding> {
-    KEYMAP.iter().filter(move |b| b.context == context)
+    bindings(context).filter(|b| b.in_footer)
+}
+
+/// The binding of `action` in `context`, for dialogs that show a key
+/// next to its current setting.
+pub fn binding_of(context: Context, action: Action) -> Option<&'static Binding> {
+    bindings(context).find(|b| b.keys.iter().any(|(_, a)| *a == action))
 }
 
 #[cfg(test)]
@@ -266,14 +775,27 @@ mod tests {
 
     #[test]
     fn every_key_is_bound_once_per_context() {
-        for ctx in [Context::Ui, Context::Program] {
-            let keys: Vec<Key> = KEYMAP
-                .iter()
-                .filter(|b| b.context == ctx)
-                .flat_map(|b| b.keys.iter().map(|(k, _)| *k))
+        for ctx in Context::ALL {
+            let keys: Vec<(Pattern, bool)> = bindings(ctx)
+                .flat_map(|b| b.keys.iter().map(|(k, _)| (k.pattern, k.ctrl)))
                 .collect();
+            assert!(!keys.is_empty(), "{ctx:?} has keys");
             for (i, a) in keys.iter().enumerate() {
-                assert!(!keys[i + 1..].contains(a), "{a:?} bound twice");
+                assert!(!keys[i + 1..].contains(a), "{a:?} bound twice in {ctx:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn labels_name_their_keys() {
+        for b in KEYMAP {
+            for (key, _) in b.keys.iter().filter(|(k, _)| !k.alias) {
+                let w = key.written();
+                assert!(
+                    b.label.contains(&w),
+                    "the label `{}` does not name {w}",
+                    b.label
+                );
             }
         }
     }
@@ -282,31 +804,69 @@ mod tests {
     fn shifted_letters_and_ctrl() {
         let shift = KeyModifiers::SHIFT;
         assert_eq!(
-            lookup(Context::Ui, &ev(KeyCode::Char('D'), shift)),
+            action(Context::Ui, &ev(KeyCode::Char('D'), shift)),
             Some(Action::DenyPick)
         );
         assert_eq!(
-            lookup(Context::Ui, &ev(KeyCode::Char('d'), KeyModifiers::NONE)),
+            action(Context::Ui, &ev(KeyCode::Char('d'), KeyModifiers::NONE)),
             Some(Action::Deny)
         );
         // Ctrl-d is not d.
         assert_eq!(
-            lookup(Context::Ui, &ev(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            action(Context::Ui, &ev(KeyCode::Char('d'), KeyModifiers::CONTROL)),
             None
         );
         assert_eq!(
-            lookup(
+            action(
                 Context::Program,
                 &ev(KeyCode::Char('5'), KeyModifiers::CONTROL)
             ),
             Some(Action::LeaveProgram)
         );
         assert_eq!(
-            lookup(
+            action(
                 Context::Program,
                 &ev(KeyCode::Char('a'), KeyModifiers::NONE)
             ),
             None
+        );
+    }
+
+    #[test]
+    fn bound_keys_before_typed_characters_and_any_key() {
+        let none = KeyModifiers::NONE;
+        // In a text field letters are typed, Backspace erases.
+        assert_eq!(
+            lookup(Context::DenyWith, &ev(KeyCode::Char('k'), none)),
+            Some(Press {
+                action: Action::Type,
+                typed: Some('k')
+            })
+        );
+        assert_eq!(
+            action(Context::DenyWith, &ev(KeyCode::Backspace, none)),
+            Some(Action::Erase)
+        );
+        // Ctrl-a types nothing.
+        assert_eq!(
+            action(
+                Context::DenyWith,
+                &ev(KeyCode::Char('a'), KeyModifiers::CONTROL)
+            ),
+            None
+        );
+        // In the help k scrolls and any other key closes.
+        assert_eq!(
+            action(Context::Help, &ev(KeyCode::Char('k'), none)),
+            Some(Action::Up)
+        );
+        assert_eq!(
+            action(Context::Help, &ev(KeyCode::Char('x'), none)),
+            Some(Action::Cancel)
+        );
+        assert_eq!(
+            action(Context::Help, &ev(KeyCode::F(1), none)),
+            Some(Action::Cancel)
         );
     }
 }

@@ -5,25 +5,31 @@
 //! it without changing it. So every screen and every key can be tested
 //! without a target.
 
+pub mod dialogs;
 pub mod explain;
 pub mod keymap;
 pub mod notes;
 mod policy;
-pub use policy::ScopeDialog;
 pub mod termkeys;
+mod text_input;
+
+pub use dialogs::{Dialog, ScopeDialog, errno_matches};
+pub use text_input::TextInput;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
 use crate::errno::Errno;
 use crate::model::Call;
 use crate::model::emulation as emulate;
-use crate::model::{Answer, DecidedBy, parse_value};
+use crate::model::{Answer, DecidedBy};
 use crate::model::{Outcome, Record};
+use crate::policy::rules::{RuleId, RuleSet};
 use crate::supervisor::{Decision, Event};
+use dialogs::{RuleList, Scroll};
 use keymap::{Action, Context};
 
 /// What the runtime must do for the app.
@@ -39,6 +45,8 @@ pub enum Command {
     Quit(QuitHow),
     /// Put this rule first and let it answer the waiting calls it matches.
     AddRule(Box<crate::policy::rules::Rule>),
+    /// Change the rule list (from the rule-list dialog).
+    EditRule(RuleEdit),
     /// Run the rule list over the waiting calls again (after an edit that
     /// can decide more of them).
     Reconsider,
@@ -46,6 +54,29 @@ pub enum Command {
     SaveRules(std::path::PathBuf),
     /// Stop the timeout countdown of this call.
     Hold(u64),
+}
+
+/// An edit of the live rule list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleEdit {
+    SetEnabled(RuleId, bool),
+    /// One place towards the front (tried earlier).
+    MoveUp(RuleId),
+    MoveDown(RuleId),
+    Delete(RuleId),
+}
+
+impl RuleEdit {
+    /// Carries the edit out; false when there is no such rule (or it
+    /// cannot move further).
+    pub fn apply(self, rules: &RuleSet) -> bool {
+        match self {
+            RuleEdit::SetEnabled(id, on) => rules.set_enabled(id, on),
+            RuleEdit::MoveUp(id) => rules.move_up(id),
+            RuleEdit::MoveDown(id) => rules.move_down(id),
+            RuleEdit::Delete(id) => rules.remove(id).is_some(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,44 +119,6 @@ pub struct PendingCall {
     /// When the timeout answers it; `None` without a timeout or once the
     /// person touched it.
     pub deadline: Option<Instant>,
-}
-
-/// A modal dialog over the main screen.
-#[derive(Clone, Debug)]
-pub enum Dialog {
-    /// `D` (and `X`, before the scope): choose an errno. `input` filters
-    /// the list (a name, part of one, or a number); `selected` indexes the
-    /// filtered list; `always` goes on to the scope dialog.
-    Errno {
-        input: String,
-        selected: usize,
-        always: bool,
-    },
-    /// `r`: type the value to return. `error` says why the last Enter was
-    /// refused.
-    Return {
-        input: String,
-        error: Option<String>,
-    },
-    Help {
-        scroll: u16,
-    },
-    Filter {
-        scroll: u16,
-    },
-    /// `q`: kill (default) or let it run.
-    Quit,
-    /// `A`, `X`, `E`: which calls the new rule covers, and for how long.
-    Scope(policy::ScopeDialog),
-    /// `R`: the rule list.
-    Rules {
-        selected: usize,
-    },
-    /// `w` without `--save-rules`: where to write.
-    SavePath {
-        input: String,
-        error: Option<String>,
-    },
 }
 
 /// Counts for the status line.
@@ -192,7 +185,7 @@ pub struct App {
     /// The supervisor failed for good.
     pub failed: Option<String>,
     /// The live rule list, shared with the supervisor.
-    pub rules: std::sync::Arc<crate::policy::rules::RuleSet>,
+    pub rules: Arc<RuleSet>,
 }
 
 impl App {
@@ -395,134 +388,125 @@ impl App {
             return self.dialog_key(key, now);
         }
         if self.focus == Focus::Program {
-            if keymap::lookup(Context::Program, &key) == Some(Action::LeaveProgram) {
-                self.focus = Focus::Pending;
-                return Vec::new();
-            }
-            if self.state != TargetState::Running {
-                return Vec::new();
-            }
-            return termkeys::bytes(&key)
-                .map(Command::ToProgram)
-                .into_iter()
-                .collect();
+            return self.program_key(key);
         }
         // Any key while a call is selected means someone is looking at it:
         // its countdown stops.
         let mut out = self.hold_selected();
-        // Ctrl-C is how people stop terminal programs: offer to quit.
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            out.extend(self.action(Action::Quit, now));
-            return out;
-        }
-        if let Some(a) = keymap::lookup(Context::Ui, &key) {
+        if let Some(a) = keymap::action(Context::Ui, &key) {
             out.extend(self.action(a, now));
         }
         out
     }
 
-    /// Carries out a keymap action.
+    /// A key in the program pane: it goes to the program, except the one
+    /// that leaves the pane.
+    fn program_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if keymap::action(Context::Program, &key) == Some(Action::LeaveProgram) {
+            return self.leave_program();
+        }
+        if self.state != TargetState::Running {
+            return Vec::new();
+        }
+        termkeys::bytes(&key)
+            .map(Command::ToProgram)
+            .into_iter()
+            .collect()
+    }
+
+    /// Carries out a main-screen action.
     pub fn action(&mut self, a: Action, now: Instant) -> Vec<Command> {
         match a {
             Action::Allow => self.answer(Answer::Allow, now),
             Action::Deny => self.answer(Answer::Deny(self.config.errno), now),
-            Action::DenyPick => {
-                if self.answerable(now).is_some() {
-                    self.dialog = Some(Dialog::Errno {
-                        input: String::new(),
-                        selected: 0,
-                        always: false,
-                    });
-                }
-                Vec::new()
-            }
+            Action::DenyPick => self.open_errno_picker(false, now),
+            Action::Return => self.open_return(now),
+            Action::Emulate => self.emulate(now),
             Action::AlwaysAllow => self.open_scope(Answer::Allow, now),
-            Action::AlwaysDeny => {
-                if self.answerable(now).is_some() {
-                    // The default errno first in the list, ready for Enter.
-                    self.dialog = Some(Dialog::Errno {
-                        input: self.config.errno.name(),
-                        selected: 0,
-                        always: true,
-                    });
-                }
-                Vec::new()
-            }
+            Action::AlwaysDeny => self.open_errno_picker(true, now),
             Action::AlwaysEmulate => self.open_scope(Answer::Emulate, now),
-            Action::RuleList => {
-                self.dialog = Some(Dialog::Rules { selected: 0 });
-                Vec::new()
-            }
+            Action::RuleList => self.open(Dialog::Rules(RuleList::default())),
             Action::Save => self.save(now),
-            Action::Return => {
-                if self.answerable(now).is_some() {
-                    self.dialog = Some(Dialog::Return {
-                        input: "0".into(),
-                        error: None,
-                    });
-                }
-                Vec::new()
-            }
-            Action::Emulate => {
-                let Some(p) = self.answerable(now) else {
-                    return Vec::new();
-                };
-                if let Some(why) = emulate::refusal(&p.call) {
-                    self.say(why, now);
-                    return Vec::new();
-                }
-                self.answer(Answer::Emulate, now)
-            }
             Action::Continue => self.continue_all(now),
-            Action::Pause => {
-                if self.continue_mode {
-                    self.continue_mode = false;
-                    self.say("paused: the next trapped call waits for you", now);
-                    vec![Command::SetContinue(false)]
-                } else {
-                    self.say("already asking for every call (c continues)", now);
-                    Vec::new()
-                }
-            }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+            Action::Pause => self.pause(now),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
                 self.move_selection(a);
                 Vec::new()
             }
-            Action::Top | Action::Bottom => {
-                self.move_selection(a);
-                Vec::new()
-            }
-            Action::Focus => {
-                self.focus = match self.focus {
-                    Focus::Pending => Focus::History,
-                    Focus::History if self.state == TargetState::Running => Focus::Program,
-                    Focus::History | Focus::Program => Focus::Pending,
-                };
-                if self.focus == Focus::Program {
-                    self.say("keys now go to the program; Ctrl-] comes back", now);
-                }
-                Vec::new()
-            }
-            Action::Filter => {
-                self.dialog = Some(Dialog::Filter { scroll: 0 });
-                Vec::new()
-            }
-            Action::Help => {
-                self.dialog = Some(Dialog::Help { scroll: 0 });
-                Vec::new()
-            }
-            Action::Quit => {
-                if self.state == TargetState::Running {
-                    self.dialog = Some(Dialog::Quit);
-                    Vec::new()
-                } else {
-                    vec![Command::Quit(QuitHow::Exited)]
-                }
-            }
-            Action::LeaveProgram => {
-                self.focus = Focus::Pending;
-                Vec::new()
-            }
+            Action::Focus => self.next_focus(now),
+            Action::Filter => self.open(Dialog::Filter(Scroll::default())),
+            Action::Help => self.open(Dialog::Help(Scroll::default())),
+            Action::Quit => self.quit(),
+            Action::LeaveProgram => self.leave_program(),
+            // Dialog keys: the main screen binds none of them.
+            Action::Type
+            | Action::Erase
+            | Action::Confirm
+            | Action::Cancel
+            | Action::Narrow
+            | Action::Keep
+            | Action::ToggleRule
+            | Action::MoveRuleUp
+            | Action::MoveRuleDown
+            | Action::DeleteRule
+            | Action::Kill
+            | Action::Detach => Vec::new(),
+        }
+    }
+
+    /// `e`: emulate the selected call, unless it has no emulation.
+    fn emulate(&mut self, now: Instant) -> Vec<Command> {
+        let Some(p) = self.answerable(now) else {
+            return Vec::new();
+        };
+        if let Some(why) = emulate::refusal(&p.call) {
+            self.say(why, now);
+            return Vec::new();
+        }
+        self.answer(Answer::Emulate, now)
+    }
+
+    /// `space`: leave continue mode.
+    fn pause(&mut self, now: Instant) -> Vec<Command> {
+        if self.continue_mode {
+            self.continue_mode = false;
+            self.say("paused: the next trapped call waits for you", now);
+            vec![Command::SetContinue(false)]
+        } else {
+            self.say("already asking for every call (c continues)", now);
+            Vec::new()
+        }
+    }
+
+    /// `Tab`: pending → history → program (while it runs) → pending.
+    fn next_focus(&mut self, now: Instant) -> Vec<Command> {
+        self.focus = match self.focus {
+            Focus::Pending => Focus::History,
+            Focus::History if self.state == TargetState::Running => Focus::Program,
+            Focus::History | Focus::Program => Focus::Pending,
+        };
+        if self.focus == Focus::Program {
+            self.say("keys now go to the program; Ctrl-] comes back", now);
+        }
+        Vec::new()
+    }
+
+    fn leave_program(&mut self) -> Vec<Command> {
+        self.focus = Focus::Pending;
+        Vec::new()
+    }
+
+    /// `q`: asks while the program runs; quits at once after it exited.
+    fn quit(&mut self) -> Vec<Command> {
+        if self.state == TargetState::Running {
+            self.open(Dialog::Quit)
+        } else {
+            vec![Command::Quit(QuitHow::Exited)]
         }
     }
 
@@ -624,164 +608,4 @@ impl App {
             }
         }
     }
-
-    // ----- dialogs -------------------------------------------------------------
-
-    fn dialog_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Command> {
-        let Some(dialog) = self.dialog.take() else {
-            return Vec::new();
-        };
-        let (next, out) = match dialog {
-            Dialog::Errno {
-                input,
-                selected,
-                always,
-            } => self.errno_key(key, input, selected, always, now),
-            Dialog::Scope(d) => self.scope_key(key, d, now),
-            Dialog::Rules { selected } => self.rules_key(key, selected, now),
-            Dialog::SavePath { input, error } => self.save_path_key(key, input, error, now),
-            Dialog::Return { input, error } => self.return_key(key, input, error, now),
-            Dialog::Help { scroll } => (
-                scroll_key(key, scroll).map(|s| Dialog::Help { scroll: s }),
-                vec![],
-            ),
-            Dialog::Filter { scroll } => (
-                scroll_key(key, scroll).map(|s| Dialog::Filter { scroll: s }),
-                vec![],
-            ),
-            Dialog::Quit => match key.code {
-                KeyCode::Enter | KeyCode::Char('k') | KeyCode::Char('y') | KeyCode::Char('q') => {
-                    (None, vec![Command::Quit(QuitHow::Kill)])
-                }
-                KeyCode::Char('l') => (None, vec![Command::Quit(QuitHow::Detach)]),
-                KeyCode::Esc | KeyCode::Char('n') => (None, vec![]),
-                _ => (Some(Dialog::Quit), vec![]),
-            },
-        };
-        self.dialog = next;
-        out
-    }
-
-    fn errno_key(
-        &mut self,
-        key: KeyEvent,
-        mut input: String,
-        mut selected: usize,
-        always: bool,
-        now: Instant,
-    ) -> (Option<Dialog>, Vec<Command>) {
-        let matches = errno_matches(&input);
-        match key.code {
-            KeyCode::Esc => return (None, vec![]),
-            KeyCode::Enter => {
-                let chosen = matches
-                    .get(selected)
-                    .copied()
-                    .or_else(|| Errno::parse(&input).ok());
-                return match chosen {
-                    Some(e) if always => {
-                        self.open_scope(Answer::Deny(e), now);
-                        (self.dialog.take(), vec![])
-                    }
-                    Some(e) => (None, self.answer(Answer::Deny(e), now)),
-                    None => {
-                        self.say(format!("`{}` is not an errno name or number", input), now);
-                        (
-                            Some(Dialog::Errno {
-                                input,
-                                selected,
-                                always,
-                            }),
-                            vec![],
-                        )
-                    }
-                };
-            }
-            KeyCode::Up => selected = selected.saturating_sub(1),
-            KeyCode::Down => selected = (selected + 1).min(matches.len().saturating_sub(1)),
-            KeyCode::PageUp => selected = selected.saturating_sub(10),
-            KeyCode::PageDown => selected = (selected + 10).min(matches.len().saturating_sub(1)),
-            KeyCode::Backspace => {
-                input.pop();
-                selected = 0;
-            }
-            KeyCode::Char(c) if !c.is_control() && input.len() < 32 => {
-                input.push(c);
-                selected = 0;
-            }
-            _ => {}
-        }
-        (
-            Some(Dialog::Errno {
-                input,
-                selected,
-                always,
-            }),
-            vec![],
-        )
-    }
-
-    fn return_key(
-        &mut self,
-        key: KeyEvent,
-        mut input: String,
-        mut error: Option<String>,
-        now: Instant,
-    ) -> (Option<Dialog>, Vec<Command>) {
-        match key.code {
-            KeyCode::Esc => return (None, vec![]),
-            KeyCode::Enter => match parse_value(&input) {
-                Ok(v) => return (None, self.answer(Answer::Return(v), now)),
-                Err(e) => error = Some(e),
-            },
-            KeyCode::Backspace => {
-                input.pop();
-                error = None;
-            }
-            KeyCode::Char(c) if !c.is_control() && input.len() < 24 => {
-                input.push(c);
-                error = None;
-            }
-            _ => {}
-        }
-        (Some(Dialog::Return { input, error }), vec![])
-    }
-}
-
-/// Help and filter views scroll; any other key closes them.
-fn scroll_key(key: KeyEvent, scroll: u16) -> Option<u16> {
-    match key.code {
-        KeyCode::Up | KeyCode::Char('k') => Some(scroll.saturating_sub(1)),
-        KeyCode::Down | KeyCode::Char('j') => Some(scroll.saturating_add(1)),
-        KeyCode::PageUp => Some(scroll.saturating_sub(10)),
-        KeyCode::PageDown | KeyCode::Char(' ') => Some(scroll.saturating_add(10)),
-        KeyCode::Home => Some(0),
-        _ => None,
-    }
-}
-
-/// The errnos the picker lists for what was typed: all of them for
-/// nothing; the one with that number for a number; else those whose name
-/// contains the text, names starting with it first.
-pub fn errno_matches(input: &str) -> Vec<Errno> {
-    let t = input.trim();
-    if t.is_empty() {
-        return Errno::all().collect();
-    }
-    if let Ok(n) = t.parse::<i32>() {
-        return Errno::new(n).into_iter().collect();
-    }
-    let up = t.to_ascii_uppercase();
-    let mut starts: Vec<Errno> = Vec::new();
-    let mut contains: Vec<Errno> = Vec::new();
-    for e in Errno::all() {
-        let name = e.name();
-        if name.starts_with(&up) || name.trim_start_matches('E').starts_with(&up) {
-            starts.push(e);
-        } else if name.contains(&up) {
-            contains.push(e);
-        }
-    }
-    starts.extend(contains);
-    starts
 }

@@ -6,8 +6,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
-use crate::app::keymap::KEYMAP;
-use crate::app::{App, Dialog, errno_matches};
+use crate::app::dialogs::{ErrnoPicker, ReturnDialog};
+use crate::app::keymap::{self, Context};
+use crate::app::{App, Dialog, TextInput, errno_matches};
 
 pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -32,19 +33,13 @@ pub(crate) fn hint(s: &str) -> Line<'static> {
 
 pub fn dialog(frame: &mut Frame, app: &App, d: &Dialog, area: Rect) {
     match d {
-        Dialog::Errno {
-            input,
-            selected,
-            always,
-        } => errno(frame, app, input, *selected, *always, area),
+        Dialog::Errno(d) => errno(frame, app, d, area),
         Dialog::Scope(d) => super::policy::scope(frame, d, area),
-        Dialog::Rules { selected } => super::policy::rules(frame, app, *selected, area),
-        Dialog::SavePath { input, error } => {
-            super::policy::save_path(frame, input, error.as_deref(), area)
-        }
-        Dialog::Return { input, error } => ret(frame, app, input, error.as_deref(), area),
-        Dialog::Help { scroll } => scrolled(frame, "Help", help_text(), *scroll, area),
-        Dialog::Filter { scroll } => {
+        Dialog::Rules(d) => super::policy::rules(frame, app, d.selected, area),
+        Dialog::SavePath(d) => super::policy::save_path(frame, d, area),
+        Dialog::Return(d) => ret(frame, app, d, area),
+        Dialog::Help(s) => scrolled(frame, "Help", Context::Help, help_text(), s.scroll, area),
+        Dialog::Filter(s) => {
             let mut lines = vec![
                 Line::from(
                     "The program runs under this classic BPF program. The kernel runs it on \
@@ -54,30 +49,30 @@ pub fn dialog(frame: &mut Frame, app: &App, d: &Dialog, area: Rect) {
                 Line::default(),
             ];
             lines.extend(app.config.filter.iter().map(|l| Line::raw(l.clone())));
-            scrolled(frame, "Filter", lines, *scroll, area);
+            scrolled(frame, "Filter", Context::Filter, lines, s.scroll, area);
         }
         Dialog::Quit => quit(frame, app, area),
     }
 }
 
-fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, always: bool, area: Rect) {
+fn errno(frame: &mut Frame, app: &App, d: &ErrnoPicker, area: Rect) {
     let r = centered(area, 64, 20);
     frame.render_widget(Clear, r);
     let name = app
         .selected_call()
         .map(|p| p.call.name())
         .unwrap_or_default();
-    let block = frame_block(&if always {
+    let block = frame_block(&if d.always {
         format!("always deny {name} with which errno?")
     } else {
         format!("deny {name} with which errno?")
     });
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let matches = errno_matches(input);
+    let matches = errno_matches(d.input.text());
     let list_h = inner.height.saturating_sub(3) as usize;
-    let start = super::lists::first_row(selected, matches.len(), list_h);
-    let mut lines = vec![input_line(input)];
+    let start = super::lists::first_row(d.selected, matches.len(), list_h);
+    let mut lines = vec![input_line(&d.input)];
     if matches.is_empty() {
         lines.push(hint("no errno matches; Enter accepts a number"));
     }
@@ -90,35 +85,35 @@ fn errno(frame: &mut Frame, app: &App, input: &str, selected: usize, always: boo
             ),
             Span::raw(e.description()),
         ]);
-        lines.push(if i == selected {
+        lines.push(if i == d.selected {
             line.style(Style::new().add_modifier(Modifier::REVERSED))
         } else {
             line
         });
     }
-    with_footer(
-        frame,
-        lines,
-        if always {
-            "type to filter · ↑↓ choose · Enter next: the scope · Esc cancel"
-        } else {
-            "type to filter · ↑↓ choose · Enter deny · Esc cancel"
-        },
-        inner,
-    );
+    with_footer(frame, lines, d.context(), inner);
 }
 
 /// A text field: what was typed, escaped, and a cursor.
-pub(crate) fn input_line(input: &str) -> Line<'static> {
+pub(crate) fn input_line(input: &TextInput) -> Line<'static> {
     Line::from(vec![
         Span::styled("> ", Style::new().fg(Color::Cyan)),
-        Span::raw(crate::escape::escape_str(input)),
+        Span::raw(crate::escape::escape_str(input.text())),
         Span::styled("▏", Style::new().fg(Color::Cyan)),
     ])
 }
 
-/// Draws `lines` in `inner` with `footer` as a hint on its last row.
-pub(crate) fn with_footer(frame: &mut Frame, lines: Vec<Line<'_>>, footer: &str, inner: Rect) {
+/// A dialog's footer: its context's footer bindings from the keymap.
+pub(crate) fn footer_text(context: Context) -> String {
+    keymap::footer(context)
+        .map(|b| format!("{} {}", b.label, b.hint))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Draws `lines` in `inner` with the footer of `context` as a hint on its
+/// last row.
+pub(crate) fn with_footer(frame: &mut Frame, lines: Vec<Line<'_>>, context: Context, inner: Rect) {
     let body = Rect {
         height: inner.height.saturating_sub(1),
         ..inner
@@ -129,10 +124,10 @@ pub(crate) fn with_footer(frame: &mut Frame, lines: Vec<Line<'_>>, footer: &str,
         height: 1,
         ..inner
     };
-    frame.render_widget(Paragraph::new(hint(footer)), foot);
+    frame.render_widget(Paragraph::new(hint(&footer_text(context))), foot);
 }
 
-fn ret(frame: &mut Frame, app: &App, input: &str, error: Option<&str>, area: Rect) {
+fn ret(frame: &mut Frame, app: &App, d: &ReturnDialog, area: Rect) {
     let r = centered(area, 64, 10);
     frame.render_widget(Clear, r);
     let name = app
@@ -142,16 +137,16 @@ fn ret(frame: &mut Frame, app: &App, input: &str, error: Option<&str>, area: Rec
     let block = frame_block(&format!("{name} returns which value?"));
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let mut lines = vec![input_line(input)];
-    match error {
-        Some(e) => lines.push(Line::styled(e.to_string(), Style::new().fg(Color::Red))),
+    let mut lines = vec![input_line(&d.input)];
+    match &d.error {
+        Some(e) => lines.push(Line::styled(e.clone(), Style::new().fg(Color::Red))),
         None => lines.push(Line::default()),
     }
     lines.push(Line::from(
         "The kernel skips the call and hands this number back as its result. Values \
          from -4095 to -1 read as errors to the C library; to fail a call, deny it.",
     ));
-    lines.push(hint("decimal or 0x… · Enter send · Esc cancel"));
+    lines.push(hint(&footer_text(Context::Return)));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -169,34 +164,45 @@ fn quit(frame: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(Color::Yellow),
         ));
     }
-    lines.push(Line::from(vec![
-        Span::styled("k  Enter ", Style::new().fg(Color::Cyan).bold()),
-        Span::raw("kill the program (its pending calls end with it)"),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled("l        ", Style::new().fg(Color::Cyan).bold()),
-        Span::raw(
-            "let it run on unsupervised: unotify-tui closes the listener, so every \
-             trapped call (pending ones too) fails with ENOSYS; its terminal is relayed \
-             until it exits",
-        ),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled("Esc      ", Style::new().fg(Color::Cyan).bold()),
-        Span::raw("stay"),
-    ]));
+    // The dialog is its keys: each with what it does.
+    lines.extend(key_lines(Context::Quit));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-fn scrolled(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, scroll: u16, area: Rect) {
+/// The bindings of `context`, one line each: the keys, then the help.
+fn key_lines(context: Context) -> Vec<Line<'static>> {
+    let width = keymap::bindings(context)
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    keymap::bindings(context)
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<width$} ", b.label),
+                    Style::new().fg(Color::Cyan).bold(),
+                ),
+                Span::raw(b.help),
+            ])
+        })
+        .collect()
+}
+
+fn scrolled(
+    frame: &mut Frame,
+    title: &str,
+    context: Context,
+    lines: Vec<Line<'static>>,
+    scroll: u16,
+    area: Rect,
+) {
     let r = centered(
         area,
         area.width.saturating_sub(8).min(100),
         area.height.saturating_sub(4),
     );
     frame.render_widget(Clear, r);
-    let block =
-        frame_block(title).title_bottom(hint(" ↑↓ PgUp PgDn scroll · any other key closes "));
+    let block = frame_block(title).title_bottom(hint(&format!(" {} ", footer_text(context))));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -206,17 +212,18 @@ fn scrolled(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, scroll: u
     );
 }
 
-/// The help screen: the keymap table, then the ideas behind it.
+/// The help's heading for the keys of the dialogs.
+pub const DIALOG_KEYS: &str = "Keys in dialogs";
+
+/// The help screen: the keymap table's main screen, the ideas behind it,
+/// then the keys of every dialog.
 pub fn help_text() -> Vec<Line<'static>> {
-    let key = |s: &str| Span::styled(format!("{s:<20}"), Style::new().fg(Color::Cyan).bold());
+    let key = |s: &str| Span::styled(format!("{s:<19} "), Style::new().fg(Color::Cyan).bold());
     let head = |s: &str| Line::styled(s.to_string(), Style::new().bold().fg(Color::Blue));
-    let mut lines = vec![head("Keys")];
-    for b in KEYMAP {
+    let mut lines = vec![head(Context::Ui.title())];
+    for b in keymap::bindings(Context::Ui).chain(keymap::bindings(Context::Program)) {
         lines.push(Line::from(vec![key(b.label), Span::raw(b.help)]));
     }
-    lines.push(Line::raw(
-        "Ctrl-C outside the program pane asks to quit, like q.",
-    ));
     lines.push(Line::default());
     lines.push(head("The four answers"));
     for (k, text) in [
@@ -272,5 +279,14 @@ pub fn help_text() -> Vec<Line<'static>> {
          new call when restarted) or its thread exits. It is marked gone and moves to \
          history.",
     ));
+    lines.push(Line::default());
+    lines.push(head(DIALOG_KEYS));
+    for context in Context::dialogs() {
+        lines.push(Line::styled(context.title(), Style::new().bold()));
+        for b in keymap::bindings(context) {
+            lines.push(Line::from(vec![key(b.label), Span::raw(b.help)]));
+        }
+        lines.push(Line::default());
+    }
     lines
 }

@@ -18,7 +18,7 @@ use tui_term::widget::{Cursor, PseudoTerminal};
 use crate::app::keymap::{self, Context};
 use crate::app::{App, Focus, TargetState};
 
-pub use dialogs::help_text;
+pub use dialogs::{DIALOG_KEYS, help_text};
 
 /// Below this the screen says so instead of drawing a broken layout.
 pub const MIN_WIDTH: u16 = 60;

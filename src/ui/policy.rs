@@ -6,10 +6,11 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::dialogs::{centered, frame_block, hint, input_line, with_footer};
+use super::dialogs::{centered, footer_text, frame_block, hint, input_line, with_footer};
 use super::lists::{first_row, since};
 use crate::app::App;
-use crate::app::ScopeDialog;
+use crate::app::dialogs::{SavePrompt, ScopeDialog};
+use crate::app::keymap::{self, Action, Context};
 use crate::decode::format_call;
 use crate::policy::rules::RuleAction;
 use crate::policy::scope::{Lifetime, Narrow};
@@ -58,18 +59,16 @@ pub fn scope(frame: &mut Frame, d: &ScopeDialog, area: Rect) {
         Lifetime::Session => "this session only",
         Lifetime::Save => "this session, and saved by w to the rule file",
     };
-    let key = |k: &str| Span::styled(k.to_string(), Style::new().fg(Color::Cyan).bold());
-    lines.push(Line::from(vec![
-        key("n "),
-        Span::raw(format!("who: {narrow}")),
-    ]));
-    lines.push(Line::from(vec![
-        key("s "),
-        Span::raw(format!("keep: {lifetime}")),
-    ]));
-    lines.push(hint(
-        "↑↓ choose · Enter make the rule (it answers the matching waiting calls now) · Esc cancel",
-    ));
+    // The two settings, each with its key and hint from the keymap.
+    for (action, setting) in [(Action::Narrow, narrow), (Action::Keep, lifetime)] {
+        if let Some(b) = keymap::binding_of(Context::Scope, action) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", b.label), Style::new().fg(Color::Cyan).bold()),
+                Span::raw(format!("{}: {setting}", b.hint)),
+            ]));
+        }
+    }
+    lines.push(hint(&footer_text(Context::Scope)));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -134,29 +133,24 @@ pub fn rules(frame: &mut Frame, app: &App, selected: usize, area: Rect) {
             .style(selected_style(i == selected)),
         );
     }
-    with_footer(
-        frame,
-        lines,
-        "↑↓ select · space enable/disable · K/J move up/down · x delete · w write · Esc close",
-        inner,
-    );
+    with_footer(frame, lines, Context::Rules, inner);
 }
 
-pub fn save_path(frame: &mut Frame, input: &str, error: Option<&str>, area: Rect) {
+pub fn save_path(frame: &mut Frame, d: &SavePrompt, area: Rect) {
     let r = centered(area, 72, 8);
     frame.render_widget(Clear, r);
     let block = frame_block("write the rules to which file?");
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let mut lines = vec![input_line(input)];
-    lines.push(match error {
-        Some(e) => Line::styled(e.to_string(), Style::new().fg(Color::Red)),
+    let mut lines = vec![input_line(&d.input)];
+    lines.push(match &d.error {
+        Some(e) => Line::styled(e.clone(), Style::new().fg(Color::Red)),
         None => Line::default(),
     });
     lines.push(Line::from(
         "Rules are added to the file; what it holds already stays as it is. \
          Use it later with --rules FILE.",
     ));
-    lines.push(hint("Enter write · Esc cancel"));
+    lines.push(hint(&footer_text(Context::SavePath)));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

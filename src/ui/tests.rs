@@ -11,8 +11,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use syscalls::Sysno;
 
 use super::*;
-use crate::app::keymap::KEYMAP;
-use crate::app::{App, Command, Config, Dialog, Focus, QuitHow};
+use crate::app::dialogs::{ErrnoPicker, ReturnDialog};
+use crate::app::keymap::{self, KEYMAP};
+use crate::app::{App, Command, Config, Dialog, Focus, QuitHow, RuleEdit};
 use crate::decode::TargetView;
 use crate::decode::groups;
 use crate::errno::Errno;
@@ -317,31 +318,68 @@ fn no_panic_at_any_size() {
     }
 }
 
-#[test]
-fn help_and_footer_list_exactly_the_keymap() {
-    let help: Vec<String> = help_text()
+/// The help as plain text, one string per line.
+fn help_lines() -> Vec<String> {
+    help_text()
         .iter()
         .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-        .collect();
-    for b in KEYMAP {
-        let n = help
+        .collect()
+}
+
+/// The lines of the help section after the heading `title`, up to the
+/// next empty line.
+fn help_section<'a>(help: &'a [String], from: usize, title: &str) -> Vec<&'a String> {
+    let at = from
+        + help[from..]
             .iter()
-            .filter(|l| l.starts_with(b.label) && l.contains(b.help))
-            .count();
-        assert_eq!(n, 1, "help lists `{}` once", b.label);
-    }
-    // Every key line of the help comes from the table.
-    let key_lines = help
+            .position(|l| l == title)
+            .unwrap_or_else(|| panic!("the help has a section `{title}`"));
+    help[at + 1..]
         .iter()
-        .skip(1)
         .take_while(|l| !l.is_empty())
-        .filter(|l| KEYMAP.iter().any(|b| l.starts_with(b.label)))
-        .count();
-    assert_eq!(key_lines, KEYMAP.len());
+        .collect()
+}
+
+/// Every line of a help section is a binding of `contexts`, in table
+/// order, each once.
+fn assert_section_lists(section: &[&String], contexts: &[Context]) {
+    let table: Vec<&keymap::Binding> = contexts.iter().flat_map(|c| keymap::bindings(*c)).collect();
+    assert_eq!(section.len(), table.len(), "{contexts:?}: {section:#?}");
+    for (line, b) in section.iter().zip(table) {
+        assert!(
+            line.starts_with(b.label) && line.ends_with(b.help),
+            "{contexts:?}: `{line}` is not `{}`: {}",
+            b.label,
+            b.help
+        );
+    }
+}
+
+#[test]
+fn help_and_footer_list_exactly_the_keymap() {
+    let help = help_lines();
+    // Every binding is listed in the help of each of its contexts.
+    for b in KEYMAP {
+        assert!(!b.contexts.is_empty(), "`{}` applies nowhere", b.label);
+    }
+    // The main screen and the program pane: the first section.
+    assert_section_lists(
+        &help_section(&help, 0, Context::Ui.title()),
+        &[Context::Ui, Context::Program],
+    );
+    // Each dialog: its own section at the end.
+    let dialogs = help.iter().position(|l| l == DIALOG_KEYS).unwrap();
+    for ctx in Context::dialogs() {
+        assert_section_lists(&help_section(&help, dialogs, ctx.title()), &[ctx]);
+    }
 
     let mut footer: Vec<(&str, &str)> = footer_items(Context::Ui);
     footer.extend(footer_items(Context::Program));
-    let table: Vec<(&str, &str)> = KEYMAP.iter().map(|b| (b.label, b.hint)).collect();
+    let table: Vec<(&str, &str)> = KEYMAP
+        .iter()
+        .filter(|b| b.in_footer && (b.applies_in(Context::Ui) || b.applies_in(Context::Program)))
+        .map(|b| (b.label, b.hint))
+        .collect();
     assert_eq!(footer, table);
 
     // And the footer on screen shows every UI hint.
@@ -360,6 +398,130 @@ fn help_and_footer_list_exactly_the_keymap() {
             screen.contains(&format!("{label} {hint}")),
             "{label} {hint}"
         );
+    }
+}
+
+/// Two rules, for the rule list.
+fn two_rules() -> Arc<crate::policy::rules::RuleSet> {
+    Arc::new(crate::policy::rules::RuleSet::new(
+        crate::policy::rules::parse_rules(
+            "[[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"\n\n[[rule]]\nsyscall = \"openat\"\naction = \"deny\"\n",
+            "r.toml",
+            Errno::EPERM,
+        )
+        .unwrap(),
+    ))
+}
+
+/// An app with a waiting call and two rules, showing the dialog of
+/// `ctx`, opened by its key.
+fn with_dialog(ctx: Context) -> App {
+    let mut a = app();
+    a.rules = two_rules();
+    let now = Instant::now();
+    pending(&mut a, mkdir(7, 4242, 4242, b"/tmp/work/a"));
+    let opener = match ctx {
+        Context::DenyWith => key('D'),
+        Context::AlwaysDenyWith => key('X'),
+        Context::Return => key('r'),
+        Context::Scope => key('A'),
+        Context::Rules => key('R'),
+        Context::Quit => key('q'),
+        Context::Help => key('?'),
+        Context::Filter => key('f'),
+        Context::SavePath => {
+            a.dialog = Some(Dialog::SavePath(Default::default()));
+            return a;
+        }
+        Context::Ui | Context::Program => panic!("not a dialog"),
+    };
+    a.on_key(opener, now);
+    assert_eq!(a.dialog.as_ref().map(Dialog::context), Some(ctx));
+    a
+}
+
+#[test]
+fn every_dialog_shows_the_keys_of_its_context() {
+    for ctx in Context::dialogs() {
+        let screen = text(&render(&with_dialog(ctx), 120, 40));
+        for b in keymap::footer(ctx) {
+            // The quit dialog lists its keys with their help, the others
+            // have a footer of keys and hints.
+            let shown = if ctx == Context::Quit {
+                format!("{} ", b.label)
+            } else {
+                format!("{} {}", b.label, b.hint)
+            };
+            assert!(screen.contains(&shown), "{ctx:?}: `{shown}` in\n{screen}");
+        }
+    }
+}
+
+/// Keys to press at a dialog: every character a keyboard has, with and
+/// without modifiers, and the named keys.
+fn probe_keys() -> Vec<KeyEvent> {
+    let mut keys = Vec::new();
+    for c in ' '..='~' {
+        for mods in [KeyModifiers::NONE, KeyModifiers::CONTROL, KeyModifiers::ALT] {
+            keys.push(KeyEvent::new(KeyCode::Char(c), mods));
+        }
+    }
+    keys.push(KeyEvent::new(KeyCode::Char('é'), KeyModifiers::NONE));
+    for c in [
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::Insert,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::F(1),
+        KeyCode::F(12),
+    ] {
+        keys.push(code(c));
+    }
+    keys
+}
+
+/// The part of the app a key in a dialog may change.
+fn dialog_state(a: &App) -> String {
+    format!(
+        "{:?} {:?} {:?} {:?}",
+        a.dialog,
+        a.message.as_ref().map(|m| &m.0),
+        a.rules.snapshot(),
+        a.pending.len()
+    )
+}
+
+#[test]
+fn dialogs_ignore_keys_their_context_does_not_bind() {
+    for ctx in Context::dialogs() {
+        let mut bound = 0;
+        for k in probe_keys() {
+            let mut a = with_dialog(ctx);
+            let before = dialog_state(&a);
+            let out = a.on_key(k, Instant::now());
+            if keymap::lookup(ctx, &k).is_some() {
+                bound += 1;
+                continue;
+            }
+            assert!(out.is_empty(), "{ctx:?}: {k:?} gave {out:?}");
+            assert_eq!(
+                dialog_state(&a),
+                before,
+                "{ctx:?}: {k:?} changed the dialog"
+            );
+        }
+        assert!(bound > 0, "{ctx:?} binds some keys");
     }
 }
 
@@ -461,7 +623,7 @@ fn errno_picker_and_return_dialog() {
     assert!(a.on_key(code(KeyCode::Enter), now).is_empty());
     assert!(matches!(
         &a.dialog,
-        Some(Dialog::Return { error: Some(_), .. })
+        Some(Dialog::Return(ReturnDialog { error: Some(_), .. }))
     ));
     for _ in 0..4 {
         a.on_key(code(KeyCode::Backspace), now);
@@ -674,7 +836,7 @@ fn always_deny_asks_the_errno_then_the_scope() {
     pending(&mut a, openat(1, 4242, 4242, b"/etc/shadow"));
     a.on_key(key('X'), now);
     assert!(
-        matches!(&a.dialog, Some(Dialog::Errno { always: true, input, .. }) if input == "EPERM")
+        matches!(&a.dialog, Some(Dialog::Errno(ErrnoPicker { always: true, input, .. })) if input == "EPERM")
     );
     for _ in 0..5 {
         a.on_key(code(KeyCode::Backspace), now);
@@ -758,27 +920,47 @@ fn rules_made_in_the_tui_are_saved_and_decide_the_same_calls_when_loaded() {
     }
 }
 
+/// What the runtime does with `EditRule` commands.
+fn edit_rules(a: &App, out: &[Command]) {
+    for c in out {
+        if let Command::EditRule(edit) = c {
+            edit.apply(&a.rules);
+        }
+    }
+}
+
+fn reconsiders(out: &[Command]) -> bool {
+    out.iter().any(|c| matches!(c, Command::Reconsider))
+}
+
 #[test]
 fn rule_list_toggles_moves_and_deletes() {
     let mut a = app();
     let now = Instant::now();
-    a.rules = Arc::new(crate::policy::rules::RuleSet::new(
-        crate::policy::rules::parse_rules(
-            "[[rule]]\nsyscall = \"mkdir\"\naction = \"allow\"\n\n[[rule]]\nsyscall = \"openat\"\naction = \"deny\"\n",
-            "r.toml",
-            Errno::EPERM,
-        )
-        .unwrap(),
-    ));
+    a.rules = two_rules();
     a.on_key(key('R'), now);
     insta::assert_snapshot!("rule_list", render(&a, 120, 40).backend());
     let out = a.on_key(key(' '), now);
-    assert!(out.is_empty(), "disabling answers nothing new");
+    assert!(
+        a.rules.snapshot()[0].enabled,
+        "the dialog sends the edit, the runtime makes it"
+    );
+    edit_rules(&a, &out);
+    assert!(!reconsiders(&out), "disabling answers nothing new");
     assert!(!a.rules.snapshot()[0].enabled);
     let out = a.on_key(key(' '), now);
-    assert!(matches!(out.as_slice(), [Command::Reconsider]));
+    edit_rules(&a, &out);
+    assert!(matches!(
+        out.as_slice(),
+        [
+            Command::EditRule(RuleEdit::SetEnabled(_, true)),
+            Command::Reconsider
+        ]
+    ));
     a.on_key(key('j'), now);
-    a.on_key(key('K'), now);
+    let out = a.on_key(key('K'), now);
+    edit_rules(&a, &out);
+    assert!(reconsiders(&out));
     let order: Vec<String> = a
         .rules
         .snapshot()
@@ -786,7 +968,8 @@ fn rule_list_toggles_moves_and_deletes() {
         .map(|r| r.origin.clone())
         .collect();
     assert_eq!(order, vec!["r.toml:5", "r.toml:1"]);
-    a.on_key(key('x'), now);
+    let out = a.on_key(key('x'), now);
+    edit_rules(&a, &out);
     assert_eq!(a.rules.len(), 1);
     a.on_key(code(KeyCode::Esc), now);
     assert!(a.dialog.is_none());
