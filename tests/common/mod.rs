@@ -2,11 +2,16 @@
 //! the test program under real seccomp.
 #![allow(dead_code)]
 
+mod example;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::LazyLock;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_unotify-tui");
-pub const PROG: &str = env!("CARGO_BIN_EXE_unotify-testprog");
+/// The test program (an example target: see `example`). Use as `*PROG`.
+pub static PROG: LazyLock<&'static str> =
+    LazyLock::new(|| example::example("unotify-testprog").leak());
 
 /// Result of one supervised run.
 pub struct Run {
@@ -73,7 +78,7 @@ pub fn headless(dir: &Path, opts: &[&str], program: &str, args: &[&[u8]]) -> Run
 
 /// Runs the test program under supervision.
 pub fn prog(dir: &Path, opts: &[&str], args: &[&[u8]]) -> Run {
-    headless(dir, opts, PROG, args)
+    headless(dir, opts, *PROG, args)
 }
 
 pub fn tempdir() -> tempfile::TempDir {
