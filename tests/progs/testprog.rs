@@ -19,6 +19,7 @@ fn errno_name(e: i32) -> String {
         libc::ENAMETOOLONG => "ENAMETOOLONG".into(),
         libc::EINTR => "EINTR".into(),
         libc::EXDEV => "EXDEV".into(),
+        libc::EAGAIN => "EAGAIN".into(),
         n => format!("errno {n}"),
     }
 }
@@ -226,6 +227,26 @@ fn main() {
                 let (tid, p, rc) = h.join().unwrap();
                 println!("thread {tid} {p} {rc}");
             }
+        }
+        // exhaust-threads PATH: starts threads (which then wait) until
+        // RLIMIT_NPROC refuses one, then mkdir PATH; prints the count
+        "exhaust-threads" => {
+            let mut started = 0;
+            while std::thread::Builder::new()
+                .stack_size(64 * 1024)
+                .spawn(|| {
+                    loop {
+                        std::thread::park();
+                    }
+                })
+                .is_ok()
+            {
+                started += 1;
+            }
+            println!("threads: {started}");
+            report("mkdir", mkdir(&arg(1)));
+            // The waiting threads go with the process.
+            std::process::exit(0);
         }
         // fork N PREFIX: N child processes, each mkdir PREFIX-i; prints pids
         "fork" => {
