@@ -618,17 +618,10 @@ fn tui_with(env: &mut Env, out: &Path, n: u64, extra: &[OsString]) -> Result<Sam
         .stdin(slave(&pty.slave)?)
         .stdout(slave(&pty.slave)?)
         .stderr(slave(&pty.slave)?);
-    // SAFETY: between fork and exec the closure only makes two
+    // SAFETY: between fork and exec `take_pty` only makes two
     // async-signal-safe syscalls (setsid, ioctl) on fd 0, which is the
     // pty slave by then.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    unsafe { cmd.pre_exec(take_pty) };
     let mut child = cmd.spawn().map_err(|e| format!("starting the TUI: {e}"))?;
     // Only the TUI may hold the slave now: the drain below ends when
     // the last slave fd closes, and `cmd` holds copies.
@@ -692,6 +685,20 @@ fn tui_with(env: &mut Env, out: &Path, n: u64, extra: &[OsString]) -> Result<Sam
         st if st.success() || killed => read_sample(out),
         st => Err(format!("unotify-tui (TUI) ended with {st}")),
     }
+}
+
+/// In the TUI's child before exec: a new session whose controlling
+/// terminal is fd 0 (the pty slave).
+fn take_pty() -> std::io::Result<()> {
+    // SAFETY: no arguments.
+    if unsafe { libc::setsid() } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: TIOCSCTTY takes an integer argument, not a pointer.
+    if unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The TUI's own figures while rule-decided calls pour in: the time to
