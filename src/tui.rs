@@ -491,7 +491,6 @@ impl Tui {
         if let Some(n) = note {
             self.app.say(n, Instant::now());
         }
-<<<<<<< HEAD
         self.guard.armed = false;
         self.dirty = true;
     }
@@ -508,57 +507,6 @@ impl Tui {
         }
         if self.app.message.is_some() {
             self.dirty = true;
-=======
-        for c in commands {
-            match c {
-                Command::Decide(d) => {
-                    // False: a rule or the timeout answered it first.
-                    running.supervisor.decide(d);
-                }
-                Command::SetContinue(on) => running.supervisor.set_continue(on),
-                Command::ToProgram(b) => {
-                    let _ = to_program.send(b);
-                }
-                Command::Quit(h) => {
-                    how = h;
-                    break 'main;
-                }
-                Command::AddRule(rule) => {
-                    let (_, ids) = running
-                        .supervisor
-                        .add_rule(*rule, &app.waiting_calls().cloned().collect::<Vec<_>>());
-                    app.answered_by_rule(&ids);
-                }
-                Command::EditRule(edit) => {
-                    edit.apply(running.supervisor.rules());
-                }
-                Command::Reconsider => {
-                    let ids = running
-                        .supervisor
-                        .reconsider(&app.waiting_calls().cloned().collect::<Vec<_>>());
-                    app.answered_by_rule(&ids);
-                }
-                Command::SaveRules(path) => {
-                    let now = Instant::now();
-                    match crate::policy::write::save_session_rules(
-                        running.supervisor.rules(),
-                        &path,
-                    ) {
-                        Ok(n) => app.say(
-                            format!(
-                                "wrote {n} rule(s) to {}",
-                                escape_bytes(path.as_os_str().as_encoded_bytes())
-                            ),
-                            now,
-                        ),
-                        Err(e) => app.say(format!("not written: {e}"), now),
-                    }
-                }
-                Command::Hold(id) => {
-                    running.supervisor.hold(id);
-                }
-            }
->>>>>>> h-keymap
         }
     }
 
@@ -579,6 +527,9 @@ impl Tui {
                 let waiting = self.app.waiting_calls().cloned().collect::<Vec<_>>();
                 let (_, ids) = supervisor.add_rule(*rule, &waiting);
                 self.app.answered_by_rule(&ids);
+            }
+            Command::EditRule(edit) => {
+                edit.apply(supervisor.rules());
             }
             Command::Reconsider => {
                 let waiting = self.app.waiting_calls().cloned().collect::<Vec<_>>();

@@ -227,7 +227,7 @@ fn a_private_mount_namespace_is_the_programs_view() {
     let script = format!(
         "mount -t tmpfs none {m} && echo inside > {m}/f && {prog} read {m}/f",
         m = m.display(),
-        prog = PROG
+        prog = *PROG
     );
     let cmd: Vec<&[u8]> = vec![b"unshare", b"-m", b"sh", b"-c", script.as_bytes()];
     let p = plain(&cmd);

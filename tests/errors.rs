@@ -111,7 +111,7 @@ fn works_as_an_ordinary_user() {
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         .arg(BIN)
         .args(["--headless", "--trap", "mkdir", "--"])
-        .arg(PROG)
+        .arg(*PROG)
         .arg("mkdir")
         .arg(&target)
         .output()
@@ -133,8 +133,8 @@ fn refused_filter_is_a_clear_error() {
     let dir = tempdir();
     let marker = dir.path().join("ran");
     for which in ["all", "set-filter"] {
-        let out = Command::new(PROG)
-            .args(["no-seccomp", which, BIN, "--headless", "--", PROG, "mkdir"])
+        let out = Command::new(*PROG)
+            .args(["no-seccomp", which, BIN, "--headless", "--", *PROG, "mkdir"])
             .arg(&marker)
             .output()
             .unwrap();

@@ -123,9 +123,10 @@ fn bad_pointers_in_every_argument_kind_are_decoded_and_answered() {
     let rules = write_rules(
         dir.path(),
         &format!(
-            "[[rule]]\nsyscall = \"execve\"\npath = \"{PROG}\"\naction = \"allow\"\n\
+            "[[rule]]\nsyscall = \"execve\"\npath = \"{prog}\"\naction = \"allow\"\n\
              # The loader's searches; an unreadable path matches no glob.\n\
-             [[rule]]\nsyscall = \"openat\"\npath = \"/**\"\naction = \"allow\"\n"
+             [[rule]]\nsyscall = \"openat\"\npath = \"/**\"\naction = \"allow\"\n",
+            prog = *PROG
         ),
     );
     let r = prog(

@@ -334,7 +334,7 @@ fn emulation_runs_with_the_targets_credentials() {
             "--regid=65534",
             "--clear-groups",
             "--",
-            PROG,
+            *PROG,
             "mkdir",
         ]
         .iter()

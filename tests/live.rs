@@ -53,7 +53,7 @@ fn start_with(opts: &[&str], args: &[&[u8]], fallback: Option<Answer>) -> Live {
     let plan = run::plan(&cli.opts, Vec::new()).unwrap();
     let pty = nix::pty::openpty(None, None).unwrap();
     let target = Target {
-        program: PROG.into(),
+        program: (*PROG).into(),
         args: args.iter().map(|a| OsStr::from_bytes(a).into()).collect(),
         cwd: None,
     };

@@ -84,7 +84,7 @@ impl Session {
         let mut target_args = vec![
             OsString::from("-c"),
             OsString::from(format!("exec \"$0\" \"$@\" >'{}' 2>&1", out.display())),
-            OsString::from(PROG),
+            OsString::from(*PROG),
         ];
         target_args.extend(args.iter().map(|a| OsString::from_vec(a.to_vec())));
         let target = Target {

@@ -128,7 +128,7 @@ fn pending_mkdir() -> (tempfile::TempDir, PathBuf, Tmux) {
             "--trap",
             "mkdir",
             "--",
-            PROG,
+            *PROG,
             "mkdir",
             target.to_str().unwrap(),
         ],
@@ -178,7 +178,7 @@ fn emulated_open_writes_through_the_injected_fd() {
             "--trap",
             "open,openat,creat",
             "--",
-            PROG,
+            *PROG,
             "write",
             file.to_str().unwrap(),
             "hello from the target",
@@ -221,7 +221,7 @@ fn quit_with_a_hundred_pending_calls_leaves_nothing_behind() {
             "--trap",
             "mkdir",
             "--",
-            PROG,
+            *PROG,
             "threads",
             "100",
             prefix.to_str().unwrap(),
@@ -280,7 +280,11 @@ fn sigterm_restores_the_terminal_and_kills_the_program() {
         .args([
             "-TERM",
             "-f",
-            &format!("^{BIN} --trap mkdir -- {PROG} mkdir {}$", target.display()),
+            &format!(
+                "^{BIN} --trap mkdir -- {} mkdir {}$",
+                *PROG,
+                target.display()
+            ),
         ])
         .status()
         .unwrap();
@@ -308,7 +312,7 @@ fn a_rule_made_with_always_is_saved_and_decides_the_same_way_headless() {
             "--save-rules",
             rules.to_str().unwrap(),
             "--",
-            PROG,
+            *PROG,
             "mkdirs",
             a,
             b,
@@ -339,7 +343,7 @@ fn a_rule_made_with_always_is_saved_and_decides_the_same_way_headless() {
             "--rules",
         ])
         .arg(&rules)
-        .args(["--", PROG, "mkdirs", a, b])
+        .args(["--", *PROG, "mkdirs", a, b])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -405,7 +409,7 @@ fn the_log_has_one_record_per_call_decided_by_rules_and_keys() {
         "--log",
         log.to_str().unwrap(),
         "--",
-        PROG,
+        *PROG,
         "mkdirs",
         by_key.to_str().unwrap(),
     ];

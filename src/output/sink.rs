@@ -315,7 +315,7 @@ mod tests {
         let mut sink = Sink::open(TraceTo::File(trace.clone()), Some(Path::new("/dev/full")))
             .expect("both open");
         let rec = Record {
-            call: std::sync::Arc::new(crate::policy::test_calls::call(
+            call: std::sync::Arc::new(crate::model::testing::call(
                 syscalls::Sysno::getpid,
                 [0; 6],
                 Vec::new(),

@@ -632,28 +632,33 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
             }
             let notify = Arc::clone(&shared.notify);
             let events = shared.events.clone();
+            let (thread_call, thread_by) = (Arc::clone(&call), by.clone());
             let spawned = std::thread::Builder::new()
                 .name("unotify-emulate".into())
                 .spawn(move || {
-                    let outcome = match emulate::perform(&notify, &call) {
+                    let outcome = match emulate::perform(&notify, &thread_call) {
                         Emulated::Value(v) => Outcome::Returned(v),
                         Emulated::Error(e) => Outcome::Failed(e),
                         Emulated::Refused(e, why) => Outcome::Refused(e, why),
                         Emulated::Gone => Outcome::Gone,
                     };
                     let rec = Record {
-                        latency: call.received.elapsed(),
-                        call,
+                        latency: thread_call.received.elapsed(),
+                        call: thread_call,
                         answer: Some(Answer::Emulate),
-                        decided_by: by,
+                        decided_by: thread_by,
                         outcome,
                         answered_wall: SystemTime::now(),
                     };
                     let _ = events.send(Event::Answered(Box::new(rec)));
                 });
             if spawned.is_err() {
+                // No thread (RLIMIT_NPROC, memory): the emulation fails as
+                // fork(2) would, with EAGAIN. Recorded as a failed
+                // emulation, not a deny: emulate is what was decided.
                 let e = Errno::EAGAIN;
-                let _ = shared.notify.send(Response::error(id, e));
+                let outcome = send_or_gone(shared, Response::error(id, e), Outcome::Failed(e));
+                record(shared, &call, Some(Answer::Emulate), by, outcome);
             }
             return;
         }

@@ -79,6 +79,18 @@ fn set_thread_caps(eff: u64, prm: u64, inh: u64) -> io::Result<()> {
     check(unsafe { libc::syscall(libc::SYS_capset, &mut head, data.as_ptr()) })
 }
 
+/// A syscall whose arguments are all integers (no pointers): ids, flags.
+fn int_syscall(
+    nr: libc::c_long,
+    a: libc::c_ulong,
+    b: libc::c_ulong,
+    c: libc::c_ulong,
+) -> libc::c_long {
+    // SAFETY: callers pass only syscalls that take plain integers and
+    // change the calling thread's own credentials; no memory is touched.
+    unsafe { libc::syscall(nr, a, b, c, 0, 0) }
+}
+
 /// Makes the calling thread, and only it, take `want`: its uids, gids,
 /// supplementary groups and capabilities (no more than this thread holds:
 /// a capability we lack is not granted). Linux keeps credentials per
@@ -88,20 +100,11 @@ fn set_thread_caps(eff: u64, prm: u64, inh: u64) -> io::Result<()> {
 pub fn take_thread_creds(want: &ThreadCreds) -> io::Result<()> {
     let (_, our_prm, _) = thread_caps()?;
     let groups = &want.groups;
-    // SAFETY: plain syscalls with integer arguments; `groups` is valid for
-    // `groups.len()` gid_t values. PR_SET_KEEPCAPS (per thread) keeps the
-    // permitted set across the uid change so capset below can still set
-    // the capabilities the program holds.
-    unsafe {
-        check(libc::syscall(
-            libc::SYS_prctl,
-            libc::PR_SET_KEEPCAPS,
-            1,
-            0,
-            0,
-            0,
-        ))?;
-    }
+    // PR_SET_KEEPCAPS (per thread) keeps the permitted set across the uid
+    // change so capset below can still set the capabilities the program
+    // holds.
+    let keepcaps = libc::PR_SET_KEEPCAPS as libc::c_ulong;
+    check(int_syscall(libc::SYS_prctl, keepcaps, 1, 0))?;
     let current_groups = nix::unistd::getgroups().unwrap_or_default();
     let same_groups = current_groups.len() == groups.len()
         && current_groups
@@ -109,44 +112,28 @@ pub fn take_thread_creds(want: &ThreadCreds) -> io::Result<()> {
             .zip(groups)
             .all(|(a, b)| a.as_raw() == *b);
     if !same_groups {
-        // SAFETY: as above.
+        // SAFETY: `groups` is valid for `groups.len()` gid_t values.
         check(unsafe { libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) })?;
     }
+    let id = |v: u32| libc::c_ulong::from(v);
     let [rg, eg, sg, fg] = want.gids;
     let [ru, eu, su, fu] = want.uids;
-    // SAFETY: integer-only syscalls on the calling thread's credentials.
-    unsafe {
-        check(libc::syscall(libc::SYS_setresgid, rg, eg, sg))?;
-        check(libc::syscall(libc::SYS_setresuid, ru, eu, su))?;
-        // setfs*id return the previous value, never an error.
-        libc::syscall(libc::SYS_setfsgid, fg);
-        libc::syscall(libc::SYS_setfsuid, fu);
-    }
+    check(int_syscall(libc::SYS_setresgid, id(rg), id(eg), id(sg)))?;
+    check(int_syscall(libc::SYS_setresuid, id(ru), id(eu), id(su)))?;
+    // setfs*id return the previous value, never an error.
+    int_syscall(libc::SYS_setfsgid, id(fg), 0, 0);
+    int_syscall(libc::SYS_setfsuid, id(fu), 0, 0);
     let keep = our_prm;
     set_thread_caps(
         want.cap_eff & keep,
         want.cap_prm & keep,
         want.cap_inh & keep,
     )?;
-    // SAFETY: integer-only prctl on the calling thread.
-    unsafe {
-        check(libc::syscall(
-            libc::SYS_prctl,
-            libc::PR_SET_KEEPCAPS,
-            0,
-            0,
-            0,
-            0,
-        ))?;
-    }
-    // Read back: a change the kernel refused silently must not pass.
-    // SAFETY: setfs*id with -1 changes nothing and returns the current id.
-    let (now_fg, now_fu) = unsafe {
-        (
-            libc::syscall(libc::SYS_setfsgid, u32::MAX) as u32,
-            libc::syscall(libc::SYS_setfsuid, u32::MAX) as u32,
-        )
-    };
+    check(int_syscall(libc::SYS_prctl, keepcaps, 0, 0))?;
+    // Read back: a change the kernel refused silently must not pass
+    // (setfs*id with -1 changes nothing and returns the current id).
+    let now_fg = int_syscall(libc::SYS_setfsgid, id(u32::MAX), 0, 0) as u32;
+    let now_fu = int_syscall(libc::SYS_setfsuid, id(u32::MAX), 0, 0) as u32;
     let (eff, _, _) = thread_caps()?;
     if now_fg != fg || now_fu != fu || eff & !(want.cap_eff & keep) != 0 {
         return Err(io::Error::from_raw_os_error(libc::EPERM));

@@ -306,12 +306,11 @@ impl RecvWaker {
         sa.sa_sigaction = ignore_wake as *const () as libc::sighandler_t;
         // No SA_RESTART: the point is that RECV returns EINTR.
         sa.sa_flags = 0;
-        // SAFETY: `sa.sa_mask` is a valid sigset_t to clear; the handler is
-        // async-signal-safe (it does nothing); `sa` outlives the call.
-        let rc = unsafe {
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(wake_signal(), &sa, std::ptr::null_mut())
-        };
+        // SAFETY: `sa.sa_mask` is a valid sigset_t to clear.
+        unsafe { libc::sigemptyset(&mut sa.sa_mask) };
+        // SAFETY: the handler is async-signal-safe (it does nothing); `sa`
+        // outlives the call; a null pointer for the old action is allowed.
+        let rc = unsafe { libc::sigaction(wake_signal(), &sa, std::ptr::null_mut()) };
         if rc < 0 {
             return Err(io::Error::last_os_error());
         }

@@ -350,125 +350,191 @@ impl Spawned {
 }
 
 /// Writes `[stage, errno]` to the launch socket and exits with 127.
-///
-/// # Safety
-/// Only for the forked child: async-signal-safe calls only.
-unsafe fn fail(sock: RawFd, stage: Stage) -> ! {
-    // SAFETY: errno location is thread-local and valid; write/_exit are
-    // async-signal-safe.
-    unsafe {
-        let errno = *libc::__errno_location();
-        let e = errno.to_le_bytes();
-        let msg = [stage.byte(), e[0], e[1], e[2], e[3]];
-        libc::write(sock, msg.as_ptr().cast(), msg.len());
-        libc::_exit(127)
-    }
+/// For the forked child: no allocation, async-signal-safe calls only.
+fn fail(sock: RawFd, stage: Stage) -> ! {
+    // Reads errno without allocating.
+    let errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    let e = errno.to_le_bytes();
+    let msg = [stage.byte(), e[0], e[1], e[2], e[3]];
+    // SAFETY: `msg` is a live buffer of `msg.len()` bytes.
+    unsafe { libc::write(sock, msg.as_ptr().cast(), msg.len()) };
+    exit_child()
+}
+
+/// Ends the forked child without running anything of the parent's
+/// (no atexit handlers, no flushing of the parent's buffers).
+fn exit_child() -> ! {
+    // SAFETY: `_exit` takes no pointers and never returns.
+    unsafe { libc::_exit(127) }
 }
 
 /// The child between fork and exec.
 ///
 /// # Safety
 /// Must run only in a freshly forked child, with `p` prepared before the
-/// fork. Makes only async-signal-safe calls and never returns.
+/// fork. Makes only async-signal-safe calls, allocates nothing, and never
+/// returns. Each step below is its own function or unsafe block, with what
+/// makes it sound beside it; the pointers in `p` stay valid because the
+/// child has its own copy of the parent's memory, which nothing frees.
 unsafe fn child(p: &Prepared<'_>) -> ! {
-    // SAFETY: every call below is async-signal-safe and uses memory that
-    // was prepared before fork and stays valid (the parent's copy is
-    // untouched by us).
-    unsafe {
-        // Signals the supervisor blocks or ignores for itself must not leak
-        // into the program: Rust's runtime ignores SIGPIPE.
-        let mut empty: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut empty);
-        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-
-        if let Some(tty) = p.pty {
-            if libc::setsid() < 0 {
-                fail(p.sock, Stage::Session);
-            }
-            if libc::ioctl(tty, libc::TIOCSCTTY, 0) < 0 {
-                fail(p.sock, Stage::Terminal);
-            }
-            for target in 0..3 {
-                if libc::dup2(tty, target) < 0 {
-                    fail(p.sock, Stage::Terminal);
-                }
-            }
-            if tty > 2 {
-                libc::close(tty);
-            }
-        }
-        if let Some(dir) = p.cwd
-            && libc::chdir(dir) < 0
-        {
+    reset_signals();
+    if let Some(tty) = p.pty {
+        take_terminal(p.sock, tty);
+    }
+    if let Some(dir) = p.cwd {
+        // SAFETY: `dir` points to the NUL-terminated `SpawnSpec::cwd`,
+        // prepared before fork.
+        if unsafe { libc::chdir(dir) } < 0 {
             fail(p.sock, Stage::Chdir);
         }
-        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 {
-            fail(p.sock, Stage::NoNewPrivs);
+    }
+    // SAFETY: integer arguments only.
+    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } < 0 {
+        fail(p.sock, Stage::NoNewPrivs);
+    }
+    let (listener, killable) = install_filter(p);
+    send_listener(p.sock, listener, killable);
+    // From here on a trapped call is answered by the parent.
+    // SAFETY: `listener` is our own fd, already handed to the parent.
+    unsafe { libc::close(listener) };
+    let mut go = [0u8; 1];
+    // SAFETY: `go` is a live, writable buffer of 1 byte.
+    if unsafe { libc::read(p.sock, go.as_mut_ptr().cast(), 1) } != 1 {
+        exit_child();
+    }
+    // SAFETY: `path` points to the NUL-terminated `SpawnSpec::path`;
+    // `argv` and `envp` are null-terminated arrays of pointers to the
+    // spec's NUL-terminated strings, all prepared before fork.
+    unsafe { libc::execve(p.path, p.argv.as_ptr(), p.envp.as_ptr()) };
+    fail(p.sock, Stage::Exec)
+}
+
+/// Signals the supervisor blocks or ignores for itself must not leak into
+/// the program: Rust's runtime ignores SIGPIPE.
+fn reset_signals() {
+    let mut empty = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: `empty` is writable memory for one sigset_t, which
+    // sigemptyset initialises.
+    unsafe { libc::sigemptyset(empty.as_mut_ptr()) };
+    // SAFETY: `empty` was initialised just above; a null pointer for the
+    // old mask is allowed.
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, empty.as_ptr(), std::ptr::null_mut()) };
+    // SAFETY: integer arguments only.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+}
+
+/// Makes `tty` the controlling terminal of a new session and the child's
+/// stdin, stdout and stderr.
+fn take_terminal(sock: RawFd, tty: RawFd) {
+    // SAFETY: no arguments.
+    if unsafe { libc::setsid() } < 0 {
+        fail(sock, Stage::Session);
+    }
+    // SAFETY: TIOCSCTTY takes an integer argument, not a pointer.
+    if unsafe { libc::ioctl(tty, libc::TIOCSCTTY, 0) } < 0 {
+        fail(sock, Stage::Terminal);
+    }
+    for target in 0..3 {
+        // SAFETY: integer arguments only.
+        if unsafe { libc::dup2(tty, target) } < 0 {
+            fail(sock, Stage::Terminal);
         }
-        let prog = libc::sock_fprog {
-            len: p.filter.len() as u16,
-            filter: p.filter.as_ptr() as *mut libc::sock_filter,
-        };
-        let mut killable = p.wait_killable;
-        let mut flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
-        if killable {
-            flags |= libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-        }
-        let mut listener = libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            flags,
-            &prog as *const libc::sock_fprog,
-        );
-        if listener < 0 && killable && *libc::__errno_location() == libc::EINVAL {
-            // Kernels before 5.19 do not know WAIT_KILLABLE_RECV.
-            killable = false;
-            listener = libc::syscall(
+    }
+    if tty > 2 {
+        // SAFETY: `tty` is the child's copy of the pty slave, now dup'ed
+        // to 0..2; nothing else uses this number.
+        unsafe { libc::close(tty) };
+    }
+}
+
+/// Installs the filter with a new listener; returns the listener and
+/// whether the kernel took WAIT_KILLABLE_RECV.
+fn install_filter(p: &Prepared<'_>) -> (RawFd, bool) {
+    let prog = libc::sock_fprog {
+        len: p.filter.len() as u16,
+        filter: p.filter.as_ptr() as *mut libc::sock_filter,
+    };
+    let seccomp = |flags: libc::c_ulong| {
+        // SAFETY: `prog` describes `p.filter`, a live array of `len`
+        // instructions, which the kernel only reads.
+        unsafe {
+            libc::syscall(
                 libc::SYS_seccomp,
                 libc::SECCOMP_SET_MODE_FILTER,
-                libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                flags,
                 &prog as *const libc::sock_fprog,
-            );
+            )
         }
-        if listener < 0 {
-            fail(p.sock, Stage::Seccomp);
-        }
-        let listener = listener as RawFd;
+    };
+    let mut killable = p.wait_killable;
+    let plain = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    let mut listener = if killable {
+        seccomp(plain | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+    } else {
+        seccomp(plain)
+    };
+    if listener < 0 && killable && io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
+        // Kernels before 5.19 do not know WAIT_KILLABLE_RECV.
+        killable = false;
+        listener = seccomp(plain);
+    }
+    if listener < 0 {
+        fail(p.sock, Stage::Seccomp);
+    }
+    (listener as RawFd, killable)
+}
 
-        // sendmsg with SCM_RIGHTS; this exact call (on `p.sock`) is let
-        // through by the filter.
-        let mut payload = [if killable {
-            PAYLOAD_KILLABLE
-        } else {
-            PAYLOAD_PLAIN
-        }];
-        let mut iov = libc::iovec {
-            iov_base: payload.as_mut_ptr().cast(),
-            iov_len: 1,
-        };
-        // u64 array: aligned for cmsghdr.
-        let mut cbuf = [0u64; 4];
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) as usize;
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        (*cmsg).cmsg_level = libc::SOL_SOCKET;
-        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as usize;
-        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>(), listener);
-        if libc::sendmsg(p.sock, &msg, libc::MSG_NOSIGNAL) < 0 {
-            fail(p.sock, Stage::SendListener);
-        }
-        // From here on a trapped call is answered by the parent.
-        libc::close(listener);
-        let mut go = [0u8; 1];
-        if libc::read(p.sock, go.as_mut_ptr().cast(), 1) != 1 {
-            libc::_exit(127);
-        }
-        libc::execve(p.path, p.argv.as_ptr(), p.envp.as_ptr());
-        fail(p.sock, Stage::Exec)
+/// The control message space for one fd, `CMSG_SPACE(sizeof(int))`.
+const FD_CMSG_SPACE: usize = {
+    // SAFETY: CMSG_SPACE is arithmetic on its argument; it touches no memory.
+    unsafe { libc::CMSG_SPACE(size_of::<RawFd>() as u32) as usize }
+};
+/// The control message length for one fd, `CMSG_LEN(sizeof(int))`.
+const FD_CMSG_LEN: usize = {
+    // SAFETY: CMSG_LEN is arithmetic on its argument; it touches no memory.
+    unsafe { libc::CMSG_LEN(size_of::<RawFd>() as u32) as usize }
+};
+
+/// Sends the listener to the parent: sendmsg with SCM_RIGHTS and a byte
+/// saying whether WAIT_KILLABLE_RECV is on. This exact call (on `sock`)
+/// is let through by the filter.
+fn send_listener(sock: RawFd, listener: RawFd, killable: bool) {
+    let mut payload = [if killable {
+        PAYLOAD_KILLABLE
+    } else {
+        PAYLOAD_PLAIN
+    }];
+    let mut iov = libc::iovec {
+        iov_base: payload.as_mut_ptr().cast(),
+        iov_len: 1,
+    };
+    // u64 array: aligned for cmsghdr, and larger than FD_CMSG_SPACE.
+    let mut cbuf = [0u64; 4];
+    const { assert!(FD_CMSG_SPACE <= size_of::<[u64; 4]>()) };
+    // SAFETY: msghdr is plain data (integers and pointers), for which all
+    // zero bytes are a valid value.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.as_mut_ptr().cast();
+    msg.msg_controllen = FD_CMSG_SPACE;
+    // SAFETY: `msg` is initialised, and its control buffer (`cbuf`) is
+    // live and at least one cmsghdr long.
+    let cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
+    // SAFETY: `cmsg` is the start of `cbuf` (not null: the buffer holds a
+    // header), aligned for cmsghdr, and nothing else refers to it now.
+    let hdr = unsafe { &mut *cmsg };
+    hdr.cmsg_level = libc::SOL_SOCKET;
+    hdr.cmsg_type = libc::SCM_RIGHTS;
+    hdr.cmsg_len = FD_CMSG_LEN;
+    // SAFETY: `cmsg` heads a control message of FD_CMSG_LEN bytes
+    // inside `cbuf`.
+    let data = unsafe { libc::CMSG_DATA(cmsg) };
+    // SAFETY: `data` points to the message's payload, room for one fd
+    // inside `cbuf` (FD_CMSG_LEN bytes from `cmsg`); it may be unaligned.
+    unsafe { std::ptr::write_unaligned(data.cast::<RawFd>(), listener) };
+    // SAFETY: `msg` points to `iov` (to `payload`) and `cbuf`, all live.
+    if unsafe { libc::sendmsg(sock, &msg, libc::MSG_NOSIGNAL) } < 0 {
+        fail(sock, Stage::SendListener);
     }
 }

@@ -52,8 +52,14 @@ use syscalls::Sysno;
 use unotify_tui::sys::notify::{Response, USER_NOTIF_FD_SYNC_WAKE_UP};
 use unotify_tui::sys::spawn::{Launched, SpawnSpec, spawn};
 
+#[path = "../common/example.rs"]
+mod example;
+
 const BIN: &str = env!("CARGO_BIN_EXE_unotify-tui");
-const PROG: &str = env!("CARGO_BIN_EXE_unotify-benchprog");
+/// The workload, an example target (see tests/common/example.rs); built
+/// on first use. Use as `*PROG`.
+static PROG: std::sync::LazyLock<&'static str> =
+    std::sync::LazyLock::new(|| example::example("unotify-benchprog").leak());
 /// Calls of each kind the workload makes before it starts timing.
 const WARMUP: u64 = 16;
 /// No single run may take longer than this.
@@ -373,7 +379,7 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
     let n = case.trapped_calls(env.cfg.n);
     match case {
         Case::NoFilter => {
-            let mut cmd = Command::new(PROG);
+            let mut cmd = Command::new(*PROG);
             cmd.args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
@@ -387,7 +393,7 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             };
             let mut cmd = Command::new(BIN);
             cmd.args(["--headless", "--output", "/dev/null", "--trap", trap, "--"])
-                .arg(PROG)
+                .arg(*PROG)
                 .args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
@@ -396,7 +402,7 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             cmd.args(["--headless", "--output", "/dev/null"])
                 .args(env.trap_opts())
                 .args(["--sync-wakeup", if sync { "on" } else { "off" }, "--"])
-                .arg(PROG)
+                .arg(*PROG)
                 .args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
@@ -431,7 +437,7 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             cmd.arg("-e")
                 .arg(format!("trace={}", env.cfg.call))
                 .arg("--")
-                .arg(PROG)
+                .arg(*PROG)
                 .args(env.workload_args(&out, n, untrapped));
             run_cmd(cmd, &out)
         }
@@ -472,14 +478,14 @@ fn reference(
         Some(p) => (Some(p.master), Some(p.slave)),
         None => (None, None),
     };
-    let mut argv = vec![cstr(PROG)];
+    let mut argv = vec![cstr(*PROG)];
     argv.extend(
         env.workload_args(out, n, env.cfg.untrapped)
             .into_iter()
             .map(|a| cstr(a.into_vec())),
     );
     let spec = SpawnSpec {
-        path: cstr(PROG),
+        path: cstr(*PROG),
         argv,
         envp: std::env::vars_os()
             .map(|(k, v)| {
@@ -606,23 +612,16 @@ fn tui_with(env: &mut Env, out: &Path, n: u64, extra: &[OsString]) -> Result<Sam
     cmd.args(env.trap_opts())
         .args(extra)
         .arg("--")
-        .arg(PROG)
+        .arg(*PROG)
         .args(env.workload_args(out, n, env.cfg.untrapped))
         .env("TERM", "xterm-256color")
         .stdin(slave(&pty.slave)?)
         .stdout(slave(&pty.slave)?)
         .stderr(slave(&pty.slave)?);
-    // SAFETY: between fork and exec the closure only makes two
+    // SAFETY: between fork and exec `take_pty` only makes two
     // async-signal-safe syscalls (setsid, ioctl) on fd 0, which is the
     // pty slave by then.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    unsafe { cmd.pre_exec(take_pty) };
     let mut child = cmd.spawn().map_err(|e| format!("starting the TUI: {e}"))?;
     // Only the TUI may hold the slave now: the drain below ends when
     // the last slave fd closes, and `cmd` holds copies.
@@ -686,6 +685,20 @@ fn tui_with(env: &mut Env, out: &Path, n: u64, extra: &[OsString]) -> Result<Sam
         st if st.success() || killed => read_sample(out),
         st => Err(format!("unotify-tui (TUI) ended with {st}")),
     }
+}
+
+/// In the TUI's child before exec: a new session whose controlling
+/// terminal is fd 0 (the pty slave).
+fn take_pty() -> std::io::Result<()> {
+    // SAFETY: no arguments.
+    if unsafe { libc::setsid() } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: TIOCSCTTY takes an integer argument, not a pointer.
+    if unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The TUI's own figures while rule-decided calls pour in: the time to
@@ -761,7 +774,7 @@ fn preflight(env: &mut Env) -> Result<(), String> {
         .arg(&log)
         .args(env.trap_opts())
         .arg("--")
-        .arg(PROG)
+        .arg(*PROG)
         .args(env.workload_args(&out, env.cfg.n, 1));
     run_cmd(cmd, &out)?;
     let text = std::fs::read_to_string(&log).map_err(|e| format!("preflight log: {e}"))?;

@@ -2,11 +2,16 @@
 //! the test program under real seccomp.
 #![allow(dead_code)]
 
+mod example;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::LazyLock;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_unotify-tui");
-pub const PROG: &str = env!("CARGO_BIN_EXE_unotify-testprog");
+/// The test program (an example target: see `example`). Use as `*PROG`.
+pub static PROG: LazyLock<&'static str> =
+    LazyLock::new(|| example::example("unotify-testprog").leak());
 
 /// Result of one supervised run.
 pub struct Run {
@@ -50,12 +55,31 @@ fn from_output(out: Output, trace: &Path, log: &Path) -> Run {
 /// Runs `unotify-tui --headless OPTS -- PROGRAM ARGS` with trace and log
 /// captured in `dir`.
 pub fn headless(dir: &Path, opts: &[&str], program: &str, args: &[&[u8]]) -> Run {
+    headless_under(&[], dir, opts, program, args)
+}
+
+/// [`headless`], with unotify-tui started by `wrapper` (a command and its
+/// arguments, e.g. `setpriv --reuid=…`) when it is not empty.
+pub fn headless_under(
+    wrapper: &[&str],
+    dir: &Path,
+    opts: &[&str],
+    program: &str,
+    args: &[&[u8]],
+) -> Run {
     use std::os::unix::ffi::OsStrExt;
     let trace = dir.join("trace.txt");
     let log = dir.join("log.jsonl");
     let _ = std::fs::remove_file(&trace);
     let _ = std::fs::remove_file(&log);
-    let mut cmd = Command::new(BIN);
+    let mut cmd = match wrapper.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(BIN);
+            c
+        }
+        None => Command::new(BIN),
+    };
     cmd.arg("--headless")
         .arg("--output")
         .arg(&trace)
@@ -73,7 +97,7 @@ pub fn headless(dir: &Path, opts: &[&str], program: &str, args: &[&[u8]]) -> Run
 
 /// Runs the test program under supervision.
 pub fn prog(dir: &Path, opts: &[&str], args: &[&[u8]]) -> Run {
-    headless(dir, opts, PROG, args)
+    headless(dir, opts, *PROG, args)
 }
 
 pub fn tempdir() -> tempfile::TempDir {

@@ -2,6 +2,9 @@
 //! system calls and prints what it saw, so tests can check the effect of
 //! each answer from the target's side.
 #![allow(unsafe_code)]
+// Its unsafe blocks are short raw-syscall sequences, each a test step with
+// one SAFETY comment; one-operation blocks are the rule for src/sys.
+#![allow(clippy::multiple_unsafe_ops_per_block)]
 
 use std::ffi::CString;
 use std::io::{Read, Write};
@@ -19,6 +22,7 @@ fn errno_name(e: i32) -> String {
         libc::ENAMETOOLONG => "ENAMETOOLONG".into(),
         libc::EINTR => "EINTR".into(),
         libc::EXDEV => "EXDEV".into(),
+        libc::EAGAIN => "EAGAIN".into(),
         n => format!("errno {n}"),
     }
 }
@@ -226,6 +230,26 @@ fn main() {
                 let (tid, p, rc) = h.join().unwrap();
                 println!("thread {tid} {p} {rc}");
             }
+        }
+        // exhaust-threads PATH: starts threads (which then wait) until
+        // RLIMIT_NPROC refuses one, then mkdir PATH; prints the count
+        "exhaust-threads" => {
+            let mut started = 0;
+            while std::thread::Builder::new()
+                .stack_size(64 * 1024)
+                .spawn(|| {
+                    loop {
+                        std::thread::park();
+                    }
+                })
+                .is_ok()
+            {
+                started += 1;
+            }
+            println!("threads: {started}");
+            report("mkdir", mkdir(&arg(1)));
+            // The waiting threads go with the process.
+            std::process::exit(0);
         }
         // fork N PREFIX: N child processes, each mkdir PREFIX-i; prints pids
         "fork" => {
