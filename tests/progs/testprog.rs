@@ -135,6 +135,39 @@ fn main() {
     match mode.as_str() {
         // mkdir PATH
         "mkdir" => report("mkdir", mkdir(&arg(1))),
+        // mkdir-exit PATH: mkdir, print the result, and exit with the
+        // errno it failed with (0 on success), so the exit status says it too
+        "mkdir-exit" => {
+            let rc = mkdir(&arg(1));
+            let errno = if rc < 0 { last_errno() } else { 0 };
+            report("mkdir", rc);
+            std::process::exit(errno);
+        }
+        // chdir-mkdir DIR PATH: chdir to DIR, then mkdir PATH (typically
+        // relative, so it resolves against DIR)
+        "chdir-mkdir" => {
+            if let Err(e) = std::env::set_current_dir(std::ffi::OsStr::from_bytes(&arg(1))) {
+                eprintln!("testprog: chdir: {e}");
+                std::process::exit(72);
+            }
+            report("mkdir", mkdir(&arg(2)));
+        }
+        // stubborn PIDFILE PATH: ignore SIGHUP and SIGTERM, write our pid
+        // to PIDFILE, then mkdir PATH: only SIGKILL ends it
+        "stubborn" => {
+            // SAFETY: SIG_IGN for two catchable signals.
+            unsafe {
+                libc::signal(libc::SIGHUP, libc::SIG_IGN);
+                libc::signal(libc::SIGTERM, libc::SIG_IGN);
+            }
+            let pidfile = arg(1);
+            std::fs::write(
+                std::ffi::OsStr::from_bytes(&pidfile),
+                std::process::id().to_string(),
+            )
+            .unwrap();
+            report("mkdir", mkdir(&arg(2)));
+        }
         // mkdir-addr ADDR: mkdir with a raw pointer (unreadable memory)
         "mkdir-addr" => {
             // SAFETY: the kernel checks the pointer; a bad one is EFAULT.
