@@ -60,14 +60,16 @@ fn null_and_overlong_paths_are_decoded_and_answered() {
     assert!(line.len() < 4096 + 200, "the trace line is bounded");
 }
 
-/// The target SIGKILLs itself while its threads keep making trapped calls,
-/// so some are pending in the kernel at that moment. unotify-tui reports
-/// the signal and 128+9, and the log accounts for every call: each one the
-/// target saw return was logged as answered, and no call is logged that
-/// was never made. An `ask` rule sends every call through the headless
-/// loop, which answers in batches a few milliseconds apart: the kill finds
-/// calls received and not yet answered, whose SEND then fails, and those
-/// must be logged `gone`.
+/// The target's child SIGKILLs itself while its threads keep making
+/// trapped calls, so some are pending at that moment; then the target
+/// kills itself too. unotify-tui reports the signal and 128+9, and the log
+/// accounts for every call: each one the child saw return was logged as
+/// answered, and no call is logged that was never made. An `ask` rule
+/// sends every call through the headless loop, which answers in batches a
+/// few milliseconds apart, so the kill finds calls received and not yet
+/// answered; the parent living on keeps them from being dropped at the
+/// hang-up, so they are answered, their SEND fails, and they must be
+/// logged `gone`.
 #[test]
 fn target_killed_mid_storm_is_reported_and_nothing_is_lost() {
     let dir = tempdir();
@@ -82,7 +84,7 @@ fn target_killed_mid_storm_is_reported_and_nothing_is_lost() {
         "deny",
         &["--rules", rules.to_str().unwrap()],
         &[
-            b"kill-storm",
+            b"kill-storm-child",
             threads.to_string().as_bytes(),
             &path_bytes(&counters),
             b"/nonexistent/k",
