@@ -204,7 +204,7 @@ fn main() {
             report("mkdir", mkdir(&arg(2)));
         }
         // stubborn PIDFILE PATH: ignore SIGHUP and SIGTERM, write our pid
-        // to PIDFILE, then mkdir PATH: only SIGKILL ends it
+        // to PIDFILE, mkdir PATH, then run on: only SIGKILL ends it
         "stubborn" => {
             // SAFETY: SIG_IGN for two catchable signals.
             unsafe {
@@ -217,7 +217,12 @@ fn main() {
                 std::process::id().to_string(),
             )
             .unwrap();
-            report("mkdir", mkdir(&arg(2)));
+            // Nothing printed: its terminal may be gone by then, and a
+            // failed println! would end it.
+            mkdir(&arg(2));
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(60));
+            }
         }
         // mkdir-addr ADDR: mkdir with a raw pointer (unreadable memory)
         "mkdir-addr" => {
