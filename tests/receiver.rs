@@ -29,10 +29,10 @@ fn launch(trap: &str, program: &str, args: &[&str]) -> run::Running {
 }
 
 /// How long `Supervisor::stop` takes while the receiver sits in RECV.
-fn stop_time() -> Duration {
+fn stop_time(after: Duration) -> Duration {
     // `sleep` makes no mkdir: the receiver sits in RECV the whole time.
     let running = launch("mkdir", "sleep", &["30"]);
-    std::thread::sleep(Duration::from_millis(100));
+    std::thread::sleep(after);
     let pid = running.pid;
     let (done_tx, done_rx) = crossbeam_channel::bounded(1);
     let start = Instant::now();
@@ -59,7 +59,11 @@ fn stop_returns_while_the_receiver_waits_in_recv() {
     // stops average half its period, far above this limit, while a woken
     // receiver stays far below it even with a slow stop or two.
     const RUNS: u32 = 10;
-    let times: Vec<Duration> = (0..RUNS).map(|_| stop_time()).collect();
+    // Each stop comes 10 ms later after the launch than the one before,
+    // so they fall at every phase of a 100 ms poll begun at the launch.
+    let times: Vec<Duration> = (0..RUNS)
+        .map(|i| stop_time(Duration::from_millis(100 + 10 * u64::from(i))))
+        .collect();
     let total: Duration = times.iter().sum();
     assert!(
         total < Duration::from_millis(25) * RUNS,
