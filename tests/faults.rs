@@ -60,22 +60,31 @@ fn null_and_overlong_paths_are_decoded_and_answered() {
     assert!(line.len() < 4096 + 200, "the trace line is bounded");
 }
 
-/// The target SIGKILLs itself while its threads keep making trapped calls,
-/// so some are pending in the kernel at that moment. unotify-tui reports
-/// the signal and 128+9, and the log accounts for every call: each one the
-/// target saw return was logged as answered, and no call is logged that
-/// was never made.
+/// The target's child SIGKILLs itself while its threads keep making
+/// trapped calls, so some are pending at that moment; then the target
+/// kills itself too. unotify-tui reports the signal and 128+9, and the log
+/// accounts for every call: each one the child saw return was logged as
+/// answered, and no call is logged that was never made. An `ask` rule
+/// sends every call through the headless loop, which answers in batches a
+/// few milliseconds apart, so the kill finds calls received and not yet
+/// answered; the parent living on keeps them from being dropped at the
+/// hang-up, so they are answered, their SEND fails, and they must be
+/// logged `gone`.
 #[test]
 fn target_killed_mid_storm_is_reported_and_nothing_is_lost() {
     let dir = tempdir();
     let counters = dir.path().join("counters");
     let threads = 8u64;
+    let rules = write_rules(
+        dir.path(),
+        "[[rule]]\nsyscall = \"mkdir\"\naction = \"ask\"\n",
+    );
     let r = mkdir_trapped(
         dir.path(),
         "deny",
-        &[],
+        &["--rules", rules.to_str().unwrap()],
         &[
-            b"kill-storm",
+            b"kill-storm-child",
             threads.to_string().as_bytes(),
             &path_bytes(&counters),
             b"/nonexistent/k",
@@ -111,6 +120,20 @@ fn target_killed_mid_storm_is_reported_and_nothing_is_lost() {
         sent + gone <= started,
         "started {started}, logged {}",
         sent + gone
+    );
+    // The calls the kill found waiting: each one logged, as gone.
+    assert!(gone >= 1, "no call logged gone; {sent} sent");
+    assert!(
+        gone <= started - returned,
+        "gone {gone}, but only {} calls never returned",
+        started - returned
+    );
+    assert!(
+        mkdirs
+            .iter()
+            .all(|v| v["answer"]["action"] == "deny" || v["result"] == "gone"),
+        "{}",
+        r.trace
     );
 }
 

@@ -109,6 +109,45 @@ fn emulated_mkdir_is_done_by_the_supervisor_with_relative_path_resolved() {
     assert_eq!(log[0]["return"]["errno"], "EEXIST");
 }
 
+/// A relative path in an emulated call resolves against the program's cwd,
+/// not unotify-tui's: unotify-tui runs in `sup`, the program moves to
+/// `work` before its mkdir.
+#[test]
+fn emulated_relative_mkdir_lands_in_the_programs_cwd() {
+    let dir = tempdir();
+    let (sup, work) = (dir.path().join("sup"), dir.path().join("work"));
+    std::fs::create_dir(&sup).unwrap();
+    std::fs::create_dir(&work).unwrap();
+    let rules = write_rules(
+        dir.path(),
+        "[[rule]]\nsyscall = \"mkdir\"\naction = \"emulate\"\n",
+    );
+    let trace = dir.path().join("trace.txt");
+    let out = std::process::Command::new(BIN)
+        .current_dir(&sup)
+        .args(["--headless", "--trap", "mkdir", "--default-action", "deny"])
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--output")
+        .arg(&trace)
+        .arg("--")
+        .arg(*PROG)
+        .arg("chdir-mkdir")
+        .arg(&work)
+        .arg("rel")
+        .output()
+        .expect("running unotify-tui");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let trace = std::fs::read_to_string(&trace).unwrap_or_default();
+    assert!(stdout.contains("mkdir: ok 0"), "{stdout}\n{trace}");
+    assert!(trace.contains("emulate = 0"), "{trace}");
+    assert!(
+        !sup.join("rel").exists(),
+        "made in unotify-tui's cwd instead of the program's"
+    );
+    assert!(work.join("rel").is_dir(), "{trace}");
+}
+
 #[test]
 fn emulated_open_installs_the_fd_in_the_target() {
     let dir = tempdir();
@@ -305,12 +344,8 @@ fn demo_runs_headless() {
 /// target's fsuid/fsgid.
 #[test]
 fn emulation_runs_with_the_targets_credentials() {
-    if !std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-    {
-        return; // needs root to start a target as another user
+    if !require(is_root(), "root, to start a target as another user") {
+        return;
     }
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let dir = tempdir();

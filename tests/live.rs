@@ -33,8 +33,11 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 struct Live {
     running: Running,
-    /// The target's terminal; kept open so its writes never fail.
-    _pty: std::os::fd::OwnedFd,
+    /// What the target wrote to its terminal, read as it comes (so its
+    /// writes never block or fail).
+    output: Arc<Mutex<Vec<u8>>>,
+    /// Records seen per call id, over the whole run.
+    seen: Mutex<HashMap<u64, usize>>,
     _turn: MutexGuard<'static, ()>,
 }
 
@@ -58,10 +61,38 @@ fn start_with(opts: &[&str], args: &[&[u8]], fallback: Option<Answer>) -> Live {
         cwd: None,
     };
     let running = run::launch(&target, plan, fallback, Some(pty.slave)).unwrap();
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&output);
+    let mut master = std::fs::File::from(pty.master);
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        // Ends with EIO once the target's side is closed.
+        while let Ok(n @ 1..) = master.read(&mut buf) {
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
     Live {
         running,
-        _pty: pty.master,
+        output,
+        seen: Mutex::new(HashMap::new()),
         _turn: turn,
+    }
+}
+
+/// Waits until what the target wrote contains `text`; fails with it.
+fn wait_output(output: &Mutex<Vec<u8>>, text: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let out = String::from_utf8_lossy(&output.lock().unwrap()).into_owned();
+        if out.contains(text) {
+            return out;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the program never wrote {text:?}; it wrote {out:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -87,28 +118,63 @@ impl Live {
 
     fn answered(&self) -> Record {
         match self.next() {
-            Event::Answered(r) => *r,
+            Event::Answered(r) => {
+                self.count(&r);
+                *r
+            }
             other => panic!("expected an answer, got {other:?}"),
         }
     }
 
-    /// Every record until the program is gone; then stops the supervisor.
+    /// Counts a record for its call: no call gets two.
+    fn count(&self, r: &Record) {
+        let mut seen = self.seen.lock().unwrap();
+        let n = seen.entry(r.call.notif.id).or_default();
+        *n += 1;
+        assert_eq!(*n, 1, "a second record for call {}: {r:?}", r.call.notif.id);
+    }
+
+    /// Every record until the program is gone and the supervisor stopped:
+    /// the events channel closes only when nothing can send on it any
+    /// more, so a late record (an emulation, a duplicate) is seen however
+    /// late it comes.
     fn finish(self) -> Vec<Record> {
         let mut out = Vec::new();
         loop {
             match self.next() {
-                Event::Answered(r) => out.push(*r),
+                Event::Answered(r) => {
+                    self.count(&r);
+                    out.push(*r);
+                }
                 Event::ListenerClosed => break,
                 other => panic!("unexpected {other:?}"),
             }
         }
-        // Emulations or late answers would come right after.
-        while let Ok(Event::Answered(r)) =
-            self.running.events.recv_timeout(Duration::from_millis(50))
-        {
-            out.push(*r);
+        let Live {
+            running,
+            seen,
+            output: _,
+            _turn: turn,
+        } = self;
+        let Running {
+            supervisor, events, ..
+        } = running;
+        supervisor.stop();
+        let mut seen = seen.into_inner().unwrap();
+        loop {
+            match events.recv_timeout(WAIT) {
+                Ok(Event::Answered(r)) => {
+                    let n = seen.entry(r.call.notif.id).or_default();
+                    *n += 1;
+                    assert_eq!(*n, 1, "a second record for call {}: {r:?}", r.call.notif.id);
+                    out.push(*r);
+                }
+                Ok(other) => panic!("unexpected after the hang-up: {other:?}"),
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+                Err(e) => panic!("the events channel stayed open: {e}"),
+            }
         }
-        self.running.supervisor.stop();
+        drop(turn);
         out
     }
 
@@ -137,6 +203,7 @@ fn timeout_answers_with_the_timeout_action_once() {
         &["--timeout", "0.2", "--timeout-action", "deny:EACCES"],
         &[b"mkdir", &path_bytes(&target)],
     );
+    let output = Arc::clone(&live.output);
     let call = live.pending(1).remove(0);
     let sup = &live.running.supervisor;
     assert_eq!(
@@ -161,6 +228,8 @@ fn timeout_answers_with_the_timeout_action_once() {
     let rest = live.finish();
     assert!(rest.is_empty(), "{rest:?}");
     assert!(!target.exists());
+    // What the program saw: the timeout action's errno.
+    wait_output(&output, "mkdir: err EACCES");
 }
 
 #[test]

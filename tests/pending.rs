@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use common::{PROG, tempdir};
+use common::{PROG, require, tempdir};
 use unotify_tui::cli::Cli;
 use unotify_tui::errno::Errno;
 use unotify_tui::model::{Answer, DecidedBy};
@@ -396,8 +396,11 @@ fn signal_without_sa_restart_fails_the_pending_call_with_eintr() {
 #[test]
 fn with_wait_killable_a_signal_waits_for_the_answer() {
     let s = Session::start(&["--trap", "mkdir"], &[b"restart", b"/x/w"]);
-    if !s.running().features.wait_killable {
-        return; // kernel before 5.19
+    if !require(
+        s.running().features.wait_killable,
+        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19 or later)",
+    ) {
+        return;
     }
     let first = s.pending(1).remove(0);
     s.signal(libc::SIGUSR1);

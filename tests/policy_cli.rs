@@ -194,8 +194,10 @@ fn save_rules_refuses_a_broken_file_before_running() {
 /// again in the same place with only the learned rules allowing anything.
 #[test]
 fn learning_git_init() {
-    if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("git is not installed; skipping");
+    if !require(
+        Command::new("git").arg("--version").output().is_ok(),
+        "git, the program it learns",
+    ) {
         return;
     }
     let dir = tempdir();

@@ -22,6 +22,7 @@ impl Tmux {
     /// Runs `args` (the unotify-tui command line) in `dir`; the exit
     /// status lands in a file, then the pane stays for inspection.
     fn start(dir: &Path, args: &[&str]) -> Tmux {
+        adopt_orphans();
         let socket = format!(
             "unotify-test-{}-{}",
             std::process::id(),
@@ -137,21 +138,75 @@ fn pending_mkdir() -> (tempfile::TempDir, PathBuf, Tmux) {
     (dir, target, t)
 }
 
+/// The program says what it got, in its output and in its exit status
+/// (the errno, EPERM = 1): what the person chose is what it saw.
+/// Makes this test process a child subreaper, once: the orphans of
+/// every unotify-tui it starts come here, so one that unotify-tui leaves
+/// unreaped stays visible as a zombie instead of being reaped by init.
+fn adopt_orphans() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER"));
+}
+
+/// The one process whose command line matches `pattern` (pgrep -f).
+fn pid_of(pattern: &str) -> u32 {
+    let out = Command::new("pgrep")
+        .args(["-f", pattern])
+        .output()
+        .expect("pgrep");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pids: Vec<u32> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
+    assert_eq!(pids.len(), 1, "processes matching {pattern:?}: {text}");
+    pids[0]
+}
+
+/// The state letter of process `pid` (`Z` for a zombie), or `None` once
+/// it is reaped, after a moment for a dying process to finish.
+fn proc_state(pid: u32) -> Option<char> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .and_then(|(_, r)| r.trim_start().chars().next())
+            });
+        match state {
+            Some(c) if c != 'Z' && Instant::now() < deadline => {}
+            other => return other,
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Cleans up after a failed check: kills `pid`, and reaps it if it is
+/// ours (a subreaper's orphan).
+fn reap_or_kill(pid: u32) {
+    let p = nix::unistd::Pid::from_raw(pid as i32);
+    let _ = nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGKILL);
+    let _ = nix::sys::wait::waitpid(p, None);
+}
+
 #[test]
 fn deny_mkdir_from_the_keyboard() {
     let dir = tempdir();
     let target = dir.path().join("DIR");
-    let t = Tmux::start(dir.path(), &["--", "mkdir", target.to_str().unwrap()]);
+    let t = Tmux::start(
+        dir.path(),
+        &["--", *PROG, "mkdir-exit", target.to_str().unwrap()],
+    );
     allow_exec(&t);
     let screen = t.wait_for("mkdir(pathname, mode)");
     assert!(screen.contains("waiting on you"), "{screen}");
     t.keys(&["d"]);
     let screen = t.wait_for("exited 1");
+    // The program's own line; unotify-tui's reads "deny = -1 EPERM".
+    assert!(screen.contains("mkdir: err EPERM"), "{screen}");
     assert!(screen.contains("Operation not permitted"), "{screen}");
     assert!(screen.contains("deny = -1 EPERM"), "{screen}");
     assert!(!target.exists());
     t.keys(&["q"]);
-    assert_eq!(t.exit_status(), 1);
+    assert_eq!(t.exit_status(), libc::EPERM);
 }
 
 #[test]
@@ -228,12 +283,19 @@ fn quit_with_a_hundred_pending_calls_leaves_nothing_behind() {
         ],
     );
     t.wait_for("Pending (100)");
+    let pid = pid_of(&format!("^{} threads 100 {}$", *PROG, prefix.display()));
     t.keys(&["q"]);
     let screen = t.wait_for("Quit unotify-tui?");
     assert!(screen.contains("100 call(s) still wait"), "{screen}");
     t.keys(&["Enter"]);
     assert_eq!(t.exit_status(), 128 + 9);
     assert!(!t.screen().contains("Pending"));
+    // Reaped by unotify-tui itself: an unreaped child would have come to
+    // this process (a subreaper) as a zombie when unotify-tui exited.
+    if let Some(state) = proc_state(pid) {
+        reap_or_kill(pid);
+        panic!("the program ({pid}) was left behind, state {state}");
+    }
     // No process of the test program is left, not even a zombie.
     let left = Command::new("pgrep")
         .args(["-f", "unotify-testprog threads 100"])
@@ -271,19 +333,35 @@ fn keys_reach_an_interactive_program_in_the_pane() {
     assert_eq!(t.exit_status(), 0);
 }
 
+/// The program ignores SIGHUP and SIGTERM and would run on once its call
+/// is answered: only a kill ends it, and the screen says it was killed.
 #[test]
 fn sigterm_restores_the_terminal_and_kills_the_program() {
-    let (_dir, target, t) = pending_mkdir();
-    // The pattern names this test's own target path: other tests run the
-    // same command line at the same time.
+    let dir = tempdir();
+    let target = dir.path().join("never");
+    let pidfile = dir.path().join("pid");
+    let (target_s, pidfile_s) = (target.to_str().unwrap(), pidfile.to_str().unwrap());
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap", "mkdir", "--", *PROG, "stubborn", pidfile_s, target_s,
+        ],
+    );
+    t.wait_for("mkdir(pathname, mode)");
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // The pattern names this test's own target path: other tests run
+    // similar command lines at the same time.
     let ok = Command::new("pkill")
         .args([
             "-TERM",
             "-f",
             &format!(
-                "^{BIN} --trap mkdir -- {} mkdir {}$",
-                *PROG,
-                target.display()
+                "^{BIN} --trap mkdir -- {} stubborn {pidfile_s} {target_s}$",
+                *PROG
             ),
         ])
         .status()
@@ -294,6 +372,12 @@ fn sigterm_restores_the_terminal_and_kills_the_program() {
     assert!(screen.contains("terminated by signal 15"), "{screen}");
     assert!(!screen.contains("Pending"), "{screen}");
     assert!(!target.exists());
+    // Dead (a zombie at most, for the zombie test to care about).
+    if let Some(state) = proc_state(pid).filter(|s| *s != 'Z') {
+        reap_or_kill(pid);
+        panic!("the program ({pid}) still runs, state {state}");
+    }
+    reap_or_kill(pid);
 }
 
 #[test]

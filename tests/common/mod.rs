@@ -125,3 +125,31 @@ pub fn mkdir_trapped(dir: &Path, action: &str, extra: &[&str], args: &[&[u8]]) -
     opts.extend_from_slice(extra);
     prog(dir, &opts, args)
 }
+
+/// Whether the test may go on: `have` says whether a prerequisite is
+/// there, `what` names it. A missing prerequisite fails the test under CI
+/// (`CI=true`), so the suite never passes there without having run it;
+/// elsewhere the test is skipped with `SKIPPED: <test>: <what>` on stdout.
+/// Use as `if !require(cond, "what") { return; }`.
+pub fn require(have: bool, what: &str) -> bool {
+    if have {
+        return true;
+    }
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("this test");
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(!ci, "{test}: missing under CI: {what}");
+    // Straight to stdout: libtest captures print! and println!, and would
+    // hide the skip of a passing test.
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "SKIPPED: {test}: {what}");
+    false
+}
+
+/// Whether the tests run as root (real uid 0).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+}

@@ -124,6 +124,57 @@ fn forbid_seccomp(which: &[u8]) {
     }
 }
 
+/// kill-storm (see main): THREADS threads make mkdir calls on PATH
+/// without end; once 200 have returned the process SIGKILLs itself.
+fn kill_storm(threads: usize, file: &[u8], path: &[u8]) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(std::ffi::OsStr::from_bytes(file))
+        .unwrap();
+    let len = threads * 2 * 8;
+    file.set_len(len as u64).unwrap();
+    // SAFETY: a shared mapping of a file we sized; it stays mapped
+    // until the process dies.
+    let counters: &'static [AtomicU64] = unsafe {
+        use std::os::fd::AsRawFd;
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            file.as_raw_fd(),
+            0,
+        );
+        assert_ne!(p, libc::MAP_FAILED);
+        std::slice::from_raw_parts(p as *const AtomicU64, threads * 2)
+    };
+    let path = CString::new(path).unwrap();
+    for t in 0..threads {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            loop {
+                counters[2 * t].fetch_add(1, Ordering::SeqCst);
+                // SAFETY: a valid NUL-terminated path.
+                unsafe { libc::syscall(libc::SYS_mkdir, path.as_ptr(), 0o755) };
+                counters[2 * t + 1].fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    }
+    while (0..threads)
+        .map(|t| counters[2 * t + 1].load(Ordering::SeqCst))
+        .sum::<u64>()
+        < 200
+    {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    // SAFETY: signalling ourselves.
+    unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+}
+
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let mode = args
@@ -139,6 +190,44 @@ fn main() {
     match mode.as_str() {
         // mkdir PATH
         "mkdir" => report("mkdir", mkdir(&arg(1))),
+        // mkdir-exit PATH: mkdir, print the result, and exit with the
+        // errno it failed with (0 on success), so the exit status says it too
+        "mkdir-exit" => {
+            let rc = mkdir(&arg(1));
+            let errno = if rc < 0 { last_errno() } else { 0 };
+            report("mkdir", rc);
+            std::process::exit(errno);
+        }
+        // chdir-mkdir DIR PATH: chdir to DIR, then mkdir PATH (typically
+        // relative, so it resolves against DIR)
+        "chdir-mkdir" => {
+            if let Err(e) = std::env::set_current_dir(std::ffi::OsStr::from_bytes(&arg(1))) {
+                eprintln!("testprog: chdir: {e}");
+                std::process::exit(72);
+            }
+            report("mkdir", mkdir(&arg(2)));
+        }
+        // stubborn PIDFILE PATH: ignore SIGHUP and SIGTERM, write our pid
+        // to PIDFILE, mkdir PATH, then run on: only SIGKILL ends it
+        "stubborn" => {
+            // SAFETY: SIG_IGN for two catchable signals.
+            unsafe {
+                libc::signal(libc::SIGHUP, libc::SIG_IGN);
+                libc::signal(libc::SIGTERM, libc::SIG_IGN);
+            }
+            let pidfile = arg(1);
+            std::fs::write(
+                std::ffi::OsStr::from_bytes(&pidfile),
+                std::process::id().to_string(),
+            )
+            .unwrap();
+            // Nothing printed: its terminal may be gone by then, and a
+            // failed println! would end it.
+            mkdir(&arg(2));
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(60));
+            }
+        }
         // mkdir-addr ADDR: mkdir with a raw pointer (unreadable memory)
         "mkdir-addr" => {
             // SAFETY: the kernel checks the pointer; a bad one is EFAULT.
@@ -333,52 +422,24 @@ fn main() {
         // PATH without end; once 200 have returned the process SIGKILLs
         // itself. Per thread, FILE (shared memory, so it survives the
         // kill) counts calls started and calls returned.
-        "kill-storm" => {
-            use std::sync::atomic::{AtomicU64, Ordering};
-            let threads = num(1) as usize;
-            let file = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(std::ffi::OsStr::from_bytes(&arg(2)))
-                .unwrap();
-            let len = threads * 2 * 8;
-            file.set_len(len as u64).unwrap();
-            // SAFETY: a shared mapping of a file we sized; it stays mapped
-            // until the process dies.
-            let counters: &'static [AtomicU64] = unsafe {
-                use std::os::fd::AsRawFd;
-                let p = libc::mmap(
-                    std::ptr::null_mut(),
-                    len,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_SHARED,
-                    file.as_raw_fd(),
-                    0,
-                );
-                assert_ne!(p, libc::MAP_FAILED);
-                std::slice::from_raw_parts(p as *const AtomicU64, threads * 2)
-            };
-            let path = CString::new(arg(3)).unwrap();
-            for t in 0..threads {
-                let path = path.clone();
-                std::thread::spawn(move || {
-                    loop {
-                        counters[2 * t].fetch_add(1, Ordering::SeqCst);
-                        // SAFETY: a valid NUL-terminated path.
-                        unsafe { libc::syscall(libc::SYS_mkdir, path.as_ptr(), 0o755) };
-                        counters[2 * t + 1].fetch_add(1, Ordering::SeqCst);
-                    }
-                });
+        "kill-storm" => kill_storm(num(1) as usize, &arg(2), &arg(3)),
+        // kill-storm-child THREADS FILE PATH: kill-storm in a child
+        // process, while this one stays: the filter keeps a user, so the
+        // dead child's calls are still answered (and their SEND fails).
+        // 200 ms after the child is gone this process SIGKILLs itself too.
+        "kill-storm-child" => {
+            // SAFETY: the process is single-threaded here; the child goes
+            // on as the kill-storm mode would.
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                kill_storm(num(1) as usize, &arg(2), &arg(3));
+                // SAFETY: not reached; kill_storm ends in SIGKILL.
+                unsafe { libc::_exit(0) };
             }
-            while (0..threads)
-                .map(|t| counters[2 * t + 1].load(Ordering::SeqCst))
-                .sum::<u64>()
-                < 200
-            {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
+            let mut st = 0;
+            // SAFETY: waiting for our own child.
+            unsafe { libc::waitpid(pid, &mut st, 0) };
+            std::thread::sleep(std::time::Duration::from_millis(200));
             // SAFETY: signalling ourselves.
             unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
         }
