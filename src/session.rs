@@ -83,6 +83,10 @@ pub struct Plan {
     pub timeout: Option<Timeout>,
     /// Ask for WAIT_KILLABLE_RECV (used when the kernel has it).
     pub wait_killable: bool,
+    /// Find every path-carrying call's real paths as it arrives: they are
+    /// shown (the TUI, a trace), logged or learned. Without this they are
+    /// found only where a decision depends on them.
+    pub resolve_paths: bool,
 }
 
 /// Parses `--timeout SECS` and `--timeout-action ACTION`.
@@ -163,6 +167,15 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
     if !opts.no_default_rules {
         rules.extend(builtin_rules());
     }
+    // Headless with the trace and the log thrown away and nothing learned
+    // (the benchmark) is the one run where nobody looks at real paths.
+    let discarded = |p: &Option<std::path::PathBuf>| {
+        p.as_deref() == Some(std::path::Path::new("/dev/null"))
+    };
+    let resolve_paths = !opts.headless
+        || opts.save_rules.is_some()
+        || (opts.log.is_some() && !discarded(&opts.log))
+        || !discarded(&opts.output);
     Ok(Plan {
         trapped,
         rules,
@@ -170,6 +183,7 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         errno,
         sync_wakeup,
         timeout,
+        resolve_paths,
         wait_killable,
     })
 }
@@ -306,6 +320,7 @@ pub fn launch(
             rules: Arc::new(RuleSet::new(plan.rules)),
             fallback,
             timeout: plan.timeout,
+            resolve_paths: plan.resolve_paths,
         },
         etx,
     );

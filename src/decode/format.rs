@@ -7,7 +7,7 @@ use super::sockaddr::{self, format_sockaddr};
 use super::table::{Kind, Params, params};
 use crate::errno::Errno;
 use crate::escape::{escape_bytes, escape_str};
-use crate::model::RealPath;
+use crate::model::{RealPath, RealPaths};
 use crate::model::{Arg, Call, SockAddr, Value};
 
 fn errno_name(errno: i32) -> String {
@@ -95,7 +95,9 @@ fn hidden(params: Option<Params>, args: &[Arg], i: usize) -> bool {
 /// why).
 pub fn format_call(call: &Call) -> String {
     let params = call.sysno.and_then(params);
-    let real = super::realpath::real_paths(call);
+    // Only what was found while the call was pending: never a walk now.
+    let none = RealPaths::default();
+    let real = call.real.get().unwrap_or(&none);
     let args: Vec<String> = call
         .args
         .iter()

@@ -167,8 +167,20 @@ pub fn real_paths(call: &Call) -> &RealPaths {
 
 /// The paths rules match: the real path of each path argument, or the
 /// lexical one (absolute, `..` folded) where the real one is unknown.
+/// Walks now if nobody has yet: for deciding a call still pending.
 pub fn policy_paths(call: &Call) -> Vec<&[u8]> {
-    let real = real_paths(call);
+    paths_with(call, real_paths(call))
+}
+
+/// [`policy_paths`] for a call that may be answered already (learning,
+/// display): only what was found while it was pending, never a walk now,
+/// when the program may have moved on (a new cwd, a removed link).
+pub fn known_policy_paths(call: &Call) -> Vec<&[u8]> {
+    static NONE: std::sync::OnceLock<RealPaths> = std::sync::OnceLock::new();
+    paths_with(call, call.real.get().unwrap_or_else(|| NONE.get_or_init(RealPaths::default)))
+}
+
+fn paths_with<'a>(call: &'a Call, real: &'a RealPaths) -> Vec<&'a [u8]> {
     call.args
         .iter()
         .enumerate()

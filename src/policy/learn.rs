@@ -128,8 +128,8 @@ impl Seen {
         // What rules match: the real paths, the program's own /proc
         // entries as /proc/self (they would never match again under
         // another pid).
-        let proc_self = crate::decode::realpath::real_paths(call).proc_self;
-        let resolved: Option<Vec<Vec<u8>>> = crate::decode::realpath::policy_paths(call)
+        let proc_self = call.real.get().and_then(|r| r.proc_self);
+        let resolved: Option<Vec<Vec<u8>>> = crate::decode::realpath::known_policy_paths(call)
             .into_iter()
             .map(|p| {
                 p.starts_with(b"/").then(|| {

@@ -58,6 +58,11 @@ pub struct Settings {
     pub fallback: Option<Answer>,
     /// Answer calls nobody answered in time.
     pub timeout: Option<Timeout>,
+    /// Find the real paths of every path-carrying call before answering
+    /// it, because they will be shown, logged or learned (afterwards the
+    /// program may have moved on: a relative path would be walked from a
+    /// new cwd). Otherwise only where a decision depends on them.
+    pub resolve_paths: bool,
 }
 
 /// A call handed to the UI and not answered yet.
@@ -478,7 +483,9 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
         .args
         .iter()
         .any(|a| matches!(a.value, crate::model::Value::Path { .. }));
-    if has_path && (asks_a_person || shared.rules.needs_real_paths(sysno)) {
+    if has_path
+        && (settings.resolve_paths || asks_a_person || shared.rules.needs_real_paths(sysno))
+    {
         decode::realpath::real_paths(&call);
         view.note_read();
     }
