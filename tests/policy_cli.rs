@@ -4,6 +4,7 @@
 mod common;
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -188,6 +189,81 @@ fn save_rules_refuses_a_broken_file_before_running() {
     );
     assert!(r.stderr.contains("rules.toml:2:10"), "{}", r.stderr);
     assert!(!target.exists(), "the program did not run");
+}
+
+/// A device, a FIFO or a huge file given as a rule file is refused at
+/// once with one line and exit 2, never read: /dev/zero used to be read
+/// until the OOM killer ended the process.
+#[test]
+fn rule_files_must_be_regular_files_of_bounded_size() {
+    let dir = tempdir();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let big = dir.path().join("big.toml");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len((16 << 20) + 1)
+        .unwrap();
+    let cases = [
+        ("/dev/zero".to_string(), "not a regular file"),
+        (fifo.to_str().unwrap().to_string(), "not a regular file"),
+        (
+            dir.path().to_str().unwrap().to_string(),
+            "not a regular file",
+        ),
+        (big.to_str().unwrap().to_string(), "larger than 16 MiB"),
+    ];
+    for (file, why) in &cases {
+        let started = Instant::now();
+        let (code, out, err) = bin(&["rules", "check", file]);
+        assert_eq!(code, 2, "{file}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert_eq!(err, format!("unotify-tui: cannot read {file}: {why}\n"));
+        assert!(started.elapsed() < Duration::from_secs(5), "{file}");
+    }
+    let target = dir.path().join("x");
+    let started = Instant::now();
+    let r = mkdir_trapped(
+        dir.path(),
+        "allow",
+        &["--rules", "/dev/zero"],
+        &[b"mkdir", &path_bytes(&target)],
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "unotify-tui: cannot read /dev/zero: not a regular file\n"
+    );
+    assert!(!target.exists(), "the program did not run");
+}
+
+/// `--save-rules` reads the file it adds to: a device is refused before
+/// the program runs, like a file that does not load.
+#[test]
+fn save_rules_refuses_files_that_are_not_regular() {
+    let dir = tempdir();
+    let target = dir.path().join("x");
+    for file in ["/dev/full", "/dev/zero"] {
+        let started = Instant::now();
+        let r = mkdir_trapped(
+            dir.path(),
+            "allow",
+            &["--save-rules", file],
+            &[b"mkdir", &path_bytes(&target)],
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{file}");
+        assert_eq!(r.code, 2, "{file}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+        assert!(!target.exists(), "the program did not run");
+    }
 }
 
 /// A real program: `git init` learned with everything allowed, then run

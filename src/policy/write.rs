@@ -18,7 +18,9 @@ use std::time::SystemTime;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value};
 
 use super::matcher::Access;
-use super::rules::{Origin, Rule, RuleAction, RuleError, RuleSet, parse_rules};
+use super::rules::{
+    Origin, ReadRuleFile, Rule, RuleAction, RuleError, RuleSet, parse_rules, read_rule_file,
+};
 use crate::errno::Errno;
 use crate::model::Answer;
 use crate::time::rfc3339;
@@ -178,18 +180,25 @@ fn real_path(path: &Path) -> PathBuf {
 pub fn append_rules(path: &Path, rules: &[NewRule<'_>]) -> Result<Vec<usize>, WriteError> {
     let name = path.display().to_string();
     let target = real_path(path);
-    let old = match fs::read(&target) {
-        Ok(b) => Some(String::from_utf8(b).map_err(|_| WriteError::Invalid {
+    let invalid = |message: String| WriteError::Invalid {
+        file: name.clone(),
+        error: RuleError {
             file: name.clone(),
-            error: RuleError {
-                file: name.clone(),
-                line: 0,
-                column: 0,
-                message: "the file is not valid UTF-8".into(),
-            },
-        })?),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(WriteError::Read(name, reason(&e))),
+            line: 0,
+            column: 0,
+            message,
+        },
+    };
+    let old = match read_rule_file(&target) {
+        Ok(b) => {
+            Some(String::from_utf8(b).map_err(|_| invalid("the file is not valid UTF-8".into()))?)
+        }
+        Err(ReadRuleFile::Io(e)) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(ReadRuleFile::Io(e)) => return Err(WriteError::Read(name, reason(&e))),
+        // A device or FIFO would be read without end (/dev/zero) or
+        // replaced by the rename that writes the file: refused, like a
+        // file that does not load.
+        Err(e) => return Err(invalid(e.to_string())),
     };
     let old_text = old.as_deref().unwrap_or("");
     let before =

@@ -18,7 +18,10 @@ mod parse;
 mod rule;
 mod set;
 
-pub use parse::{BUILTIN_FILE, RuleError, builtin_rules, load_rules, parse_rules};
+pub use parse::{
+    BUILTIN_FILE, MAX_RULE_FILE, ReadRuleFile, RuleError, builtin_rules, load_rules, parse_rules,
+    read_rule_file,
+};
 pub(crate) use rule::Conditions;
 pub use rule::{Origin, Rule, RuleAction, RuleId};
 pub use set::{RuleInfo, RuleSet};

@@ -1,7 +1,9 @@
 //! Rule files: parsing `[[rule]]` tables into [`Rule`]s with errors that
 //! name file, line and column.
 
+use std::io::Read;
 use std::ops::Range;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use syscalls::Sysno;
@@ -45,22 +47,18 @@ impl fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
+/// The largest rule file read: far more than any policy needs, and a
+/// bound on what a wrong path (a device, a huge file) can make us read.
+pub const MAX_RULE_FILE: u64 = 16 << 20;
+
 /// Reads and parses a rule file. Errors name the file as `path` displays.
 pub fn load_rules(path: &Path, default_errno: Errno) -> Result<Vec<Rule>, RuleError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        // io::Error's Display appends "(os error 2)"; the C text alone
-        // reads better in a one-line message.
-        let reason = e
-            .raw_os_error()
-            .and_then(Errno::new)
-            .map_or_else(|| e.to_string(), |n| n.description().to_string());
-        RuleError {
-            message: format!("cannot read {file}: {reason}"),
-            file: file.clone(),
-            line: 0,
-            column: 0,
-        }
+    let bytes = read_rule_file(path).map_err(|reason| RuleError {
+        message: format!("cannot read {file}: {reason}"),
+        file: file.clone(),
+        line: 0,
+        column: 0,
     })?;
     match String::from_utf8(bytes) {
         Ok(text) => parse_rules(&text, &file, default_errno),
@@ -68,13 +66,64 @@ pub fn load_rules(path: &Path, default_errno: Errno) -> Result<Vec<Rule>, RuleEr
             let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             // The valid prefix is valid UTF-8 by construction.
             let good = std::str::from_utf8(good).unwrap_or_default();
-            Err(Source {
-                text: good,
-                file: &file,
-            }
-            .error(good.len(), "the file is not valid UTF-8"))
+            Err(Source::new(good, &file).error(good.len(), "the file is not valid UTF-8"))
         }
     }
+}
+
+/// Why a rule file could not be read.
+#[derive(Debug)]
+pub enum ReadRuleFile {
+    Io(std::io::Error),
+    /// A device, FIFO, socket or directory.
+    NotRegular,
+    /// Larger than [`MAX_RULE_FILE`].
+    TooLarge,
+}
+
+impl fmt::Display for ReadRuleFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // io::Error's Display appends "(os error 2)"; the C text alone
+            // reads better in a one-line message.
+            ReadRuleFile::Io(e) => match e.raw_os_error().and_then(Errno::new) {
+                Some(n) => f.write_str(&n.description()),
+                None => write!(f, "{e}"),
+            },
+            ReadRuleFile::NotRegular => f.write_str("not a regular file"),
+            ReadRuleFile::TooLarge => write!(f, "larger than {} MiB", MAX_RULE_FILE >> 20),
+        }
+    }
+}
+
+/// The bytes of the rule file at `path`: only a regular file of at most
+/// [`MAX_RULE_FILE`] bytes is read (a device such as /dev/zero would be
+/// read without end, a FIFO could block).
+pub fn read_rule_file(path: &Path) -> Result<Vec<u8>, ReadRuleFile> {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; regular
+    // files ignore it.
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(ReadRuleFile::Io)?;
+    let meta = f.metadata().map_err(ReadRuleFile::Io)?;
+    if !meta.is_file() {
+        return Err(ReadRuleFile::NotRegular);
+    }
+    if meta.len() > MAX_RULE_FILE {
+        return Err(ReadRuleFile::TooLarge);
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // One byte more than the cap tells a file that grew since the stat.
+    (&mut f)
+        .take(MAX_RULE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadRuleFile::Io)?;
+    if bytes.len() as u64 > MAX_RULE_FILE {
+        return Err(ReadRuleFile::TooLarge);
+    }
+    Ok(bytes)
 }
 
 /// The origin file name of the built-in rules.
@@ -93,7 +142,7 @@ pub fn builtin_rules() -> Vec<Rule> {
 /// Parses the text of a rule file. `file` is the name errors and origins
 /// show; a bare `deny` means `default_errno`.
 pub fn parse_rules(text: &str, file: &str, default_errno: Errno) -> Result<Vec<Rule>, RuleError> {
-    let src = Source { text, file };
+    let src = Source::new(text, file);
     let doc = DeTable::parse(text).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
         src.error(at, format!("invalid TOML: {}", e.message()))
@@ -138,6 +187,7 @@ const ACTIONS: &[&str] = &["allow", "deny", "return", "emulate", "ask"];
 struct Source<'a> {
     text: &'a str,
     file: &'a str,
+    lines: Lines,
 }
 
 type Entry<'a, 'i> = (
@@ -168,9 +218,17 @@ struct Keys {
     access_at: usize,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    fn new(text: &'a str, file: &'a str) -> Source<'a> {
+        Source {
+            text,
+            file,
+            lines: Lines::new(text),
+        }
+    }
+
     fn error(&self, offset: usize, message: impl Into<String>) -> RuleError {
-        let (line, column) = line_column(self.text, offset);
+        let (line, column) = self.lines.line_column(self.text, offset);
         RuleError {
             file: self.file.to_string(),
             line,
@@ -204,7 +262,7 @@ impl Source<'_> {
         }
         Ok(Rule::from_parts(
             action,
-            Origin::file(self.file, line_column(self.text, span.start).0),
+            Origin::file(self.file, self.lines.line(span.start)),
             keys.cond,
         ))
     }
@@ -546,17 +604,41 @@ fn integer(i: &DeInteger<'_>) -> Option<i128> {
     i128::from_str_radix(i.as_str(), i.radix()).ok()
 }
 
-/// 1-based line and column (in characters) of a byte offset; offsets past
-/// the end or inside a character are clamped.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut off = offset.min(text.len());
-    while !text.is_char_boundary(off) {
-        off -= 1;
+/// Where each line of a text starts, so that a byte offset becomes a line
+/// by binary search: every rule's origin needs its line, and counting
+/// newlines from the start for each rule made loading quadratic.
+struct Lines {
+    /// Byte offset of the start of each line; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let newlines = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+        let starts = std::iter::once(0)
+            .chain(newlines.map(|(i, _)| i + 1))
+            .collect();
+        Lines { starts }
     }
-    let before = &text[..off];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+
+    /// 1-based line of a byte offset (offsets past the end are on the
+    /// last line).
+    fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset)
+    }
+
+    /// 1-based line and column (in characters) of a byte offset in `text`
+    /// (the text these lines were made from); offsets past the end or
+    /// inside a character are clamped.
+    fn line_column(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut off = offset.min(text.len());
+        while !text.is_char_boundary(off) {
+            off -= 1;
+        }
+        let line = self.line(off);
+        let line_start = self.starts[line - 1];
+        (line, text[line_start..off].chars().count() + 1)
+    }
 }
 
 #[cfg(test)]
@@ -831,6 +913,7 @@ mod tests {
     fn positions_count_characters() {
         // "é" is two bytes but one column.
         assert_err("[[rule]]\ncomm = \"é\" ; x\n", 2, 12, "invalid TOML");
+        let line_column = |text: &str, offset| Lines::new(text).line_column(text, offset);
         assert_eq!(line_column("ab\ncd", 100), (2, 3));
         assert_eq!(line_column("é", 1), (1, 1));
         assert_eq!(line_column("", 0), (1, 1));
