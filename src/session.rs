@@ -169,9 +169,8 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
     }
     // Headless with the trace and the log thrown away and nothing learned
     // (the benchmark) is the one run where nobody looks at real paths.
-    let discarded = |p: &Option<std::path::PathBuf>| {
-        p.as_deref() == Some(std::path::Path::new("/dev/null"))
-    };
+    let discarded =
+        |p: &Option<std::path::PathBuf>| p.as_deref() == Some(std::path::Path::new("/dev/null"));
     let resolve_paths = !opts.headless
         || opts.save_rules.is_some()
         || (opts.log.is_some() && !discarded(&opts.log))

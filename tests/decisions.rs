@@ -281,3 +281,204 @@ fn a_unix_socket_peer_sees_the_programs_uid() {
     assert_eq!(e.trim(), p.trim());
     assert!(records.iter().any(|r| r["syscall"] == "connect"));
 }
+
+/// A tree like the one a user protects: T/etc/hostname, a secret file, a
+/// plain file, and the links a program could use to walk around a rule.
+struct Tree {
+    _dir: tempfile::TempDir,
+    t: String,
+}
+
+impl Tree {
+    fn new() -> Tree {
+        let dir = tempdir();
+        let t = std::fs::canonicalize(dir.path())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        std::fs::create_dir_all(format!("{t}/etc/ssl")).unwrap();
+        std::fs::create_dir_all(format!("{t}/secretdir")).unwrap();
+        std::fs::create_dir_all(format!("{t}/plain")).unwrap();
+        std::fs::write(format!("{t}/etc/hostname"), "protected\n").unwrap();
+        std::fs::write(format!("{t}/secret1"), "secret\n").unwrap();
+        std::fs::write(format!("{t}/plain/ok"), "fine\n").unwrap();
+        std::os::unix::fs::symlink(format!("{t}/etc"), format!("{t}/l")).unwrap();
+        std::os::unix::fs::symlink(format!("{t}/etc/ssl"), format!("{t}/ls")).unwrap();
+        std::os::unix::fs::symlink(format!("{t}/secret1"), format!("{t}/x.so")).unwrap();
+        Tree { _dir: dir, t }
+    }
+
+    fn p(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.t)
+    }
+
+    /// The program's output unsupervised and under `rules` with `opts`.
+    fn both(&self, rules: &str, opts: &[&str], args: &[&str]) -> (String, String) {
+        let mut argv: Vec<&[u8]> = vec![PROG.as_bytes()];
+        argv.extend(args.iter().map(|a| a.as_bytes()));
+        let p = plain(&argv);
+        let rules = write_rules(Path::new(&self.t), rules);
+        let out = Command::new(BIN)
+            .arg("--headless")
+            .args(["--output", &self.p("trace.txt")])
+            .arg("--rules")
+            .arg(&rules)
+            .args(opts)
+            .arg("--")
+            .args(
+                &argv
+                    .iter()
+                    .map(|a| std::str::from_utf8(a).unwrap())
+                    .collect::<Vec<_>>(),
+            )
+            .output()
+            .unwrap();
+        (p, String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+fn deny_rule(t: &Tree) -> String {
+    format!(
+        "[[rule]]\npath = [\"{}/etc/**\", \"**/secret*\"]\naction = \"deny\"\n",
+        t.t
+    )
+}
+
+#[test]
+fn a_deny_rule_holds_whatever_path_leads_to_the_file() {
+    let t = Tree::new();
+    let rule = deny_rule(&t);
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        ("direct", vec!["read".into(), t.p("etc/hostname")]),
+        ("symlink", vec!["read".into(), t.p("l/hostname")]),
+        (
+            ".. through a symlink",
+            vec!["read".into(), t.p("ls/../hostname")],
+        ),
+        (
+            "/proc/self/root",
+            vec![
+                "read".into(),
+                format!("/proc/self/root{}", t.p("etc/hostname")),
+            ],
+        ),
+        (
+            "/proc/thread-self/root",
+            vec![
+                "read".into(),
+                format!("/proc/thread-self/root{}", t.p("etc/hostname")),
+            ],
+        ),
+        (
+            "/proc/self/cwd/..",
+            vec![
+                "chdir-read".into(),
+                t.p("plain"),
+                format!("/proc/self/cwd/{}{}", "../".repeat(20), t.p("etc/hostname")),
+            ],
+        ),
+        (
+            "/proc/self/fd/N/",
+            vec!["read-at-fd".into(), t.p("etc"), "hostname".into()],
+        ),
+        (
+            "relative after chdir through a symlink",
+            vec!["chdir-read".into(), t.p("l"), "hostname".into()],
+        ),
+    ];
+    for (what, args) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (p, e) = t.both(&rule, &[], &args);
+        assert!(
+            p.starts_with("open: ok"),
+            "{what}: unsupervised it reads: {p}"
+        );
+        assert!(p.contains("protected"), "{what}: {p}");
+        assert_eq!(e.trim(), "open: err EPERM", "{what}: under the rule");
+    }
+    // Sanity: a file the rule does not name still opens.
+    let (p, e) = t.both(&rule, &[], &["read", &t.p("plain/ok")]);
+    assert!(p.contains("fine"));
+    assert_eq!(e, p);
+}
+
+#[test]
+fn one_denied_path_is_enough_for_link_and_rename() {
+    let t = Tree::new();
+    let rule = deny_rule(&t);
+    // Supervised first (the link must not appear), then unsupervised.
+    let rules = write_rules(Path::new(&t.t), &rule);
+    let out = Command::new(BIN)
+        .args(["--headless", "--output", "/dev/null", "--rules"])
+        .arg(&rules)
+        .args(["--", &PROG, "link", &t.p("secret1"), &t.p("plain/hl")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "link: err EPERM"
+    );
+    assert!(!Path::new(&t.p("plain/hl")).exists());
+    let p = plain(&[
+        PROG.as_bytes(),
+        b"link",
+        t.p("secret1").as_bytes(),
+        t.p("plain/hl").as_bytes(),
+    ]);
+    assert_eq!(p.trim(), "link: ok 0", "unsupervised the link is made");
+    // rename(secretdir, plain/moved): supervised first, then plain.
+    let rules = write_rules(Path::new(&t.t), &rule);
+    let out = Command::new(BIN)
+        .args(["--headless", "--output", "/dev/null", "--rules"])
+        .arg(&rules)
+        .args([
+            "--",
+            &PROG,
+            "rename",
+            &t.p("secretdir"),
+            &t.p("plain/moved"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "rename: err EPERM"
+    );
+    assert!(Path::new(&t.p("secretdir")).is_dir());
+    let p = plain(&[
+        PROG.as_bytes(),
+        b"rename",
+        t.p("secretdir").as_bytes(),
+        t.p("plain/moved").as_bytes(),
+    ]);
+    assert_eq!(p.trim(), "rename: ok 0");
+}
+
+#[test]
+fn quiet_rules_let_nothing_through_that_a_default_deny_refuses() {
+    let t = Tree::new();
+    let exec = "[[rule]]\nsyscall = [\"execve\"]\naction = \"allow\"\n";
+    let deny = ["--default-action", "deny"];
+    // `*.so` files are read-allowed by a built-in rule; this one is a link
+    // to a secret.
+    let (p, e) = t.both(exec, &deny, &["read", &t.p("x.so")]);
+    assert!(p.contains("secret"), "{p}");
+    assert_eq!(e.trim(), "open: err EPERM");
+    // The program's own /proc is allowed; its root is not /proc.
+    let (p, e) = t.both(
+        exec,
+        &deny,
+        &["read", &format!("/proc/self/root{}", t.p("secret1"))],
+    );
+    assert!(p.contains("secret"), "{p}");
+    assert_eq!(e.trim(), "open: err EPERM");
+    let trace = std::fs::read_to_string(t.p("trace.txt")).unwrap();
+    assert!(
+        trace.contains("(default)"),
+        "the denial shows in the trace: {trace}"
+    );
+    // And its own /proc entries still pass quietly.
+    let (_, e) = t.both(exec, &deny, &["read", "/proc/self/status"]);
+    assert!(e.starts_with("open: ok"), "{e}");
+}

@@ -7,8 +7,8 @@ use super::sockaddr::{self, format_sockaddr};
 use super::table::{Kind, Params, params};
 use crate::errno::Errno;
 use crate::escape::{escape_bytes, escape_str};
-use crate::model::{RealPath, RealPaths};
 use crate::model::{Arg, Call, SockAddr, Value};
+use crate::model::{RealPath, RealPaths};
 
 fn errno_name(errno: i32) -> String {
     Errno::new(errno).map_or_else(|| errno.to_string(), |e| e.name())

@@ -177,7 +177,12 @@ pub fn policy_paths(call: &Call) -> Vec<&[u8]> {
 /// when the program may have moved on (a new cwd, a removed link).
 pub fn known_policy_paths(call: &Call) -> Vec<&[u8]> {
     static NONE: std::sync::OnceLock<RealPaths> = std::sync::OnceLock::new();
-    paths_with(call, call.real.get().unwrap_or_else(|| NONE.get_or_init(RealPaths::default)))
+    paths_with(
+        call,
+        call.real
+            .get()
+            .unwrap_or_else(|| NONE.get_or_init(RealPaths::default)),
+    )
 }
 
 fn paths_with<'a>(call: &'a Call, real: &'a RealPaths) -> Vec<&'a [u8]> {

@@ -483,8 +483,7 @@ fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif)
         .args
         .iter()
         .any(|a| matches!(a.value, crate::model::Value::Path { .. }));
-    if has_path
-        && (settings.resolve_paths || asks_a_person || shared.rules.needs_real_paths(sysno))
+    if has_path && (settings.resolve_paths || asks_a_person || shared.rules.needs_real_paths(sysno))
     {
         decode::realpath::real_paths(&call);
         view.note_read();

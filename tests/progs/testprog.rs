@@ -40,6 +40,24 @@ fn report(what: &str, rc: i64) {
     }
 }
 
+/// Opens `path`, prints `open: ok fd N content "first line"` or
+/// `open: err NAME`.
+fn read_first_line(path: &[u8]) {
+    match std::fs::File::open(std::ffi::OsStr::from_bytes(path)) {
+        Ok(mut f) => {
+            use std::os::fd::AsRawFd;
+            let mut s = String::new();
+            let _ = f.read_to_string(&mut s);
+            println!(
+                "open: ok fd {} content {:?}",
+                f.as_raw_fd(),
+                s.lines().next().unwrap_or("")
+            );
+        }
+        Err(e) => println!("open: err {}", errno_name(e.raw_os_error().unwrap_or(0))),
+    }
+}
+
 fn mkdir(path: &[u8]) -> i64 {
     let c = CString::new(path).unwrap();
     // SAFETY: a valid NUL-terminated string.
@@ -254,19 +272,7 @@ fn main() {
             report("mkdir", rc);
         }
         // read PATH: open and print the first line
-        "read" => match std::fs::File::open(std::ffi::OsStr::from_bytes(&arg(1))) {
-            Ok(mut f) => {
-                use std::os::fd::AsRawFd;
-                let mut s = String::new();
-                let _ = f.read_to_string(&mut s);
-                println!(
-                    "open: ok fd {} content {:?}",
-                    f.as_raw_fd(),
-                    s.lines().next().unwrap_or("")
-                );
-            }
-            Err(e) => println!("open: err {}", errno_name(e.raw_os_error().unwrap_or(0))),
-        },
+        "read" => read_first_line(&arg(1)),
         // write PATH TEXT: create and write
         "write" => {
             let r = std::fs::File::create(std::ffi::OsStr::from_bytes(&arg(1)))
@@ -506,6 +512,36 @@ fn main() {
             Ok(l) => println!("listen: ok port {}", l.local_addr().unwrap().port()),
             Err(e) => println!("listen: err {}", errno_name(e.raw_os_error().unwrap_or(0))),
         },
+        // read-at-fd DIR NAME: open DIR with O_PATH, then read
+        // /proc/self/fd/N/NAME through it
+        "read-at-fd" => {
+            let dir = CString::new(arg(1)).unwrap();
+            // SAFETY: a valid NUL-terminated path.
+            let fd = unsafe { libc::open(dir.as_ptr(), libc::O_PATH | libc::O_DIRECTORY) };
+            let mut via = format!("/proc/self/fd/{fd}/").into_bytes();
+            via.extend_from_slice(&arg(2));
+            read_first_line(&via);
+        }
+        // chdir-read DIR PATH: chdir to DIR, then read PATH
+        "chdir-read" => {
+            if let Err(e) = std::env::set_current_dir(std::ffi::OsStr::from_bytes(&arg(1))) {
+                eprintln!("testprog: chdir: {e}");
+                std::process::exit(72);
+            }
+            read_first_line(&arg(2));
+        }
+        // link OLD NEW / rename OLD NEW
+        "link" | "rename" => {
+            let (old, new) = (CString::new(arg(1)).unwrap(), CString::new(arg(2)).unwrap());
+            let nr = if mode == "link" {
+                libc::SYS_link
+            } else {
+                libc::SYS_rename
+            };
+            // SAFETY: two valid NUL-terminated paths.
+            let rc = unsafe { libc::syscall(nr, old.as_ptr(), new.as_ptr()) };
+            report(&mode, rc);
+        }
         // setresuid-mkdir ID PATH: take uid and gid ID (raw syscalls, this
         // thread only: the process has one), then mkdir PATH
         "setresuid-mkdir" => {
