@@ -326,12 +326,7 @@ impl Tree {
             .arg(&rules)
             .args(opts)
             .arg("--")
-            .args(
-                &argv
-                    .iter()
-                    .map(|a| std::str::from_utf8(a).unwrap())
-                    .collect::<Vec<_>>(),
-            )
+            .args(argv.iter().map(|a| std::str::from_utf8(a).unwrap()))
             .output()
             .unwrap();
         (p, String::from_utf8_lossy(&out.stdout).into_owned())

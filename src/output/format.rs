@@ -4,7 +4,7 @@ use serde_json::{Value as Json, json};
 
 use crate::decode::{format_call, format_value};
 use crate::escape::escape_bytes;
-use crate::model::{Answer, Call, Outcome, Record, Value};
+use crate::model::{Answer, Call, Outcome, RealPath, Record, Value};
 use crate::time::rfc3339;
 
 /// What the target got, in strace's `= result` style.
@@ -90,6 +90,23 @@ fn value_json(v: &Value) -> Json {
     }
 }
 
+/// `"real"`: the file the kernel touches (symlinks, `..` and /proc/self
+/// followed in the program's view), or `null` and `"real_unknown"`: why
+/// it could not be found.
+fn real_json(r: &RealPath) -> serde_json::Map<String, Json> {
+    let mut m = serde_json::Map::new();
+    match r {
+        RealPath::Found(p) => {
+            m.insert("real".into(), bytes_json(p));
+        }
+        RealPath::Unresolved(why) => {
+            m.insert("real".into(), Json::Null);
+            m.insert("real_unknown".into(), Json::String(why.clone()));
+        }
+    }
+    m
+}
+
 fn answer_json(a: Option<Answer>) -> Json {
     match a {
         None => Json::Null,
@@ -111,7 +128,9 @@ pub fn log_record(rec: &Record) -> Json {
     };
     json!({
         "time": rfc3339(c.received_wall),
-        "id": c.notif.id,
+        // A string: ids use all 64 bits, and JSON readers that hold
+        // numbers as doubles (jq, JavaScript) would merge nearby ids.
+        "id": c.notif.id.to_string(),
         "pid": c.tgid,
         "tid": c.notif.pid,
         "comm": bytes_json(&c.comm),
@@ -119,11 +138,14 @@ pub fn log_record(rec: &Record) -> Json {
         "syscall": c.name(),
         "nr": c.notif.nr,
         "args": c.notif.args.iter().map(|a| format!("{a:#x}")).collect::<Vec<_>>(),
-        "decoded": c.args.iter().map(|a| {
+        "decoded": c.args.iter().enumerate().map(|(i, a)| {
             let mut o = json!({ "name": a.name, "text": format_value(&a.value) });
             let extra = value_json(&a.value);
             if let (Some(obj), Json::Object(more)) = (o.as_object_mut(), extra) {
                 obj.extend(more);
+                if let Some(real) = c.real.get().and_then(|r| r.of_arg(i)) {
+                    obj.extend(real_json(real));
+                }
             }
             o
         }).collect::<Vec<_>>(),
@@ -138,6 +160,42 @@ pub fn log_record(rec: &Record) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_ids_are_exact_strings_and_real_paths_sit_beside_the_path() {
+        use crate::model::testing::{FakeCall, path_arg};
+        use crate::model::{DecidedBy, RealPaths};
+        use syscalls::Sysno;
+        let mut call = FakeCall::new(Some(Sysno::openat), [0; 6])
+            .args(vec![
+                path_arg("dirfd", "AT_FDCWD"),
+                path_arg("pathname", "/tmp/l/hostname"),
+            ])
+            .id(11_713_420_100_270_132_805)
+            .build();
+        call.real = std::sync::OnceLock::from(RealPaths {
+            paths: vec![
+                (0, RealPath::Unresolved("gone".into())),
+                (1, RealPath::Found(b"/etc/hostname".to_vec())),
+            ],
+            proc_self: None,
+        });
+        let rec = Record {
+            call: std::sync::Arc::new(call),
+            answer: Some(Answer::Allow),
+            decided_by: DecidedBy::User,
+            outcome: Outcome::Continued,
+            latency: std::time::Duration::ZERO,
+            answered_wall: std::time::SystemTime::now(),
+        };
+        let j = log_record(&rec);
+        assert_eq!(j["id"], "11713420100270132805");
+        assert_eq!(j["decoded"][1]["path"], "/tmp/l/hostname");
+        assert_eq!(j["decoded"][1]["real"], "/etc/hostname");
+        assert_eq!(j["decoded"][0]["real"], Json::Null);
+        assert_eq!(j["decoded"][0]["real_unknown"], "gone");
+        assert!(trace_line(&rec).contains("\"/tmp/l/hostname\" → /etc/hostname"));
+    }
 
     #[test]
     fn bytes_keep_exact_value() {

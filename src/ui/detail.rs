@@ -12,8 +12,8 @@ use super::pane;
 use crate::app::{App, Focus};
 use crate::app::{explain, notes};
 use crate::decode::format_value;
-use crate::escape::escape_bytes;
-use crate::model::Call;
+use crate::escape::{escape_bytes, escape_str};
+use crate::model::{Call, RealPath};
 use crate::output::format::result_text;
 
 fn heading(s: &str) -> Line<'static> {
@@ -36,7 +36,8 @@ fn signature_lines(call: &Call, width: usize) -> Vec<Line<'static>> {
         ),
     ])];
     let name_w = names.iter().map(|n| n.len()).max().unwrap_or(0);
-    for a in &call.args {
+    let real = call.real.get();
+    for (i, a) in call.args.iter().enumerate() {
         let raw = format!("{:#x}", a.raw);
         let value = format_value(&a.value);
         // The raw register goes to the right when there is room, else on
@@ -63,8 +64,37 @@ fn signature_lines(call: &Call, width: usize) -> Vec<Line<'static>> {
                 Span::styled(raw, Style::new().fg(Color::DarkGray)),
             ]));
         }
+        if let Some(r) = real.and_then(|r| r.of_arg(i)) {
+            lines.extend(real_path_lines(r, name_w, width));
+        }
     }
     lines
+}
+
+/// Under a path argument: the file the kernel will touch (what rules
+/// match), or why it could not be found (rules then match the path as
+/// written).
+fn real_path_lines(r: &RealPath, name_w: usize, width: usize) -> Vec<Line<'static>> {
+    let hang = " ".repeat(4 + name_w);
+    let (text, color) = match r {
+        RealPath::Found(p) => (format!("→ real: {}", escape_bytes(p)), Color::Cyan),
+        RealPath::Unresolved(why) => (
+            format!(
+                "→ real path unknown ({}): rules match it as written",
+                escape_str(why)
+            ),
+            Color::Yellow,
+        ),
+    };
+    wrap(&text, width.saturating_sub(hang.len()))
+        .into_iter()
+        .map(|part| {
+            Line::from(vec![
+                Span::raw(hang.clone()),
+                Span::styled(part, Style::new().fg(color)),
+            ])
+        })
+        .collect()
 }
 
 fn process_lines(call: &Call, cwd: Option<&[u8]>) -> Vec<Line<'static>> {

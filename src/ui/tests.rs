@@ -541,6 +541,52 @@ fn target_data_is_escaped_on_screen() {
 }
 
 #[test]
+fn invisible_and_direction_changing_characters_are_escaped_on_screen() {
+    let mut a = app();
+    let path = "/tmp/a\u{2028}\u{2028}b\u{202e}c\u{200b}d\u{feff}".as_bytes();
+    pending(&mut a, openat(7, 4242, 4242, path));
+    let screen = text(&render(&a, 120, 40));
+    for c in ['\u{2028}', '\u{202e}', '\u{200b}', '\u{feff}'] {
+        assert!(!screen.contains(c), "{c:?} reached the screen");
+    }
+    assert!(
+        screen.contains(r"/tmp/a\u{2028}\u{2028}b\u{202e}c\u{200b}d"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn the_detail_pane_shows_the_real_path_and_why_one_is_unknown() {
+    use crate::model::{RealPath, RealPaths};
+    let mut a = app();
+    let mut c = (*openat(7, 4242, 4242, b"/tmp/l/hostname")).clone();
+    let path_index = c.args.iter().position(|a| a.name == "pathname").unwrap();
+    c.real = std::sync::OnceLock::from(RealPaths {
+        paths: vec![(path_index, RealPath::Found(b"/etc/hostname".to_vec()))],
+        proc_self: None,
+    });
+    pending(&mut a, Arc::new(c));
+    let screen = text(&render(&a, 140, 40));
+    assert!(screen.contains("→ real: /etc/hostname"), "{screen}");
+    assert!(screen.contains("\"/tmp/l/hostname\" → /etc/"), "{screen}");
+    let mut b = app();
+    let mut c = (*openat(8, 4242, 4242, b"/tmp/x/y")).clone();
+    c.real = std::sync::OnceLock::from(RealPaths {
+        paths: vec![(
+            path_index,
+            RealPath::Unresolved("too many symlinks (ELOOP)".into()),
+        )],
+        proc_self: None,
+    });
+    pending(&mut b, Arc::new(c));
+    let screen = text(&render(&b, 140, 40));
+    assert!(
+        screen.contains("real path unknown (too many symlinks (ELOOP))"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn answering_sends_a_decision_for_the_selected_call() {
     let mut a = app();
     let now = Instant::now();
