@@ -90,9 +90,10 @@ fn hidden(params: Option<Params>, args: &[Arg], i: usize) -> bool {
 /// O_RDONLY|O_CLOEXEC)`, every target byte escaped.
 ///
 /// A path whose real path (what the kernel touches) differs from how it
-/// reads is followed by it: `"/tmp/l/hostname" → /etc/hostname`; one whose
-/// real path could not be found by `→ ?` (the detail pane and the log say
-/// why).
+/// reads is followed by it: `"/tmp/l/hostname" → /etc/hostname`. One whose
+/// real path could not be found (most often a directory on the way is
+/// missing, and the call fails anyway) shows as written; the detail pane
+/// and the log say why.
 pub fn format_call(call: &Call) -> String {
     let params = call.sysno.and_then(params);
     // Only what was found while the call was pending: never a walk now.
@@ -111,7 +112,6 @@ pub fn format_call(call: &Call) -> String {
                 {
                     format!("{text} → {}", escape_bytes(r))
                 }
-                (Value::Path { .. }, Some(RealPath::Unresolved(_))) => format!("{text} → ?"),
                 _ => text,
             }
         })

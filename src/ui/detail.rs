@@ -13,7 +13,7 @@ use crate::app::{App, Focus};
 use crate::app::{explain, notes};
 use crate::decode::format_value;
 use crate::escape::{escape_bytes, escape_str};
-use crate::model::{Call, RealPath};
+use crate::model::{Call, RealPath, Value};
 use crate::output::format::result_text;
 
 fn heading(s: &str) -> Line<'static> {
@@ -64,7 +64,15 @@ fn signature_lines(call: &Call, width: usize) -> Vec<Line<'static>> {
                 Span::styled(raw, Style::new().fg(Color::DarkGray)),
             ]));
         }
-        if let Some(r) = real.and_then(|r| r.of_arg(i)) {
+        // The real path only where it tells something: it differs from
+        // how the path reads, or it could not be found.
+        let differs = |r: &RealPath| match (r, &a.value) {
+            (RealPath::Found(p), Value::Path { given, resolved }) => {
+                p != resolved.as_ref().unwrap_or(given)
+            }
+            _ => true,
+        };
+        if let Some(r) = real.and_then(|r| r.of_arg(i)).filter(|r| differs(r)) {
             lines.extend(real_path_lines(r, name_w, width));
         }
     }
