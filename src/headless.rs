@@ -26,10 +26,17 @@ const BATCH_PAUSE: Duration = Duration::from_millis(5);
 /// still finishing.
 const LATE_RECORDS: Duration = Duration::from_millis(20);
 
+/// Records waiting for the trace and the log at most; beyond that the
+/// supervisor, and so the program, waits for them. Enough to ride out a
+/// write that takes a while (a few MB), small next to what a stalled
+/// reader would otherwise pile up.
+const EVENTS_BOUND: usize = 8192;
+
 /// Headless mode: answer by rules and the default action, print a trace
 /// line per call, log JSONL, return the target's exit status.
 pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> Result<i32, Error> {
-    let plan = plan(opts, extra_rules)?;
+    let mut plan = plan(opts, extra_rules)?;
+    plan.events_bound = Some(EVENTS_BOUND);
     let sink = open_outputs(opts)?;
     let fallback = plan.default_action;
     let learner = start_learning(opts.save_rules.as_deref())?;

@@ -87,6 +87,11 @@ pub struct Plan {
     /// shown (the TUI, a trace), logged or learned. Without this they are
     /// found only where a decision depends on them.
     pub resolve_paths: bool,
+    /// How many records may wait for the runtime before the supervisor
+    /// waits for it (`None`: no limit). Headless, the trace and the log
+    /// are the record: when they are slower than the calls, the program
+    /// is slowed rather than memory growing.
+    pub events_bound: Option<usize>,
 }
 
 /// Parses `--timeout SECS` and `--timeout-action ACTION`.
@@ -183,6 +188,7 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         sync_wakeup,
         timeout,
         resolve_paths,
+        events_bound: None,
         wait_killable,
     })
 }
@@ -310,7 +316,10 @@ pub fn launch(
         }
     };
     let pid = spawned.pid;
-    let (etx, erx) = crossbeam_channel::unbounded();
+    let (etx, erx) = match plan.events_bound {
+        Some(n) => crossbeam_channel::bounded(n),
+        None => crossbeam_channel::unbounded(),
+    };
     let listener = spawned.take_listener();
     let supervisor = Supervisor::start(
         listener,

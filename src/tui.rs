@@ -216,7 +216,9 @@ pub fn run(
     extra_rules: Vec<Rule>,
     label: Option<String>,
 ) -> Result<i32, Error> {
-    let plan = session::plan(opts, extra_rules)?;
+    let mut plan = session::plan(opts, extra_rules)?;
+    // Every call is shown.
+    plan.resolve_paths = true;
     // The TUI has no trace (the screen is one); `--output` is headless only.
     let sink = Sink::open(TraceTo::Nowhere, opts.log.as_deref()).map_err(Error::opening)?;
     let (cols, rows) =

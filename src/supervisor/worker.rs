@@ -112,9 +112,18 @@ impl Shared {
         );
         // Sent under the lock: whoever answers the call (the timeout, the
         // gone sweep) needs the lock, so its record always comes after
-        // this event, even when this thread is slow.
-        let _ = self.events.send(Event::Pending(call));
-        drop(waiting);
+        // this event, even when this thread is slow. A bounded queue that
+        // is full (headless, output slower than the calls) is waited on
+        // without the lock: the runtime that drains the queue may need the
+        // lock to answer an earlier call. Headless, nothing depends on
+        // that order.
+        match self.events.try_send(Event::Pending(call)) {
+            Err(crossbeam_channel::TrySendError::Full(ev)) => {
+                drop(waiting);
+                let _ = self.events.send(ev);
+            }
+            _ => drop(waiting),
+        }
         // The watch thread sleeps without a deadline while nothing waits.
         self.wake.notify_one();
     }
