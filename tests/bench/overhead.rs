@@ -31,6 +31,17 @@
 //! with the program in its own session · 6 strace · 6b strace
 //! --seccomp-bpf. Cases 3o, 5o, 6 and 6b make N/4 trapped calls (they
 //! take tens of microseconds each); times are per call.
+//!
+//! With --call mkdirat, also what real paths and emulation cost, each
+//! unotify-tui --headless with the trace to /dev/null (so it finds real
+//! paths only where a decision depends on them): 3a the default action
+//! allows, no path rule could apply (pays nothing for real paths) · 3b a
+//! rule with a `path` condition allows (the real path is walked before
+//! deciding) · 3e a rule emulates (fresh identity, a thread, the walk as
+//! the program; EEXIST like the real call) · 3an / 3en as 3a / 3e with a
+//! new directory each call (in /dev/shm when it is a tmpfs, so the
+//! disk's journal stays out of the times). After them, the identity part
+//! of an emulation alone, timed inside this process.
 #![allow(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -151,6 +162,10 @@ enum Case {
     Untrapped,
     /// (3) unotify-tui --headless, a rule allows the call.
     Headless { sync: bool },
+    /// (3a, 3b, 3e, 3an, 3en) unotify-tui --headless on mkdirat, the
+    /// trace to /dev/null: how the call is decided, and whether each call
+    /// creates a new directory (else it fails with EEXIST).
+    Mkdir { how: Decide, new: bool },
     /// (4) unotify-tui with its TUI on a pty, the same rule.
     Tui,
     /// (5) The minimal supervisor: RECV → CONTINUE, nothing else.
@@ -179,6 +194,26 @@ impl Case {
             Case::Untrapped,
             Case::Headless { sync: true },
             Case::Headless { sync: false },
+            Case::Mkdir {
+                how: Decide::Default,
+                new: false,
+            },
+            Case::Mkdir {
+                how: Decide::PathRule,
+                new: false,
+            },
+            Case::Mkdir {
+                how: Decide::Emulate,
+                new: false,
+            },
+            Case::Mkdir {
+                how: Decide::Default,
+                new: true,
+            },
+            Case::Mkdir {
+                how: Decide::Emulate,
+                new: true,
+            },
             Case::Tui,
             Case::Reference { sync: true },
             Case::Reference { sync: false },
@@ -196,6 +231,11 @@ impl Case {
         matches!(self, Case::Probe(_))
     }
 
+    /// Cases that exist only for `--call mkdirat`.
+    fn mkdirat_only(self) -> bool {
+        matches!(self, Case::Mkdir { .. })
+    }
+
     fn key(self) -> &'static str {
         match self {
             Case::NoFilter => "1",
@@ -203,6 +243,14 @@ impl Case {
             Case::Untrapped => "2",
             Case::Headless { sync: true } => "3",
             Case::Headless { sync: false } => "3o",
+            Case::Mkdir { how, new } => match (how, new) {
+                (Decide::Default, false) => "3a",
+                (Decide::PathRule, false) => "3b",
+                (Decide::Emulate, false) => "3e",
+                (Decide::Default, true) => "3an",
+                (Decide::PathRule, true) => "3bn",
+                (Decide::Emulate, true) => "3en",
+            },
             Case::Tui => "4",
             Case::Reference { sync: true } => "5",
             Case::Reference { sync: false } => "5o",
@@ -223,6 +271,14 @@ impl Case {
             Case::Untrapped => "unotify-tui, call not trapped",
             Case::Headless { sync: true } => "unotify-tui --headless, rule allows",
             Case::Headless { sync: false } => "  same, --sync-wakeup off",
+            Case::Mkdir { how, new } => match (how, new) {
+                (Decide::Default, false) => "  headless, default allows, no path rule",
+                (Decide::PathRule, false) => "  headless, a path rule allows",
+                (Decide::Emulate, false) => "  headless, a rule emulates",
+                (Decide::Default, true) => "  (3a), a new directory each call",
+                (Decide::PathRule, true) => "  (3b), a new directory each call",
+                (Decide::Emulate, true) => "  (3e), a new directory each call",
+            },
             Case::Tui => "unotify-tui TUI on a pty, rule allows",
             Case::Reference { sync: true } => "reference RECV→CONTINUE loop",
             Case::Reference { sync: false } => "  same, without SYNC_WAKE_UP",
@@ -255,6 +311,41 @@ impl Case {
     }
 }
 
+const MKDIR_DEFAULT: Case = Case::Mkdir {
+    how: Decide::Default,
+    new: false,
+};
+const MKDIR_PATH_RULE: Case = Case::Mkdir {
+    how: Decide::PathRule,
+    new: false,
+};
+const MKDIR_EMULATE: Case = Case::Mkdir {
+    how: Decide::Emulate,
+    new: false,
+};
+const MKDIR_DEFAULT_NEW: Case = Case::Mkdir {
+    how: Decide::Default,
+    new: true,
+};
+const MKDIR_EMULATE_NEW: Case = Case::Mkdir {
+    how: Decide::Emulate,
+    new: true,
+};
+
+/// How a `Mkdir` case decides the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Decide {
+    /// `--default-action allow`, no rule file: only the built-in quiet
+    /// rules, whose path conditions are for opens, so the call's real
+    /// path is never walked.
+    Default,
+    /// A rule on mkdirat with a `path` condition that matches: the real
+    /// path is walked before deciding.
+    PathRule,
+    /// A rule on mkdirat, no path condition, action `emulate`.
+    Emulate,
+}
+
 /// What a probe adds to the reference loop, cumulatively.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Extra {
@@ -283,6 +374,13 @@ struct Env {
     cfg: Config,
     dir: PathBuf,
     rules: PathBuf,
+    /// Rule files of the `Mkdir` cases: a path rule that allows, a rule
+    /// that emulates.
+    path_rules: PathBuf,
+    emulate_rules: PathBuf,
+    /// Where the runs that create directories make them: a tmpfs if
+    /// there is one, so the disk's journal doesn't dominate the times.
+    new_parent: PathBuf,
     /// The existing directory mkdirat is pointed at.
     target_dir: PathBuf,
     strace: Option<String>,
@@ -299,13 +397,53 @@ impl Env {
     }
 
     fn workload_args(&self, out: &Path, trapped: u64, untrapped: u64) -> Vec<OsString> {
+        self.workload_args_for(&self.cfg.call, &self.target_dir, out, trapped, untrapped)
+    }
+
+    fn workload_args_for(
+        &self,
+        call: &str,
+        dir: &Path,
+        out: &Path,
+        trapped: u64,
+        untrapped: u64,
+    ) -> Vec<OsString> {
         vec![
-            self.cfg.call.clone().into(),
+            call.into(),
             trapped.to_string().into(),
             untrapped.to_string().into(),
             out.as_os_str().to_owned(),
-            self.target_dir.as_os_str().to_owned(),
+            dir.as_os_str().to_owned(),
         ]
+    }
+
+    /// The command of a `Mkdir` case (the program's arguments follow),
+    /// with `log` as its --log (None: no log, as timed).
+    fn mkdir_cmd(&self, how: Decide, log: Option<&Path>) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--headless", "--output", "/dev/null", "--trap", "mkdirat"]);
+        if let Some(log) = log {
+            cmd.arg("--log").arg(log);
+        }
+        match how {
+            Decide::Default => {}
+            Decide::PathRule => {
+                cmd.arg("--rules").arg(&self.path_rules);
+            }
+            Decide::Emulate => {
+                cmd.arg("--rules").arg(&self.emulate_rules);
+            }
+        }
+        cmd.args(["--default-action", "allow", "--"]).arg(*PROG);
+        cmd
+    }
+
+    /// An empty directory for a run that creates directories in it.
+    fn fresh_dir(&mut self) -> Result<PathBuf, String> {
+        self.seq += 1;
+        let d = self.new_parent.join(format!("new-{}", self.seq));
+        std::fs::create_dir(&d).map_err(|e| format!("creating {}: {e}", d.display()))?;
+        Ok(d)
     }
 
     /// Options that make unotify-tui trap exactly the benchmark's call
@@ -405,6 +543,20 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
                 .arg(*PROG)
                 .args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
+        }
+        Case::Mkdir { how, new } => {
+            let (call, dir) = if new {
+                ("mkdirat-new", env.fresh_dir()?)
+            } else {
+                ("mkdirat", env.target_dir.clone())
+            };
+            let mut cmd = env.mkdir_cmd(how, None);
+            cmd.args(env.workload_args_for(call, &dir, &out, n, env.cfg.untrapped));
+            let r = run_cmd(cmd, &out);
+            if new {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            r
         }
         Case::Tui => tui(env, &out, n),
         Case::Reference { sync } => {
@@ -794,6 +946,182 @@ fn preflight(env: &mut Env) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks before timing that each `Mkdir` case traps every call and
+/// decides it as it says, and that only the path rule makes the receiver
+/// walk real paths (a rule with a path condition for mkdirat, built-in
+/// ones included, would make (3a) pay for them too).
+fn preflight_mkdir(env: &mut Env, cases: &[Case]) -> Result<(), String> {
+    use unotify_tui::policy::rules::{RuleSet, builtin_rules, load_rules};
+    for &case in cases {
+        let Case::Mkdir { how, new } = case else {
+            continue;
+        };
+        let key = case.key();
+        let mut rules = match how {
+            Decide::Default => Vec::new(),
+            Decide::PathRule => load_rules(&env.path_rules, unotify_tui::errno::Errno::EPERM)
+                .map_err(|e| e.to_string())?,
+            Decide::Emulate => load_rules(&env.emulate_rules, unotify_tui::errno::Errno::EPERM)
+                .map_err(|e| e.to_string())?,
+        };
+        rules.extend(builtin_rules());
+        let walks = RuleSet::new(rules).needs_real_paths(Some(Sysno::mkdirat));
+        if walks != (how == Decide::PathRule) {
+            return Err(format!(
+                "preflight ({key}): the rules {} a path condition for mkdirat",
+                if walks { "have" } else { "lack" }
+            ));
+        }
+
+        let n = 100;
+        let out = env.out_file();
+        let log = env.dir.join(format!("preflight-{key}.jsonl"));
+        let (call, dir) = if new {
+            ("mkdirat-new", env.fresh_dir()?)
+        } else {
+            ("mkdirat", env.target_dir.clone())
+        };
+        let mut cmd = env.mkdir_cmd(how, Some(&log));
+        cmd.args(env.workload_args_for(call, &dir, &out, n, 1));
+        run_cmd(cmd, &out).map_err(|e| format!("preflight ({key}): {e}"))?;
+        let made = if new {
+            let made = std::fs::read_dir(&dir).map_or(0, |d| d.count()) as u64;
+            let _ = std::fs::remove_dir_all(&dir);
+            made
+        } else {
+            0
+        };
+        let text = std::fs::read_to_string(&log).map_err(|e| format!("preflight log: {e}"))?;
+        let want_by = |by: &str| match how {
+            Decide::Default => by == "default",
+            _ => by.starts_with("rule 1,"),
+        };
+        let want_action = if how == Decide::Emulate {
+            "emulate"
+        } else {
+            "allow"
+        };
+        let good = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["syscall"] == "mkdirat")
+            .filter(|v| v["decided_by"].as_str().is_some_and(want_by))
+            .filter(|v| v["answer"]["action"] == want_action)
+            // An emulation answers with the call's own result.
+            .filter(|v| match (how, new) {
+                (Decide::Emulate, false) => v["return"]["errno"] == "EEXIST",
+                (Decide::Emulate, true) => v["return"]["value"] == 0,
+                _ => true,
+            })
+            .count() as u64;
+        let want = n + WARMUP;
+        if good != want {
+            return Err(format!(
+                "preflight ({key}): {good} of {want} mkdirat calls were decided as expected \
+                 ({how:?}, {want_action})"
+            ));
+        }
+        if new && made != want {
+            return Err(format!(
+                "preflight ({key}): {made} of {want} directories were made"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The identity part of an emulation, timed here: reading a thread's
+/// identity from /proc (`identity::read`), and a thread that unshares
+/// its fs context and takes an identity (`identity::adopt`), against an
+/// empty thread. This process's own identity stands in for the
+/// program's (the same files are read; taking the same uids skips
+/// setgroups, which a different program would add). The measurements
+/// take turns batch by batch, like the cases, and the differences are
+/// taken within a batch.
+fn identity_cost(reps: usize) {
+    use unotify_tui::supervisor::identity;
+    const K: u32 = 200;
+    let batches = 3 * reps.max(3);
+    let pid = std::process::id();
+    let who = match identity::read(pid) {
+        Ok(w) => w,
+        Err(e) => {
+            println!("identity: cannot read our own identity: {e}");
+            return;
+        }
+    };
+    let status = format!("/proc/{pid}/status");
+    let status_only = || {
+        std::hint::black_box(std::fs::read(&status).ok());
+    };
+    let read = || {
+        std::hint::black_box(identity::read(pid).ok());
+    };
+    let empty = || {
+        let _ = std::thread::spawn(|| {}).join();
+    };
+    let adopt = || {
+        let who = who.clone();
+        let _ = std::thread::spawn(move || {
+            let _ = nix::sched::unshare(nix::sched::CloneFlags::CLONE_FS);
+            std::hint::black_box(identity::adopt(&who).is_ok());
+        })
+        .join();
+    };
+    let all = || {
+        let _ = std::thread::spawn(move || {
+            let Ok(who) = identity::read(pid) else { return };
+            let _ = nix::sched::unshare(nix::sched::CloneFlags::CLONE_FS);
+            std::hint::black_box(identity::adopt(&who).is_ok());
+        })
+        .join();
+    };
+    let steps: [(&str, &dyn Fn()); 5] = [
+        ("reading /proc/PID/status alone", &status_only),
+        (
+            "identity::read (/proc/TID/status, two ns/user stats)",
+            &read,
+        ),
+        ("thread spawn + join, empty", &empty),
+        ("thread: unshare(CLONE_FS) + identity::adopt", &adopt),
+        ("thread: read + unshare + adopt (all of it)", &all),
+    ];
+    // times[step][batch], ns per call.
+    let mut times = vec![Vec::with_capacity(batches); steps.len()];
+    for b in 0..batches {
+        for i in 0..steps.len() {
+            // Rotated, as the cases are.
+            let i = (i + b) % steps.len();
+            let t = Instant::now();
+            for _ in 0..K {
+                (steps[i].1)();
+            }
+            times[i].push(t.elapsed().as_nanos() as f64 / f64::from(K));
+        }
+    }
+    println!();
+    println!(
+        "identity part of an emulation, per call ({batches} interleaved batches of {K}, \
+         median (min–max)):"
+    );
+    for ((what, _), v) in steps.iter().zip(&times) {
+        println!("  {what:<54} {}", cell(v));
+    }
+    let diff = |a: usize, b: usize| -> Vec<f64> {
+        times[a].iter().zip(&times[b]).map(|(x, y)| x - y).collect()
+    };
+    println!(
+        "  {:<54} {}",
+        "the identity (all − empty thread, within a batch)",
+        cell(&diff(4, 2))
+    );
+    println!(
+        "  {:<54} {}",
+        "unshare + adopt (adopt − empty thread, within a batch)",
+        cell(&diff(3, 2))
+    );
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let m = v.len() / 2;
@@ -818,7 +1146,7 @@ fn column(s: &Series, f: fn(&Sample) -> f64) -> Vec<f64> {
 }
 
 fn fmt_time(ns: f64) -> String {
-    if ns >= 1000.0 {
+    if ns.abs() >= 1000.0 {
         format!("{:.2} µs", ns / 1000.0)
     } else {
         format!("{ns:.0} ns")
@@ -857,8 +1185,38 @@ fn main() {
         .prefix("unotify-bench-")
         .tempdir_in("/tmp")
         .expect("temp dir");
+    let shm = tempfile::Builder::new()
+        .prefix("unotify-bench-")
+        .tempdir_in("/dev/shm")
+        .ok()
+        .filter(|d| {
+            nix::sys::statfs::statfs(d.path())
+                .is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::TMPFS_MAGIC)
+        });
+    let new_parent = shm
+        .as_ref()
+        .map_or_else(|| dir.path().to_path_buf(), |d| d.path().to_path_buf());
     let target_dir = dir.path().join("exists");
     std::fs::create_dir(&target_dir).expect("creating the mkdirat directory");
+    let path_rules = dir.path().join("path-rule.toml");
+    std::fs::write(
+        &path_rules,
+        format!(
+            "[[rule]]\nsyscall = \"mkdirat\"\npath = [\"{0}\", \"{0}/**\"]\naction = \"allow\"\n",
+            // Rules match the real path: /tmp may be a symlink.
+            dir.path()
+                .canonicalize()
+                .unwrap_or_else(|_| dir.path().to_path_buf())
+                .display()
+        ),
+    )
+    .expect("writing the path rule file");
+    let emulate_rules = dir.path().join("emulate-rule.toml");
+    std::fs::write(
+        &emulate_rules,
+        "[[rule]]\nsyscall = \"mkdirat\"\naction = \"emulate\"\n",
+    )
+    .expect("writing the emulate rule file");
     let rules = dir.path().join("bench.toml");
     let rule = if cfg.call == "mkdirat" {
         format!(
@@ -881,6 +1239,9 @@ fn main() {
         cfg: cfg.clone(),
         dir: dir.path().to_path_buf(),
         rules,
+        path_rules,
+        emulate_rules,
+        new_parent,
         target_dir,
         strace,
         tui_seen: Arc::new(AtomicBool::new(false)),
@@ -897,8 +1258,17 @@ fn main() {
         eprintln!("overhead: --only: no case `{unknown}` (see --help)");
         std::process::exit(2);
     }
+    let mkdirat = cfg.call == "mkdirat";
+    if let Some(c) = Case::all()
+        .into_iter()
+        .find(|c| !mkdirat && c.mkdirat_only() && cfg.only.iter().flatten().any(|k| k == c.key()))
+    {
+        eprintln!("overhead: case {} needs --call mkdirat", c.key());
+        std::process::exit(2);
+    }
     let cases: Vec<Case> = Case::all()
         .into_iter()
+        .filter(|c| mkdirat || !c.mkdirat_only())
         .filter(|c| {
             cfg.only
                 .as_ref()
@@ -909,7 +1279,7 @@ fn main() {
         "unotify-tui overhead: {} × {} trapped + {} untrapped getpid per run, {} interleaved repetitions",
         cfg.n, cfg.call, cfg.untrapped, cfg.reps
     );
-    if let Err(e) = preflight(&mut env) {
+    if let Err(e) = preflight(&mut env).and_then(|()| preflight_mkdir(&mut env, &cases)) {
         eprintln!("overhead: {e}");
         std::process::exit(1);
     }
@@ -939,9 +1309,13 @@ fn main() {
     let elapsed = started.elapsed();
 
     let call = &cfg.call;
+    // Columns as wide as the longest key among the cases run.
+    let key_len = cases.iter().map(|c| c.key().len()).max().unwrap_or(2);
+    let kw = (key_len + 2).max(4);
+    let rw = (2 * key_len + 5).max(10);
     println!();
     println!(
-        "{:<4} {:<42} {:<32} getpid, never trapped",
+        "{:<kw$} {:<42} {:<32} getpid, never trapped",
         "case",
         "",
         format!("{call} (median, min–max)"),
@@ -956,7 +1330,7 @@ fn main() {
             label.push_str(" ²");
         }
         println!(
-            "{:<4} {:<42} {:<32} {}",
+            "{:<kw$} {:<42} {:<32} {}",
             format!("({})", case.key()),
             label,
             cell(&column(&s, |x| x.trapped)),
@@ -1048,6 +1422,34 @@ fn main() {
             what: "strace --seccomp-bpf against unotify-tui",
         },
         Ratio {
+            num: MKDIR_PATH_RULE,
+            den: MKDIR_DEFAULT,
+            trapped: true,
+            target: None,
+            what: "walking the real path before deciding (a path rule)",
+        },
+        Ratio {
+            num: MKDIR_DEFAULT,
+            den: Case::Reference { sync: true },
+            trapped: true,
+            target: None,
+            what: "decided with no path condition, against the kernel",
+        },
+        Ratio {
+            num: MKDIR_EMULATE,
+            den: MKDIR_DEFAULT,
+            trapped: true,
+            target: None,
+            what: "an emulation (EEXIST) against letting the call through",
+        },
+        Ratio {
+            num: MKDIR_EMULATE_NEW,
+            den: MKDIR_DEFAULT_NEW,
+            trapped: true,
+            target: None,
+            what: "an emulation that makes a directory, against the kernel making it",
+        },
+        Ratio {
             num: Case::Reference { sync: false },
             den: Case::Reference { sync: true },
             trapped: true,
@@ -1064,7 +1466,7 @@ fn main() {
     ];
     println!();
     println!(
-        "{:<10} {:>6} {:<14} {:<8} {:<6} what",
+        "{:<rw$} {:>6} {:<14} {:<8} {:<6} what",
         "ratio", "median", "(per rep)", "target", ""
     );
     for r in &ratios {
@@ -1101,7 +1503,7 @@ fn main() {
             None => (String::new(), ""),
         };
         println!(
-            "{:<10} {:>6.2} {:<14} {:<8} {:<6} {}",
+            "{:<rw$} {:>6.2} {:<14} {:<8} {:<6} {}",
             format!("({})/({})", r.num.key(), r.den.key()),
             ratio,
             format!("({lo:.2}–{hi:.2})"),
@@ -1109,6 +1511,66 @@ fn main() {
             verdict,
             r.what
         );
+    }
+    let diffs = [
+        (
+            MKDIR_PATH_RULE,
+            MKDIR_DEFAULT,
+            "the real path walked before deciding",
+        ),
+        (
+            MKDIR_DEFAULT,
+            Case::Reference { sync: true },
+            "unotify-tui on top of the kernel round trip",
+        ),
+        (MKDIR_EMULATE, MKDIR_DEFAULT, "an emulation (EEXIST)"),
+        (
+            MKDIR_EMULATE_NEW,
+            MKDIR_DEFAULT_NEW,
+            "an emulation that makes a directory",
+        ),
+    ];
+    let mut header = false;
+    for (num, den, what) in diffs {
+        let (Some(a), Some(b)) = (results.get(&num), results.get(&den)) else {
+            continue;
+        };
+        let (va, vb) = (column(a, |x| x.trapped), column(b, |x| x.trapped));
+        if va.is_empty() || vb.is_empty() {
+            continue;
+        }
+        if !header {
+            println!();
+            println!(
+                "{:<12} {:>9} {:<22} what",
+                "difference", "median", "(per rep)"
+            );
+            header = true;
+        }
+        let paired: Vec<f64> = a
+            .iter()
+            .zip(b)
+            .filter_map(|(x, y)| Some(x.as_ref()?.trapped - y.as_ref()?.trapped))
+            .collect();
+        let d = median(&mut va.clone()) - median(&mut vb.clone());
+        let (lo, hi) = spread(&paired);
+        println!(
+            "{:<12} {:>9} {:<22} {what} (per call)",
+            format!("({})−({})", num.key(), den.key()),
+            fmt_time(d),
+            format!("({}–{})", fmt_time(lo), fmt_time(hi)),
+        );
+    }
+    if cases.iter().any(|c| {
+        matches!(
+            c,
+            Case::Mkdir {
+                how: Decide::Emulate,
+                ..
+            }
+        )
+    }) {
+        identity_cost(cfg.reps);
     }
     if cfg.only.is_none() {
         ui_under_load(&mut env);

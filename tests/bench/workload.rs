@@ -4,10 +4,12 @@
 //!
 //!     unotify-benchprog CALL TRAPPED_N UNTRAPPED_N OUT [DIR]
 //!
-//! CALL is `getppid` (no arguments: the pure round trip) or `mkdirat`
+//! CALL is `getppid` (no arguments: the pure round trip), `mkdirat`
 //! (`mkdirat(AT_FDCWD, DIR, 0755)` on an existing directory, so it fails
 //! with EEXIST and changes nothing, but the supervisor has a path to read
-//! and decode). The untrapped call is always `getpid`. The result goes to
+//! and decode) or `mkdirat-new` (`mkdirat(AT_FDCWD, DIR/I, 0755)` with a
+//! new name I each call, so every call creates a directory: DIR should be
+//! empty). The untrapped call is always `getpid`. The result goes to
 //! the file OUT, because under the TUI our stdout is the TUI's own pane:
 //!
 //!     CALL TRAPPED_N TRAPPED_NS getpid UNTRAPPED_N UNTRAPPED_NS
@@ -16,8 +18,13 @@
 use std::ffi::CString;
 use std::time::Instant;
 
+/// Calls of each kind made before timing.
+const WARMUP: u64 = 16;
+
 fn usage() -> ! {
-    eprintln!("usage: unotify-benchprog getppid|mkdirat TRAPPED_N UNTRAPPED_N OUT [DIR]");
+    eprintln!(
+        "usage: unotify-benchprog getppid|mkdirat|mkdirat-new TRAPPED_N UNTRAPPED_N OUT [DIR]"
+    );
     std::process::exit(64)
 }
 
@@ -40,6 +47,25 @@ fn main() {
         "mkdirat" => Box::new(move || unsafe {
             libc::syscall(libc::SYS_mkdirat, libc::AT_FDCWD, dir.as_ptr(), 0o755)
         }),
+        "mkdirat-new" => {
+            // Every name made before timing, so the timed loop only takes
+            // the next one.
+            let names: Vec<CString> = (0..trapped_n + WARMUP)
+                .map(|i| {
+                    let mut p = dir.as_bytes().to_vec();
+                    p.extend_from_slice(format!("/{i}").as_bytes());
+                    CString::new(p).unwrap()
+                })
+                .collect();
+            let next = std::cell::Cell::new(0usize);
+            Box::new(move || {
+                let i = next.get();
+                next.set(i + 1);
+                let name = &names[i.min(names.len() - 1)];
+                // SAFETY: a valid NUL-terminated path that outlives the closure.
+                unsafe { libc::syscall(libc::SYS_mkdirat, libc::AT_FDCWD, name.as_ptr(), 0o755) }
+            })
+        }
         _ => usage(),
     };
     // SAFETY: getpid has no arguments.
@@ -47,7 +73,7 @@ fn main() {
 
     // A few calls first: page faults and the first trap of a new thread
     // (a /proc read in the supervisor) stay out of the timing.
-    for _ in 0..16 {
+    for _ in 0..WARMUP {
         untrapped();
         trapped();
     }
