@@ -214,10 +214,7 @@ pub fn as_proc_self(path: &[u8], proc_self: Option<u32>) -> Option<Vec<u8>> {
 }
 
 fn of_call(call: &Call) -> RealPaths {
-    let mut out = RealPaths {
-        paths: Vec::new(),
-        proc_self: inner_pid(call.tgid).or(Some(call.tgid)),
-    };
+    let mut out = RealPaths::default();
     let Some(sysno) = call.sysno else {
         return out;
     };
@@ -242,6 +239,12 @@ fn of_call(call: &Call) -> RealPaths {
             _ => RealPath::Unresolved("the path could not be read".into()),
         };
         out.paths.push((i, real));
+    }
+    // Which number /proc/self names for the program matters only for a
+    // path in /proc (and costs a read of its status): found only then.
+    let in_proc = |r: &RealPath| matches!(r, RealPath::Found(p) if p.starts_with(b"/proc/"));
+    if out.paths.iter().any(|(_, r)| in_proc(r)) {
+        out.proc_self = inner_pid(call.tgid).or(Some(call.tgid));
     }
     out
 }
@@ -401,8 +404,9 @@ struct Walk {
     /// The program's root directory.
     root: OwnedFd,
     /// Where the program's root is in our view ("/" unless it chrooted or
-    /// lives in another mount namespace's tree).
-    root_ours: Vec<u8>,
+    /// lives in another mount namespace's tree); read when first needed
+    /// (a relative path, a magic link), not for every absolute path.
+    root_ours: std::cell::OnceCell<Option<Vec<u8>>>,
     /// The directory reached so far, and its components below the root.
     cur: OwnedFd,
     names: Vec<Vec<u8>>,
@@ -425,14 +429,13 @@ impl Walk {
             OFlag::O_DIRECTORY,
         )
         .map_err(unreachable)?;
-        let root_ours = our_path(root.as_fd()).map_err(unreachable)?;
         let cur = root
             .try_clone()
             .map_err(|e| Unresolved::Unreachable(e.raw_os_error().unwrap_or(libc::EIO)))?;
         Ok(Walk {
             caller,
             root,
-            root_ours,
+            root_ours: std::cell::OnceCell::new(),
             cur,
             names: Vec::new(),
             links: 0,
@@ -474,10 +477,14 @@ impl Walk {
         if !ours.starts_with(b"/") || ours.ends_with(b" (deleted)") {
             return None;
         }
-        let rest = if self.root_ours == b"/" {
+        let root_ours = self
+            .root_ours
+            .get_or_init(|| our_path(self.root.as_fd()).ok())
+            .as_deref()?;
+        let rest = if root_ours == b"/" {
             ours
         } else {
-            let rest = ours.strip_prefix(self.root_ours.as_slice())?;
+            let rest = ours.strip_prefix(root_ours)?;
             if !rest.is_empty() && rest[0] != b'/' {
                 return None;
             }
