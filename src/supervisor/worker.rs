@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
@@ -83,6 +83,10 @@ struct Shared {
     stop: AtomicBool,
     /// Every process under the filter is gone (seen by the hang-up watcher).
     hung_up: AtomicBool,
+    /// Answers being carried out (SEND, then the record), emulations
+    /// included: `ListenerClosed` waits for them, so it comes after the
+    /// record of every call answered before the program was gone.
+    in_flight: Arc<AtomicUsize>,
     /// The receiver has left its loop: no need to wake it any more.
     receiver_done: AtomicBool,
     /// Calls sent to the UI as `Event::Pending`, by notification id. An
@@ -162,6 +166,7 @@ impl Supervisor {
             continue_mode: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             hung_up: AtomicBool::new(false),
+            in_flight: Arc::new(AtomicUsize::new(0)),
             receiver_done: AtomicBool::new(false),
             waiting: Mutex::new(HashMap::new()),
             wake: Condvar::new(),
@@ -402,6 +407,7 @@ fn receive_loop(shared: &Shared, first: Option<Notif>, settings: &Settings) {
             for call in left {
                 record(shared, &call, None, DecidedBy::Supervisor, Outcome::Gone);
             }
+            wait_for_answers_in_flight(shared);
             let _ = shared.events.send(Event::ListenerClosed);
             break;
         }
@@ -629,8 +635,36 @@ fn record(
     let _ = shared.events.send(Event::Answered(Box::new(rec)));
 }
 
+/// Counts one answer in flight until dropped.
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn new(counter: &Arc<AtomicUsize>) -> InFlight {
+        counter.fetch_add(1, Ordering::AcqRel);
+        InFlight(Arc::clone(counter))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// How long `ListenerClosed` waits for answers still being carried out
+/// (an emulation stuck on a FIFO must not hold the end for ever).
+const IN_FLIGHT_WAIT: Duration = Duration::from_secs(2);
+
+fn wait_for_answers_in_flight(shared: &Shared) {
+    let until = Instant::now() + IN_FLIGHT_WAIT;
+    while shared.in_flight.load(Ordering::Acquire) > 0 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// Carries out an answer. Emulation goes to a thread of its own.
 fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
+    let guard = InFlight::new(&shared.in_flight);
     let id = call.notif.id;
     let (resp, outcome) = match answer {
         Answer::Allow => (Response::continue_call(id), Outcome::Continued),
@@ -651,6 +685,7 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
             let spawned = std::thread::Builder::new()
                 .name("unotify-emulate".into())
                 .spawn(move || {
+                    let _guard = guard;
                     let outcome = match emulate::perform(&notify, &thread_call) {
                         Emulated::Value(v) => Outcome::Returned(v),
                         Emulated::Error(e) => Outcome::Failed(e),
