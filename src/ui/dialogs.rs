@@ -243,7 +243,9 @@ pub fn help_text() -> Vec<Line<'static>> {
             "emulate",
             "unotify-tui does the work itself with the arguments it copied (mkdir, open via \
              SECCOMP_IOCTL_NOTIF_ADDFD, unlink, connect/bind/listen on a pidfd_getfd copy) \
-             and returns the result.",
+             as the program: its uids, groups, capabilities and umask at that call, the path \
+             walked from its root and cwd; it returns the result, or refuses when it can't \
+             take the program's identity.",
         ),
     ] {
         lines.push(Line::from(vec![key(k), Span::raw(text)]));
