@@ -2,7 +2,10 @@
 //! each call becomes a trace line and a log record.
 
 use std::io::{self, Write};
+use std::os::fd::AsFd;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crossbeam_channel::{TryRecvError, select};
@@ -42,7 +45,13 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     let learner = start_learning(opts.save_rules.as_deref())?;
     let signals = sysproc::block_signals();
     let running = launch(target, plan, Some(fallback), None)?;
-    sysproc::spawn_signal_forwarder(signals, running.pid, true);
+    let finished = Arc::new(AtomicBool::new(false));
+    sysproc::spawn_signal_forwarder(
+        signals,
+        running.pid,
+        true,
+        end_if_stuck(&finished, running.pid, running.events.clone()),
+    );
 
     let mut run = Headless {
         running: &running,
@@ -65,8 +74,66 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     if let (Some(l), Some(path)) = (learner, &opts.save_rules) {
         save_learned(&l, path)?;
     }
+    finished.store(true, Ordering::Release);
     written.map_err(Error::writing)?;
     Ok(code)
+}
+
+/// How long a run may take to end after SIGTERM, SIGHUP or SIGINT before
+/// unotify-tui ends it itself.
+const END_GRACE: Duration = Duration::from_secs(2);
+
+/// What to do after a signal: SIGTERM, SIGHUP, and a SIGINT that was
+/// passed on (or a second one from the terminal), must end the run even
+/// when the trace or log blocks on a reader that never reads. If the run
+/// has not ended `END_GRACE` later: kill the program, say how many records
+/// were still waiting to be written (when stderr can take it), exit
+/// 128+N.
+fn end_if_stuck(
+    finished: &Arc<AtomicBool>,
+    pid: u32,
+    queued: crossbeam_channel::Receiver<Event>,
+) -> impl Fn(i32, bool) + Send + 'static {
+    let finished = Arc::clone(finished);
+    let interrupts = std::sync::atomic::AtomicUsize::new(0);
+    move |sig, passed_on| {
+        let ends = match sig {
+            libc::SIGTERM | libc::SIGHUP => true,
+            libc::SIGINT => passed_on || interrupts.fetch_add(1, Ordering::Relaxed) >= 1,
+            _ => false,
+        };
+        if !ends {
+            return;
+        }
+        let (finished, queued) = (Arc::clone(&finished), queued.clone());
+        let _ = std::thread::Builder::new()
+            .name("unotify-end".into())
+            .spawn(move || {
+                std::thread::sleep(END_GRACE);
+                if finished.load(Ordering::Acquire) {
+                    return;
+                }
+                sysproc::kill(pid, libc::SIGKILL);
+                let n = queued.len();
+                let msg = format!(
+                    "unotify-tui: ended by signal {sig} while the trace or log could not be \
+                     written; {n} record(s) not written\n"
+                );
+                write_if_ready(msg.as_bytes());
+                std::process::exit(128 + sig);
+            });
+    }
+}
+
+/// Writes to stderr only if it can take the bytes now: stderr may be the
+/// very pipe nobody reads.
+fn write_if_ready(bytes: &[u8]) {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let stderr = io::stderr();
+    let mut fds = [PollFd::new(stderr.as_fd(), PollFlags::POLLOUT)];
+    if poll(&mut fds, PollTimeout::ZERO).is_ok_and(|n| n > 0) {
+        let _ = stderr.lock().write_all(bytes);
+    }
 }
 
 /// The trace (`--output`, else stderr) and the log (`--log`).

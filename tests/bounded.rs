@@ -70,3 +70,65 @@ fn a_stalled_trace_reader_slows_the_program_and_memory_stays_flat() {
     let logged = std::fs::read_to_string(&log).unwrap().lines().count();
     assert_eq!(logged, CALLS, "every call is in the log");
 }
+
+/// A reader that never reads must not make unotify-tui unkillable: with
+/// the trace stuck in a full pipe, SIGTERM still ends the run soon, with
+/// 128+15, and the program with it.
+#[test]
+fn sigterm_ends_a_run_whose_trace_reader_never_reads() {
+    let mut child = Command::new(BIN)
+        .args([
+            "--headless",
+            "--trap",
+            "getppid",
+            "--default-action",
+            "allow",
+        ])
+        .args(["--", &PROG, "getppid", "100000000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let the pipe fill and everything block on it.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still running, blocked"
+    );
+    let program: Vec<u32> =
+        std::fs::read_to_string(format!("/proc/{}/task/{}/children", child.id(), child.id()))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+    assert_eq!(program.len(), 1, "the program runs as unotify-tui's child");
+    let sent = std::time::Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if sent.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("unotify-tui did not end within 10 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(128 + 15));
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        sent.elapsed()
+    );
+    // The program is gone too (not left blocked in a call nobody answers).
+    std::thread::sleep(Duration::from_millis(200));
+    let state = std::fs::read_to_string(format!("/proc/{}/stat", program[0])).unwrap_or_default();
+    assert!(
+        state.is_empty() || state.contains(") Z "),
+        "the program still runs: {state}"
+    );
+}

@@ -117,7 +117,16 @@ const SI_KERNEL: i32 = 0x80;
 /// Passes SIGTERM and SIGHUP on to the target. SIGINT and SIGQUIT from
 /// the terminal already reached it when it shares our terminal
 /// (`shares_tty`); sent with kill(2) to us alone, they are passed on too.
-pub fn spawn_signal_forwarder(set: SigSet, target: u32, shares_tty: bool) {
+///
+/// `then(sig, passed_on)` runs after each signal, with whether it was
+/// passed on (a Ctrl-C from the shared terminal already reached the
+/// program itself).
+pub fn spawn_signal_forwarder(
+    set: SigSet,
+    target: u32,
+    shares_tty: bool,
+    then: impl Fn(i32, bool) + Send + 'static,
+) {
     let Ok(sfd) = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC) else {
         return;
     };
@@ -128,10 +137,11 @@ pub fn spawn_signal_forwarder(set: SigSet, target: u32, shares_tty: bool) {
                 let sig = info.ssi_signo as i32;
                 let from_tty = info.ssi_code == SI_KERNEL;
                 let interactive = sig == libc::SIGINT || sig == libc::SIGQUIT;
-                if interactive && from_tty && shares_tty {
-                    continue;
+                let pass_on = !(interactive && from_tty && shares_tty);
+                if pass_on {
+                    kill(target, sig);
                 }
-                kill(target, sig);
+                then(sig, pass_on);
             }
         });
 }
