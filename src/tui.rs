@@ -219,6 +219,11 @@ pub fn run(
     let mut plan = session::plan(opts, extra_rules)?;
     // Every call is shown.
     plan.resolve_paths = true;
+    // A --save-rules file that exists must load (a regular rule file) now,
+    // not when the person presses w after a long session.
+    if let Some(path) = opts.save_rules.as_deref().filter(|p| p.exists()) {
+        crate::policy::rules::load_rules(path, plan.errno)?;
+    }
     // The TUI has no trace (the screen is one); `--output` is headless only.
     let sink = Sink::open(TraceTo::Nowhere, opts.log.as_deref()).map_err(Error::opening)?;
     let (cols, rows) =

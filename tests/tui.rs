@@ -524,3 +524,17 @@ fn the_log_has_one_record_per_call_decided_by_rules_and_keys() {
     assert_eq!(by("rule 1"), 5, "{text}");
     assert_eq!(by("user"), 1, "{text}");
 }
+
+/// A --save-rules file that could never be written is refused at start,
+/// not after a session's worth of decisions.
+#[test]
+fn a_save_rules_file_that_is_not_a_rule_file_is_refused_at_start() {
+    let dir = tempdir();
+    let t = Tmux::start(dir.path(), &["--save-rules", "/dev/zero", "--", "true"]);
+    assert_eq!(t.exit_status(), 2);
+    let screen = t.screen();
+    assert!(
+        screen.contains("cannot read /dev/zero: not a regular file"),
+        "{screen}"
+    );
+}
