@@ -1122,6 +1122,42 @@ fn identity_cost(reps: usize) {
     );
 }
 
+/// How long loading a rule file of N path rules takes (the whole parse,
+/// checks and glob compilation, in this process): loading must stay linear.
+fn rule_loading() {
+    let dir = std::env::temp_dir().join(format!("unotify-bench-rules-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    println!();
+    println!("rule loading (`--rules FILE` with N path rules, median of the runs):");
+    for (n, runs) in [(20_000usize, 3usize), (100_000, 1)] {
+        let file = dir.join(format!("{n}.toml"));
+        let mut text = String::with_capacity(n * 80);
+        for i in 0..n {
+            text.push_str(&format!(
+                "[[rule]]\nsyscall = \"mkdirat\"\npath = \"/nowhere/{i}/**\"\naction = \"deny\"\n\n"
+            ));
+        }
+        if std::fs::write(&file, text).is_err() {
+            println!("  {n} rules: could not write the file");
+            continue;
+        }
+        let mut times: Vec<f64> = (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let loaded = unotify_tui::policy::rules::load_rules(
+                    &file,
+                    unotify_tui::errno::Errno::EPERM,
+                );
+                let secs = t.elapsed().as_secs_f64();
+                assert_eq!(loaded.map(|r| r.len()).unwrap_or(0), n, "the file loads");
+                secs
+            })
+            .collect();
+        println!("  {n:>7} rules: {:.2} s", median(&mut times));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let m = v.len() / 2;
@@ -1574,6 +1610,7 @@ fn main() {
     }
     if cfg.only.is_none() {
         ui_under_load(&mut env);
+        rule_loading();
     }
     println!();
     let only = cfg
