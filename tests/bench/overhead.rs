@@ -1144,10 +1144,8 @@ fn rule_loading() {
         let mut times: Vec<f64> = (0..runs)
             .map(|_| {
                 let t = Instant::now();
-                let loaded = unotify_tui::policy::rules::load_rules(
-                    &file,
-                    unotify_tui::errno::Errno::EPERM,
-                );
+                let loaded =
+                    unotify_tui::policy::rules::load_rules(&file, unotify_tui::errno::Errno::EPERM);
                 let secs = t.elapsed().as_secs_f64();
                 assert_eq!(loaded.map(|r| r.len()).unwrap_or(0), n, "the file loads");
                 secs
