@@ -1,9 +1,9 @@
 //! unotify-tui: run a program under a seccomp user-notification filter and
 //! answer each trapped system call.
 //!
-//! Layers, bottom to top; each uses only those below it:
-//! `sys` (all the unsafe code) → `model` (shared plain data) → `decode`
-//! → `policy` → `supervisor` → `output` → `app`, `ui` → `cli`, `error`
+//! Layers, bottom to top; each uses only those below it: `sys` (the
+//! only code that may skip the compiler's memory checks) → `model`
+//! (shared plain data) → `decode` → `policy` → `supervisor` → `output` → `app`, `ui` → `cli`, `error`
 //! and `session` (plan, launch, the running target) → the runtimes
 //! (`tui`, `headless`) → `run` (mode dispatch) and `main`. Leaf helpers
 //! (`errno`, `escape`, `suggest`, `time`) use nothing but each other.
