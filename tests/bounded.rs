@@ -20,27 +20,32 @@ fn vm_hwm(pid: u32) -> u64 {
         .unwrap()
 }
 
-#[test]
-fn a_stalled_trace_reader_slows_the_program_and_memory_stays_flat() {
-    const CALLS: usize = 300_000;
-    let dir = common::tempdir();
-    let log = dir.path().join("log.jsonl");
-    // The trace goes to stderr, a pipe this test does not read at first.
-    let mut child = Command::new(BIN)
+/// unotify-tui headless on `calls` trapped getppid calls, every one
+/// allowed, the trace on stderr: a pipe the test reads only when it wants.
+fn getppid_with_trace_on_a_pipe(calls: usize, opts: &[&str]) -> std::process::Child {
+    Command::new(BIN)
         .args([
             "--headless",
             "--trap",
             "getppid",
             "--default-action",
             "allow",
-            "--log",
         ])
-        .arg(&log)
-        .args(["--", &PROG, "getppid", &CALLS.to_string()])
+        .args(opts)
+        .args(["--", &PROG, "getppid", &calls.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn a_stalled_trace_reader_slows_the_program_and_memory_stays_flat() {
+    const CALLS: usize = 300_000;
+    let dir = common::tempdir();
+    let log = dir.path().join("log.jsonl");
+    // The trace goes to stderr, a pipe this test does not read at first.
+    let mut child = getppid_with_trace_on_a_pipe(CALLS, &["--log", log.to_str().unwrap()]);
     std::thread::sleep(Duration::from_secs(3));
     let stalled_peak = vm_hwm(child.id());
     let log_lines_while_stalled = std::fs::read_to_string(&log)
@@ -76,19 +81,7 @@ fn a_stalled_trace_reader_slows_the_program_and_memory_stays_flat() {
 /// 128+15, and the program with it.
 #[test]
 fn sigterm_ends_a_run_whose_trace_reader_never_reads() {
-    let mut child = Command::new(BIN)
-        .args([
-            "--headless",
-            "--trap",
-            "getppid",
-            "--default-action",
-            "allow",
-        ])
-        .args(["--", &PROG, "getppid", "100000000"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = getppid_with_trace_on_a_pipe(100_000_000, &[]);
     // Let the pipe fill and everything block on it.
     std::thread::sleep(Duration::from_millis(1500));
     assert!(

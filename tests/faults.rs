@@ -27,16 +27,7 @@ fn fork_storm_every_call_answered_exactly_once() {
     assert!(r.stdout.contains("storm: 0 processes"), "{}", r.stdout);
     let mkdirs = r.log_of("mkdir");
     assert_eq!(mkdirs.len(), procs * calls);
-    let mut ids: Vec<u64> = mkdirs
-        .iter()
-        .map(|v| {
-            v["id"]
-                .as_str()
-                .expect("ids are strings")
-                .parse::<u64>()
-                .unwrap()
-        })
-        .collect();
+    let mut ids: Vec<u64> = mkdirs.iter().map(|v| log_id(v)).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), procs * calls, "notification ids are unique");
@@ -112,16 +103,7 @@ fn target_killed_mid_storm_is_reported_and_nothing_is_lost() {
     assert!(returned >= 200 && started - returned <= threads);
 
     let mkdirs = r.log_of("mkdir");
-    let mut ids: Vec<u64> = mkdirs
-        .iter()
-        .map(|v| {
-            v["id"]
-                .as_str()
-                .expect("ids are strings")
-                .parse::<u64>()
-                .unwrap()
-        })
-        .collect();
+    let mut ids: Vec<u64> = mkdirs.iter().map(|v| log_id(v)).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), mkdirs.len(), "each call logged once");
@@ -222,17 +204,7 @@ fn bad_pointers_in_every_argument_kind_are_decoded_and_answered() {
         r.stdout
     );
     // The loader's opens add allowed entries; every entry is answered once.
-    let mut ids: Vec<u64> = r
-        .log
-        .iter()
-        .map(|v| {
-            v["id"]
-                .as_str()
-                .expect("ids are strings")
-                .parse::<u64>()
-                .unwrap()
-        })
-        .collect();
+    let mut ids: Vec<u64> = r.log.iter().map(log_id).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), r.log.len());

@@ -7,8 +7,8 @@ use super::sockaddr::{self, format_sockaddr};
 use super::table::{Kind, Params, params};
 use crate::errno::Errno;
 use crate::escape::{escape_bytes, escape_str};
+use crate::model::RealPath;
 use crate::model::{Arg, Call, SockAddr, Value};
-use crate::model::{RealPath, RealPaths};
 
 fn errno_name(errno: i32) -> String {
     Errno::new(errno).map_or_else(|| errno.to_string(), |e| e.name())
@@ -97,8 +97,7 @@ fn hidden(params: Option<Params>, args: &[Arg], i: usize) -> bool {
 pub fn format_call(call: &Call) -> String {
     let params = call.sysno.and_then(params);
     // Only what was found while the call was pending: never a walk now.
-    let none = RealPaths::default();
-    let real = call.real.get().unwrap_or(&none);
+    let real = call.real.get();
     let args: Vec<String> = call
         .args
         .iter()
@@ -106,7 +105,7 @@ pub fn format_call(call: &Call) -> String {
         .filter(|&(i, _)| !hidden(params, &call.args, i))
         .map(|(i, a)| {
             let text = format_value(&a.value);
-            match (&a.value, real.of_arg(i)) {
+            match (&a.value, real.and_then(|r| r.of_arg(i))) {
                 (Value::Path { given, resolved }, Some(RealPath::Found(r)))
                     if r != resolved.as_ref().unwrap_or(given) =>
                 {

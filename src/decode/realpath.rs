@@ -102,6 +102,26 @@ pub struct Caller {
     pub tgid: u32,
 }
 
+impl Caller {
+    /// The thread that made `call`.
+    pub fn of(call: &Call) -> Caller {
+        Caller {
+            tid: call.notif.pid,
+            tgid: call.tgid,
+        }
+    }
+}
+
+impl Start {
+    /// Where a path relative to the raw dirfd argument `raw` starts.
+    pub fn at(raw: u64) -> Start {
+        match raw as u32 as i32 {
+            libc::AT_FDCWD => Start::Cwd,
+            fd => Start::DirFd(fd),
+        }
+    }
+}
+
 /// Finds the real path of `path` for `caller`: absolute, in the program's
 /// view of the filesystem (relative to its root), with no `.`, `..` or
 /// symlink left in it. The last component may not exist (a file the call
@@ -169,28 +189,22 @@ pub fn real_paths(call: &Call) -> &RealPaths {
 /// lexical one (absolute, `..` folded) where the real one is unknown.
 /// Walks now if nobody has yet: for deciding a call still pending.
 pub fn policy_paths(call: &Call) -> Vec<&[u8]> {
-    paths_with(call, real_paths(call))
+    paths_with(call, Some(real_paths(call)))
 }
 
 /// [`policy_paths`] for a call that may be answered already (learning,
 /// display): only what was found while it was pending, never a walk now,
 /// when the program may have moved on (a new cwd, a removed link).
 pub fn known_policy_paths(call: &Call) -> Vec<&[u8]> {
-    static NONE: std::sync::OnceLock<RealPaths> = std::sync::OnceLock::new();
-    paths_with(
-        call,
-        call.real
-            .get()
-            .unwrap_or_else(|| NONE.get_or_init(RealPaths::default)),
-    )
+    paths_with(call, call.real.get())
 }
 
-fn paths_with<'a>(call: &'a Call, real: &'a RealPaths) -> Vec<&'a [u8]> {
+fn paths_with<'a>(call: &'a Call, real: Option<&'a RealPaths>) -> Vec<&'a [u8]> {
     call.args
         .iter()
         .enumerate()
         .filter_map(|(i, a)| match &a.value {
-            Value::Path { given, resolved } => Some(match real.of_arg(i) {
+            Value::Path { given, resolved } => Some(match real.and_then(|r| r.of_arg(i)) {
                 Some(RealPath::Found(p)) => p.as_slice(),
                 _ => resolved.as_deref().unwrap_or(given.as_slice()),
             }),
@@ -221,17 +235,11 @@ fn of_call(call: &Call) -> RealPaths {
     let Some(table) = params(sysno) else {
         return out;
     };
-    let caller = Caller {
-        tid: call.notif.pid,
-        tgid: call.tgid,
-    };
+    let caller = Caller::of(call);
     for (i, (_, kind)) in table.iter().enumerate() {
         let start = match kind {
             Kind::Path => Start::Cwd,
-            Kind::PathAt(d) => match call.notif.args[*d] as u32 as i32 {
-                libc::AT_FDCWD => Start::Cwd,
-                fd => Start::DirFd(fd),
-            },
+            Kind::PathAt(d) => Start::at(call.notif.args[*d]),
             _ => continue,
         };
         let real = match call.args.get(i).map(|a| &a.value) {

@@ -27,14 +27,25 @@ pub fn read(tid: u32) -> io::Result<Identity> {
     let status = std::fs::read(format!("/proc/{tid}/status"))?;
     let mut id = parse_status(&status).ok_or_else(|| io::Error::from_raw_os_error(libc::EIO))?;
     let theirs = std::fs::metadata(format!("/proc/{tid}/ns/user"))?;
-    let ours = std::fs::metadata("/proc/self/ns/user")?;
-    id.other_user_ns = (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino());
+    id.other_user_ns = Some((theirs.dev(), theirs.ino())) != our_user_ns();
     if id.other_user_ns {
         id.creds.cap_eff = 0;
         id.creds.cap_prm = 0;
         id.creds.cap_inh = 0;
     }
     Ok(id)
+}
+
+/// unotify-tui's own user namespace (device and inode of its ns file),
+/// read once: a process cannot leave the user namespace it runs in once
+/// it has threads.
+fn our_user_ns() -> Option<(u64, u64)> {
+    static OURS: std::sync::OnceLock<Option<(u64, u64)>> = std::sync::OnceLock::new();
+    *OURS.get_or_init(|| {
+        std::fs::metadata("/proc/self/ns/user")
+            .ok()
+            .map(|m| (m.dev(), m.ino()))
+    })
 }
 
 /// The identity fields of a status file; `None` when one is missing (the

@@ -153,3 +153,12 @@ pub fn is_root() -> bool {
         .lines()
         .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
 }
+
+/// A log record's notification id: a decimal string (ids use all 64 bits).
+pub fn log_id(v: &serde_json::Value) -> u64 {
+    v["id"]
+        .as_str()
+        .expect("ids are strings")
+        .parse()
+        .expect("a decimal id")
+}

@@ -53,8 +53,6 @@ pub enum Emulated {
     Gone,
 }
 
-const AT_FDCWD: i32 = libc::AT_FDCWD;
-
 fn errno_of(e: &io::Error) -> Errno {
     e.raw_os_error().and_then(Errno::new).unwrap_or(Errno::EIO)
 }
@@ -168,15 +166,12 @@ struct PathPlan {
 /// dirfd in raw argument `dirfd`), while we still have our own rights.
 fn plan_path(call: &Call, dirfd: Option<u64>, index: usize) -> Result<PathPlan, Stop> {
     let path = path_arg(call, index)?;
-    let start = match dirfd.map(|raw| raw as u32 as i32) {
-        None | Some(AT_FDCWD) => Start::Cwd,
-        Some(fd) => Start::DirFd(fd),
-    };
-    let caller = Caller {
-        tid: call.notif.pid,
-        tgid: call.tgid,
-    };
-    let lookup = Lookup::prepare(caller, start, &path).map_err(|e| match e {
+    plan_lookup(call, dirfd.map_or(Start::Cwd, Start::at), path)
+}
+
+/// Opens the program's root and `start` for walking `path` later.
+fn plan_lookup(call: &Call, start: Start, path: Vec<u8>) -> Result<PathPlan, Stop> {
+    let lookup = Lookup::prepare(Caller::of(call), start, &path).map_err(|e| match e {
         Unresolved::Unreachable(libc::EBADF) => Stop::Fail(Errno::EBADF),
         Unresolved::Missing(e) => Stop::Fail(Errno::new(e).unwrap_or(Errno::ENOENT)),
         _ => Stop::Refuse(Refusal::ViewUnreachable),

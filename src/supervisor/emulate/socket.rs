@@ -10,10 +10,10 @@ use std::os::fd::{AsFd, OwnedFd};
 
 use syscalls::Sysno;
 
-use super::{Done, PathPlan, Stop, answer_value, errno_of, nix_errno};
-use crate::decode::realpath::{Caller, Follow, Lookup, Start};
+use super::{Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_lookup};
+use crate::decode::realpath::{Follow, Start};
 use crate::errno::Errno;
-use crate::model::{Call, Refusal};
+use crate::model::Call;
 use crate::sys::notify::{ForeignFd, NotifyFd};
 use crate::sys::{pidfd, sock};
 
@@ -74,16 +74,11 @@ fn address(call: &Call, addr: &[u8]) -> Result<Address, Stop> {
     let Some(path) = unix_path(addr) else {
         return Ok(Address::Raw(addr.to_vec()));
     };
-    let caller = Caller {
-        tid: call.notif.pid,
-        tgid: call.tgid,
-    };
-    let lookup = Lookup::prepare(caller, Start::Cwd, path)
-        .map_err(|_| Stop::Refuse(Refusal::ViewUnreachable))?;
-    Ok(Address::UnixPath(PathPlan {
-        path: path.to_vec(),
-        lookup,
-    }))
+    Ok(Address::UnixPath(plan_lookup(
+        call,
+        Start::Cwd,
+        path.to_vec(),
+    )?))
 }
 
 /// The address to hand the kernel: for a unix path, the name in the
