@@ -24,7 +24,8 @@ use crate::app::{App, Command, Config, QuitHow};
 use crate::cli::Options;
 use crate::error::{self, Error, terminal};
 use crate::escape::escape_bytes;
-use crate::output::sink::{OutputError, Sink, TraceTo};
+use crate::output::recorder::{Ended, Recorder, Shown};
+use crate::output::sink::{Sink, TraceTo};
 use crate::policy::rules::Rule;
 use crate::session::{self, Running, Target};
 use crate::supervisor::Event;
@@ -41,6 +42,12 @@ const TICK: Duration = Duration::from_millis(250);
 const EVENT_BUDGET: Duration = Duration::from_millis(15);
 /// How long to wait, once the TUI has quit, for the last records.
 const LATE_RECORDS: Duration = Duration::from_millis(20);
+/// How long, after that, a log write may take before its records are
+/// given up as unwritable (a log nobody reads must not keep us running).
+const STUCK_WRITER: Duration = Duration::from_secs(2);
+/// Records queued between the supervisor and the log at most: when the
+/// log is slower than the calls, the supervisor waits (as headless).
+const EVENTS_BOUND: usize = 8192;
 
 /// Puts the terminal back however the TUI ends: normal return, error, or
 /// panic (the hook), and kills the program if it still runs.
@@ -219,6 +226,7 @@ pub fn run(
     let mut plan = session::plan(opts, extra_rules)?;
     // Every call is shown.
     plan.resolve_paths = true;
+    plan.events_bound = Some(EVENTS_BOUND);
     // A --save-rules file that exists must load (a regular rule file) now,
     // not when the person presses w after a long session.
     if let Some(path) = opts.save_rules.as_deref().filter(|p| p.exists()) {
@@ -233,6 +241,7 @@ pub fn run(
     let config = Config {
         errno: plan.errno,
         history_cap: opts.history,
+        log: opts.log.clone(),
         features: Vec::new(),
         trap: opts.trap.clone(),
         filter: filter_lines(&plan.trapped),
@@ -253,12 +262,14 @@ pub fn run(
     let (out_rx, to_program) = connect_pty(&master)?;
     let (terminal, stop_input, input) = take_terminal()?;
     let exits = running.exits.clone();
+    let (recorder, shown) = Recorder::start(sink, running.events.clone());
 
     let mut tui = Tui {
         guard,
         app,
         running,
-        sink,
+        recorder,
+        shown,
         terminal,
         master,
         to_program,
@@ -331,7 +342,9 @@ struct Tui {
     guard: Restore,
     app: App,
     running: Running,
-    sink: Sink,
+    /// Writes the log and passes the events on to `shown`.
+    recorder: Recorder,
+    shown: Receiver<Shown>,
     terminal: Screen,
     master: OwnedFd,
     to_program: Sender<Vec<u8>>,
@@ -430,12 +443,8 @@ impl Tui {
         // thread asleep on the channel is woken for every record, and that
         // wake-up sits in the receiver between two trapped calls (README,
         // Performance). Keys, output and exits still wake us at once.
-        let no_events = crossbeam_channel::never::<Event>();
-        let events = if self.dirty {
-            &no_events
-        } else {
-            &self.running.events
-        };
+        let no_events = crossbeam_channel::never::<Shown>();
+        let events = if self.dirty { &no_events } else { &self.shown };
         let mut commands = Vec::new();
         select! {
             recv(self.keys) -> ev => match ev {
@@ -569,24 +578,25 @@ impl Tui {
     fn take_queued(&mut self) {
         let start = Instant::now();
         while start.elapsed() < EVENT_BUDGET {
-            match self.running.events.try_recv() {
+            match self.shown.try_recv() {
                 Ok(ev) => self.take_event(ev),
                 Err(_) => break,
             }
         }
-        let news = self.sink.flush();
-        self.noted(news);
         if self.app.failed.is_some() && self.status.is_none() {
             // Nobody can answer its calls any more.
             kill_tree(self.running.pid);
         }
     }
 
-    fn take_event(&mut self, ev: Event) {
-        if let Event::Answered(rec) = &ev {
-            let news = self.sink.record(rec);
-            self.noted(news);
-        }
+    fn take_event(&mut self, shown: Shown) {
+        let now = Instant::now();
+        let ev = match shown {
+            Shown::Event(ev) => ev,
+            Shown::NotDrawn(n) => return self.app.on_not_drawn(n, now),
+            // Said at once on the message line, and again at exit.
+            Shown::OutputFailed(e) => return self.app.on_output_failed(e.to_string(), now),
+        };
         // The cwd belongs in the detail of a call that waits for a person;
         // reading it for rule-decided calls would cost for nothing.
         let cwd = match &ev {
@@ -595,14 +605,7 @@ impl Tui {
                 .map(|p| p.into_os_string().into_encoded_bytes()),
             _ => None,
         };
-        self.app.on_event(ev, cwd, Instant::now());
-    }
-
-    /// An output failed: said at once on the message line.
-    fn noted(&mut self, news: Vec<OutputError>) {
-        for e in news {
-            self.app.say(e.to_string(), Instant::now());
-        }
+        self.app.on_event(ev, cwd, now);
     }
 
     /// Gives the terminal back, ends or lets go of the program, and
@@ -611,7 +614,8 @@ impl Tui {
         let Tui {
             app,
             running,
-            mut sink,
+            recorder,
+            shown,
             terminal,
             master,
             out_rx,
@@ -622,6 +626,8 @@ impl Tui {
             ..
         } = self;
         drop(terminal);
+        // Nobody draws any more: the recorder only writes the log now.
+        drop(shown);
         restore_terminal();
         let code = match how {
             QuitHow::Exited => status.unwrap_or(0),
@@ -657,28 +663,26 @@ impl Tui {
             }
         };
         guard.armed = false;
-        log_late_records(&mut sink, &running.events);
-        if let Err(e) = sink.finish() {
-            say(&e.to_string());
+        // Records of calls answered while the TUI quit (a killed program's
+        // calls going away, emulations finishing) still belong in the log.
+        match recorder.finish(LATE_RECORDS, STUCK_WRITER) {
+            Ended::Done(Ok(())) => {}
+            Ended::Done(Err(e)) => say(&e.to_string()),
+            Ended::Stuck(n) => say(&format!(
+                "writing the log {} did not return: {n} {} not written",
+                app.config
+                    .log
+                    .as_deref()
+                    .map(|p| escape_bytes(p.as_os_str().as_encoded_bytes()))
+                    .unwrap_or_default(),
+                if n == 1 { "record" } else { "records" }
+            )),
         }
         if let (Some(s), Some(path)) = (stats, stats_path) {
             s.write(path, app.config.history_cap)
                 .map_err(|source| Error::Stats { source })?;
         }
         Ok(code)
-    }
-}
-
-/// Records of calls answered while the TUI quit (calls of a killed
-/// program going away, emulations finishing) still belong in the log.
-fn log_late_records(sink: &mut Sink, events: &Receiver<Event>) {
-    if sink.is_empty() {
-        return;
-    }
-    while let Ok(ev) = events.recv_timeout(LATE_RECORDS) {
-        if let Event::Answered(rec) = ev {
-            let _ = sink.record(&rec);
-        }
     }
 }
 

@@ -46,7 +46,7 @@ fn a_stalled_trace_reader_slows_the_program_and_memory_stays_flat() {
     let log = dir.path().join("log.jsonl");
     // The trace goes to stderr, a pipe this test does not read at first.
     let mut child = getppid_with_trace_on_a_pipe(CALLS, &["--log", log.to_str().unwrap()]);
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_secs(5));
     let stalled_peak = vm_hwm(child.id());
     let log_lines_while_stalled = std::fs::read_to_string(&log)
         .unwrap_or_default()
@@ -124,4 +124,74 @@ fn sigterm_ends_a_run_whose_trace_reader_never_reads() {
         state.is_empty() || state.contains(") Z "),
         "the program still runs: {state}"
     );
+}
+
+/// Many calls with long distinct paths (each record a few kilobytes), the
+/// trace on a pipe read as it comes and the log on: memory stays flat.
+/// UNOTIFY_LONG_PATHS=1000000 gives the figure (about a minute).
+#[test]
+fn long_distinct_paths_keep_memory_flat() {
+    let calls: usize = std::env::var("UNOTIFY_LONG_PATHS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50_000);
+    let dir = common::tempdir();
+    let log = dir.path().join("log.jsonl");
+    let mut child = Command::new(BIN)
+        .args([
+            "--headless",
+            "--trap",
+            "openat",
+            "--default-action",
+            "allow",
+            "--log",
+            log.to_str().unwrap(),
+            "--",
+            &PROG,
+            "open-long",
+            &calls.to_string(),
+            "2000",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stderr = child.stderr.take().unwrap();
+    // Counts trace lines as they come, while the main thread samples the
+    // peak (the process is gone once it exits).
+    let reader = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut lines = 0usize;
+        loop {
+            match stderr.read(&mut buf) {
+                Ok(0) | Err(_) => return lines,
+                Ok(n) => lines += buf[..n].iter().filter(|b| **b == b'\n').count(),
+            }
+        }
+    });
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            if let Some(kb) = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let traced = reader.join().unwrap();
+    println!("{calls} long-path opens: peak RSS {peak} kB");
+    assert!(peak > 0, "the peak was sampled");
+    assert!(peak < 100 * 1024, "peak RSS {peak} kB");
+    // One line per call and the exit line.
+    assert!(traced > calls, "{traced} trace lines for {calls} calls");
+    let logged =
+        std::io::BufRead::lines(std::io::BufReader::new(std::fs::File::open(&log).unwrap()))
+            .filter(|l| l.as_ref().unwrap().contains("nonexistent-unotify"))
+            .count();
+    assert_eq!(logged, calls, "every call is in the log");
 }

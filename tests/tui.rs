@@ -538,3 +538,130 @@ fn a_save_rules_file_that_is_not_a_rule_file_is_refused_at_start() {
         "{screen}"
     );
 }
+
+/// A rule file allowing every getppid: the flood of calls no person sees.
+fn getppid_rules(dir: &Path) -> PathBuf {
+    let rules = dir.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nsyscall = \"getppid\"\naction = \"allow\"\n",
+    )
+    .unwrap();
+    rules
+}
+
+/// A log that cannot be written is said on the message line while the
+/// session goes on (not only at exit), and again after it; the program's
+/// exit status stays its own.
+#[test]
+fn a_log_on_a_full_disk_is_said_at_once_and_the_session_goes_on() {
+    let dir = tempdir();
+    let rules = getppid_rules(dir.path());
+    let asked = dir.path().join("asked");
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "getppid,mkdir",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--log",
+            "/dev/full",
+            "--",
+            "sh",
+            "-c",
+            &format!("{} getppid 20 && mkdir {}", *PROG, asked.display()),
+        ],
+    );
+    // Rule-decided calls were logged (and failed) before this call waits.
+    let screen = t.wait_for("mkdir(pathname, mode)");
+    let screen = if screen.contains("No space left on device") {
+        screen
+    } else {
+        t.wait_for("No space left on device")
+    };
+    assert!(
+        screen.contains("writing the log /dev/full: No space left on device"),
+        "{screen}"
+    );
+    t.keys(&["a"]);
+    t.wait_for("exited 0");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0, "the program's status, not the log's");
+    assert!(asked.is_dir(), "the session went on after the log failed");
+    let screen = t.screen();
+    assert!(
+        screen.contains("writing the log /dev/full: No space left on device"),
+        "said again at exit:\n{screen}"
+    );
+}
+
+/// A log nobody reads (a FIFO whose reader never reads) slows the program
+/// instead of filling memory, and does not make unotify-tui unkillable:
+/// q ends it within seconds and says how many records were not written.
+#[test]
+fn a_log_nobody_reads_does_not_keep_the_tui_from_quitting() {
+    let dir = tempdir();
+    let rules = getppid_rules(dir.path());
+    let fifo = dir.path().join("log.fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    // A reader that never reads: opening for writing then succeeds, and
+    // writes block once the pipe is full.
+    let _reader = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "getppid",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--log",
+            fifo.to_str().unwrap(),
+            "--",
+            *PROG,
+            "getppid",
+            "1000000",
+        ],
+    );
+    t.wait_for("answered");
+    // The program is held back by the log: the count stops growing well
+    // short of the million.
+    std::thread::sleep(Duration::from_millis(1500));
+    let answered = |s: &str| -> u64 {
+        let at = s.find("answered ").expect("the status line") + "answered ".len();
+        s[at..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let before = answered(&t.screen());
+    std::thread::sleep(Duration::from_millis(500));
+    let after = answered(&t.screen());
+    assert_eq!(before, after, "calls go on while the log is stuck");
+    assert!(before < 100_000, "{before} calls answered past a stuck log");
+    // The screen still answers keys.
+    t.keys(&["?"]);
+    t.wait_for("Keys");
+    // Apart: ESC then q at once reads as Alt-q.
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["q"]);
+    t.wait_for("Quit unotify-tui?");
+    let quit = Instant::now();
+    t.keys(&["Enter"]);
+    assert_eq!(t.exit_status(), 128 + 9);
+    assert!(
+        quit.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        quit.elapsed()
+    );
+    let screen = t.screen();
+    assert!(screen.contains("did not return"), "{screen}");
+    assert!(screen.contains("records not written"), "{screen}");
+}

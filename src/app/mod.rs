@@ -17,6 +17,7 @@ pub use dialogs::{Dialog, ScopeDialog, errno_matches};
 pub use text_input::TextInput;
 
 use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -26,7 +27,7 @@ use crate::errno::Errno;
 use crate::model::Call;
 use crate::model::emulation as emulate;
 use crate::model::{Answer, DecidedBy};
-use crate::model::{Outcome, Record};
+use crate::model::{Outcome, Record, Tally};
 use crate::policy::rules::{RuleId, RuleSet};
 use crate::supervisor::{Decision, Event};
 use dialogs::{RuleList, Scroll};
@@ -121,22 +122,13 @@ pub struct PendingCall {
     pub deadline: Option<Instant>,
 }
 
-/// Counts for the status line.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub answered: u64,
-    pub by_rules: u64,
-    pub by_you: u64,
-    pub by_continue: u64,
-    pub by_timeout: u64,
-    pub gone: u64,
-}
-
 /// Facts fixed for the whole session.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub errno: Errno,
     pub history_cap: usize,
+    /// The --log file, if any (what history skips is kept there).
+    pub log: Option<PathBuf>,
     /// Kernel features in use, by name, for the status line.
     pub features: Vec<&'static str>,
     /// The trap set as given (`@file,@net,@exec`).
@@ -174,7 +166,10 @@ pub struct App {
     pub focus: Focus,
     pub dialog: Option<Dialog>,
     pub state: TargetState,
-    pub counts: Counts,
+    pub counts: Tally,
+    /// Answered calls passed over while the screen was behind (counted
+    /// in `counts` too; the log has them all).
+    pub not_drawn: u64,
     pub continue_mode: bool,
     /// A short message for the person, and when it was shown.
     pub message: Option<(String, Instant)>,
@@ -184,6 +179,9 @@ pub struct App {
     pub page: usize,
     /// The supervisor failed for good.
     pub failed: Option<String>,
+    /// The log could not be written (kept on the status line: the message
+    /// line may have moved on before anyone looked).
+    pub log_failed: bool,
     /// The live rule list, shared with the supervisor.
     pub rules: Arc<RuleSet>,
 }
@@ -199,12 +197,14 @@ impl App {
             focus: Focus::Pending,
             dialog: None,
             state: TargetState::Running,
-            counts: Counts::default(),
+            counts: Tally::default(),
+            not_drawn: 0,
             continue_mode: false,
             message: None,
             screen: vt100::Parser::new(rows.max(1), cols.max(1), SCROLLBACK),
             page: 10,
             failed: None,
+            log_failed: false,
             rules: Default::default(),
         }
     }
@@ -297,6 +297,32 @@ impl App {
         }
     }
 
+    /// Calls were answered while the screen could not keep up: counted,
+    /// not drawn.
+    pub fn on_not_drawn(&mut self, n: Tally, now: Instant) {
+        if self.not_drawn == 0 {
+            let where_ = if self.config.log.is_some() {
+                "every call is in the log"
+            } else {
+                "--log keeps every call"
+            };
+            self.say(
+                format!(
+                    "calls come faster than the screen can draw: history skips some ({where_})"
+                ),
+                now,
+            );
+        }
+        self.not_drawn += n.answered;
+        self.counts.merge(&n);
+    }
+
+    /// The log could not be written: said now, and marked until the end.
+    pub fn on_output_failed(&mut self, what: String, now: Instant) {
+        self.say(what, now);
+        self.log_failed = true;
+    }
+
     /// The program output some bytes.
     pub fn on_output(&mut self, bytes: &[u8]) {
         self.screen.process(bytes);
@@ -356,18 +382,7 @@ impl App {
     }
 
     fn push_history(&mut self, rec: Record) {
-        let c = &mut self.counts;
-        c.answered += 1;
-        match rec.decided_by {
-            DecidedBy::Rule { .. } => c.by_rules += 1,
-            DecidedBy::User => c.by_you += 1,
-            DecidedBy::Continue => c.by_continue += 1,
-            DecidedBy::Timeout => c.by_timeout += 1,
-            DecidedBy::Default | DecidedBy::Supervisor => {}
-        }
-        if rec.outcome == Outcome::Gone {
-            c.gone += 1;
-        }
+        self.counts.add(&rec);
         if self.history.len() >= self.config.history_cap.max(1) {
             self.history.pop_front();
         } else if let Some(back) = self.history_back.as_mut() {

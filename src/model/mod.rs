@@ -9,6 +9,6 @@ pub mod record;
 
 pub use answer::{Answer, DecidedBy, parse_value};
 pub use call::{Arg, Call, Copies, Creds, Notif, RealPath, RealPaths, SockAddr, Value};
-pub use record::{Outcome, Record, Refusal};
+pub use record::{Outcome, Record, Refusal, Tally};
 #[cfg(test)]
 pub(crate) mod testing;

@@ -65,3 +65,40 @@ pub struct Record {
     pub latency: Duration,
     pub answered_wall: SystemTime,
 }
+
+/// Answered calls counted by who decided them (the TUI's status line, and
+/// what it passed over when the screen fell behind).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub answered: u64,
+    pub by_rules: u64,
+    pub by_you: u64,
+    pub by_continue: u64,
+    pub by_timeout: u64,
+    pub gone: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, rec: &Record) {
+        self.answered += 1;
+        match rec.decided_by {
+            DecidedBy::Rule { .. } => self.by_rules += 1,
+            DecidedBy::User => self.by_you += 1,
+            DecidedBy::Continue => self.by_continue += 1,
+            DecidedBy::Timeout => self.by_timeout += 1,
+            DecidedBy::Default | DecidedBy::Supervisor => {}
+        }
+        if rec.outcome == Outcome::Gone {
+            self.gone += 1;
+        }
+    }
+
+    pub fn merge(&mut self, other: &Tally) {
+        self.answered += other.answered;
+        self.by_rules += other.by_rules;
+        self.by_you += other.by_you;
+        self.by_continue += other.by_continue;
+        self.by_timeout += other.by_timeout;
+        self.gone += other.gone;
+    }
+}

@@ -150,3 +150,19 @@ pub fn inet(ip: &str, port: u16) -> SockAddr {
         port,
     }
 }
+
+/// What became of `call`: answered `answer` by `by`, the kernel running it.
+pub fn record(
+    call: Call,
+    answer: crate::model::Answer,
+    by: crate::model::DecidedBy,
+) -> crate::model::Record {
+    crate::model::Record {
+        call: std::sync::Arc::new(call),
+        answer: Some(answer),
+        decided_by: by,
+        outcome: crate::model::Outcome::Continued,
+        latency: std::time::Duration::ZERO,
+        answered_wall: SystemTime::now(),
+    }
+}

@@ -2,4 +2,5 @@
 //! Lines log record, and the sink that writes them.
 
 pub mod format;
+pub mod recorder;
 pub mod sink;

@@ -66,10 +66,6 @@ impl Response {
             flags: 0,
         }
     }
-
-    pub fn id(&self) -> u64 {
-        self.id
-    }
 }
 
 /// A target's fd number: meaningful only inside the target, never to be

@@ -144,15 +144,19 @@ pub(crate) fn since(started: SystemTime, t: SystemTime) -> String {
 
 pub fn history(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Focus::History;
-    let title = if app.counts.answered as usize > app.history.len() {
+    let mut title = if app.counts.answered as usize > app.history.len() {
         format!(
-            "History ({} shown of {})",
+            "History ({} shown of {}",
             app.history.len(),
             app.counts.answered
         )
     } else {
-        format!("History ({})", app.history.len())
+        format!("History ({}", app.history.len())
     };
+    if app.not_drawn > 0 {
+        title += &format!(" · {} came too fast to draw", app.not_drawn);
+    }
+    title.push(')');
     let block = pane(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -244,6 +244,13 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(format!(", gone {}", c.gone)));
     }
     spans.push(Span::raw(")"));
+    if app.log_failed {
+        spans.push(sep());
+        spans.push(Span::styled(
+            "log not written",
+            Style::new().fg(Color::Red).bold(),
+        ));
+    }
     if app.continue_mode {
         spans.push(sep());
         spans.push(Span::styled(

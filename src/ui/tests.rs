@@ -134,6 +134,7 @@ fn app() -> App {
         Config {
             errno: Errno::EPERM,
             history_cap: 1000,
+            log: None,
             features: vec!["ADDFD_SEND", "WAIT_KILLABLE", "SYNC_WAKE_UP"],
             trap: groups::DEFAULT_TRAP.into(),
             filter: String::from_utf8(filter)
@@ -200,8 +201,12 @@ fn code(c: KeyCode) -> KeyEvent {
 }
 
 fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    render_at(app, w, h, Instant::now())
+}
+
+fn render_at(app: &App, w: u16, h: u16, now: Instant) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(f, app, Instant::now())).unwrap();
+    t.draw(|f| draw(f, app, now)).unwrap();
     t
 }
 
@@ -777,6 +782,57 @@ fn history_is_capped() {
     assert_eq!(a.history.front().unwrap().call.notif.id, 7);
     let screen = text(&render(&a, 120, 40));
     assert!(screen.contains("History (5 shown of 12)"));
+}
+
+#[test]
+fn calls_the_screen_could_not_draw_are_counted_and_said() {
+    let mut a = app();
+    let now = Instant::now();
+    answered(
+        &mut a,
+        mkdir(1, 1, 1, b"/x"),
+        Answer::Allow,
+        DecidedBy::Continue,
+        Outcome::Continued,
+    );
+    let skipped = crate::model::Tally {
+        answered: 40,
+        by_rules: 30,
+        by_continue: 10,
+        ..Default::default()
+    };
+    a.on_not_drawn(skipped, now);
+    a.on_not_drawn(skipped, now);
+    assert_eq!(a.counts.answered, 81);
+    assert_eq!(a.counts.by_rules, 60);
+    assert_eq!(a.counts.by_continue, 21);
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("History (1 shown of 81 · 80 came too fast to draw)"),
+        "{screen}"
+    );
+    assert!(screen.contains("answered 81 (rules 60"), "{screen}");
+    assert!(
+        screen.contains("history skips some (--log keeps every call)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_log_failure_stays_on_the_status_line() {
+    let mut a = app();
+    let now = Instant::now();
+    a.on_output_failed(
+        "writing the log /dev/full: No space left on device".into(),
+        now,
+    );
+    let screen = text(&render(&a, 140, 40));
+    assert!(screen.contains("No space left on device"), "{screen}");
+    assert!(screen.contains("log not written"), "{screen}");
+    // Long after the message has gone.
+    let later = text(&render_at(&a, 140, 40, now + Duration::from_secs(60)));
+    assert!(!later.contains("No space left on device"), "{later}");
+    assert!(later.contains("log not written"), "{later}");
 }
 
 #[test]

@@ -588,6 +588,26 @@ fn main() {
             // SAFETY: signalling ourselves.
             unsafe { libc::kill(libc::getpid(), num(1) as i32) };
         }
+        // open-long N LEN: N opens of distinct paths LEN bytes long under
+        // a directory that does not exist (each fails with ENOENT)
+        "open-long" => {
+            let (n, len) = (num(1), num(2) as usize);
+            let mut path = b"/nonexistent-unotify/".to_vec();
+            path.resize(len.max(32), b'x');
+            // Names of 200 bytes, as a deep real tree would have.
+            for at in (221..path.len()).step_by(201) {
+                path[at] = b'/';
+            }
+            for i in 0..n {
+                let tag = format!("{i:016}");
+                let at = path.len() - tag.len();
+                path[at..].copy_from_slice(tag.as_bytes());
+                let c = CString::new(path.clone()).unwrap();
+                // SAFETY: a valid NUL-terminated path.
+                unsafe { libc::open(c.as_ptr(), libc::O_RDONLY) };
+            }
+            println!("open-long: done");
+        }
         // getppid N: N trapped-if-asked cheap calls
         "getppid" => {
             for _ in 0..num(1) {
