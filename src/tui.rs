@@ -629,6 +629,9 @@ impl Tui {
         // Nobody draws any more: the recorder only writes the log now.
         drop(shown);
         restore_terminal();
+        if how != QuitHow::Detach {
+            print_last_screen(&app);
+        }
         let code = match how {
             QuitHow::Exited => status.unwrap_or(0),
             QuitHow::Kill => {
@@ -683,6 +686,18 @@ impl Tui {
                 .map_err(|source| Error::Stats { source })?;
         }
         Ok(code)
+    }
+}
+
+/// The program's last screen, on the terminal the TUI gives back: what it
+/// printed (a page, a compiler's errors) is not lost with the TUI.
+fn print_last_screen(app: &App) {
+    let text = app.screen.screen().contents();
+    let text = text.trim_end();
+    if !text.is_empty() {
+        let mut out = io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
     }
 }
 

@@ -257,7 +257,7 @@ fn quit_with_a_pending_call_kills_the_program_and_restores_the_terminal() {
     let (_dir, target, t) = pending_mkdir();
     t.keys(&["q"]);
     let screen = t.wait_for("Quit unotify-tui?");
-    assert!(screen.contains("1 call(s) still wait"), "{screen}");
+    assert!(screen.contains("1 call still waits"), "{screen}");
     t.keys(&["Enter"]);
     assert_eq!(t.exit_status(), 128 + 9);
     // Back on the normal screen: the TUI's frame is gone.
@@ -286,7 +286,7 @@ fn quit_with_a_hundred_pending_calls_leaves_nothing_behind() {
     let pid = pid_of(&format!("^{} threads 100 {}$", *PROG, prefix.display()));
     t.keys(&["q"]);
     let screen = t.wait_for("Quit unotify-tui?");
-    assert!(screen.contains("100 call(s) still wait"), "{screen}");
+    assert!(screen.contains("100 calls still wait"), "{screen}");
     t.keys(&["Enter"]);
     assert_eq!(t.exit_status(), 128 + 9);
     assert!(!t.screen().contains("Pending"));

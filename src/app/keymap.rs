@@ -31,6 +31,9 @@ pub enum Action {
     Filter,
     Help,
     Quit,
+    /// Scroll the detail pane.
+    DetailUp,
+    DetailDown,
     /// Leave the program pane (the only key it does not pass on).
     LeaveProgram,
     // ----- in dialogs
@@ -396,6 +399,14 @@ pub const KEYMAP: &[Binding] = &[
         "filter",
         "show the BPF filter the program runs under, disassembled and explained",
     ),
+    // Named in the detail pane's title when it has more than it shows.
+    ui(
+        &[(k('['), Action::DetailUp), (k(']'), Action::DetailDown)],
+        "[ ]",
+        "scroll detail",
+        "scroll the detail pane: on a short terminal what each answer would do is further down",
+    )
+    .help_only(),
     ui(&[(k('?'), Action::Help)], "?", "help", "this help"),
     ui(
         &[(k('q'), Action::Quit)],

@@ -182,6 +182,8 @@ pub struct App {
     /// The log could not be written (kept on the status line: the message
     /// line may have moved on before anyone looked).
     pub log_failed: bool,
+    /// The detail pane's scroll: the call it was scrolled for, and how far.
+    pub detail_scroll: (Option<u64>, u16),
     /// The live rule list, shared with the supervisor.
     pub rules: Arc<RuleSet>,
 }
@@ -205,6 +207,7 @@ impl App {
             page: 10,
             failed: None,
             log_failed: false,
+            detail_scroll: (None, 0),
             rules: Default::default(),
         }
     }
@@ -217,6 +220,23 @@ impl App {
 
     pub fn selected_call(&self) -> Option<&PendingCall> {
         self.selected_index().map(|i| &self.pending[i])
+    }
+
+    /// The call the detail pane shows, by notification id.
+    pub fn shown_id(&self) -> Option<u64> {
+        if self.focus == Focus::History {
+            self.selected_record().map(|r| r.call.notif.id)
+        } else {
+            self.selected_call().map(|p| p.call.notif.id)
+        }
+    }
+
+    /// How far the detail pane is scrolled: back to the top for another call.
+    pub fn detail_offset(&self) -> u16 {
+        match self.detail_scroll {
+            (id, at) if id.is_some() && id == self.shown_id() => at,
+            _ => 0,
+        }
     }
 
     /// The history entry the history pane has selected.
@@ -456,6 +476,12 @@ impl App {
             Action::Focus => self.next_focus(now),
             Action::Filter => self.open(Dialog::Filter(Scroll::default())),
             Action::Help => self.open(Dialog::Help(Scroll::default())),
+            Action::DetailUp | Action::DetailDown => {
+                let step = if a == Action::DetailUp { -3 } else { 3 };
+                let at = (i32::from(self.detail_offset()) + step).clamp(0, i32::from(u16::MAX));
+                self.detail_scroll = (self.shown_id(), at as u16);
+                Vec::new()
+            }
             Action::Quit => self.quit(),
             Action::LeaveProgram => self.leave_program(),
             // Dialog keys: the main screen binds none of them.

@@ -95,14 +95,29 @@ fn hidden(params: Option<Params>, args: &[Arg], i: usize) -> bool {
 /// missing, and the call fails anyway) shows as written; the detail pane
 /// and the log say why.
 pub fn format_call(call: &Call) -> String {
+    format!("{}({})", call.name(), shown_args(call, |_| true).join(", "))
+}
+
+/// The call by its name and what it names — paths and socket addresses —
+/// for a row too narrow for every argument: `openat "/etc/hostname"`.
+/// `None` when it names nothing.
+pub fn format_call_brief(call: &Call) -> Option<String> {
+    let named = shown_args(call, |v| {
+        matches!(v, Value::Path { .. } | Value::SockAddr(_))
+    });
+    (!named.is_empty()).then(|| format!("{} {}", call.name(), named.join(" ")))
+}
+
+/// The arguments `keep` selects, as `format_call` shows them (a path with
+/// the real one it leads to, when that is known and different).
+fn shown_args(call: &Call, keep: impl Fn(&Value) -> bool) -> Vec<String> {
     let params = call.sysno.and_then(params);
     // Only what was found while the call was pending: never a walk now.
     let real = call.real.get();
-    let args: Vec<String> = call
-        .args
+    call.args
         .iter()
         .enumerate()
-        .filter(|&(i, _)| !hidden(params, &call.args, i))
+        .filter(|&(i, a)| !hidden(params, &call.args, i) && keep(&a.value))
         .map(|(i, a)| {
             let text = format_value(&a.value);
             match (&a.value, real.and_then(|r| r.of_arg(i))) {
@@ -114,8 +129,7 @@ pub fn format_call(call: &Call) -> String {
                 _ => text,
             }
         })
-        .collect();
-    format!("{}({})", call.name(), args.join(", "))
+        .collect()
 }
 
 #[cfg(test)]

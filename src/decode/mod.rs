@@ -20,6 +20,6 @@ mod table;
 
 pub use decoder::{decode_args, decode_with_copies};
 pub use flags::{format_mode, open_flags};
-pub use format::{format_call, format_value};
+pub use format::{format_call, format_call_brief, format_value};
 pub use memory::{PATH_MAX, ReadStr, TargetView, read_cstring};
 pub use sockaddr::{SOCKADDR_STORAGE_LEN, format_sockaddr, parse_sockaddr};

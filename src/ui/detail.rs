@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::lists::{answer_color, since, who};
-use super::pane;
+use super::{hang, pane, wrap};
 use crate::app::{App, Focus};
 use crate::app::{explain, notes};
 use crate::decode::format_value;
@@ -132,9 +132,7 @@ fn process_lines(call: &Call, cwd: Option<&[u8]>) -> Vec<Line<'static>> {
 
 pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
     let history = app.focus == Focus::History;
-    let block = pane("Detail".into(), false);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = pane(String::new(), false).inner(area);
     let width = inner.width as usize;
     let mut lines = Vec::new();
     if history {
@@ -211,37 +209,24 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
             Span::raw(" shows the filter"),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-}
-
-/// Word-wraps `text` to `width` columns (long words are cut), so that
-/// continuation lines can be indented under their first line.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(8);
-    let mut lines = vec![String::new()];
-    for word in text.split(' ') {
-        let cur = lines.last_mut().expect("one line at least");
-        let cur_len = cur.chars().count();
-        let len = word.chars().count();
-        if cur_len > 0 && cur_len + 1 + len > width {
-            lines.push(String::new());
-        }
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let cur = lines.last_mut().expect("one line at least");
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            let room = width.saturating_sub(cur.chars().count());
-            if word.len() <= room {
-                cur.extend(word.iter());
-                break;
-            }
-            cur.extend(word.drain(..room));
-            lines.push(String::new());
-        }
-    }
-    lines
+    let lines = hang(lines, width);
+    // Every line is wrapped now, so the count is the rows it takes.
+    let more = lines.len() > inner.height as usize;
+    let offset = app
+        .detail_offset()
+        .min(lines.len().saturating_sub(inner.height as usize) as u16);
+    let title = match (more, offset) {
+        (false, _) => "Detail".to_string(),
+        (true, 0) => "Detail · ] more below".to_string(),
+        (true, _) => "Detail · [ ] scroll".to_string(),
+    };
+    frame.render_widget(pane(title, false), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((offset, 0)),
+        inner,
+    );
 }
 
 fn human_duration(d: std::time::Duration) -> String {
@@ -256,7 +241,7 @@ fn human_duration(d: std::time::Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use crate::ui::wrap;
 
     #[test]
     fn wraps_words_and_cuts_long_ones() {

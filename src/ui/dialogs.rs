@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
+use super::hang;
 use crate::app::dialogs::{ErrnoPicker, ReturnDialog};
 use crate::app::keymap::{self, Context};
 use crate::app::{App, Dialog, TextInput, errno_matches};
@@ -151,21 +152,29 @@ fn ret(frame: &mut Frame, app: &App, d: &ReturnDialog, area: Rect) {
 }
 
 fn quit(frame: &mut Frame, app: &App, area: Rect) {
-    let r = centered(area, 72, 12);
-    frame.render_widget(Clear, r);
-    let block = frame_block("Quit unotify-tui?");
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
+    let width = area.width.min(72);
     let waiting = app.waiting();
     let mut lines = Vec::new();
     if waiting > 0 {
+        let calls = if waiting == 1 {
+            "call still waits"
+        } else {
+            "calls still wait"
+        };
         lines.push(Line::styled(
-            format!("{waiting} call(s) still wait for an answer."),
+            format!("{waiting} {calls} for an answer."),
             Style::new().fg(Color::Yellow),
         ));
     }
     // The dialog is its keys: each with what it does.
     lines.extend(key_lines(Context::Quit));
+    let lines = hang(lines, width.saturating_sub(2) as usize);
+    // As tall as what it says, no taller.
+    let r = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    let block = frame_block("Quit unotify-tui?");
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -203,6 +212,7 @@ fn scrolled(
     );
     frame.render_widget(Clear, r);
     let block = frame_block(title).title_bottom(hint(&format!(" {} ", footer_text(context))));
+    let lines = hang(lines, block.inner(r).width as usize);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -10,9 +10,9 @@ use ratatui::widgets::Paragraph;
 
 use super::pane;
 use crate::app::{App, Focus, GONE_LINGER};
-use crate::decode::format_call;
+use crate::decode::{format_call, format_call_brief};
 use crate::escape::escape_bytes;
-use crate::model::{Answer, DecidedBy};
+use crate::model::{Answer, Call, DecidedBy};
 use crate::model::{Outcome, Record};
 use crate::output::format::result_text;
 
@@ -32,6 +32,31 @@ fn clip(s: &str, width: usize) -> String {
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// The call in `width` columns: whole when it fits, else by its name and
+/// the paths or addresses it names, which is what a person scans for,
+/// cut from the left: the end of a path says the most.
+pub(crate) fn fit_call(c: &Call, width: usize) -> String {
+    let full = format_call(c);
+    if full.chars().count() <= width {
+        return full;
+    }
+    let name = c.name();
+    let room = width.saturating_sub(name.chars().count() + 1);
+    match format_call_brief(c) {
+        Some(brief) if room >= 8 => {
+            let named = &brief[name.len() + 1..];
+            let n = named.chars().count();
+            if n <= room {
+                brief
+            } else {
+                let tail: String = named.chars().skip(n - (room - 1)).collect();
+                format!("{name} …{tail}")
+            }
+        }
+        _ => clip(&full, width),
+    }
 }
 
 pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
@@ -63,6 +88,8 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
     let sel = app.selected_index().unwrap_or(0);
     let start = first_row(sel, app.pending.len(), height);
     let width = inner.width as usize;
+    // Narrow panes give the call the room a long name would take.
+    let comm_w = if width < 50 { 8 } else { 15 };
     let lines: Vec<Line> = app
         .pending
         .iter()
@@ -73,11 +100,12 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
             let c = &p.call;
             let selected = i == sel;
             let marker = if selected { "▶" } else { " " };
-            let head = format!(
-                "{marker}{:>7} {:<15} ",
-                c.tgid,
-                clip(&escape_bytes(&c.comm), 15)
-            );
+            let comm = clip(&escape_bytes(&c.comm), comm_w);
+            let head = if width < 40 {
+                format!("{marker}{comm:<comm_w$} ")
+            } else {
+                format!("{marker}{:>7} {comm:<comm_w$} ", c.tgid)
+            };
             let mut spans = vec![Span::raw(head.clone())];
             let mut used = head.chars().count();
             if let (Some(d), None) = (p.deadline, p.gone_since) {
@@ -93,7 +121,7 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
                 used += tag.chars().count();
                 spans.push(Span::styled(tag, Style::new().fg(Color::Red).bold()));
             }
-            let call = clip(&format_call(c), width.saturating_sub(used));
+            let call = fit_call(c, width.saturating_sub(used));
             let style = if p.gone_since.is_some() {
                 Style::new()
                     .fg(Color::DarkGray)
@@ -122,6 +150,14 @@ pub(crate) fn who(by: &DecidedBy) -> String {
         DecidedBy::Timeout => "timeout".into(),
         DecidedBy::Default => "default".into(),
         DecidedBy::Supervisor => "unotify-tui".into(),
+    }
+}
+
+/// Who decided, in a word or two.
+fn who_brief(by: &DecidedBy) -> String {
+    match by {
+        DecidedBy::Rule { number, .. } => format!("rule {number}"),
+        other => who(other),
     }
 }
 
@@ -174,19 +210,33 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect) {
         .enumerate()
         .map(|(k, rec)| {
             let c = &rec.call;
-            let head = format!(
-                "{:>9} {:>7} {:<12} ",
-                since(app.config.started, c.received_wall),
-                c.tgid,
-                clip(&escape_bytes(&c.comm), 12)
-            );
-            let result = format!(
+            let at = since(app.config.started, c.received_wall);
+            let head = if width < 70 {
+                // Narrow: no pid, a shorter name, so the call keeps room.
+                format!("{at:>9} {:<8} ", clip(&escape_bytes(&c.comm), 8))
+            } else {
+                format!(
+                    "{at:>9} {:>7} {:<12} ",
+                    c.tgid,
+                    clip(&escape_bytes(&c.comm), 12)
+                )
+            };
+            let mut result = format!(
                 " → {}  {}",
                 result_text(rec.answer, rec.outcome),
                 who(&rec.decided_by)
             );
-            let room = width.saturating_sub(head.chars().count() + result.chars().count());
-            let call = clip(&format_call(c), room.max(12));
+            let mut room = width.saturating_sub(head.chars().count() + result.chars().count());
+            if room < 24 {
+                // Narrow: the call matters more than the rule's origin.
+                result = format!(
+                    " → {}  {}",
+                    result_text(rec.answer, rec.outcome),
+                    who_brief(&rec.decided_by)
+                );
+                room = width.saturating_sub(head.chars().count() + result.chars().count());
+            }
+            let call = fit_call(c, room.max(12));
             // The built-in quiet rules' calls are there to be looked up, not read.
             let quiet = matches!(rec.decided_by, DecidedBy::Rule { quiet: true, .. });
             let line = if quiet {
@@ -222,6 +272,17 @@ mod tests {
         assert_eq!(first_row(10, 20, 10), 1);
         assert_eq!(first_row(19, 20, 10), 10);
         assert_eq!(first_row(3, 20, 0), 0);
+    }
+
+    #[test]
+    fn a_narrow_row_keeps_the_path() {
+        let c = crate::model::testing::openat("/etc/hostname", libc::O_RDONLY | libc::O_CLOEXEC);
+        assert_eq!(fit_call(&c, 200), format_call(&c));
+        let full = format_call(&c);
+        assert!(full.starts_with("openat("), "{full}");
+        let n = full.chars().count();
+        assert_eq!(fit_call(&c, n - 1), "openat \"/etc/hostname\"");
+        assert_eq!(fit_call(&c, 18), "openat …/hostname\"");
     }
 
     #[test]

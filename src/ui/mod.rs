@@ -48,21 +48,52 @@ pub fn footer_items(context: Context) -> Vec<(&'static str, &'static str)> {
     keymap::footer(context).map(|b| (b.label, b.hint)).collect()
 }
 
-fn footer_lines(context: Context, width: u16) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::default()];
+/// The footer in at most `max` lines. When the hints do not all fit, the
+/// last line ends with `? help`, which lists every key.
+fn footer_lines(context: Context, width: u16, max: usize) -> Vec<Line<'static>> {
+    let items = footer_items(context);
+    let len = |(keys, hint): &(&str, &str)| keys.chars().count() + 1 + hint.chars().count() + 2;
+    let help = items.iter().find(|(k, _)| *k == "?").copied();
+    let mut rows: Vec<Vec<(&str, &str)>> = vec![Vec::new()];
     let mut used = 0usize;
-    for (keys, hint) in footer_items(context) {
-        let len = keys.chars().count() + 1 + hint.chars().count() + 2;
-        if used > 0 && used + len > width as usize {
-            lines.push(Line::default());
+    for item in &items {
+        let l = len(item);
+        if used > 0 && used + l > width as usize {
+            rows.push(Vec::new());
             used = 0;
         }
-        let line = lines.last_mut().expect("one line at least");
-        line.push_span(Span::styled(keys, Style::new().bold().fg(Color::Cyan)));
-        line.push_span(Span::raw(format!(" {hint}  ")));
-        used += len;
+        rows.last_mut().expect("one row at least").push(*item);
+        used += l;
     }
-    lines
+    if rows.len() > max.max(1) {
+        rows.truncate(max.max(1));
+        if let Some(help) = help {
+            let last = rows.last_mut().expect("one row at least");
+            last.retain(|i| i.0 != "?");
+            while !last.is_empty()
+                && last.iter().map(len).sum::<usize>() + len(&help) > width as usize
+            {
+                last.pop();
+            }
+            last.push(help);
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let mut line = Line::default();
+            for (keys, hint) in row {
+                line.push_span(Span::styled(keys, Style::new().bold().fg(Color::Cyan)));
+                line.push_span(Span::raw(format!(" {hint}  ")));
+            }
+            line
+        })
+        .collect()
+}
+
+/// Footer lines at most: one on short terminals, where the calls need
+/// the rows more than the list of keys does.
+fn footer_max(height: u16) -> usize {
+    if height < 30 { 1 } else { 3 }
 }
 
 /// Lays the screen out, or `None` when the terminal is too small.
@@ -73,9 +104,10 @@ pub fn layout(area: Rect) -> Option<Areas> {
     // The footer wraps to a second line on narrow terminals; both
     // contexts are measured so the layout (and the program's terminal
     // size) does not change when the focus does.
-    let footer_h = footer_lines(Context::Ui, area.width)
+    let max = footer_max(area.height);
+    let footer_h = footer_lines(Context::Ui, area.width, max)
         .len()
-        .max(footer_lines(Context::Program, area.width).len()) as u16;
+        .max(footer_lines(Context::Program, area.width, max).len()) as u16;
     let [body, message, status, footer] = Layout::vertical([
         Constraint::Min(8),
         Constraint::Length(1),
@@ -89,8 +121,10 @@ pub fn layout(area: Rect) -> Option<Areas> {
         Layout::vertical([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(body);
     let [left, detail] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    // The pending list keeps a row for the selected call however short
+    // the terminal is.
     let [pending, program] =
-        Layout::vertical([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(left);
+        Layout::vertical([Constraint::Min(3), Constraint::Percentage(65)]).areas(left);
     Some(Areas {
         pending,
         history,
@@ -139,7 +173,11 @@ pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
         Context::Ui
     };
     frame.render_widget(
-        Paragraph::new(footer_lines(ctx, areas.footer.width)),
+        Paragraph::new(footer_lines(
+            ctx,
+            areas.footer.width,
+            footer_max(area.height),
+        )),
         areas.footer,
     );
     if let Some(d) = &app.dialog {
@@ -204,12 +242,115 @@ fn message(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
     } else if let Some(m) = app.current_message(now) {
         Line::from(vec![
             Span::raw(" "),
-            Span::styled(m.to_string(), Style::new().fg(Color::Yellow)),
+            Span::styled(
+                clip_words(m, (area.width as usize).saturating_sub(1)),
+                Style::new().fg(Color::Yellow),
+            ),
         ])
     } else {
         Line::default()
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Lines longer than `width`, wrapped with a hanging indent: continuation
+/// lines start under the text, not under the key or the margin that
+/// begins the line (a first span that is a label, or leading spaces).
+pub(crate) fn hang(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for line in lines {
+        if line.width() <= width || width < 16 {
+            out.push(line);
+            continue;
+        }
+        let style = line.style;
+        let mut spans = line.spans.into_iter();
+        let (lead, body_style, body) = match (spans.next(), spans.len()) {
+            (Some(first), n) if n > 0 => {
+                let rest: Vec<Span> = spans.collect();
+                let body_style = rest[0].style;
+                let body: String = rest.iter().map(|s| s.content.as_ref()).collect();
+                (first, body_style, body)
+            }
+            (Some(only), _) => {
+                let text = only.content.to_string();
+                let margin = text.len() - text.trim_start_matches(' ').len();
+                (
+                    Span::styled(" ".repeat(margin), only.style),
+                    only.style,
+                    text[margin..].to_string(),
+                )
+            }
+            (None, _) => continue,
+        };
+        let indent = lead.width();
+        if indent + 8 > width {
+            out.push(Line::from(vec![lead, Span::styled(body, body_style)]).style(style));
+            continue;
+        }
+        for (i, part) in wrap(&body, width - indent).into_iter().enumerate() {
+            let first = if i == 0 {
+                lead.clone()
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            out.push(Line::from(vec![first, Span::styled(part, body_style)]).style(style));
+        }
+    }
+    out
+}
+
+/// Word-wraps `text` to `width` columns (long words are cut), so that
+/// continuation lines can be indented under their first line.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let cur = lines.last_mut().expect("one line at least");
+        let cur_len = cur.chars().count();
+        let len = word.chars().count();
+        if cur_len > 0 && cur_len + 1 + len > width {
+            lines.push(String::new());
+        }
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let cur = lines.last_mut().expect("one line at least");
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            let room = width.saturating_sub(cur.chars().count());
+            if word.len() <= room {
+                cur.extend(word.iter());
+                break;
+            }
+            cur.extend(word.drain(..room));
+            lines.push(String::new());
+        }
+    }
+    lines
+}
+
+/// `s` in `width` columns, cut after a whole word (with `…`).
+fn clip_words(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for word in s.split(' ') {
+        let next = out.chars().count() + usize::from(!out.is_empty()) + word.chars().count();
+        if next + 1 > width {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        out = s.chars().take(width.saturating_sub(1)).collect();
+    }
+    out.push('…');
+    out
 }
 
 fn status(frame: &mut Frame, app: &App, area: Rect) {
@@ -258,17 +399,31 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(Color::Magenta).bold(),
         ));
     }
-    spans.push(sep());
-    spans.push(Span::raw(format!("trap {}", app.config.trap)));
-    spans.push(sep());
-    spans.push(Span::styled(
+    // What does not fit whole is left out, never cut mid-word: first the
+    // kernel features one by one from the end, then the trap set.
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let room = area.width as usize;
+    let trap = [sep(), Span::raw(format!("trap {}", app.config.trap))];
+    if width(&spans) + width(&trap) <= room {
+        spans.extend(trap);
+        let dim = Style::new().fg(Color::DarkGray);
         if app.config.features.is_empty() {
-            "no optional kernel features".to_string()
+            let none = [sep(), Span::styled("no optional kernel features", dim)];
+            if width(&spans) + width(&none) <= room {
+                spans.extend(none);
+            }
         } else {
-            app.config.features.join(" ")
-        },
-        Style::new().fg(Color::DarkGray),
-    ));
+            let mut features = app.config.features.clone();
+            while !features.is_empty() {
+                let part = [sep(), Span::styled(features.join(" "), dim)];
+                if width(&spans) + width(&part) <= room {
+                    spans.extend(part);
+                    break;
+                }
+                features.pop();
+            }
+        }
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

@@ -255,6 +255,85 @@ fn snapshot_one_pending_openat() {
     insta::assert_snapshot!(render(&a, 120, 40).backend());
 }
 
+/// The README's minimum size: the selected call, its decoded summary and
+/// the main keys are all on screen.
+#[test]
+fn snapshot_60x15_shows_the_call_and_the_main_keys() {
+    let mut a = app();
+    with_history(&mut a);
+    pending(
+        &mut a,
+        openat(7, 4242, 4242, b"/etc/ssl/certs/ca-certificates.crt"),
+    );
+    let t = render(&a, 60, 15);
+    let screen = text(&t);
+    assert!(
+        screen.contains("▶"),
+        "the selected call has a row:\n{screen}"
+    );
+    assert!(
+        screen.contains("…cates.crt\""),
+        "the end of its path:\n{screen}"
+    );
+    assert!(
+        screen.contains("openat(dirfd, pathname"),
+        "its decoding:\n{screen}"
+    );
+    for keys in ["a allow", "d deny", "? help"] {
+        assert!(screen.contains(keys), "{keys}:\n{screen}");
+    }
+    insta::assert_snapshot!(t.backend());
+}
+
+/// At 80×24 history rows keep the path, and the detail pane scrolls down
+/// to what each key would do.
+#[test]
+fn snapshot_80x24_history_keeps_paths_and_detail_scrolls() {
+    let mut a = app();
+    with_history(&mut a);
+    pending(&mut a, openat(7, 4242, 4242, b"/etc/hosts"));
+    let screen = text(&render(&a, 80, 24));
+    assert!(screen.contains("Detail · ] more below"), "{screen}");
+    assert!(
+        !screen.contains("emulate:"),
+        "below the fold at first:\n{screen}"
+    );
+    for _ in 0..4 {
+        a.on_key(key(']'), Instant::now());
+    }
+    let t = render(&a, 80, 24);
+    let scrolled = text(&t);
+    assert!(scrolled.contains("Detail · [ ] scroll"), "{scrolled}");
+    assert!(scrolled.contains("  e  "), "what e would do:\n{scrolled}");
+    insta::assert_snapshot!(t.backend());
+    // Another call starts at the top.
+    pending(&mut a, openat(8, 4242, 4242, b"/etc/passwd"));
+    a.on_key(key('j'), Instant::now());
+    assert_eq!(a.detail_offset(), 0);
+}
+
+/// The status line drops whole parts, never a word in half.
+#[test]
+fn the_status_line_is_never_cut_mid_word() {
+    let a = app();
+    for w in [60u16, 80, 100, 120, 140] {
+        let t = render(&a, w, 40);
+        let screen = text(&t);
+        let line = screen
+            .lines()
+            .find(|l| l.contains(" pending 0 · answered"))
+            .expect("the status line")
+            .trim_end();
+        for cut in ["SYNC_WAKE_", "WAIT_KILL", "ADDFD_SE"] {
+            let whole = line.contains(&format!("{cut}U"))
+                || line.contains(&format!("{cut}ABLE"))
+                || line.contains(&format!("{cut}ND"));
+            assert!(!line.ends_with(cut) || whole, "{w}: {line}");
+        }
+        assert!(!line.ends_with('_'), "{w}: {line}");
+    }
+}
+
 #[test]
 fn snapshot_several_pending_from_threads() {
     let mut a = app();
