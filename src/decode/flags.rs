@@ -1837,6 +1837,34 @@ mod tests {
     }
 
     #[test]
+    fn enum_names_are_unique() {
+        for e in ENUMS {
+            for (k, (v, n)) in e.names.iter().enumerate() {
+                assert!(
+                    e.names[k + 1..].iter().all(|(w, m)| w != v && m != n),
+                    "{n} {v}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn futex_ops_and_sigsets() {
+        assert_eq!(futex_op(0x81), "FUTEX_WAKE_PRIVATE");
+        assert_eq!(futex_op(0), "FUTEX_WAIT");
+        assert_eq!(
+            futex_op(0x189),
+            "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME"
+        );
+        assert_eq!(futex_op(0x7f | 0x1000), "127|0x1000");
+        assert_eq!(sigset(0), "[]");
+        assert_eq!(sigset(1 << 1 | 1 << 14), "[INT TERM]");
+        assert_eq!(sigset(!(1u64 << 8)), "~[KILL]");
+        assert_eq!(cap_set(0), "0");
+        assert_eq!(cap_set(1 | 1 << 63), "1<<CAP_CHOWN|0x8000000000000000");
+    }
+
+    #[test]
     fn signals() {
         assert_eq!(signal_name(15), "SIGTERM");
         assert_eq!(signal_name(34), "SIGRT_2");
@@ -1861,6 +1889,42 @@ mod tests {
         ("CLONE_NS", &CLONE_NS),
         ("PROT", &PROT),
         ("MAP", &MAP),
+        ("FLOCK", &FLOCK),
+        ("GETRANDOM", &GETRANDOM),
+        ("EVENTFD", &EVENTFD),
+        ("EPOLL_CREATE", &EPOLL_CREATE),
+        ("EPOLL_EVENTS", &EPOLL_EVENTS),
+        ("POLL_EVENTS", &POLL_EVENTS),
+        ("WAIT4", &WAIT4),
+        ("WAITID", &WAITID),
+        ("PKEY_ACCESS", &PKEY_ACCESS),
+        ("TIMER_ABSTIME", &TIMER_ABSTIME),
+        ("TFD_CREATE", &TFD_CREATE),
+        ("TFD_SETTIME", &TFD_SETTIME),
+        ("SFD", &SFD),
+        ("IN_INIT", &IN_INIT),
+        ("IN_MASK", &IN_MASK),
+        ("MFD", &MFD),
+        ("CLOSE_RANGE", &CLOSE_RANGE),
+        ("STATX_MASK", &STATX_MASK),
+        ("MREMAP", &MREMAP),
+        ("MSYNC", &MSYNC),
+        ("MLOCKALL", &MLOCKALL),
+        ("MLOCK2", &MLOCK2),
+        ("FALLOC", &FALLOC),
+        ("SECCOMP_FLAGS", &SECCOMP_FLAGS),
+        ("UMOUNT", &UMOUNT),
+        ("MOUNT", &MOUNT),
+        ("XATTR", &XATTR),
+        ("SPLICE", &SPLICE),
+        ("SYNC_FILE_RANGE", &SYNC_FILE_RANGE),
+        ("PIDFD_OPEN", &PIDFD_OPEN),
+        ("USERFAULTFD", &USERFAULTFD),
+        ("RWF", &RWF),
+        ("FD_FLAGS", &FD_FLAGS),
+        ("SEALS", &SEALS),
+        ("DNOTIFY", &DNOTIFY),
+        ("SA_FLAGS", &SA_FLAGS),
     ];
 
     const ENUMS: &[&Enum] = &[
@@ -1870,6 +1934,22 @@ mod tests {
         &SIGPROCMASK_HOW,
         &WHENCE,
         &FCNTL_CMD,
+        &PRCTL,
+        &ARCH_PRCTL,
+        &MADVISE,
+        &RLIMIT,
+        &EPOLL_CTL,
+        &IDTYPE,
+        &ITIMER,
+        &CLOCKS,
+        &SOCK_LEVEL,
+        &SO,
+        &TCP_OPT,
+        &IP_OPT,
+        &IPV6_OPT,
+        &IPPROTO,
+        &NETLINK_PROTO,
+        &CAP_VERSION,
     ];
 
     /// Reads a rendering back into the value: each `|`-separated part is a
