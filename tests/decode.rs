@@ -55,7 +55,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     (
         "futex",
         &[
-            "FUTEX_WAKE_PRIVATE, 1,",
+            "FUTEX_WAKE_PRIVATE, 1) →",
             "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 1, NULL, NULL, FUTEX_BITSET_MATCH_ANY)",
         ],
     ),

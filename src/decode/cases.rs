@@ -216,6 +216,12 @@ fn cases() -> Vec<(Sysno, Vec<u64>, &'static str)> {
             ],
             "fcntl(3</dev/pts/0>, F_ADD_SEALS, F_SEAL_SEAL|F_SEAL_WRITE)",
         ),
+        // F_GETFD takes no argument: the register's leftover is not shown.
+        (
+            Sysno::fcntl,
+            vec![3, libc::F_GETFD as u64, 0x1234],
+            "fcntl(3</dev/pts/0>, F_GETFD)",
+        ),
         (
             Sysno::getrandom,
             vec![BUF, 16, libc::GRND_NONBLOCK as u64],
@@ -342,7 +348,7 @@ fn cases() -> Vec<(Sysno, Vec<u64>, &'static str)> {
         (
             Sysno::futex,
             vec![BUF, 0x81, 1, 0, 0, 0],
-            "futex(0x30000, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0)",
+            "futex(0x30000, FUTEX_WAKE_PRIVATE, 1)",
         ),
         (
             Sysno::futex,
@@ -352,8 +358,18 @@ fn cases() -> Vec<(Sysno, Vec<u64>, &'static str)> {
         ),
         (
             Sysno::futex,
+            vec![BUF, 0x81, 1, 0x55, 0x66, 0x77],
+            "futex(0x30000, FUTEX_WAKE_PRIVATE, 1)",
+        ),
+        (
+            Sysno::futex,
+            vec![BUF, 4, 1, 2, BUF + 8, 9],
+            "futex(0x30000, FUTEX_CMP_REQUEUE, 1, 0x2, 0x30008, 9)",
+        ),
+        (
+            Sysno::futex,
             vec![BUF, 0, 7, 0, 0, 0],
-            "futex(0x30000, FUTEX_WAIT, 7, NULL, NULL, 0)",
+            "futex(0x30000, FUTEX_WAIT, 7, NULL)",
         ),
         // arch_prctl.
         (

@@ -956,6 +956,36 @@ pub(super) fn futex_op(op: u64) -> String {
     parts.join("|")
 }
 
+/// How many of futex's six arguments the operation reads (strace shows
+/// those): FUTEX_WAKE only `uaddr, op, val`.
+pub(super) fn futex_arg_count(op: u64) -> usize {
+    match op & 0x7f {
+        // FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI
+        7 | 8 => 2,
+        // FUTEX_WAKE, FUTEX_FD
+        1 | 2 => 3,
+        // FUTEX_WAIT, FUTEX_LOCK_PI, FUTEX_LOCK_PI2
+        0 | 6 | 13 => 4,
+        // FUTEX_REQUEUE, FUTEX_WAIT_REQUEUE_PI
+        3 | 11 => 5,
+        _ => 6,
+    }
+}
+
+/// fcntl commands that take no third argument.
+pub(super) fn fcntl_ignores_arg(cmd: u64) -> bool {
+    matches!(
+        cmd as u32 as i32,
+        libc::F_GETFD
+            | libc::F_GETFL
+            | libc::F_GETOWN
+            | 11 // F_GETSIG
+            | libc::F_GETLEASE
+            | libc::F_GETPIPE_SZ
+            | libc::F_GET_SEALS
+    )
+}
+
 /// The futex commands whose `val3` is a bitset.
 pub(super) fn futex_uses_bitset(op: u64) -> bool {
     matches!(op & 0x7f, 9 | 10)

@@ -70,14 +70,28 @@ pub fn format_value(v: &Value) -> String {
 
 /// Whether argument `i` is left out of the one-line form: open's mode when
 /// the flags neither create a file nor make a tmpfile (the kernel ignores
-/// it, and the register then holds leftovers), and registers the kernel
-/// ignores on x86_64.
+/// it, and the register then holds leftovers), registers the kernel
+/// ignores on x86_64, fcntl's argument for the commands that take none,
+/// and the futex arguments its operation does not use (as strace does).
 fn hidden(params: Option<Params>, args: &[Arg], i: usize) -> bool {
     let Some(params) = params else {
         return false;
     };
+    // futex reads only the arguments its operation uses; the rest of the
+    // registers hold leftovers.
+    let futex_uses = params
+        .iter()
+        .position(|(_, k)| matches!(k, Kind::FutexOp))
+        .and_then(|j| args.get(j))
+        .map(|op| flags::futex_arg_count(op.raw));
+    if futex_uses.is_some_and(|n| i >= n) {
+        return true;
+    }
     match params.get(i) {
         Some((_, Kind::Unused)) => true,
+        Some((_, Kind::FcntlArg(cmd))) => args
+            .get(*cmd)
+            .is_some_and(|c| flags::fcntl_ignores_arg(c.raw)),
         Some((_, Kind::CreateMode)) => params
             .iter()
             .position(|(_, k)| matches!(k, Kind::OpenFlags))
