@@ -95,9 +95,11 @@ mod tests {
     fn decoder_table_is_found() {
         let d = decoded();
         assert!(d.contains(&Sysno::openat) && d.contains(&Sysno::fork));
+        // Every syscall has a table entry; the never-implemented ones
+        // decode to raw words, as calls without an entry would.
         assert!(
-            !d.contains(&Sysno::kexec_load),
-            "kexec_load has no table entry"
+            !d.contains(&Sysno::afs_syscall),
+            "afs_syscall decodes to raw words"
         );
         assert!(d.len() > 100, "only {} decoded syscalls found", d.len());
     }

@@ -6,6 +6,7 @@ use std::cell::{OnceCell, RefCell};
 use syscalls::Sysno;
 
 use super::flags::{self, CLONE_NS, OPEN, RESOLVE, format_mode};
+use super::ioctl;
 use super::memory::{PATH_MAX, ReadStr, TargetView, field_u64, read_cstring, read_exact, read_u64};
 use super::sockaddr::{SOCKADDR_STORAGE_LEN, parse_sockaddr};
 use super::table::{GENERIC_NAMES, Kind, Params, params};
@@ -23,6 +24,10 @@ const OPEN_HOW_RESOLVE: usize = 16;
 /// The prefix of `struct clone_args` up to and including `exit_signal`.
 const CLONE_ARGS_PREFIX: usize = 40;
 const CLONE_ARGS_EXIT_SIGNAL: usize = 32;
+/// `struct pollfd`: int fd, short events, short revents.
+const POLLFD_SIZE: usize = 8;
+/// How many entries of a poll array are shown.
+const POLLFD_MAX: u32 = 8;
 
 /// Decodes the arguments of a call: one [`Arg`] per parameter of the
 /// syscall, or `arg0`..`arg5` in hex for calls without a table entry
@@ -81,6 +86,13 @@ pub fn decode_with_copies(
 /// (`AT_FDCWD` often arrives as `0x00000000ffffff9c`).
 pub(super) fn int(raw: u64) -> i32 {
     raw as u32 as i32
+}
+
+/// `N` bytes at `addr`, all of them or the errno.
+fn read_array<const N: usize>(view: &dyn TargetView, addr: u64) -> Result<[u8; N], i32> {
+    let mut b = [0u8; N];
+    read_exact(view, addr, &mut b)?;
+    Ok(b)
 }
 
 fn pointer(raw: u64) -> Value {
@@ -159,6 +171,157 @@ impl Decoder<'_> {
             Kind::Argv => self.argv(raw),
             Kind::OpenHow => self.open_how(raw),
             Kind::CloneArgs => self.clone_args(raw),
+            Kind::Unused => Value::Hex(raw),
+            Kind::Id => id(raw),
+            Kind::Ioctl => Value::Flags(ioctl::format_request(raw)),
+            Kind::PrctlArg(n) => self.prctl_arg(n, raw),
+            Kind::FutexOp => Value::Flags(flags::futex_op(raw)),
+            Kind::FutexVal3(op) => {
+                let v = raw as u32;
+                if flags::futex_uses_bitset(self.args[op]) && v == u32::MAX {
+                    Value::Flags("FUTEX_BITSET_MATCH_ANY".to_string())
+                } else {
+                    Value::Int(v.into())
+                }
+            }
+            Kind::SockOpt(level) => {
+                let level = self.args[level] & 0xffff_ffff;
+                match flags::sockopt_names(level).and_then(|e| e.name(raw)) {
+                    Some(name) => Value::Flags(name.to_string()),
+                    None => Value::Int(int(raw).into()),
+                }
+            }
+            Kind::SockOptVal(len) => {
+                if raw != 0 && self.args[len] as u32 == 4 {
+                    match read_array::<4>(self.view, raw) {
+                        Ok(b) => Value::Flags(format!("[{}]", i32::from_ne_bytes(b))),
+                        Err(errno) => Value::Unreadable { addr: raw, errno },
+                    }
+                } else {
+                    pointer(raw)
+                }
+            }
+            Kind::Protocol(domain) => {
+                let names = match int(self.args[domain]) {
+                    libc::AF_INET | libc::AF_INET6 => Some(&flags::IPPROTO),
+                    libc::AF_NETLINK => Some(&flags::NETLINK_PROTO),
+                    _ => None,
+                };
+                match names.and_then(|e| e.name(raw)) {
+                    Some(name) => Value::Flags(name.to_string()),
+                    None => Value::Int(int(raw).into()),
+                }
+            }
+            Kind::FcntlArg(cmd) => fcntl_arg(int(self.args[cmd]), raw),
+            Kind::SigSet => self.read_with(raw, |b: [u8; 8]| flags::sigset(u64::from_ne_bytes(b))),
+            Kind::SigAction => self.read_with(raw, |b: [u8; 32]| sigaction(&b)),
+            Kind::Rlimit => self.read_with(raw, |b: [u8; 16]| {
+                format!(
+                    "{{rlim_cur={}, rlim_max={}}}",
+                    rlim(field_u64(&b, 0)),
+                    rlim(field_u64(&b, 8))
+                )
+            }),
+            Kind::EpollEvent => self.read_with(raw, |b: [u8; 12]| {
+                let events = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+                format!(
+                    "{{events={}, data={:#x}}}",
+                    flags::EPOLL_EVENTS.format(events.into()),
+                    field_u64(&b, 4)
+                )
+            }),
+            Kind::CapHeader => self.read_with(raw, |b: [u8; 8]| {
+                let version = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+                let pid = i32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
+                let version = flags::CAP_VERSION
+                    .name(version.into())
+                    .map_or_else(|| format!("{version:#x}"), str::to_string);
+                format!("{{version={version}, pid={pid}}}")
+            }),
+            Kind::PollFds(n) => self.poll_fds(raw, self.args[n] as u32),
+            Kind::CapData => self.read_with(raw, |b: [u8; 24]| {
+                // Two `{effective, permitted, inheritable}` u32 triples:
+                // the low and high halves of each 64-bit set.
+                let half = |k: usize| u32::from_ne_bytes([b[k], b[k + 1], b[k + 2], b[k + 3]]);
+                let set = |k: usize| u64::from(half(k)) | u64::from(half(k + 12)) << 32;
+                format!(
+                    "{{effective={}, permitted={}, inheritable={}}}",
+                    flags::cap_set(set(0)),
+                    flags::cap_set(set(4)),
+                    flags::cap_set(set(8))
+                )
+            }),
+        }
+    }
+
+    /// A struct of `N` bytes at `ptr` the call reads, rendered by `show`;
+    /// NULL or unreadable otherwise.
+    fn read_with<const N: usize>(&self, ptr: u64, show: impl Fn([u8; N]) -> String) -> Value {
+        if ptr == 0 {
+            return Value::Null;
+        }
+        match read_array::<N>(self.view, ptr) {
+            Ok(b) => Value::Flags(show(b)),
+            Err(errno) => Value::Unreadable { addr: ptr, errno },
+        }
+    }
+
+    /// `[{fd=3, events=POLLIN}, ...]`: the first [`POLLFD_MAX`] entries
+    /// of poll's array of `count`, `...` after them if there are more.
+    fn poll_fds(&self, ptr: u64, count: u32) -> Value {
+        if ptr == 0 {
+            return Value::Null;
+        }
+        let shown = count.min(POLLFD_MAX) as usize;
+        let mut b = vec![0u8; shown * POLLFD_SIZE];
+        if let Err(errno) = read_exact(self.view, ptr, &mut b) {
+            return Value::Unreadable { addr: ptr, errno };
+        }
+        let mut parts: Vec<String> = b
+            .chunks_exact(POLLFD_SIZE)
+            .map(|e| {
+                let fd = i32::from_ne_bytes([e[0], e[1], e[2], e[3]]);
+                let events = u16::from_ne_bytes([e[4], e[5]]);
+                format!(
+                    "{{fd={fd}, events={}}}",
+                    flags::POLL_EVENTS.format(events.into())
+                )
+            })
+            .collect();
+        if count > POLLFD_MAX {
+            parts.push("...".to_string());
+        }
+        Value::Flags(format!("[{}]", parts.join(", ")))
+    }
+
+    /// prctl's argument `n`, by the option in argument 0.
+    fn prctl_arg(&self, n: u8, raw: u64) -> Value {
+        let named = |e: &flags::Enum| match e.name(raw) {
+            Some(name) => Value::Flags(name.to_string()),
+            None => Value::Int(raw as i64),
+        };
+        match (int(self.args[0]), n) {
+            (flags::PR_SET_NAME, 2) => match self.string(raw) {
+                Ok(bytes) => Value::Str(bytes),
+                Err(v) => v,
+            },
+            (flags::PR_SET_PDEATHSIG, 2) => signal(int(raw).into()),
+            (flags::PR_CAPBSET_READ | flags::PR_CAPBSET_DROP, 2) => {
+                Value::Flags(flags::cap_name(raw))
+            }
+            (flags::PR_SET_SECCOMP, 2) => named(&flags::SECCOMP_MODE),
+            (flags::PR_CAP_AMBIENT, 2) => named(&flags::PR_CAP_AMBIENT_OPS),
+            (flags::PR_CAP_AMBIENT, 3) => Value::Flags(flags::cap_name(raw)),
+            (flags::PR_SET_MM, 2) => named(&flags::PR_SET_MM_OPS),
+            (flags::PR_SET_VMA, 2) => named(&flags::PR_SET_VMA_OPS),
+            (flags::PR_SET_VMA, 5) => match self.string(raw) {
+                Ok(bytes) => Value::Str(bytes),
+                Err(v) => v,
+            },
+            (flags::PR_SET_PTRACER, 2) if raw == u64::MAX || raw == 0xffff_ffff => {
+                Value::Flags("PR_SET_PTRACER_ANY".to_string())
+            }
+            _ => Value::Hex(raw),
         }
     }
 
@@ -372,7 +535,8 @@ impl Decoder<'_> {
         Value::Argv { items, more: true }
     }
 
-    /// `{flags=O_RDONLY, mode=0000, resolve=RESOLVE_BENEATH}`. The fields
+    /// `{flags=O_RDONLY, resolve=RESOLVE_BENEATH}` (the mode only when it
+    /// matters, see below). The fields
     /// are `u64`s the kernel checks in full, so no bits are dropped.
     fn open_how(&self, ptr: u64) -> Value {
         let [flags, mode, resolve] = match self.how(ptr) {
@@ -380,12 +544,19 @@ impl Decoder<'_> {
             Some(Err(errno)) => return Value::Unreadable { addr: ptr, errno },
             Some(Ok(how)) => how,
         };
-        let mode = match u32::try_from(mode) {
-            Ok(m) => format_mode(m),
-            Err(_) => format!("{mode:#x}"),
+        // Like open's mode argument, the mode only means something when
+        // the flags create a file; the kernel refuses a non-zero mode
+        // otherwise, so one is shown then too.
+        let mode = if flags::creates(flags) || mode != 0 {
+            match u32::try_from(mode) {
+                Ok(m) => format!(", mode={}", format_mode(m)),
+                Err(_) => format!(", mode={mode:#x}"),
+            }
+        } else {
+            String::new()
         };
         Value::Flags(format!(
-            "{{flags={}, mode={mode}, resolve={}}}",
+            "{{flags={}{mode}, resolve={}}}",
             OPEN.format(flags),
             RESOLVE.format(resolve)
         ))
@@ -411,6 +582,68 @@ impl Decoder<'_> {
             "{{flags={}, exit_signal={sig}}}",
             CLONE_NS.format(flags)
         ))
+    }
+}
+
+/// A uid or gid: `-1` (the kernel's "leave unchanged") as -1.
+fn id(raw: u64) -> Value {
+    match raw as u32 {
+        u32::MAX => Value::Int(-1),
+        v => Value::Int(v.into()),
+    }
+}
+
+/// `RLIM64_INFINITY`, or the number.
+fn rlim(v: u64) -> String {
+    if v == u64::MAX {
+        "RLIM64_INFINITY".to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// `{sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART,
+/// sa_restorer=0x7f..}` from the kernel's `struct sigaction` (handler,
+/// flags, restorer, mask: four u64s on x86_64).
+fn sigaction(b: &[u8; 32]) -> String {
+    let handler = match field_u64(b, 0) {
+        0 => "SIG_DFL".to_string(),
+        1 => "SIG_IGN".to_string(),
+        h => format!("{h:#x}"),
+    };
+    let sa_flags = field_u64(b, 8);
+    let restorer = field_u64(b, 16);
+    let mask = flags::sigset(field_u64(b, 24));
+    let flags_text = flags::SA_FLAGS.format(sa_flags);
+    if sa_flags & flags::SA_RESTORER != 0 {
+        format!(
+            "{{sa_handler={handler}, sa_mask={mask}, sa_flags={flags_text}, sa_restorer={restorer:#x}}}"
+        )
+    } else {
+        format!("{{sa_handler={handler}, sa_mask={mask}, sa_flags={flags_text}}}")
+    }
+}
+
+/// fcntl's third argument, by command: `FD_CLOEXEC` for F_SETFD, open
+/// flags for F_SETFL, a signal for F_SETSIG, seals, leases, an fd or
+/// pid for the rest that take a number; a pointer (locks) in hex.
+fn fcntl_arg(cmd: i32, raw: u64) -> Value {
+    let set = |s: &flags::FlagSet| Value::Flags(s.format(s.width(raw)));
+    match cmd {
+        libc::F_SETFD => set(&flags::FD_FLAGS),
+        libc::F_SETFL => Value::Flags(OPEN.format(OPEN.width(raw))),
+        libc::F_ADD_SEALS => set(&flags::SEALS),
+        libc::F_NOTIFY => set(&flags::DNOTIFY),
+        libc::F_SETLEASE => match flags::LEASE.name(raw) {
+            Some(n) => Value::Flags(n.to_string()),
+            None => Value::Int(int(raw).into()),
+        },
+        // F_SETSIG
+        10 => signal(int(raw).into()),
+        libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETOWN | libc::F_SETPIPE_SZ => {
+            Value::Int(int(raw).into())
+        }
+        _ => Value::Hex(raw),
     }
 }
 
@@ -690,7 +923,7 @@ mod tests {
         let ty = (libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK) as u64;
         assert_eq!(
             line(&t, Sysno::socket, &[libc::AF_INET as u64, ty, 0]),
-            "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0)"
+            "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC, IPPROTO_IP)"
         );
         assert_eq!(
             line(&t, Sysno::socket, &[77, 2, 0]),
@@ -927,7 +1160,7 @@ mod tests {
         t.map(BUF, &how);
         assert_eq!(
             line(&t, Sysno::openat2, &[AT_FDCWD_REG, STR, BUF, 24]),
-            "openat2(AT_FDCWD, \"/etc\", {flags=O_RDONLY, mode=0000, \
+            "openat2(AT_FDCWD, \"/etc\", {flags=O_RDONLY, \
              resolve=RESOLVE_BENEATH}, 24)"
         );
         // RESOLVE_IN_ROOT: absolute paths and ".." stay inside the dirfd.

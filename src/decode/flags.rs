@@ -144,6 +144,12 @@ pub(super) const OPEN: FlagSet = FlagSet {
     wide: false,
 };
 
+/// Whether open flags make the kernel look at the mode: `O_CREAT` or
+/// `O_TMPFILE`.
+pub(super) fn creates(flags: u64) -> bool {
+    flags & (i(libc::O_CREAT) | O_TMPFILE_BIT) != 0
+}
+
 /// Renders open(2) flags: `O_WRONLY|O_CREAT|O_TRUNC`; the access mode is
 /// always named (`O_RDONLY` for 0), unknown bits are appended in hex.
 pub fn open_flags(bits: u64) -> String {
@@ -687,6 +693,1140 @@ pub(super) const MAP: FlagSet = FlagSet {
     wide: false,
 };
 
+// ---- the rest of the calls strace names (issue 16) -----------------------
+//
+// Values from the kernel's uapi headers for x86_64 (<linux/prctl.h>,
+// <asm-generic/ioctls.h>, <linux/futex.h>, <asm/prctl.h>, ...); libc lacks
+// many of them or spells them per libc version, so they are written out.
+
+/// A plain flag word with these bits and `0` for none.
+const fn bits(bits: &'static [(u64, &'static str)]) -> FlagSet {
+    FlagSet {
+        field: None,
+        bits,
+        zero: "0",
+        wide: false,
+    }
+}
+
+/// A list of names for an `int` argument.
+const fn names(names: &'static [(u64, &'static str)]) -> Enum {
+    Enum { names, wide: false }
+}
+
+pub(super) const PRCTL: Enum = names(&[
+    (1, "PR_SET_PDEATHSIG"),
+    (2, "PR_GET_PDEATHSIG"),
+    (3, "PR_GET_DUMPABLE"),
+    (4, "PR_SET_DUMPABLE"),
+    (5, "PR_GET_UNALIGN"),
+    (6, "PR_SET_UNALIGN"),
+    (7, "PR_GET_KEEPCAPS"),
+    (8, "PR_SET_KEEPCAPS"),
+    (9, "PR_GET_FPEMU"),
+    (10, "PR_SET_FPEMU"),
+    (11, "PR_GET_FPEXC"),
+    (12, "PR_SET_FPEXC"),
+    (13, "PR_GET_TIMING"),
+    (14, "PR_SET_TIMING"),
+    (15, "PR_SET_NAME"),
+    (16, "PR_GET_NAME"),
+    (19, "PR_GET_ENDIAN"),
+    (20, "PR_SET_ENDIAN"),
+    (21, "PR_GET_SECCOMP"),
+    (22, "PR_SET_SECCOMP"),
+    (23, "PR_CAPBSET_READ"),
+    (24, "PR_CAPBSET_DROP"),
+    (25, "PR_GET_TSC"),
+    (26, "PR_SET_TSC"),
+    (27, "PR_GET_SECUREBITS"),
+    (28, "PR_SET_SECUREBITS"),
+    (29, "PR_SET_TIMERSLACK"),
+    (30, "PR_GET_TIMERSLACK"),
+    (31, "PR_TASK_PERF_EVENTS_DISABLE"),
+    (32, "PR_TASK_PERF_EVENTS_ENABLE"),
+    (33, "PR_MCE_KILL"),
+    (34, "PR_MCE_KILL_GET"),
+    (35, "PR_SET_MM"),
+    (36, "PR_SET_CHILD_SUBREAPER"),
+    (37, "PR_GET_CHILD_SUBREAPER"),
+    (38, "PR_SET_NO_NEW_PRIVS"),
+    (39, "PR_GET_NO_NEW_PRIVS"),
+    (40, "PR_GET_TID_ADDRESS"),
+    (41, "PR_SET_THP_DISABLE"),
+    (42, "PR_GET_THP_DISABLE"),
+    (43, "PR_MPX_ENABLE_MANAGEMENT"),
+    (44, "PR_MPX_DISABLE_MANAGEMENT"),
+    (45, "PR_SET_FP_MODE"),
+    (46, "PR_GET_FP_MODE"),
+    (47, "PR_CAP_AMBIENT"),
+    (50, "PR_SVE_SET_VL"),
+    (51, "PR_SVE_GET_VL"),
+    (52, "PR_GET_SPECULATION_CTRL"),
+    (53, "PR_SET_SPECULATION_CTRL"),
+    (54, "PR_PAC_RESET_KEYS"),
+    (55, "PR_SET_TAGGED_ADDR_CTRL"),
+    (56, "PR_GET_TAGGED_ADDR_CTRL"),
+    (57, "PR_SET_IO_FLUSHER"),
+    (58, "PR_GET_IO_FLUSHER"),
+    (59, "PR_SET_SYSCALL_USER_DISPATCH"),
+    (60, "PR_PAC_SET_ENABLED_KEYS"),
+    (61, "PR_PAC_GET_ENABLED_KEYS"),
+    (62, "PR_SCHED_CORE"),
+    (63, "PR_SME_SET_VL"),
+    (64, "PR_SME_GET_VL"),
+    (65, "PR_SET_MDWE"),
+    (66, "PR_GET_MDWE"),
+    (67, "PR_SET_MEMORY_MERGE"),
+    (68, "PR_GET_MEMORY_MERGE"),
+    (74, "PR_GET_SHADOW_STACK_STATUS"),
+    (75, "PR_SET_SHADOW_STACK_STATUS"),
+    (76, "PR_LOCK_SHADOW_STACK_STATUS"),
+    (77, "PR_TIMER_CREATE_RESTORE_IDS"),
+    (0x5356_4d41, "PR_SET_VMA"),
+    (0x5961_6d61, "PR_SET_PTRACER"),
+]);
+
+pub(super) const PR_SET_PDEATHSIG: i32 = 1;
+pub(super) const PR_SET_NAME: i32 = 15;
+pub(super) const PR_SET_SECCOMP: i32 = 22;
+pub(super) const PR_CAPBSET_READ: i32 = 23;
+pub(super) const PR_CAPBSET_DROP: i32 = 24;
+pub(super) const PR_SET_MM: i32 = 35;
+pub(super) const PR_CAP_AMBIENT: i32 = 47;
+pub(super) const PR_SET_VMA: i32 = 0x5356_4d41;
+pub(super) const PR_SET_PTRACER: i32 = 0x5961_6d61;
+
+pub(super) const PR_CAP_AMBIENT_OPS: Enum = names(&[
+    (1, "PR_CAP_AMBIENT_IS_SET"),
+    (2, "PR_CAP_AMBIENT_RAISE"),
+    (3, "PR_CAP_AMBIENT_LOWER"),
+    (4, "PR_CAP_AMBIENT_CLEAR_ALL"),
+]);
+
+pub(super) const PR_SET_MM_OPS: Enum = names(&[
+    (1, "PR_SET_MM_START_CODE"),
+    (2, "PR_SET_MM_END_CODE"),
+    (3, "PR_SET_MM_START_DATA"),
+    (4, "PR_SET_MM_END_DATA"),
+    (5, "PR_SET_MM_START_STACK"),
+    (6, "PR_SET_MM_START_BRK"),
+    (7, "PR_SET_MM_BRK"),
+    (8, "PR_SET_MM_ARG_START"),
+    (9, "PR_SET_MM_ARG_END"),
+    (10, "PR_SET_MM_ENV_START"),
+    (11, "PR_SET_MM_ENV_END"),
+    (12, "PR_SET_MM_AUXV"),
+    (13, "PR_SET_MM_EXE_FILE"),
+    (14, "PR_SET_MM_MAP"),
+    (15, "PR_SET_MM_MAP_SIZE"),
+]);
+
+pub(super) const SECCOMP_MODE: Enum = names(&[
+    (0, "SECCOMP_MODE_DISABLED"),
+    (1, "SECCOMP_MODE_STRICT"),
+    (2, "SECCOMP_MODE_FILTER"),
+]);
+
+pub(super) const PR_SET_VMA_OPS: Enum = names(&[(0, "PR_SET_VMA_ANON_NAME")]);
+
+/// Capability numbers (<linux/capability.h>).
+pub(super) const CAPS: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// `CAP_SYS_ADMIN`, or the number.
+pub(super) fn cap_name(n: u64) -> String {
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| CAPS.get(i))
+        .map_or_else(|| n.to_string(), |s| s.to_string())
+}
+
+/// A capability mask as strace writes it: `1<<CAP_CHOWN|1<<CAP_KILL`.
+pub(super) fn cap_set(mask: u64) -> String {
+    if mask == 0 {
+        return "0".to_string();
+    }
+    let mut parts = Vec::new();
+    let mut rest = mask;
+    for (i, name) in CAPS.iter().enumerate() {
+        if mask & (1 << i) != 0 {
+            parts.push(format!("1<<{name}"));
+            rest &= !(1 << i);
+        }
+    }
+    if rest != 0 {
+        parts.push(format!("{rest:#x}"));
+    }
+    parts.join("|")
+}
+
+pub(super) const CAP_VERSION: Enum = names(&[
+    (0x1998_0330, "_LINUX_CAPABILITY_VERSION_1"),
+    (0x2007_1026, "_LINUX_CAPABILITY_VERSION_2"),
+    (0x2008_0522, "_LINUX_CAPABILITY_VERSION_3"),
+]);
+
+/// futex(2)'s operation: the command, `_PRIVATE` when
+/// `FUTEX_PRIVATE_FLAG` is set (as strace writes it), then
+/// `FUTEX_CLOCK_REALTIME` and any unknown bits.
+pub(super) fn futex_op(op: u64) -> String {
+    const CMDS: &[&str] = &[
+        "FUTEX_WAIT",
+        "FUTEX_WAKE",
+        "FUTEX_FD",
+        "FUTEX_REQUEUE",
+        "FUTEX_CMP_REQUEUE",
+        "FUTEX_WAKE_OP",
+        "FUTEX_LOCK_PI",
+        "FUTEX_UNLOCK_PI",
+        "FUTEX_TRYLOCK_PI",
+        "FUTEX_WAIT_BITSET",
+        "FUTEX_WAKE_BITSET",
+        "FUTEX_WAIT_REQUEUE_PI",
+        "FUTEX_CMP_REQUEUE_PI",
+        "FUTEX_LOCK_PI2",
+    ];
+    const PRIVATE: u64 = 128;
+    const CLOCK_REALTIME: u64 = 256;
+    let op = op & 0xffff_ffff;
+    let cmd = op & 0x7f;
+    let mut rest = op & !0x7f;
+    let mut parts = Vec::new();
+    match usize::try_from(cmd).ok().and_then(|c| CMDS.get(c)) {
+        Some(name) if op & PRIVATE != 0 => {
+            parts.push(format!("{name}_PRIVATE"));
+            rest &= !PRIVATE;
+        }
+        Some(name) => parts.push(name.to_string()),
+        None => parts.push(cmd.to_string()),
+    }
+    if rest & PRIVATE != 0 {
+        parts.push("FUTEX_PRIVATE_FLAG".to_string());
+        rest &= !PRIVATE;
+    }
+    if rest & CLOCK_REALTIME != 0 {
+        parts.push("FUTEX_CLOCK_REALTIME".to_string());
+        rest &= !CLOCK_REALTIME;
+    }
+    if rest != 0 {
+        parts.push(format!("{rest:#x}"));
+    }
+    parts.join("|")
+}
+
+/// How many of futex's six arguments the operation reads (strace shows
+/// those): FUTEX_WAKE only `uaddr, op, val`.
+pub(super) fn futex_arg_count(op: u64) -> usize {
+    match op & 0x7f {
+        // FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI
+        7 | 8 => 2,
+        // FUTEX_WAKE, FUTEX_FD
+        1 | 2 => 3,
+        // FUTEX_WAIT, FUTEX_LOCK_PI, FUTEX_LOCK_PI2
+        0 | 6 | 13 => 4,
+        // FUTEX_REQUEUE, FUTEX_WAIT_REQUEUE_PI
+        3 | 11 => 5,
+        _ => 6,
+    }
+}
+
+/// fcntl commands that take no third argument.
+pub(super) fn fcntl_ignores_arg(cmd: u64) -> bool {
+    matches!(
+        cmd as u32 as i32,
+        libc::F_GETFD
+            | libc::F_GETFL
+            | libc::F_GETOWN
+            | 11 // F_GETSIG
+            | libc::F_GETLEASE
+            | libc::F_GETPIPE_SZ
+            | libc::F_GET_SEALS
+    )
+}
+
+/// The futex commands whose `val3` is a bitset.
+pub(super) fn futex_uses_bitset(op: u64) -> bool {
+    matches!(op & 0x7f, 9 | 10)
+}
+
+pub(super) const ARCH_PRCTL: Enum = names(&[
+    (0x1001, "ARCH_SET_GS"),
+    (0x1002, "ARCH_SET_FS"),
+    (0x1003, "ARCH_GET_FS"),
+    (0x1004, "ARCH_GET_GS"),
+    (0x1011, "ARCH_GET_CPUID"),
+    (0x1012, "ARCH_SET_CPUID"),
+    (0x1021, "ARCH_GET_XCOMP_SUPP"),
+    (0x1022, "ARCH_GET_XCOMP_PERM"),
+    (0x1023, "ARCH_REQ_XCOMP_PERM"),
+    (0x1024, "ARCH_GET_XCOMP_GUEST_PERM"),
+    (0x1025, "ARCH_REQ_XCOMP_GUEST_PERM"),
+    (0x2001, "ARCH_MAP_VDSO_X32"),
+    (0x2002, "ARCH_MAP_VDSO_32"),
+    (0x2003, "ARCH_MAP_VDSO_64"),
+    (0x4001, "ARCH_GET_UNTAG_MASK"),
+    (0x4002, "ARCH_ENABLE_TAGGED_ADDR"),
+    (0x4003, "ARCH_GET_MAX_TAG_BITS"),
+    (0x4004, "ARCH_FORCE_TAGGED_SVA"),
+    (0x5001, "ARCH_SHSTK_ENABLE"),
+    (0x5002, "ARCH_SHSTK_DISABLE"),
+    (0x5003, "ARCH_SHSTK_LOCK"),
+    (0x5004, "ARCH_SHSTK_UNLOCK"),
+    (0x5005, "ARCH_SHSTK_STATUS"),
+]);
+
+pub(super) const MADVISE: Enum = names(&[
+    (0, "MADV_NORMAL"),
+    (1, "MADV_RANDOM"),
+    (2, "MADV_SEQUENTIAL"),
+    (3, "MADV_WILLNEED"),
+    (4, "MADV_DONTNEED"),
+    (8, "MADV_FREE"),
+    (9, "MADV_REMOVE"),
+    (10, "MADV_DONTFORK"),
+    (11, "MADV_DOFORK"),
+    (12, "MADV_MERGEABLE"),
+    (13, "MADV_UNMERGEABLE"),
+    (14, "MADV_HUGEPAGE"),
+    (15, "MADV_NOHUGEPAGE"),
+    (16, "MADV_DONTDUMP"),
+    (17, "MADV_DODUMP"),
+    (18, "MADV_WIPEONFORK"),
+    (19, "MADV_KEEPONFORK"),
+    (20, "MADV_COLD"),
+    (21, "MADV_PAGEOUT"),
+    (22, "MADV_POPULATE_READ"),
+    (23, "MADV_POPULATE_WRITE"),
+    (24, "MADV_DONTNEED_LOCKED"),
+    (25, "MADV_COLLAPSE"),
+    (100, "MADV_HWPOISON"),
+    (101, "MADV_SOFT_OFFLINE"),
+    (102, "MADV_GUARD_INSTALL"),
+    (103, "MADV_GUARD_REMOVE"),
+]);
+
+pub(super) const FLOCK: FlagSet = bits(&[
+    (1, "LOCK_SH"),
+    (2, "LOCK_EX"),
+    (4, "LOCK_NB"),
+    (8, "LOCK_UN"),
+    (32, "LOCK_MAND"),
+    (64, "LOCK_READ"),
+    (128, "LOCK_WRITE"),
+]);
+
+pub(super) const GETRANDOM: FlagSet = bits(&[
+    (1, "GRND_NONBLOCK"),
+    (2, "GRND_RANDOM"),
+    (4, "GRND_INSECURE"),
+]);
+
+pub(super) const RLIMIT: Enum = names(&[
+    (0, "RLIMIT_CPU"),
+    (1, "RLIMIT_FSIZE"),
+    (2, "RLIMIT_DATA"),
+    (3, "RLIMIT_STACK"),
+    (4, "RLIMIT_CORE"),
+    (5, "RLIMIT_RSS"),
+    (6, "RLIMIT_NPROC"),
+    (7, "RLIMIT_NOFILE"),
+    (8, "RLIMIT_MEMLOCK"),
+    (9, "RLIMIT_AS"),
+    (10, "RLIMIT_LOCKS"),
+    (11, "RLIMIT_SIGPENDING"),
+    (12, "RLIMIT_MSGQUEUE"),
+    (13, "RLIMIT_NICE"),
+    (14, "RLIMIT_RTPRIO"),
+    (15, "RLIMIT_RTTIME"),
+]);
+
+pub(super) const EVENTFD: FlagSet = bits(&[
+    (1, "EFD_SEMAPHORE"),
+    (0o4000, "EFD_NONBLOCK"),
+    (0o2000000, "EFD_CLOEXEC"),
+]);
+
+pub(super) const EPOLL_CREATE: FlagSet = bits(&[(0o2000000, "EPOLL_CLOEXEC")]);
+
+pub(super) const POLL_EVENTS: FlagSet = FlagSet {
+    field: None,
+    bits: &[
+        (0x1, "POLLIN"),
+        (0x2, "POLLPRI"),
+        (0x4, "POLLOUT"),
+        (0x8, "POLLERR"),
+        (0x10, "POLLHUP"),
+        (0x20, "POLLNVAL"),
+        (0x40, "POLLRDNORM"),
+        (0x80, "POLLRDBAND"),
+        (0x100, "POLLWRNORM"),
+        (0x200, "POLLWRBAND"),
+        (0x400, "POLLMSG"),
+        (0x1000, "POLLREMOVE"),
+        (0x2000, "POLLRDHUP"),
+    ],
+    zero: "0",
+    wide: false,
+};
+
+pub(super) const EPOLL_CTL: Enum = names(&[
+    (1, "EPOLL_CTL_ADD"),
+    (2, "EPOLL_CTL_DEL"),
+    (3, "EPOLL_CTL_MOD"),
+]);
+
+pub(super) const EPOLL_EVENTS: FlagSet = bits(&[
+    (0x1, "EPOLLIN"),
+    (0x2, "EPOLLPRI"),
+    (0x4, "EPOLLOUT"),
+    (0x8, "EPOLLERR"),
+    (0x10, "EPOLLHUP"),
+    (0x20, "EPOLLNVAL"),
+    (0x40, "EPOLLRDNORM"),
+    (0x80, "EPOLLRDBAND"),
+    (0x100, "EPOLLWRNORM"),
+    (0x200, "EPOLLWRBAND"),
+    (0x400, "EPOLLMSG"),
+    (0x2000, "EPOLLRDHUP"),
+    (1 << 27, "EPOLL_URING_WAKE"),
+    (1 << 28, "EPOLLEXCLUSIVE"),
+    (1 << 29, "EPOLLWAKEUP"),
+    (1 << 30, "EPOLLONESHOT"),
+    (1 << 31, "EPOLLET"),
+]);
+
+const WAIT_KERNEL_BITS: [(u64, &str); 3] = [
+    (0x2000_0000, "__WNOTHREAD"),
+    (0x4000_0000, "__WALL"),
+    (0x8000_0000, "__WCLONE"),
+];
+
+pub(super) const WAIT4: FlagSet = bits(&[
+    (1, "WNOHANG"),
+    (2, "WUNTRACED"),
+    (8, "WCONTINUED"),
+    WAIT_KERNEL_BITS[0],
+    WAIT_KERNEL_BITS[1],
+    WAIT_KERNEL_BITS[2],
+]);
+
+pub(super) const WAITID: FlagSet = bits(&[
+    (1, "WNOHANG"),
+    (2, "WSTOPPED"),
+    (4, "WEXITED"),
+    (8, "WCONTINUED"),
+    (0x0100_0000, "WNOWAIT"),
+    WAIT_KERNEL_BITS[0],
+    WAIT_KERNEL_BITS[1],
+    WAIT_KERNEL_BITS[2],
+]);
+
+pub(super) const IDTYPE: Enum = names(&[(0, "P_ALL"), (1, "P_PID"), (2, "P_PGID"), (3, "P_PIDFD")]);
+
+pub(super) const ITIMER: Enum = names(&[
+    (0, "ITIMER_REAL"),
+    (1, "ITIMER_VIRTUAL"),
+    (2, "ITIMER_PROF"),
+]);
+
+pub(super) const PKEY_ACCESS: FlagSet =
+    bits(&[(1, "PKEY_DISABLE_ACCESS"), (2, "PKEY_DISABLE_WRITE")]);
+
+pub(super) const CLOCKS: Enum = names(&[
+    (0, "CLOCK_REALTIME"),
+    (1, "CLOCK_MONOTONIC"),
+    (2, "CLOCK_PROCESS_CPUTIME_ID"),
+    (3, "CLOCK_THREAD_CPUTIME_ID"),
+    (4, "CLOCK_MONOTONIC_RAW"),
+    (5, "CLOCK_REALTIME_COARSE"),
+    (6, "CLOCK_MONOTONIC_COARSE"),
+    (7, "CLOCK_BOOTTIME"),
+    (8, "CLOCK_REALTIME_ALARM"),
+    (9, "CLOCK_BOOTTIME_ALARM"),
+    (11, "CLOCK_TAI"),
+]);
+
+pub(super) const TIMER_ABSTIME: FlagSet = bits(&[(1, "TIMER_ABSTIME")]);
+
+pub(super) const TFD_CREATE: FlagSet =
+    bits(&[(0o4000, "TFD_NONBLOCK"), (0o2000000, "TFD_CLOEXEC")]);
+
+pub(super) const TFD_SETTIME: FlagSet =
+    bits(&[(1, "TFD_TIMER_ABSTIME"), (2, "TFD_TIMER_CANCEL_ON_SET")]);
+
+pub(super) const SFD: FlagSet = bits(&[(0o4000, "SFD_NONBLOCK"), (0o2000000, "SFD_CLOEXEC")]);
+
+pub(super) const IN_INIT: FlagSet = bits(&[(0o4000, "IN_NONBLOCK"), (0o2000000, "IN_CLOEXEC")]);
+
+pub(super) const IN_MASK: FlagSet = bits(&[
+    (0x1, "IN_ACCESS"),
+    (0x2, "IN_MODIFY"),
+    (0x4, "IN_ATTRIB"),
+    (0x8, "IN_CLOSE_WRITE"),
+    (0x10, "IN_CLOSE_NOWRITE"),
+    (0x20, "IN_OPEN"),
+    (0x40, "IN_MOVED_FROM"),
+    (0x80, "IN_MOVED_TO"),
+    (0x100, "IN_CREATE"),
+    (0x200, "IN_DELETE"),
+    (0x400, "IN_DELETE_SELF"),
+    (0x800, "IN_MOVE_SELF"),
+    (0x2000, "IN_UNMOUNT"),
+    (0x4000, "IN_Q_OVERFLOW"),
+    (0x8000, "IN_IGNORED"),
+    (0x0100_0000, "IN_ONLYDIR"),
+    (0x0200_0000, "IN_DONT_FOLLOW"),
+    (0x0400_0000, "IN_EXCL_UNLINK"),
+    (0x1000_0000, "IN_MASK_CREATE"),
+    (0x2000_0000, "IN_MASK_ADD"),
+    (0x4000_0000, "IN_ISDIR"),
+    (0x8000_0000, "IN_ONESHOT"),
+]);
+
+pub(super) const MFD: FlagSet = bits(&[
+    (1, "MFD_CLOEXEC"),
+    (2, "MFD_ALLOW_SEALING"),
+    (4, "MFD_HUGETLB"),
+    (8, "MFD_NOEXEC_SEAL"),
+    (0x10, "MFD_EXEC"),
+]);
+
+pub(super) const CLOSE_RANGE: FlagSet =
+    bits(&[(2, "CLOSE_RANGE_UNSHARE"), (4, "CLOSE_RANGE_CLOEXEC")]);
+
+pub(super) const STATX_MASK: FlagSet = bits(&[
+    (0xfff, "STATX_ALL"),
+    (0x7ff, "STATX_BASIC_STATS"),
+    (0x1, "STATX_TYPE"),
+    (0x2, "STATX_MODE"),
+    (0x4, "STATX_NLINK"),
+    (0x8, "STATX_UID"),
+    (0x10, "STATX_GID"),
+    (0x20, "STATX_ATIME"),
+    (0x40, "STATX_MTIME"),
+    (0x80, "STATX_CTIME"),
+    (0x100, "STATX_INO"),
+    (0x200, "STATX_SIZE"),
+    (0x400, "STATX_BLOCKS"),
+    (0x800, "STATX_BTIME"),
+    (0x1000, "STATX_MNT_ID"),
+    (0x2000, "STATX_DIOALIGN"),
+    (0x4000, "STATX_MNT_ID_UNIQUE"),
+    (0x8000, "STATX_SUBVOL"),
+    (0x1_0000, "STATX_WRITE_ATOMIC"),
+    (0x2_0000, "STATX_DIO_READ_ALIGN"),
+]);
+
+pub(super) const MREMAP: FlagSet = bits(&[
+    (1, "MREMAP_MAYMOVE"),
+    (2, "MREMAP_FIXED"),
+    (4, "MREMAP_DONTUNMAP"),
+]);
+
+pub(super) const MSYNC: FlagSet = bits(&[(1, "MS_ASYNC"), (2, "MS_INVALIDATE"), (4, "MS_SYNC")]);
+
+pub(super) const MLOCKALL: FlagSet =
+    bits(&[(1, "MCL_CURRENT"), (2, "MCL_FUTURE"), (4, "MCL_ONFAULT")]);
+
+pub(super) const MLOCK2: FlagSet = bits(&[(1, "MLOCK_ONFAULT")]);
+
+pub(super) const FALLOC: FlagSet = bits(&[
+    (0x1, "FALLOC_FL_KEEP_SIZE"),
+    (0x2, "FALLOC_FL_PUNCH_HOLE"),
+    (0x4, "FALLOC_FL_NO_HIDE_STALE"),
+    (0x8, "FALLOC_FL_COLLAPSE_RANGE"),
+    (0x10, "FALLOC_FL_ZERO_RANGE"),
+    (0x20, "FALLOC_FL_INSERT_RANGE"),
+    (0x40, "FALLOC_FL_UNSHARE_RANGE"),
+]);
+
+pub(super) const FADVISE: Enum = names(&[
+    (0, "POSIX_FADV_NORMAL"),
+    (1, "POSIX_FADV_RANDOM"),
+    (2, "POSIX_FADV_SEQUENTIAL"),
+    (3, "POSIX_FADV_WILLNEED"),
+    (4, "POSIX_FADV_DONTNEED"),
+    (5, "POSIX_FADV_NOREUSE"),
+]);
+
+pub(super) const RUSAGE: Enum = names(&[
+    (0, "RUSAGE_SELF"),
+    (0xffff_ffff, "RUSAGE_CHILDREN"),
+    (1, "RUSAGE_THREAD"),
+]);
+
+pub(super) const PRIO_WHICH: Enum =
+    names(&[(0, "PRIO_PROCESS"), (1, "PRIO_PGRP"), (2, "PRIO_USER")]);
+
+pub(super) const SECCOMP_OP: Enum = names(&[
+    (0, "SECCOMP_SET_MODE_STRICT"),
+    (1, "SECCOMP_SET_MODE_FILTER"),
+    (2, "SECCOMP_GET_ACTION_AVAIL"),
+    (3, "SECCOMP_GET_NOTIF_SIZES"),
+]);
+
+pub(super) const SECCOMP_FLAGS: FlagSet = bits(&[
+    (1, "SECCOMP_FILTER_FLAG_TSYNC"),
+    (2, "SECCOMP_FILTER_FLAG_LOG"),
+    (4, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
+    (8, "SECCOMP_FILTER_FLAG_NEW_LISTENER"),
+    (16, "SECCOMP_FILTER_FLAG_TSYNC_ESRCH"),
+    (32, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"),
+]);
+
+pub(super) const UMOUNT: FlagSet = bits(&[
+    (1, "MNT_FORCE"),
+    (2, "MNT_DETACH"),
+    (4, "MNT_EXPIRE"),
+    (8, "UMOUNT_NOFOLLOW"),
+]);
+
+pub(super) const MOUNT: FlagSet = FlagSet {
+    field: None,
+    bits: &[
+        (1, "MS_RDONLY"),
+        (2, "MS_NOSUID"),
+        (4, "MS_NODEV"),
+        (8, "MS_NOEXEC"),
+        (16, "MS_SYNCHRONOUS"),
+        (32, "MS_REMOUNT"),
+        (64, "MS_MANDLOCK"),
+        (128, "MS_DIRSYNC"),
+        (256, "MS_NOSYMFOLLOW"),
+        (1024, "MS_NOATIME"),
+        (2048, "MS_NODIRATIME"),
+        (4096, "MS_BIND"),
+        (8192, "MS_MOVE"),
+        (16384, "MS_REC"),
+        (32768, "MS_SILENT"),
+        (1 << 16, "MS_POSIXACL"),
+        (1 << 17, "MS_UNBINDABLE"),
+        (1 << 18, "MS_PRIVATE"),
+        (1 << 19, "MS_SLAVE"),
+        (1 << 20, "MS_SHARED"),
+        (1 << 21, "MS_RELATIME"),
+        (1 << 22, "MS_KERNMOUNT"),
+        (1 << 23, "MS_I_VERSION"),
+        (1 << 24, "MS_STRICTATIME"),
+        (1 << 25, "MS_LAZYTIME"),
+        (0xc0ed_0000, "MS_MGC_VAL"),
+    ],
+    zero: "0",
+    wide: true,
+};
+
+pub(super) const XATTR: FlagSet = bits(&[(1, "XATTR_CREATE"), (2, "XATTR_REPLACE")]);
+
+pub(super) const SPLICE: FlagSet = bits(&[
+    (1, "SPLICE_F_MOVE"),
+    (2, "SPLICE_F_NONBLOCK"),
+    (4, "SPLICE_F_MORE"),
+    (8, "SPLICE_F_GIFT"),
+]);
+
+pub(super) const SYNC_FILE_RANGE: FlagSet = bits(&[
+    (1, "SYNC_FILE_RANGE_WAIT_BEFORE"),
+    (2, "SYNC_FILE_RANGE_WRITE"),
+    (4, "SYNC_FILE_RANGE_WAIT_AFTER"),
+]);
+
+pub(super) const PIDFD_OPEN: FlagSet = bits(&[(0x80, "PIDFD_THREAD"), (0o4000, "PIDFD_NONBLOCK")]);
+
+pub(super) const USERFAULTFD: FlagSet = bits(&[
+    (1, "UFFD_USER_MODE_ONLY"),
+    (0o4000, "O_NONBLOCK"),
+    (0o2000000, "O_CLOEXEC"),
+]);
+
+pub(super) const RWF: FlagSet = bits(&[
+    (1, "RWF_HIPRI"),
+    (2, "RWF_DSYNC"),
+    (4, "RWF_SYNC"),
+    (8, "RWF_NOWAIT"),
+    (0x10, "RWF_APPEND"),
+    (0x20, "RWF_NOAPPEND"),
+    (0x40, "RWF_ATOMIC"),
+    (0x80, "RWF_DONTCACHE"),
+]);
+
+pub(super) const IPC_CMD: Enum = names(&[
+    (0, "IPC_RMID"),
+    (1, "IPC_SET"),
+    (2, "IPC_STAT"),
+    (3, "IPC_INFO"),
+    (11, "SHM_LOCK"),
+    (12, "SHM_UNLOCK"),
+    (13, "SHM_STAT"),
+    (14, "SHM_INFO"),
+]);
+
+pub(super) const SCHED_POLICY: Enum = names(&[
+    (0, "SCHED_OTHER"),
+    (1, "SCHED_FIFO"),
+    (2, "SCHED_RR"),
+    (3, "SCHED_BATCH"),
+    (5, "SCHED_IDLE"),
+    (6, "SCHED_DEADLINE"),
+    (7, "SCHED_EXT"),
+]);
+
+pub(super) const MEMBARRIER: Enum = names(&[
+    (0, "MEMBARRIER_CMD_QUERY"),
+    (1, "MEMBARRIER_CMD_GLOBAL"),
+    (2, "MEMBARRIER_CMD_GLOBAL_EXPEDITED"),
+    (4, "MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED"),
+    (8, "MEMBARRIER_CMD_PRIVATE_EXPEDITED"),
+    (16, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED"),
+    (32, "MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE"),
+    (64, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE"),
+    (128, "MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ"),
+    (256, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ"),
+    (512, "MEMBARRIER_CMD_GET_REGISTRATIONS"),
+]);
+
+// ---- fcntl(2)'s third argument --------------------------------------------
+
+pub(super) const FD_FLAGS: FlagSet = bits(&[(1, "FD_CLOEXEC")]);
+
+pub(super) const LEASE: Enum = names(&[(0, "F_RDLCK"), (1, "F_WRLCK"), (2, "F_UNLCK")]);
+
+pub(super) const SEALS: FlagSet = bits(&[
+    (1, "F_SEAL_SEAL"),
+    (2, "F_SEAL_SHRINK"),
+    (4, "F_SEAL_GROW"),
+    (8, "F_SEAL_WRITE"),
+    (0x10, "F_SEAL_FUTURE_WRITE"),
+    (0x20, "F_SEAL_EXEC"),
+]);
+
+pub(super) const DNOTIFY: FlagSet = bits(&[
+    (1, "DN_ACCESS"),
+    (2, "DN_MODIFY"),
+    (4, "DN_CREATE"),
+    (8, "DN_DELETE"),
+    (0x10, "DN_RENAME"),
+    (0x20, "DN_ATTRIB"),
+    (0x8000_0000, "DN_MULTISHOT"),
+]);
+
+// ---- signals in structs -----------------------------------------------------
+
+pub(super) const SA_FLAGS: FlagSet = FlagSet {
+    field: None,
+    bits: &[
+        (0x1, "SA_NOCLDSTOP"),
+        (0x2, "SA_NOCLDWAIT"),
+        (0x4, "SA_SIGINFO"),
+        (0x400, "SA_UNSUPPORTED"),
+        (0x800, "SA_EXPOSE_TAGBITS"),
+        (0x0400_0000, "SA_RESTORER"),
+        (0x0800_0000, "SA_ONSTACK"),
+        (0x1000_0000, "SA_RESTART"),
+        (0x4000_0000, "SA_NODEFER"),
+        (0x8000_0000, "SA_RESETHAND"),
+    ],
+    zero: "0",
+    wide: true,
+};
+
+pub(super) const SA_RESTORER: u64 = 0x0400_0000;
+
+/// A signal set as strace writes it: `[INT TERM]`, or `~[...]` listing
+/// the signals not in it when more than half are.
+pub(super) fn sigset(mask: u64) -> String {
+    let list = |m: u64| {
+        (1..=KERNEL_SIGRTMAX)
+            .filter(|s| m & (1 << (s - 1)) != 0)
+            .map(|s| {
+                let name = signal_name(s);
+                name.strip_prefix("SIG")
+                    .map_or(name.clone(), str::to_string)
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if mask.count_ones() > 32 {
+        format!("~[{}]", list(!mask))
+    } else {
+        format!("[{}]", list(mask))
+    }
+}
+
+// ---- sockets: protocols, levels and options ---------------------------------
+
+pub(super) const IPPROTO: Enum = names(&[
+    (0, "IPPROTO_IP"),
+    (1, "IPPROTO_ICMP"),
+    (2, "IPPROTO_IGMP"),
+    (4, "IPPROTO_IPIP"),
+    (6, "IPPROTO_TCP"),
+    (8, "IPPROTO_EGP"),
+    (12, "IPPROTO_PUP"),
+    (17, "IPPROTO_UDP"),
+    (22, "IPPROTO_IDP"),
+    (29, "IPPROTO_TP"),
+    (33, "IPPROTO_DCCP"),
+    (41, "IPPROTO_IPV6"),
+    (46, "IPPROTO_RSVP"),
+    (47, "IPPROTO_GRE"),
+    (50, "IPPROTO_ESP"),
+    (51, "IPPROTO_AH"),
+    (58, "IPPROTO_ICMPV6"),
+    (92, "IPPROTO_MTP"),
+    (94, "IPPROTO_BEETPH"),
+    (98, "IPPROTO_ENCAP"),
+    (103, "IPPROTO_PIM"),
+    (108, "IPPROTO_COMP"),
+    (115, "IPPROTO_L2TP"),
+    (132, "IPPROTO_SCTP"),
+    (136, "IPPROTO_UDPLITE"),
+    (137, "IPPROTO_MPLS"),
+    (143, "IPPROTO_ETHERNET"),
+    (255, "IPPROTO_RAW"),
+    (262, "IPPROTO_MPTCP"),
+]);
+
+pub(super) const NETLINK_PROTO: Enum = names(&[
+    (0, "NETLINK_ROUTE"),
+    (1, "NETLINK_UNUSED"),
+    (2, "NETLINK_USERSOCK"),
+    (3, "NETLINK_FIREWALL"),
+    (4, "NETLINK_SOCK_DIAG"),
+    (5, "NETLINK_NFLOG"),
+    (6, "NETLINK_XFRM"),
+    (7, "NETLINK_SELINUX"),
+    (8, "NETLINK_ISCSI"),
+    (9, "NETLINK_AUDIT"),
+    (10, "NETLINK_FIB_LOOKUP"),
+    (11, "NETLINK_CONNECTOR"),
+    (12, "NETLINK_NETFILTER"),
+    (13, "NETLINK_IP6_FW"),
+    (14, "NETLINK_DNRTMSG"),
+    (15, "NETLINK_KOBJECT_UEVENT"),
+    (16, "NETLINK_GENERIC"),
+    (18, "NETLINK_SCSITRANSPORT"),
+    (19, "NETLINK_ECRYPTFS"),
+    (20, "NETLINK_RDMA"),
+    (21, "NETLINK_CRYPTO"),
+    (22, "NETLINK_SMC"),
+]);
+
+pub(super) const SOL_SOCKET: u64 = 1;
+pub(super) const SOL_IP: u64 = 0;
+pub(super) const SOL_TCP: u64 = 6;
+pub(super) const SOL_UDP: u64 = 17;
+pub(super) const SOL_IPV6: u64 = 41;
+
+/// Socket option levels, named as strace names them (`SOL_TCP` for
+/// `IPPROTO_TCP`: the same number).
+pub(super) const SOCK_LEVEL: Enum = names(&[
+    (SOL_IP, "SOL_IP"),
+    (SOL_SOCKET, "SOL_SOCKET"),
+    (SOL_TCP, "SOL_TCP"),
+    (SOL_UDP, "SOL_UDP"),
+    (SOL_IPV6, "SOL_IPV6"),
+    (58, "SOL_ICMPV6"),
+    (132, "SOL_SCTP"),
+    (255, "SOL_RAW"),
+    (263, "SOL_PACKET"),
+    (270, "SOL_NETLINK"),
+    (274, "SOL_BLUETOOTH"),
+    (279, "SOL_ALG"),
+    (282, "SOL_TLS"),
+    (283, "SOL_XDP"),
+    (284, "SOL_MPTCP"),
+]);
+
+pub(super) const SO: Enum = names(&[
+    (1, "SO_DEBUG"),
+    (2, "SO_REUSEADDR"),
+    (3, "SO_TYPE"),
+    (4, "SO_ERROR"),
+    (5, "SO_DONTROUTE"),
+    (6, "SO_BROADCAST"),
+    (7, "SO_SNDBUF"),
+    (8, "SO_RCVBUF"),
+    (9, "SO_KEEPALIVE"),
+    (10, "SO_OOBINLINE"),
+    (11, "SO_NO_CHECK"),
+    (12, "SO_PRIORITY"),
+    (13, "SO_LINGER"),
+    (14, "SO_BSDCOMPAT"),
+    (15, "SO_REUSEPORT"),
+    (16, "SO_PASSCRED"),
+    (17, "SO_PEERCRED"),
+    (18, "SO_RCVLOWAT"),
+    (19, "SO_SNDLOWAT"),
+    (20, "SO_RCVTIMEO_OLD"),
+    (21, "SO_SNDTIMEO_OLD"),
+    (22, "SO_SECURITY_AUTHENTICATION"),
+    (23, "SO_SECURITY_ENCRYPTION_TRANSPORT"),
+    (24, "SO_SECURITY_ENCRYPTION_NETWORK"),
+    (25, "SO_BINDTODEVICE"),
+    (26, "SO_ATTACH_FILTER"),
+    (27, "SO_DETACH_FILTER"),
+    (28, "SO_PEERNAME"),
+    (29, "SO_TIMESTAMP_OLD"),
+    (30, "SO_ACCEPTCONN"),
+    (31, "SO_PEERSEC"),
+    (32, "SO_SNDBUFFORCE"),
+    (33, "SO_RCVBUFFORCE"),
+    (34, "SO_PASSSEC"),
+    (35, "SO_TIMESTAMPNS_OLD"),
+    (36, "SO_MARK"),
+    (37, "SO_TIMESTAMPING_OLD"),
+    (38, "SO_PROTOCOL"),
+    (39, "SO_DOMAIN"),
+    (40, "SO_RXQ_OVFL"),
+    (41, "SO_WIFI_STATUS"),
+    (42, "SO_PEEK_OFF"),
+    (43, "SO_NOFCS"),
+    (44, "SO_LOCK_FILTER"),
+    (45, "SO_SELECT_ERR_QUEUE"),
+    (46, "SO_BUSY_POLL"),
+    (47, "SO_MAX_PACING_RATE"),
+    (48, "SO_BPF_EXTENSIONS"),
+    (49, "SO_INCOMING_CPU"),
+    (50, "SO_ATTACH_BPF"),
+    (51, "SO_ATTACH_REUSEPORT_CBPF"),
+    (52, "SO_ATTACH_REUSEPORT_EBPF"),
+    (53, "SO_CNX_ADVICE"),
+    (55, "SO_MEMINFO"),
+    (56, "SO_INCOMING_NAPI_ID"),
+    (57, "SO_COOKIE"),
+    (59, "SO_PEERGROUPS"),
+    (60, "SO_ZEROCOPY"),
+    (61, "SO_TXTIME"),
+    (62, "SO_BINDTOIFINDEX"),
+    (63, "SO_TIMESTAMP_NEW"),
+    (64, "SO_TIMESTAMPNS_NEW"),
+    (65, "SO_TIMESTAMPING_NEW"),
+    (66, "SO_RCVTIMEO_NEW"),
+    (67, "SO_SNDTIMEO_NEW"),
+    (68, "SO_DETACH_REUSEPORT_BPF"),
+    (69, "SO_PREFER_BUSY_POLL"),
+    (70, "SO_BUSY_POLL_BUDGET"),
+    (71, "SO_NETNS_COOKIE"),
+    (72, "SO_BUF_LOCK"),
+    (73, "SO_RESERVE_MEM"),
+    (74, "SO_TXREHASH"),
+    (75, "SO_RCVMARK"),
+    (76, "SO_PASSPIDFD"),
+    (77, "SO_PEERPIDFD"),
+]);
+
+pub(super) const TCP_OPT: Enum = names(&[
+    (1, "TCP_NODELAY"),
+    (2, "TCP_MAXSEG"),
+    (3, "TCP_CORK"),
+    (4, "TCP_KEEPIDLE"),
+    (5, "TCP_KEEPINTVL"),
+    (6, "TCP_KEEPCNT"),
+    (7, "TCP_SYNCNT"),
+    (8, "TCP_LINGER2"),
+    (9, "TCP_DEFER_ACCEPT"),
+    (10, "TCP_WINDOW_CLAMP"),
+    (11, "TCP_INFO"),
+    (12, "TCP_QUICKACK"),
+    (13, "TCP_CONGESTION"),
+    (14, "TCP_MD5SIG"),
+    (15, "TCP_COOKIE_TRANSACTIONS"),
+    (16, "TCP_THIN_LINEAR_TIMEOUTS"),
+    (17, "TCP_THIN_DUPACK"),
+    (18, "TCP_USER_TIMEOUT"),
+    (19, "TCP_REPAIR"),
+    (20, "TCP_REPAIR_QUEUE"),
+    (21, "TCP_QUEUE_SEQ"),
+    (22, "TCP_REPAIR_OPTIONS"),
+    (23, "TCP_FASTOPEN"),
+    (24, "TCP_TIMESTAMP"),
+    (25, "TCP_NOTSENT_LOWAT"),
+    (26, "TCP_CC_INFO"),
+    (27, "TCP_SAVE_SYN"),
+    (28, "TCP_SAVED_SYN"),
+    (29, "TCP_REPAIR_WINDOW"),
+    (30, "TCP_FASTOPEN_CONNECT"),
+    (31, "TCP_ULP"),
+    (32, "TCP_MD5SIG_EXT"),
+    (33, "TCP_FASTOPEN_KEY"),
+    (34, "TCP_FASTOPEN_NO_COOKIE"),
+    (35, "TCP_ZEROCOPY_RECEIVE"),
+    (36, "TCP_INQ"),
+    (37, "TCP_TX_DELAY"),
+]);
+
+pub(super) const UDP_OPT: Enum = names(&[
+    (1, "UDP_CORK"),
+    (100, "UDP_ENCAP"),
+    (101, "UDP_NO_CHECK6_TX"),
+    (102, "UDP_NO_CHECK6_RX"),
+    (103, "UDP_SEGMENT"),
+    (104, "UDP_GRO"),
+]);
+
+pub(super) const IP_OPT: Enum = names(&[
+    (1, "IP_TOS"),
+    (2, "IP_TTL"),
+    (3, "IP_HDRINCL"),
+    (4, "IP_OPTIONS"),
+    (5, "IP_ROUTER_ALERT"),
+    (6, "IP_RECVOPTS"),
+    (7, "IP_RETOPTS"),
+    (8, "IP_PKTINFO"),
+    (9, "IP_PKTOPTIONS"),
+    (10, "IP_MTU_DISCOVER"),
+    (11, "IP_RECVERR"),
+    (12, "IP_RECVTTL"),
+    (13, "IP_RECVTOS"),
+    (14, "IP_MTU"),
+    (15, "IP_FREEBIND"),
+    (16, "IP_IPSEC_POLICY"),
+    (17, "IP_XFRM_POLICY"),
+    (18, "IP_PASSSEC"),
+    (19, "IP_TRANSPARENT"),
+    (20, "IP_RECVORIGDSTADDR"),
+    (21, "IP_MINTTL"),
+    (22, "IP_NODEFRAG"),
+    (23, "IP_CHECKSUM"),
+    (24, "IP_BIND_ADDRESS_NO_PORT"),
+    (25, "IP_RECVFRAGSIZE"),
+    (26, "IP_RECVERR_RFC4884"),
+    (32, "IP_MULTICAST_IF"),
+    (33, "IP_MULTICAST_TTL"),
+    (34, "IP_MULTICAST_LOOP"),
+    (35, "IP_ADD_MEMBERSHIP"),
+    (36, "IP_DROP_MEMBERSHIP"),
+    (37, "IP_UNBLOCK_SOURCE"),
+    (38, "IP_BLOCK_SOURCE"),
+    (39, "IP_ADD_SOURCE_MEMBERSHIP"),
+    (40, "IP_DROP_SOURCE_MEMBERSHIP"),
+    (41, "IP_MSFILTER"),
+    (42, "MCAST_JOIN_GROUP"),
+    (43, "MCAST_BLOCK_SOURCE"),
+    (44, "MCAST_UNBLOCK_SOURCE"),
+    (45, "MCAST_LEAVE_GROUP"),
+    (46, "MCAST_JOIN_SOURCE_GROUP"),
+    (47, "MCAST_LEAVE_SOURCE_GROUP"),
+    (48, "MCAST_MSFILTER"),
+    (49, "IP_MULTICAST_ALL"),
+    (50, "IP_UNICAST_IF"),
+    (51, "IP_LOCAL_PORT_RANGE"),
+    (52, "IP_PROTOCOL"),
+]);
+
+pub(super) const IPV6_OPT: Enum = names(&[
+    (1, "IPV6_ADDRFORM"),
+    (2, "IPV6_2292PKTINFO"),
+    (3, "IPV6_2292HOPOPTS"),
+    (4, "IPV6_2292DSTOPTS"),
+    (5, "IPV6_2292RTHDR"),
+    (6, "IPV6_2292PKTOPTIONS"),
+    (7, "IPV6_CHECKSUM"),
+    (8, "IPV6_2292HOPLIMIT"),
+    (9, "IPV6_NEXTHOP"),
+    (10, "IPV6_AUTHHDR"),
+    (11, "IPV6_FLOWINFO"),
+    (16, "IPV6_UNICAST_HOPS"),
+    (17, "IPV6_MULTICAST_IF"),
+    (18, "IPV6_MULTICAST_HOPS"),
+    (19, "IPV6_MULTICAST_LOOP"),
+    (20, "IPV6_ADD_MEMBERSHIP"),
+    (21, "IPV6_DROP_MEMBERSHIP"),
+    (22, "IPV6_ROUTER_ALERT"),
+    (23, "IPV6_MTU_DISCOVER"),
+    (24, "IPV6_MTU"),
+    (25, "IPV6_RECVERR"),
+    (26, "IPV6_V6ONLY"),
+    (27, "IPV6_JOIN_ANYCAST"),
+    (28, "IPV6_LEAVE_ANYCAST"),
+    (29, "IPV6_MULTICAST_ALL"),
+    (30, "IPV6_ROUTER_ALERT_ISOLATE"),
+    (31, "IPV6_RECVERR_RFC4884"),
+    (32, "IPV6_FLOWLABEL_MGR"),
+    (33, "IPV6_FLOWINFO_SEND"),
+    (34, "IPV6_IPSEC_POLICY"),
+    (35, "IPV6_XFRM_POLICY"),
+    (36, "IPV6_HDRINCL"),
+    (49, "IPV6_RECVPKTINFO"),
+    (50, "IPV6_PKTINFO"),
+    (51, "IPV6_RECVHOPLIMIT"),
+    (52, "IPV6_HOPLIMIT"),
+    (53, "IPV6_RECVHOPOPTS"),
+    (54, "IPV6_HOPOPTS"),
+    (55, "IPV6_RTHDRDSTOPTS"),
+    (56, "IPV6_RECVRTHDR"),
+    (57, "IPV6_RTHDR"),
+    (58, "IPV6_RECVDSTOPTS"),
+    (59, "IPV6_DSTOPTS"),
+    (60, "IPV6_RECVPATHMTU"),
+    (61, "IPV6_PATHMTU"),
+    (62, "IPV6_DONTFRAG"),
+    (66, "IPV6_RECVTCLASS"),
+    (67, "IPV6_TCLASS"),
+    (70, "IPV6_AUTOFLOWLABEL"),
+    (72, "IPV6_ADDR_PREFERENCES"),
+    (73, "IPV6_MINHOPCOUNT"),
+    (74, "IPV6_RECVORIGDSTADDR"),
+    (75, "IPV6_TRANSPARENT"),
+    (76, "IPV6_UNICAST_IF"),
+    (77, "IPV6_RECVFRAGSIZE"),
+    (78, "IPV6_FREEBIND"),
+]);
+
+/// The option names of a socket option level, if we know them.
+pub(super) fn sockopt_names(level: u64) -> Option<&'static Enum> {
+    Some(match level {
+        SOL_SOCKET => &SO,
+        SOL_IP => &IP_OPT,
+        SOL_TCP => &TCP_OPT,
+        SOL_UDP => &UDP_OPT,
+        SOL_IPV6 => &IPV6_OPT,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,6 +1867,34 @@ mod tests {
     }
 
     #[test]
+    fn enum_names_are_unique() {
+        for e in ENUMS {
+            for (k, (v, n)) in e.names.iter().enumerate() {
+                assert!(
+                    e.names[k + 1..].iter().all(|(w, m)| w != v && m != n),
+                    "{n} {v}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn futex_ops_and_sigsets() {
+        assert_eq!(futex_op(0x81), "FUTEX_WAKE_PRIVATE");
+        assert_eq!(futex_op(0), "FUTEX_WAIT");
+        assert_eq!(
+            futex_op(0x189),
+            "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME"
+        );
+        assert_eq!(futex_op(0x7f | 0x1000), "127|0x1000");
+        assert_eq!(sigset(0), "[]");
+        assert_eq!(sigset(1 << 1 | 1 << 14), "[INT TERM]");
+        assert_eq!(sigset(!(1u64 << 8)), "~[KILL]");
+        assert_eq!(cap_set(0), "0");
+        assert_eq!(cap_set(1 | 1 << 63), "1<<CAP_CHOWN|0x8000000000000000");
+    }
+
+    #[test]
     fn signals() {
         assert_eq!(signal_name(15), "SIGTERM");
         assert_eq!(signal_name(34), "SIGRT_2");
@@ -751,6 +1919,42 @@ mod tests {
         ("CLONE_NS", &CLONE_NS),
         ("PROT", &PROT),
         ("MAP", &MAP),
+        ("FLOCK", &FLOCK),
+        ("GETRANDOM", &GETRANDOM),
+        ("EVENTFD", &EVENTFD),
+        ("EPOLL_CREATE", &EPOLL_CREATE),
+        ("EPOLL_EVENTS", &EPOLL_EVENTS),
+        ("POLL_EVENTS", &POLL_EVENTS),
+        ("WAIT4", &WAIT4),
+        ("WAITID", &WAITID),
+        ("PKEY_ACCESS", &PKEY_ACCESS),
+        ("TIMER_ABSTIME", &TIMER_ABSTIME),
+        ("TFD_CREATE", &TFD_CREATE),
+        ("TFD_SETTIME", &TFD_SETTIME),
+        ("SFD", &SFD),
+        ("IN_INIT", &IN_INIT),
+        ("IN_MASK", &IN_MASK),
+        ("MFD", &MFD),
+        ("CLOSE_RANGE", &CLOSE_RANGE),
+        ("STATX_MASK", &STATX_MASK),
+        ("MREMAP", &MREMAP),
+        ("MSYNC", &MSYNC),
+        ("MLOCKALL", &MLOCKALL),
+        ("MLOCK2", &MLOCK2),
+        ("FALLOC", &FALLOC),
+        ("SECCOMP_FLAGS", &SECCOMP_FLAGS),
+        ("UMOUNT", &UMOUNT),
+        ("MOUNT", &MOUNT),
+        ("XATTR", &XATTR),
+        ("SPLICE", &SPLICE),
+        ("SYNC_FILE_RANGE", &SYNC_FILE_RANGE),
+        ("PIDFD_OPEN", &PIDFD_OPEN),
+        ("USERFAULTFD", &USERFAULTFD),
+        ("RWF", &RWF),
+        ("FD_FLAGS", &FD_FLAGS),
+        ("SEALS", &SEALS),
+        ("DNOTIFY", &DNOTIFY),
+        ("SA_FLAGS", &SA_FLAGS),
     ];
 
     const ENUMS: &[&Enum] = &[
@@ -760,6 +1964,22 @@ mod tests {
         &SIGPROCMASK_HOW,
         &WHENCE,
         &FCNTL_CMD,
+        &PRCTL,
+        &ARCH_PRCTL,
+        &MADVISE,
+        &RLIMIT,
+        &EPOLL_CTL,
+        &IDTYPE,
+        &ITIMER,
+        &CLOCKS,
+        &SOCK_LEVEL,
+        &SO,
+        &TCP_OPT,
+        &IP_OPT,
+        &IPV6_OPT,
+        &IPPROTO,
+        &NETLINK_PROTO,
+        &CAP_VERSION,
     ];
 
     /// Reads a rendering back into the value: each `|`-separated part is a

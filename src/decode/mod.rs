@@ -7,12 +7,15 @@
 //! here is tested without a kernel. [`decoder`] turns registers into
 //! [`Arg`](crate::model::Arg)s, [`format`] renders them.
 
+#[cfg(test)]
+mod cases;
 mod decoder;
 #[cfg(test)]
 mod fake;
 mod flags;
 mod format;
 pub mod groups;
+mod ioctl;
 mod memory;
 pub mod realpath;
 mod sockaddr;

@@ -193,6 +193,242 @@ fn kill_storm(threads: usize, file: &[u8], path: &[u8]) {
     unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
 }
 
+/// decode-calls: one call of each kind the decoder names (issue 16), with
+/// arguments chosen so the trace can be checked. Their results do not
+/// matter (many fail harmlessly); the process's state is left as it was.
+fn decode_calls() {
+    use libc::{c_long, syscall};
+    let name = c"unotify-dec";
+    let mut word = [0u64; 64];
+    let w = word.as_mut_ptr();
+    let mut futex_word: u32 = 0;
+    let fw = &mut futex_word as *mut u32;
+    let one: libc::c_int = 1;
+    let onep = &one as *const libc::c_int;
+    let int_len = std::mem::size_of::<libc::c_int>() as c_long;
+    let mut pipe = [0i32; 2];
+    // SAFETY: each call below passes integers, NULL, or pointers to live
+    // locals of the size the kernel reads or writes; fds are ours.
+    unsafe {
+        libc::pipe(pipe.as_mut_ptr());
+        let (rd, wr) = (pipe[0] as c_long, pipe[1] as c_long);
+        let inet = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0) as c_long;
+        let inet6 = libc::socket(libc::AF_INET6, libc::SOCK_STREAM, 0) as c_long;
+        syscall(
+            libc::SYS_setresuid,
+            -1 as c_long,
+            -1 as c_long,
+            -1 as c_long,
+        );
+        syscall(
+            libc::SYS_prctl,
+            libc::PR_SET_NAME as c_long,
+            name.as_ptr(),
+            0,
+            0,
+            0,
+        );
+        syscall(libc::SYS_ioctl, 0 as c_long, libc::TCGETS, w);
+        syscall(libc::SYS_ioctl, 0 as c_long, libc::TIOCGWINSZ, w);
+        syscall(libc::SYS_ioctl, rd, libc::FIONREAD, w);
+        syscall(libc::SYS_ioctl, rd, libc::FIOCLEX, 0);
+        syscall(libc::SYS_ioctl, rd, 0x8008_1272 as c_long, w); // BLKGETSIZE64
+        syscall(libc::SYS_ioctl, inet, libc::SIOCGIFINDEX, w);
+        syscall(libc::SYS_ioctl, rd, 0x8008_aa01 as c_long, w); // unknown
+        let map = syscall(
+            libc::SYS_mmap,
+            0,
+            4096 as c_long,
+            (libc::PROT_READ | libc::PROT_WRITE) as c_long,
+            (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as c_long,
+            -1 as c_long,
+            0,
+        );
+        if map > 0 {
+            syscall(
+                libc::SYS_mprotect,
+                map,
+                4096 as c_long,
+                libc::PROT_READ as c_long,
+            );
+            syscall(
+                libc::SYS_madvise,
+                map,
+                4096 as c_long,
+                libc::MADV_DONTNEED as c_long,
+            );
+            syscall(libc::SYS_munmap, map, 4096 as c_long);
+        }
+        syscall(
+            libc::SYS_flock,
+            rd,
+            (libc::LOCK_EX | libc::LOCK_NB) as c_long,
+        );
+        syscall(
+            libc::SYS_getrandom,
+            w,
+            8 as c_long,
+            libc::GRND_NONBLOCK as c_long,
+        );
+        syscall(libc::SYS_prlimit64, 0, libc::RLIMIT_NOFILE as c_long, 0, w);
+        syscall(libc::SYS_getrlimit, libc::RLIMIT_CORE as c_long, w);
+        // Sets the core limit to what it is.
+        syscall(libc::SYS_setrlimit, libc::RLIMIT_CORE as c_long, w);
+        let efd = syscall(
+            libc::SYS_eventfd2,
+            0,
+            (libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) as c_long,
+        );
+        let ep = syscall(libc::SYS_epoll_create1, libc::EPOLL_CLOEXEC as c_long);
+        let mut ev = libc::epoll_event {
+            events: (libc::EPOLLIN | libc::EPOLLET) as u32,
+            u64: 7,
+        };
+        syscall(
+            libc::SYS_epoll_ctl,
+            ep,
+            libc::EPOLL_CTL_ADD as c_long,
+            efd,
+            &mut ev,
+        );
+        syscall(
+            libc::SYS_setsockopt,
+            inet,
+            libc::SOL_SOCKET as c_long,
+            libc::SO_REUSEADDR as c_long,
+            onep,
+            int_len,
+        );
+        syscall(
+            libc::SYS_setsockopt,
+            inet,
+            libc::IPPROTO_TCP as c_long,
+            libc::TCP_NODELAY as c_long,
+            onep,
+            int_len,
+        );
+        syscall(
+            libc::SYS_setsockopt,
+            inet,
+            libc::IPPROTO_IP as c_long,
+            libc::IP_TOS as c_long,
+            onep,
+            int_len,
+        );
+        syscall(
+            libc::SYS_setsockopt,
+            inet6,
+            libc::IPPROTO_IPV6 as c_long,
+            libc::IPV6_V6ONLY as c_long,
+            onep,
+            int_len,
+        );
+        let mut len = int_len as libc::socklen_t;
+        syscall(
+            libc::SYS_getsockopt,
+            inet,
+            libc::SOL_SOCKET as c_long,
+            libc::SO_ERROR as c_long,
+            w,
+            &mut len,
+        );
+        syscall(libc::SYS_wait4, -1 as c_long, 0, libc::WNOHANG as c_long, 0);
+        syscall(
+            libc::SYS_waitid,
+            libc::P_ALL as c_long,
+            0,
+            w,
+            (libc::WEXITED | libc::WNOHANG) as c_long,
+            0,
+        );
+        syscall(
+            libc::SYS_futex,
+            fw,
+            (libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG) as c_long,
+            1 as c_long,
+            0,
+            0,
+            0,
+        );
+        // The word is 0, not 1: EAGAIN at once.
+        syscall(
+            libc::SYS_futex,
+            fw,
+            (libc::FUTEX_WAIT_BITSET | libc::FUTEX_PRIVATE_FLAG | libc::FUTEX_CLOCK_REALTIME)
+                as c_long,
+            1 as c_long,
+            0,
+            0,
+            0xffff_ffff as c_long,
+        );
+        syscall(libc::SYS_arch_prctl, 0x1003 as c_long, w); // ARCH_GET_FS
+        syscall(
+            libc::SYS_fcntl,
+            rd,
+            libc::F_SETFD as c_long,
+            libc::FD_CLOEXEC as c_long,
+        );
+        // SIGURG is ignored by default: setting SIG_IGN changes nothing.
+        let act: [u64; 4] = [1, 0, 0, 0];
+        syscall(
+            libc::SYS_rt_sigaction,
+            libc::SIGURG as c_long,
+            act.as_ptr(),
+            0,
+            8 as c_long,
+        );
+        let mut old: u64 = 0;
+        let set: u64 = 1 << (libc::SIGUSR2 - 1);
+        syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK as c_long,
+            &set,
+            &mut old,
+            8 as c_long,
+        );
+        syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK as c_long,
+            &old,
+            0,
+            8 as c_long,
+        );
+        // Disarms a timer that is not armed.
+        let zero = [0u64; 4];
+        syscall(
+            libc::SYS_setitimer,
+            libc::ITIMER_REAL as c_long,
+            zero.as_ptr(),
+            0,
+        );
+        let mut hdr: [u32; 2] = [0x2008_0522, 0];
+        let mut data = [0u32; 6];
+        syscall(libc::SYS_capget, hdr.as_mut_ptr(), data.as_mut_ptr());
+        // Sets the capabilities to what they are.
+        syscall(libc::SYS_capset, hdr.as_mut_ptr(), data.as_ptr());
+        let pkey = syscall(libc::SYS_pkey_alloc, 0, 2 as c_long); // PKEY_DISABLE_WRITE
+        if pkey >= 0 {
+            syscall(libc::SYS_pkey_free, pkey);
+        }
+        // A mode without O_CREAT: the kernel ignores it. (Not /dev/null:
+        // a built-in quiet rule keeps its opens out of the trace.)
+        let dot = c".";
+        let fd = syscall(
+            libc::SYS_openat,
+            libc::AT_FDCWD as c_long,
+            dot.as_ptr(),
+            (libc::O_RDONLY | libc::O_CLOEXEC | libc::O_DIRECTORY) as c_long,
+            0o175007 as c_long,
+        );
+        for f in [fd, efd, ep, inet, inet6, rd, wr] {
+            if f >= 0 {
+                libc::close(f as i32);
+            }
+        }
+    }
+    println!("decode-calls: done");
+}
+
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let mode = args
@@ -581,6 +817,8 @@ fn main() {
                 }
             }
         }
+        // decode-calls: see decode_calls
+        "decode-calls" => decode_calls(),
         // exit N
         "exit" => std::process::exit(num(1) as i32),
         // kill-self SIG
