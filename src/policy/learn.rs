@@ -980,4 +980,179 @@ mod tests {
                 .is_none()
         );
     }
+
+    #[test]
+    fn shapes_of_names() {
+        let shape = |n: &[u8]| name_shape(n);
+        assert_eq!(shape(b"3f").as_deref(), Some("[0-9a-f][0-9a-f]"));
+        assert_eq!(shape(b"57").as_deref(), Some("[0-9][0-9]"));
+        assert_eq!(shape(b"python3").as_deref(), Some("python[0-9]"));
+        assert_eq!(shape(b"tty12").as_deref(), Some("tty[0-9][0-9]"));
+        assert_eq!(shape(b"1234567").as_deref(), Some("[0-9]*"));
+        assert_eq!(
+            shape(b"4d7e80d82d98d735b1ad85cce4b78f60156a8a").as_deref(),
+            Some("[0-9a-f]*")
+        );
+        assert_eq!(
+            shape(b"pack-0123456789abcdef0123456789abcdef01234567.idx").as_deref(),
+            Some("pack-[0-9a-f]*.idx")
+        );
+        assert_eq!(shape(b"tmp_obj_A1b2C3").as_deref(), Some("tmp_obj_*"));
+        assert_eq!(shape(b"tmp_obj_x9Yk2Q").as_deref(), Some("tmp_obj_*"));
+        // Literal parts are escaped as in any learned glob.
+        assert_eq!(shape(b"a[1]").as_deref(), Some("a\\[[0-9]\\]"));
+        // Nothing varies: words, hex-looking words without a digit.
+        for word in [
+            &b"HEAD"[..],
+            b"ab",
+            b"cafe",
+            b"multi-pack-index",
+            b"README.md",
+            b"x",
+        ] {
+            assert_eq!(shape(word), None, "{}", String::from_utf8_lossy(word));
+        }
+        // Two wildcards in a row would cross directories: no shape.
+        assert_eq!(shape(b"x-\xffA1b2c3"), None);
+        // A shape stays within one name.
+        for n in [
+            &b"3f"[..],
+            b"1234567",
+            b"tmp_obj_A1b2C3",
+            b"pack-0123456789.idx",
+        ] {
+            let g = shape(n).unwrap();
+            assert!(!g.contains('/') && !g.contains("**"), "{g}");
+            let glob = Glob::new(&g).unwrap();
+            assert!(glob.is_match(n));
+            let mut deeper = n.to_vec();
+            deeper.extend_from_slice(b"/x");
+            assert!(!glob.is_match(&deeper), "{g}");
+        }
+    }
+
+    #[test]
+    fn siblings_of_one_shape() {
+        let names: [&[u8]; 9] = [
+            b"3f", b"57", b"a0", b"12", b"ab", b"c4", b"info", b"pack", b"x1",
+        ];
+        let m = sibling_shapes(names);
+        // `ab` (no digit) and `57` (only digits) join the shape most of
+        // their siblings have; words keep their names.
+        for n in [&b"3f"[..], b"57", b"a0", b"12", b"ab", b"c4"] {
+            assert_eq!(m.get(n).map(String::as_str), Some("[0-9a-f][0-9a-f]"));
+        }
+        for n in [&b"info"[..], b"pack", b"x1"] {
+            assert_eq!(m.get(n), None);
+        }
+        // Fewer than SHAPE_MIN of a shape: nothing changes.
+        assert!(sibling_shapes([&b"3f"[..], b"a0", b"info"]).is_empty());
+        // `others` join a shape but do not make one.
+        let m = sibling_shapes_with([&b"3f"[..], b"info"], [&b"a0"[..], b"c4"]);
+        assert!(m.is_empty());
+        let m = sibling_shapes_with([&b"3f"[..], b"a0", b"c4"], [&b"d5"[..], b"docs"]);
+        assert_eq!(
+            m.get(&b"d5"[..]).map(String::as_str),
+            Some("[0-9a-f][0-9a-f]")
+        );
+        assert_eq!(m.get(&b"docs"[..]), None);
+    }
+
+    #[test]
+    fn object_directories_become_one_glob_and_nothing_wider() {
+        let objects = "/r/.git/objects";
+        let mut calls = vec![with_paths(Sysno::mkdir, &[format!("{objects}/pack")])];
+        for (i, d) in ["3f", "57", "a0", "c4", "12"].iter().enumerate() {
+            let hash = format!("{i}d7e80d82d98d735b1ad85cce4b78f60156a8a");
+            let tmp = format!("{objects}/{d}/tmp_obj_A{i}b2C3");
+            calls.push(with_paths(Sysno::mkdir, &[format!("{objects}/{d}")]));
+            calls.push(openat(&tmp, WR));
+            calls.push(with_paths(
+                Sysno::rename,
+                &[tmp.clone(), format!("{objects}/{d}/{hash}")],
+            ));
+            calls.push(openat(&format!("{objects}/{d}/{hash}"), RD));
+        }
+        let mut l = Learner::new();
+        for c in &calls {
+            l.record(c, Answer::Allow);
+        }
+        let rules = l.rules();
+        let described: Vec<String> = rules.iter().map(|(r, _)| r.describe()).collect();
+        assert_eq!(
+            described,
+            [
+                "allow mkdir, mkdirat on /r/.git/objects/pack, /r/.git/objects/[0-9a-f][0-9a-f]",
+                "allow open, openat, openat2 on /r/.git/objects/[0-9a-f][0-9a-f]/*",
+                "allow rename, renameat, renameat2 on /r/.git/objects/[0-9a-f][0-9a-f]/*",
+                "allow open, openat, openat2 for reading on /r/.git/objects/[0-9a-f][0-9a-f]/[0-9a-f]*",
+            ]
+        );
+        let text: String = rules
+            .iter()
+            .map(|(r, _)| crate::policy::write::rule_text(r))
+            .collect();
+        let set = RuleSet::new(parse_rules(&text, "l.toml", Errno::EPERM).unwrap());
+        // Every call learned, and another repository's objects, replay...
+        for c in &calls {
+            assert!(set.decide(c).is_some(), "{}", call_line(c));
+        }
+        assert!(
+            set.decide(&with_paths(Sysno::mkdir, &["/r/.git/objects/e9"]))
+                .is_some()
+        );
+        assert!(
+            set.decide(&openat("/r/.git/objects/e9/0123456789abcdef", RD))
+                .is_some()
+        );
+        // ...but nothing of another shape or at another level.
+        for p in [
+            "/r/.git/objects/info",
+            "/r/.git/objects/abc",
+            "/r/.git/objects/3f/x/y",
+            "/r/.git/3f",
+            "/r/other/objects/3f",
+        ] {
+            assert!(set.decide(&with_paths(Sysno::mkdir, &[p])).is_none(), "{p}");
+        }
+        assert!(
+            set.decide(&openat("/r/.git/objects/info/HEAD", RD))
+                .is_none()
+        );
+        assert!(!text.contains("**"), "{text}");
+    }
+
+    #[test]
+    fn a_kind_of_call_in_many_directories_is_one_rule() {
+        let dirs = ["/p/a", "/p/b", "/q/c", "/q/d", "/r/e"];
+        let mut calls: Vec<Call> = dirs.iter().map(|d| openat(&format!("{d}/f"), RD)).collect();
+        calls.push(with_paths(Sysno::mkdir, &[b"/p/a"]));
+        let mut l = Learner::new();
+        for c in &calls[..4] {
+            l.record(c, Answer::Allow);
+        }
+        // Four directories: a rule each, as before.
+        assert_eq!(l.rules().len(), 4);
+        for c in &calls[4..] {
+            l.record(c, Answer::Allow);
+        }
+        let rules = l.rules();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(
+            rules[0].0.describe(),
+            "allow open, openat, openat2 for reading on /p/a/f, /p/b/f, /q/c/f, /q/d/f, /r/e/f"
+        );
+        assert!(
+            rules[0].1.contains("from 5 calls in 5 directories, e.g. "),
+            "{}",
+            rules[0].1
+        );
+        // Written one path a line.
+        let text = crate::policy::write::rule_text(&rules[0].0);
+        assert!(
+            text.contains("path = [\n    \"/p/a/f\",\n    \"/p/b/f\",\n"),
+            "{text}"
+        );
+        assert!(text.contains("    \"/r/e/f\",\n]\n"), "{text}");
+    }
 }
