@@ -312,3 +312,99 @@ fn learning_git_init() {
     );
     assert!(dir.path().join("repo/.git/HEAD").is_file());
 }
+
+/// A real program whose files have names no one chose: `git clone` of one
+/// local repository learned with everything allowed, then a clone of
+/// another repository (other files, other commits, so other object
+/// directories and names) from the same source path into the same
+/// destination with only the learned rules allowing anything. The learned
+/// file stays short enough to review: object directories and hashes are
+/// written as their shape, not one rule per directory.
+#[test]
+fn learning_git_clone_replays_for_another_repository() {
+    if !require(
+        Command::new("git").arg("--version").output().is_ok(),
+        "git, the program it learns",
+    ) {
+        return;
+    }
+    let dir = tempdir();
+    let home = dir.path();
+    let git = |cwd: &std::path::Path, args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(cwd)
+            .env("HOME", home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    // A repository at `src` with these files, committed over `commits`
+    // commits (each changes every file).
+    let make_repo = |names: &[String], commits: usize, tag: &str| {
+        let src = home.join("src");
+        let _ = std::fs::remove_dir_all(&src);
+        git(home, &["init", "-q", "src"]);
+        for c in 0..commits {
+            for n in names {
+                std::fs::write(src.join(n), format!("{tag} {n} version {c}\n")).unwrap();
+            }
+            git(&src, &["add", "-A"]);
+            git(&src, &["commit", "-q", "-m", &format!("{tag} {c}")]);
+        }
+    };
+    let file = home.join("clone.toml");
+    let f = file.to_str().unwrap();
+    let run = |opts: &[&str]| {
+        let out = Command::new(BIN)
+            .current_dir(home)
+            .env("HOME", home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(["--headless", "--output", "trace.txt"])
+            .args(opts)
+            .args(["--", "git", "clone", "-q", "src", "dest"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    let a: Vec<String> = (0..20).map(|i| format!("notes-{i}.txt")).collect();
+    make_repo(&a, 2, "A");
+    let (code, err) = run(&["--default-action", "allow", "--save-rules", f]);
+    assert_eq!(code, Some(0), "{err}");
+    let learned = std::fs::read_to_string(&file).unwrap();
+    let rules = learned.matches("[[rule]]").count();
+    assert!(rules < 50, "{rules} rules:\n{learned}");
+    // Still readable: a comment over every rule, the shapes spelled out.
+    assert_eq!(learned.matches("# learned ").count(), rules, "{learned}");
+    assert!(
+        learned.contains("/dest/.git/objects/[0-9a-f][0-9a-f]"),
+        "{learned}"
+    );
+    assert!(
+        !learned.contains("**"),
+        "no glob crosses directories:\n{learned}"
+    );
+
+    std::fs::remove_dir_all(home.join("dest")).unwrap();
+    let b: Vec<String> = (0..9).map(|i| format!("b-{i}.md")).collect();
+    make_repo(&b, 3, "B");
+    let (code, err) = run(&["--default-action", "deny", "--rules", f]);
+    let trace = std::fs::read_to_string(home.join("trace.txt")).unwrap();
+    assert_eq!(code, Some(0), "{err}\n{trace}\n{learned}");
+    assert!(
+        !trace.contains("(default)"),
+        "nothing fell through to deny:\n{trace}\n{learned}"
+    );
+    for n in &b {
+        assert_eq!(
+            std::fs::read_to_string(home.join("dest").join(n)).unwrap(),
+            format!("B {n} version 2\n")
+        );
+    }
+}

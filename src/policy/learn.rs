@@ -17,7 +17,16 @@
 //!   (listen and accept have no port: theirs is the socket's own, often
 //!   picked by the kernel anew each run); unix sockets one rule per path;
 //! - calls with nothing to narrow by (no path or address, or a path that
-//!   could not be resolved): one rule per syscall, any argument.
+//!   could not be resolved): one rule per syscall, any argument;
+//! - names of one shape: where at least [`SHAPE_MIN`] sibling
+//!   directories share a shape (a run of hex digits like git's
+//!   `objects/3f`, a number, a random run of letters and digits), they
+//!   become one glob for that shape (`objects/[0-9a-f][0-9a-f]`), and so
+//!   do as many sibling file names (`tmp_obj_*`); the glob stays within
+//!   the one directory level the names were in and keeps their literal
+//!   parts, so it never covers more than names of that shape there;
+//! - a kind of call seen in more than [`COLLAPSE`] directories is one rule
+//!   listing them all (sorted, so the tree reads in order).
 //!
 //! Rules come in the order their first call came, so the file reads like
 //! what the program did.
@@ -36,8 +45,13 @@ use crate::model::Answer;
 use crate::model::{Call, SockAddr, Value};
 
 /// More than this many different names in one directory (for one kind of
-/// call) are written as `/dir/*` rather than one by one.
+/// call) are written as `/dir/*` rather than one by one; a kind of call
+/// seen in more than this many directories becomes one rule.
 pub const COLLAPSE: usize = 4;
+
+/// At least this many sibling names of one shape are written as the glob
+/// of that shape.
+pub const SHAPE_MIN: usize = 3;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum What {
@@ -258,22 +272,38 @@ impl Learner {
     /// The learned rules with their comments, in first-seen order.
     pub fn rules(&self) -> Vec<(Rule, String)> {
         let when = short_time(self.started.unwrap_or_else(SystemTime::now));
-        self.groups
-            .iter()
-            .filter_map(|g| {
-                let rule = group_rule(g, &self.removed)?;
-                let calls = if g.calls == 1 {
-                    "1 call".to_string()
-                } else {
-                    format!("{} calls", g.calls)
-                };
-                let mut comment = format!("learned {when} from {calls}, e.g. {}", g.example);
-                if let Some(n) = g.note {
-                    comment.push_str(&format!("\n({n})"));
-                }
-                Some((rule, comment))
-            })
-            .collect()
+        let shapes = Shapes::of(
+            self.groups
+                .iter()
+                .flat_map(|g| &g.paths)
+                .chain(&self.removed),
+        );
+        let removed: Vec<String> = self.removed.iter().map(|p| shapes.path(p)).collect();
+        let groups = shaped_groups(&self.groups, &shapes);
+        let mut out = Vec::new();
+        for merged in merge_kinds(groups) {
+            let Some(rule) = merged_rule(&merged, &removed) else {
+                continue;
+            };
+            let g = &merged[0];
+            let calls: usize = merged.iter().map(|g| g.calls).sum();
+            let calls = if calls == 1 {
+                "1 call".to_string()
+            } else {
+                format!("{calls} calls")
+            };
+            let dirs = if merged.len() > 1 {
+                format!(" in {} directories", merged.len())
+            } else {
+                String::new()
+            };
+            let mut comment = format!("learned {when} from {calls}{dirs}, e.g. {}", g.example);
+            if let Some(n) = g.note {
+                comment.push_str(&format!("\n({n})"));
+            }
+            out.push((rule, comment));
+        }
+        out
     }
 
     /// The rules as [`NewRule`]s for [`super::write::append_rules`].
@@ -288,42 +318,437 @@ impl Learner {
     }
 }
 
-/// The globs for the paths of a group: exact paths, or `/dir/*` for a
-/// directory with more than [`COLLAPSE`] names and for removed paths.
-fn path_globs(paths: &[Vec<u8>], removed: &[Vec<u8>]) -> Vec<String> {
-    let mut per_dir: Vec<(Vec<u8>, usize)> = Vec::new();
+/// A learned path as it will be written: its directory as a glob (names
+/// of a shape already replaced), and its name, still literal unless it
+/// took its directory siblings' shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Shaped {
+    dir: String,
+    name: Name,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Name {
+    Literal(Vec<u8>),
+    Glob(String),
+}
+
+impl Shaped {
+    fn glob(&self) -> String {
+        let name = match &self.name {
+            Name::Literal(n) => glob_literal(n),
+            Name::Glob(g) => g.clone(),
+        };
+        join_dir(&self.dir, &name)
+    }
+}
+
+fn join_dir(dir: &str, name: &str) -> String {
+    if dir == "/" {
+        format!("/{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// The kind of one run of letters and digits in a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Run {
+    Digits,
+    Hex,
+    Random,
+}
+
+impl Run {
+    /// The glob for a run of `len` characters of this kind: exact for a
+    /// short run, else its first character's class and `*` (a glob has no
+    /// repeat count; the literal parts around it and the directory keep
+    /// it to names of this shape).
+    fn glob(self, len: usize) -> String {
+        let class = match self {
+            Run::Digits => "[0-9]",
+            Run::Hex => "[0-9a-f]",
+            Run::Random => return "*".into(),
+        };
+        if len <= 4 {
+            class.repeat(len)
+        } else {
+            format!("{class}*")
+        }
+    }
+}
+
+/// The glob for a name's shape: its runs of digits, of lowercase hex
+/// digits (with at least one digit), and of random-looking letters and
+/// digits (six or more, both kinds) replaced by globs for their kind, the
+/// rest kept literally. `None` when nothing in the name varies.
+fn name_shape(name: &[u8]) -> Option<String> {
+    let mut out = String::new();
+    let mut varies = false;
+    let mut i = 0;
+    while i < name.len() {
+        let start = i;
+        if !name[i].is_ascii_alphanumeric() {
+            while i < name.len() && !name[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            out.push_str(&glob_literal(&name[start..i]));
+            continue;
+        }
+        while i < name.len() && name[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let run = &name[start..i];
+        let digits = run.iter().filter(|b| b.is_ascii_digit()).count();
+        let letters = run.len() - digits;
+        let kind = if digits == run.len() {
+            Some((0, Run::Digits))
+        } else if run.len() >= 2
+            && digits > 0
+            && run.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            Some((0, Run::Hex))
+        } else if let Some(k) = run.iter().position(u8::is_ascii_digit)
+            && run[k..].iter().all(u8::is_ascii_digit)
+        {
+            // A word and a number: `python3`, `tty12`.
+            Some((k, Run::Digits))
+        } else if run.len() >= 6 && digits > 0 && letters > 0 {
+            Some((0, Run::Random))
+        } else {
+            None
+        };
+        match kind {
+            Some((k, r)) => {
+                out.push_str(&glob_literal(&run[..k]));
+                out.push_str(&r.glob(run.len() - k));
+                varies = true;
+            }
+            None => out.push_str(&glob_literal(run)),
+        }
+    }
+    // Two wildcards in a row would make `**`, which crosses directories.
+    (varies && !out.contains("**")).then_some(out)
+}
+
+/// The shape globs each of `names` (siblings) is written as: a shape
+/// that at least [`SHAPE_MIN`] of them share, and that every other
+/// sibling it matches joins. Names of no shared shape are not in the map.
+fn sibling_shapes<'a>(names: impl IntoIterator<Item = &'a [u8]>) -> HashMap<&'a [u8], String> {
+    sibling_shapes_with(names, [])
+}
+
+/// [`sibling_shapes`], where `others` are siblings that join a shape they
+/// match but do not count towards one (a directory's name as the last
+/// component of a `mkdir`, next to directories seen in use).
+fn sibling_shapes_with<'a>(
+    names: impl IntoIterator<Item = &'a [u8]>,
+    others: impl IntoIterator<Item = &'a [u8]>,
+) -> HashMap<&'a [u8], String> {
+    let mut names: Vec<&[u8]> = names.into_iter().collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut by_shape: HashMap<String, usize> = HashMap::new();
+    let shapes: Vec<Option<String>> = names.iter().map(|n| name_shape(n)).collect();
+    for s in shapes.iter().flatten() {
+        *by_shape.entry(s.clone()).or_default() += 1;
+    }
+    let mut classes: Vec<(String, Glob)> = by_shape
+        .into_iter()
+        .filter(|(_, n)| *n >= SHAPE_MIN)
+        .filter_map(|(s, _)| Some((s.clone(), Glob::new(&s).ok()?)))
+        .collect();
+    classes.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = HashMap::new();
+    if classes.is_empty() {
+        return out;
+    }
+    // A name goes to the matching shape that covers most siblings: `57`
+    // and `3f` both to `[0-9a-f][0-9a-f]`, not `57` to `[0-9][0-9]`.
+    let reach: Vec<usize> = classes
+        .iter()
+        .map(|(_, g)| names.iter().filter(|n| g.is_match(n)).count())
+        .collect();
+    let best = |name: &[u8]| -> Option<String> {
+        classes
+            .iter()
+            .zip(&reach)
+            .filter(|((_, g), _)| g.is_match(name))
+            .max_by_key(|(_, r)| **r)
+            .map(|((c, _), _)| c.clone())
+    };
+    for name in names.iter().copied().chain(others) {
+        if let Some(c) = best(name) {
+            out.entry(name).or_insert(c);
+        }
+    }
+    out
+}
+
+/// How every learned path is written once sibling directories of one
+/// shape are one glob: decided over all paths of all rules, level by
+/// level from the root, so `objects/3f/…` and `objects/a0/…` both become
+/// `objects/[0-9a-f][0-9a-f]/…` and their contents then are siblings.
+struct Shapes {
+    /// Each path's directory, as a glob.
+    dirs: HashMap<Vec<u8>, String>,
+    /// The paths whose name took the shape of sibling directories.
+    names: HashMap<Vec<u8>, String>,
+}
+
+impl Shapes {
+    fn of<'a>(paths: impl Iterator<Item = &'a Vec<u8>>) -> Shapes {
+        let mut paths: Vec<&[u8]> = paths.map(Vec::as_slice).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let split: Vec<Vec<&[u8]>> = paths
+            .iter()
+            .map(|p| p.split(|&b| b == b'/').collect())
+            .collect();
+        // The components as written so far: literal until a shape applies.
+        let mut written: Vec<Vec<String>> = split
+            .iter()
+            .map(|cs| cs.iter().map(|c| glob_literal(c)).collect())
+            .collect();
+        let depth = split.iter().map(Vec::len).max().unwrap_or(0);
+        let mut names: HashMap<Vec<u8>, String> = HashMap::new();
+        // A directory takes a shape its sibling directories share; a name
+        // (a path's last component) one of those it matches, or a shape
+        // with a long varying run that its siblings of any kind share.
+        for d in 1..depth {
+            // By parent (as written): the names of directories, and the
+            // names that end a path.
+            type Names<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
+            let mut siblings: HashMap<String, Names<'_>> = HashMap::new();
+            for (cs, w) in split.iter().zip(&written) {
+                if d < cs.len() {
+                    let (dirs, last) = siblings.entry(w[..d].join("/")).or_default();
+                    if d + 1 < cs.len() {
+                        dirs.push(cs[d])
+                    } else {
+                        last.push(cs[d])
+                    }
+                }
+            }
+            // Per parent: the shapes of its directories (which names there
+            // join), and the shapes with a long varying run (hashes, random
+            // suffixes) of all its names, which names alone take.
+            type Found<'a> = (HashMap<&'a [u8], String>, HashMap<&'a [u8], String>);
+            let shaped: HashMap<String, Found<'_>> = siblings
+                .into_iter()
+                .map(|(parent, (dirs, last))| {
+                    let long = sibling_shapes(dirs.iter().chain(&last).copied())
+                        .into_iter()
+                        .filter(|(_, g)| g.contains('*'))
+                        .collect();
+                    (parent, (sibling_shapes_with(dirs, last), long))
+                })
+                .collect();
+            for ((p, cs), w) in paths.iter().zip(&split).zip(written.iter_mut()) {
+                if d >= cs.len() {
+                    continue;
+                }
+                let Some((of_dirs, long)) = shaped.get(&w[..d].join("/")) else {
+                    continue;
+                };
+                if d + 1 < cs.len() {
+                    if let Some(g) = of_dirs.get(cs[d]) {
+                        w[d] = g.clone();
+                    }
+                } else if let Some(g) = of_dirs.get(cs[d]).or_else(|| long.get(cs[d])) {
+                    names.insert(p.to_vec(), g.clone());
+                }
+            }
+        }
+        let dirs = paths
+            .iter()
+            .zip(&written)
+            .map(|(p, w)| {
+                let dir = w[..w.len() - 1].join("/");
+                (p.to_vec(), if dir.is_empty() { "/".into() } else { dir })
+            })
+            .collect();
+        Shapes { dirs, names }
+    }
+
+    fn shaped(&self, path: &[u8]) -> Shaped {
+        let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+        let dir = self
+            .dirs
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| glob_literal(&parent(path)));
+        let name = match self.names.get(path) {
+            Some(g) => Name::Glob(g.clone()),
+            None => Name::Literal(name.to_vec()),
+        };
+        Shaped { dir, name }
+    }
+
+    /// The path as a glob, its name literal.
+    fn path(&self, path: &[u8]) -> String {
+        self.shaped(path).glob()
+    }
+}
+
+/// A group with its paths shaped: groups whose directories became the
+/// same glob are one.
+struct ShapedGroup<'a> {
+    key: (&'a Key, Vec<String>),
+    paths: Vec<Shaped>,
+    ports: Vec<u16>,
+    calls: usize,
+    example: &'a str,
+    note: Option<&'static str>,
+}
+
+fn shaped_groups<'a>(groups: &'a [Group], shapes: &Shapes) -> Vec<ShapedGroup<'a>> {
+    let mut out: Vec<ShapedGroup<'a>> = Vec::new();
+    type ShapedKey = (
+        Vec<Sysno>,
+        Option<Access>,
+        Answer,
+        Option<What>,
+        Vec<String>,
+    );
+    let mut index: HashMap<ShapedKey, usize> = HashMap::new();
+    for g in groups {
+        let paths: Vec<Shaped> = g.paths.iter().map(|p| shapes.shaped(p)).collect();
+        // The group's directories as globs: those of its paths in them.
+        let dirs: Vec<String> = match &g.key.what {
+            What::Dirs(ds) => ds
+                .iter()
+                .map(|d| {
+                    g.paths
+                        .iter()
+                        .zip(&paths)
+                        .find(|(p, _)| parent(p) == *d)
+                        .map_or_else(|| glob_literal(d), |(_, s)| s.dir.clone())
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let k = &g.key;
+        let what = (!matches!(k.what, What::Dirs(_))).then(|| k.what.clone());
+        let key = (k.syscalls.clone(), k.access, k.answer, what, dirs.clone());
+        match index.get(&key) {
+            Some(&i) => {
+                let s = &mut out[i];
+                s.calls += g.calls;
+                for p in paths {
+                    if !s.paths.contains(&p) {
+                        s.paths.push(p);
+                    }
+                }
+                for p in &g.ports {
+                    if !s.ports.contains(p) {
+                        s.ports.push(*p);
+                    }
+                }
+                s.note = s.note.or(g.note);
+            }
+            None => {
+                index.insert(key, out.len());
+                out.push(ShapedGroup {
+                    key: (&g.key, dirs),
+                    paths,
+                    ports: g.ports.clone(),
+                    calls: g.calls,
+                    example: &g.example,
+                    note: g.note,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The groups in first-seen order, each kind of call seen in more than
+/// [`COLLAPSE`] directories made one (at the place of its first).
+fn merge_kinds(groups: Vec<ShapedGroup<'_>>) -> Vec<Vec<ShapedGroup<'_>>> {
+    let kind = |g: &ShapedGroup<'_>| {
+        let k = g.key.0;
+        matches!(k.what, What::Dirs(_)).then(|| (k.syscalls.clone(), k.access, k.answer))
+    };
+    let mut dirs_of_kind: HashMap<_, usize> = HashMap::new();
+    for g in &groups {
+        if let Some(k) = kind(g) {
+            *dirs_of_kind.entry(k).or_default() += 1;
+        }
+    }
+    let mut out: Vec<Vec<ShapedGroup<'_>>> = Vec::new();
+    let mut at: HashMap<_, usize> = HashMap::new();
+    for g in groups {
+        match kind(&g).filter(|k| dirs_of_kind[k] > COLLAPSE) {
+            Some(k) => match at.get(&k) {
+                Some(&i) => out[i].push(g),
+                None => {
+                    at.insert(k, out.len());
+                    out.push(vec![g]);
+                }
+            },
+            None => out.push(vec![g]),
+        }
+    }
+    out
+}
+
+/// The globs for the paths of a group: exact paths; `/dir/*` for a
+/// directory with more than [`COLLAPSE`] names and for removed paths;
+/// sibling names of one shape with a long varying run (`tmp_obj_*`) as
+/// its glob.
+fn path_globs(paths: &[Shaped], removed: &[String]) -> Vec<String> {
+    let mut per_dir: Vec<(&str, Vec<&Name>)> = Vec::new();
     for p in paths {
-        let d = parent(p);
-        match per_dir.iter_mut().find(|(x, _)| *x == d) {
-            Some((_, n)) => *n += 1,
-            None => per_dir.push((d, 1)),
+        match per_dir.iter_mut().find(|(d, _)| *d == p.dir) {
+            Some((_, names)) => {
+                if !names.contains(&&p.name) {
+                    names.push(&p.name);
+                }
+            }
+            None => per_dir.push((&p.dir, vec![&p.name])),
         }
     }
     // A directory written as `/dir/*` covers every path in it.
-    let wild: Vec<Vec<u8>> = paths
+    let wild: Vec<&str> = paths
         .iter()
-        .filter(|p| removed.contains(p))
-        .map(|p| parent(p))
+        .filter(|p| removed.contains(&p.glob()))
+        .map(|p| p.dir.as_str())
         .chain(
             per_dir
                 .iter()
-                .filter(|(_, n)| *n > COLLAPSE)
-                .map(|(d, _)| d.clone()),
+                .filter(|(_, n)| n.len() > COLLAPSE)
+                .map(|(d, _)| *d),
         )
+        .collect();
+    let shapes: HashMap<&str, HashMap<&[u8], String>> = per_dir
+        .iter()
+        .map(|(d, names)| {
+            let literal = names.iter().filter_map(|n| match n {
+                Name::Literal(l) => Some(l.as_slice()),
+                Name::Glob(_) => None,
+            });
+            (*d, sibling_shapes(literal))
+        })
         .collect();
     let mut out: Vec<String> = Vec::new();
     for p in paths {
-        let d = parent(p);
-        let many = wild.contains(&d);
-        let g = if many {
-            let dir = glob_literal(&d);
-            if dir == "/" {
-                "/*".to_string()
-            } else {
-                format!("{dir}/*")
-            }
+        let g = if wild.contains(&p.dir.as_str()) {
+            join_dir(&p.dir, "*")
         } else {
-            glob_literal(p)
+            match &p.name {
+                // Only long runs (random suffixes, hashes): a handful of
+                // short numbered names (`f1`, `python3`) stay listed.
+                Name::Literal(n) => match shapes
+                    .get(p.dir.as_str())
+                    .and_then(|m| m.get(n.as_slice()))
+                    .filter(|shape| shape.contains('*'))
+                {
+                    Some(shape) => join_dir(&p.dir, shape),
+                    None => p.glob(),
+                },
+                Name::Glob(_) => p.glob(),
+            }
         };
         if !out.contains(&g) {
             out.push(g);
@@ -332,8 +757,26 @@ fn path_globs(paths: &[Vec<u8>], removed: &[Vec<u8>]) -> Vec<String> {
     out
 }
 
-fn group_rule(g: &Group, removed: &[Vec<u8>]) -> Option<Rule> {
-    let k = &g.key;
+/// Drops paths that another glob of the list covers, and sorts the rest.
+fn tidy(mut globs: Vec<String>) -> Vec<String> {
+    let wild: Vec<Glob> = globs
+        .iter()
+        .filter(|g| g.bytes().any(|b| b"*?[]{}\\".contains(&b)))
+        .filter_map(|g| Glob::new(g).ok())
+        .collect();
+    globs.retain(|g| {
+        g.bytes().any(|b| b"*?[]{}\\".contains(&b))
+            || !wild.iter().any(|w| w.is_match(g.as_bytes()))
+    });
+    globs.sort();
+    globs.dedup();
+    globs
+}
+
+/// One rule for groups of one kind of call (one group, or a kind merged).
+fn merged_rule(groups: &[ShapedGroup<'_>], removed: &[String]) -> Option<Rule> {
+    let first = groups.first()?;
+    let k = first.key.0;
     let mut set = k.syscalls.clone();
     set.sort_by_key(|s| s.id());
     set.dedup();
@@ -348,7 +791,18 @@ fn group_rule(g: &Group, removed: &[Vec<u8>]) -> Option<Rule> {
     };
     match &k.what {
         What::Dirs(_) => {
-            let globs = path_globs(&g.paths, removed)
+            let mut texts: Vec<String> = Vec::new();
+            for g in groups {
+                for t in path_globs(&g.paths, removed) {
+                    if !texts.contains(&t) {
+                        texts.push(t);
+                    }
+                }
+            }
+            if groups.len() > 1 {
+                texts = tidy(texts);
+            }
+            let globs = texts
                 .iter()
                 .map(|t| Glob::new(t))
                 .collect::<Result<Vec<_>, _>>()
@@ -357,8 +811,8 @@ fn group_rule(g: &Group, removed: &[Vec<u8>]) -> Option<Rule> {
         }
         What::Ip(ip) => {
             cond.addr = Some(Addr::parse(&ip.to_string()).ok()?);
-            if !g.ports.is_empty() {
-                let mut ports = g.ports.clone();
+            if !first.ports.is_empty() {
+                let mut ports = first.ports.clone();
                 ports.sort_unstable();
                 cond.ports = Some(Ports(ports.into_iter().map(|p| (p, p)).collect()));
             }
@@ -525,5 +979,180 @@ mod tests {
             set.decide(&with_sockaddr(Sysno::connect, inet("10.0.0.1", 80)))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn shapes_of_names() {
+        let shape = |n: &[u8]| name_shape(n);
+        assert_eq!(shape(b"3f").as_deref(), Some("[0-9a-f][0-9a-f]"));
+        assert_eq!(shape(b"57").as_deref(), Some("[0-9][0-9]"));
+        assert_eq!(shape(b"python3").as_deref(), Some("python[0-9]"));
+        assert_eq!(shape(b"tty12").as_deref(), Some("tty[0-9][0-9]"));
+        assert_eq!(shape(b"1234567").as_deref(), Some("[0-9]*"));
+        assert_eq!(
+            shape(b"4d7e80d82d98d735b1ad85cce4b78f60156a8a").as_deref(),
+            Some("[0-9a-f]*")
+        );
+        assert_eq!(
+            shape(b"pack-0123456789abcdef0123456789abcdef01234567.idx").as_deref(),
+            Some("pack-[0-9a-f]*.idx")
+        );
+        assert_eq!(shape(b"tmp_obj_A1b2C3").as_deref(), Some("tmp_obj_*"));
+        assert_eq!(shape(b"tmp_obj_x9Yk2Q").as_deref(), Some("tmp_obj_*"));
+        // Literal parts are escaped as in any learned glob.
+        assert_eq!(shape(b"a[1]").as_deref(), Some("a\\[[0-9]\\]"));
+        // Nothing varies: words, hex-looking words without a digit.
+        for word in [
+            &b"HEAD"[..],
+            b"ab",
+            b"cafe",
+            b"multi-pack-index",
+            b"README.md",
+            b"x",
+        ] {
+            assert_eq!(shape(word), None, "{}", String::from_utf8_lossy(word));
+        }
+        // Two wildcards in a row would cross directories: no shape.
+        assert_eq!(shape(b"x-\xffA1b2c3"), None);
+        // A shape stays within one name.
+        for n in [
+            &b"3f"[..],
+            b"1234567",
+            b"tmp_obj_A1b2C3",
+            b"pack-0123456789.idx",
+        ] {
+            let g = shape(n).unwrap();
+            assert!(!g.contains('/') && !g.contains("**"), "{g}");
+            let glob = Glob::new(&g).unwrap();
+            assert!(glob.is_match(n));
+            let mut deeper = n.to_vec();
+            deeper.extend_from_slice(b"/x");
+            assert!(!glob.is_match(&deeper), "{g}");
+        }
+    }
+
+    #[test]
+    fn siblings_of_one_shape() {
+        let names: [&[u8]; 9] = [
+            b"3f", b"57", b"a0", b"12", b"ab", b"c4", b"info", b"pack", b"x1",
+        ];
+        let m = sibling_shapes(names);
+        // `ab` (no digit) and `57` (only digits) join the shape most of
+        // their siblings have; words keep their names.
+        for n in [&b"3f"[..], b"57", b"a0", b"12", b"ab", b"c4"] {
+            assert_eq!(m.get(n).map(String::as_str), Some("[0-9a-f][0-9a-f]"));
+        }
+        for n in [&b"info"[..], b"pack", b"x1"] {
+            assert_eq!(m.get(n), None);
+        }
+        // Fewer than SHAPE_MIN of a shape: nothing changes.
+        assert!(sibling_shapes([&b"3f"[..], b"a0", b"info"]).is_empty());
+        // `others` join a shape but do not make one.
+        let m = sibling_shapes_with([&b"3f"[..], b"info"], [&b"a0"[..], b"c4"]);
+        assert!(m.is_empty());
+        let m = sibling_shapes_with([&b"3f"[..], b"a0", b"c4"], [&b"d5"[..], b"docs"]);
+        assert_eq!(
+            m.get(&b"d5"[..]).map(String::as_str),
+            Some("[0-9a-f][0-9a-f]")
+        );
+        assert_eq!(m.get(&b"docs"[..]), None);
+    }
+
+    #[test]
+    fn object_directories_become_one_glob_and_nothing_wider() {
+        let objects = "/r/.git/objects";
+        let mut calls = vec![with_paths(Sysno::mkdir, &[format!("{objects}/pack")])];
+        for (i, d) in ["3f", "57", "a0", "c4", "12"].iter().enumerate() {
+            let hash = format!("{i}d7e80d82d98d735b1ad85cce4b78f60156a8a");
+            let tmp = format!("{objects}/{d}/tmp_obj_A{i}b2C3");
+            calls.push(with_paths(Sysno::mkdir, &[format!("{objects}/{d}")]));
+            calls.push(openat(&tmp, WR));
+            calls.push(with_paths(
+                Sysno::rename,
+                &[tmp.clone(), format!("{objects}/{d}/{hash}")],
+            ));
+            calls.push(openat(&format!("{objects}/{d}/{hash}"), RD));
+        }
+        let mut l = Learner::new();
+        for c in &calls {
+            l.record(c, Answer::Allow);
+        }
+        let rules = l.rules();
+        let described: Vec<String> = rules.iter().map(|(r, _)| r.describe()).collect();
+        assert_eq!(
+            described,
+            [
+                "allow mkdir, mkdirat on /r/.git/objects/pack, /r/.git/objects/[0-9a-f][0-9a-f]",
+                "allow open, openat, openat2 on /r/.git/objects/[0-9a-f][0-9a-f]/*",
+                "allow rename, renameat, renameat2 on /r/.git/objects/[0-9a-f][0-9a-f]/*",
+                "allow open, openat, openat2 for reading on /r/.git/objects/[0-9a-f][0-9a-f]/[0-9a-f]*",
+            ]
+        );
+        let text: String = rules
+            .iter()
+            .map(|(r, _)| crate::policy::write::rule_text(r))
+            .collect();
+        let set = RuleSet::new(parse_rules(&text, "l.toml", Errno::EPERM).unwrap());
+        // Every call learned, and another repository's objects, replay...
+        for c in &calls {
+            assert!(set.decide(c).is_some(), "{}", call_line(c));
+        }
+        assert!(
+            set.decide(&with_paths(Sysno::mkdir, &["/r/.git/objects/e9"]))
+                .is_some()
+        );
+        assert!(
+            set.decide(&openat("/r/.git/objects/e9/0123456789abcdef", RD))
+                .is_some()
+        );
+        // ...but nothing of another shape or at another level.
+        for p in [
+            "/r/.git/objects/info",
+            "/r/.git/objects/abc",
+            "/r/.git/objects/3f/x/y",
+            "/r/.git/3f",
+            "/r/other/objects/3f",
+        ] {
+            assert!(set.decide(&with_paths(Sysno::mkdir, &[p])).is_none(), "{p}");
+        }
+        assert!(
+            set.decide(&openat("/r/.git/objects/info/HEAD", RD))
+                .is_none()
+        );
+        assert!(!text.contains("**"), "{text}");
+    }
+
+    #[test]
+    fn a_kind_of_call_in_many_directories_is_one_rule() {
+        let dirs = ["/p/a", "/p/b", "/q/c", "/q/d", "/r/e"];
+        let mut calls: Vec<Call> = dirs.iter().map(|d| openat(&format!("{d}/f"), RD)).collect();
+        calls.push(with_paths(Sysno::mkdir, &[b"/p/a"]));
+        let mut l = Learner::new();
+        for c in &calls[..4] {
+            l.record(c, Answer::Allow);
+        }
+        // Four directories: a rule each, as before.
+        assert_eq!(l.rules().len(), 4);
+        for c in &calls[4..] {
+            l.record(c, Answer::Allow);
+        }
+        let rules = l.rules();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(
+            rules[0].0.describe(),
+            "allow open, openat, openat2 for reading on /p/a/f, /p/b/f, /q/c/f, /q/d/f, /r/e/f"
+        );
+        assert!(
+            rules[0].1.contains("from 5 calls in 5 directories, e.g. "),
+            "{}",
+            rules[0].1
+        );
+        // Written one path a line.
+        let text = crate::policy::write::rule_text(&rules[0].0);
+        assert!(
+            text.contains("path = [\n    \"/p/a/f\",\n    \"/p/b/f\",\n"),
+            "{text}"
+        );
+        assert!(text.contains("    \"/r/e/f\",\n]\n"), "{text}");
     }
 }

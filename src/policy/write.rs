@@ -74,7 +74,7 @@ pub fn rule_table(rule: &Rule) -> Table {
         if items.len() == 1 {
             toml_edit::value(items.into_iter().next().unwrap_or_default())
         } else {
-            toml_edit::value(Array::from_iter(items))
+            toml_edit::value(long_list(Array::from_iter(items)))
         }
     };
     if let Some(s) = &c.syscalls {
@@ -138,6 +138,24 @@ pub fn rule_table(rule: &Rule) -> Table {
     }
     t
 }
+
+/// A list with more than [`ONE_LINE`] items, or too long for one line,
+/// one item a line: a learned rule can list dozens of paths.
+fn long_list(mut arr: Array) -> Array {
+    let width: usize = arr.iter().map(|v| v.to_string().len() + 2).sum();
+    if arr.len() > ONE_LINE || width > 80 {
+        for v in arr.iter_mut() {
+            v.decor_mut().set_prefix("\n    ");
+            v.decor_mut().set_suffix("");
+        }
+        arr.set_trailing_comma(true);
+        arr.set_trailing("\n");
+    }
+    arr
+}
+
+/// At most this many items go on one line.
+const ONE_LINE: usize = 3;
 
 /// The rule as rule-file text (a `[[rule]]` table), e.g. to show what `w`
 /// will write.

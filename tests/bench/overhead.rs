@@ -41,7 +41,11 @@
 //! the program; EEXIST like the real call) · 3an / 3en as 3a / 3e with a
 //! new directory each call (in /dev/shm when it is a tmpfs, so the
 //! disk's journal stays out of the times). After them, the identity part
-//! of an emulation alone, timed inside this process.
+//! of an emulation alone, timed inside this process. 3r10 / 3r1k / 3r10k:
+//! as 3a, with a rule file of 10, 1,000 or 10,000 path rules on mkdirat
+//! that don't match (the real path is walked, as for any path rule; the
+//! rules must not add to it): the cost of a call must not grow with the
+//! number of rules.
 #![allow(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -214,6 +218,9 @@ impl Case {
                 how: Decide::Emulate,
                 new: true,
             },
+            MKDIR_UNMATCHED[0],
+            MKDIR_UNMATCHED[1],
+            MKDIR_UNMATCHED[2],
             Case::Tui,
             Case::Reference { sync: true },
             Case::Reference { sync: false },
@@ -250,6 +257,11 @@ impl Case {
                 (Decide::Default, true) => "3an",
                 (Decide::PathRule, true) => "3bn",
                 (Decide::Emulate, true) => "3en",
+                (Decide::Unmatched(n), _) => match n {
+                    10 => "3r10",
+                    1000 => "3r1k",
+                    _ => "3r10k",
+                },
             },
             Case::Tui => "4",
             Case::Reference { sync: true } => "5",
@@ -278,6 +290,11 @@ impl Case {
                 (Decide::Default, true) => "  (3a), a new directory each call",
                 (Decide::PathRule, true) => "  (3b), a new directory each call",
                 (Decide::Emulate, true) => "  (3e), a new directory each call",
+                (Decide::Unmatched(n), _) => match n {
+                    10 => "  (3a), 10 path rules that don't match",
+                    1000 => "  (3a), 1,000 path rules that don't match",
+                    _ => "  (3a), 10,000 path rules that don't match",
+                },
             },
             Case::Tui => "unotify-tui TUI on a pty, rule allows",
             Case::Reference { sync: true } => "reference RECV→CONTINUE loop",
@@ -331,6 +348,22 @@ const MKDIR_EMULATE_NEW: Case = Case::Mkdir {
     how: Decide::Emulate,
     new: true,
 };
+/// The rule counts of the `Unmatched` cases.
+const UNMATCHED_COUNTS: [usize; 3] = [10, 1000, 10_000];
+const MKDIR_UNMATCHED: [Case; 3] = [
+    Case::Mkdir {
+        how: Decide::Unmatched(UNMATCHED_COUNTS[0]),
+        new: false,
+    },
+    Case::Mkdir {
+        how: Decide::Unmatched(UNMATCHED_COUNTS[1]),
+        new: false,
+    },
+    Case::Mkdir {
+        how: Decide::Unmatched(UNMATCHED_COUNTS[2]),
+        new: false,
+    },
+];
 
 /// How a `Mkdir` case decides the call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -344,6 +377,18 @@ enum Decide {
     PathRule,
     /// A rule on mkdirat, no path condition, action `emulate`.
     Emulate,
+    /// This many rules on mkdirat with a `path` condition that does not
+    /// match (`DIR/elsewhere/N/**`, next to the directory the calls name):
+    /// the default action decides, after the real path was walked.
+    Unmatched(usize),
+}
+
+impl Decide {
+    /// Whether a rule with a path condition for mkdirat is loaded (the
+    /// receiver then walks the real path before deciding).
+    fn has_path_rule(self) -> bool {
+        matches!(self, Decide::PathRule | Decide::Unmatched(_))
+    }
 }
 
 /// What a probe adds to the reference loop, cumulatively.
@@ -378,6 +423,8 @@ struct Env {
     /// that emulates.
     path_rules: PathBuf,
     emulate_rules: PathBuf,
+    /// Rule files of the `Unmatched` cases, by rule count.
+    unmatched_rules: BTreeMap<usize, PathBuf>,
     /// Where the runs that create directories make them: a tmpfs if
     /// there is one, so the disk's journal doesn't dominate the times.
     new_parent: PathBuf,
@@ -432,6 +479,9 @@ impl Env {
             }
             Decide::Emulate => {
                 cmd.arg("--rules").arg(&self.emulate_rules);
+            }
+            Decide::Unmatched(n) => {
+                cmd.arg("--rules").arg(&self.unmatched_rules[&n]);
             }
         }
         cmd.args(["--default-action", "allow", "--"]).arg(*PROG);
@@ -963,10 +1013,14 @@ fn preflight_mkdir(env: &mut Env, cases: &[Case]) -> Result<(), String> {
                 .map_err(|e| e.to_string())?,
             Decide::Emulate => load_rules(&env.emulate_rules, unotify_tui::errno::Errno::EPERM)
                 .map_err(|e| e.to_string())?,
+            Decide::Unmatched(n) => {
+                load_rules(&env.unmatched_rules[&n], unotify_tui::errno::Errno::EPERM)
+                    .map_err(|e| e.to_string())?
+            }
         };
         rules.extend(builtin_rules());
         let walks = RuleSet::new(rules).needs_real_paths(Some(Sysno::mkdirat));
-        if walks != (how == Decide::PathRule) {
+        if walks != how.has_path_rule() {
             return Err(format!(
                 "preflight ({key}): the rules {} a path condition for mkdirat",
                 if walks { "have" } else { "lack" }
@@ -993,7 +1047,7 @@ fn preflight_mkdir(env: &mut Env, cases: &[Case]) -> Result<(), String> {
         };
         let text = std::fs::read_to_string(&log).map_err(|e| format!("preflight log: {e}"))?;
         let want_by = |by: &str| match how {
-            Decide::Default => by == "default",
+            Decide::Default | Decide::Unmatched(_) => by == "default",
             _ => by.starts_with("rule 1,"),
         };
         let want_action = if how == Decide::Emulate {
@@ -1122,13 +1176,29 @@ fn identity_cost(reps: usize) {
     );
 }
 
+/// `n` rules on mkdirat with a path condition that no call of the
+/// benchmark matches: subtrees next to the directory it names.
+fn unmatched_rule_file(dir: &Path, n: usize) -> String {
+    let mut text = String::with_capacity(n * 100);
+    for i in 0..n {
+        text.push_str(&format!(
+            "[[rule]]\nsyscall = \"mkdirat\"\npath = \"{}/elsewhere/{i}/**\"\naction = \"deny\"\n\n",
+            dir.display()
+        ));
+    }
+    text
+}
+
 /// How long loading a rule file of N path rules takes (the whole parse,
-/// checks and glob compilation, in this process): loading must stay linear.
+/// checks and glob compilation, in this process), and building the rule
+/// set's index from them: both must stay linear.
 fn rule_loading() {
     let dir = std::env::temp_dir().join(format!("unotify-bench-rules-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     println!();
-    println!("rule loading (`--rules FILE` with N path rules, median of the runs):");
+    println!(
+        "rule loading (`--rules FILE` with N path rules, median of the runs; then the index):"
+    );
     for (n, runs) in [(20_000usize, 3usize), (100_000, 1)] {
         let file = dir.join(format!("{n}.toml"));
         let mut text = String::with_capacity(n * 80);
@@ -1141,17 +1211,26 @@ fn rule_loading() {
             println!("  {n} rules: could not write the file");
             continue;
         }
-        let mut times: Vec<f64> = (0..runs)
+        let (mut load, mut index): (Vec<f64>, Vec<f64>) = (0..runs)
             .map(|_| {
                 let t = Instant::now();
                 let loaded =
-                    unotify_tui::policy::rules::load_rules(&file, unotify_tui::errno::Errno::EPERM);
-                let secs = t.elapsed().as_secs_f64();
-                assert_eq!(loaded.map(|r| r.len()).unwrap_or(0), n, "the file loads");
-                secs
+                    unotify_tui::policy::rules::load_rules(&file, unotify_tui::errno::Errno::EPERM)
+                        .unwrap_or_default();
+                let load = t.elapsed().as_secs_f64();
+                assert_eq!(loaded.len(), n, "the file loads");
+                let t = Instant::now();
+                let set = unotify_tui::policy::rules::RuleSet::new(loaded);
+                let index = t.elapsed().as_secs_f64();
+                assert_eq!(set.len(), n);
+                (load, index)
             })
-            .collect();
-        println!("  {n:>7} rules: {:.2} s", median(&mut times));
+            .unzip();
+        println!(
+            "  {n:>7} rules: {:.2} s, then the index {:.3} s",
+            median(&mut load),
+            median(&mut index)
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -1232,16 +1311,17 @@ fn main() {
         .map_or_else(|| dir.path().to_path_buf(), |d| d.path().to_path_buf());
     let target_dir = dir.path().join("exists");
     std::fs::create_dir(&target_dir).expect("creating the mkdirat directory");
+    // Rules match the real path: /tmp may be a symlink.
+    let real_dir = dir
+        .path()
+        .canonicalize()
+        .unwrap_or_else(|_| dir.path().to_path_buf());
     let path_rules = dir.path().join("path-rule.toml");
     std::fs::write(
         &path_rules,
         format!(
             "[[rule]]\nsyscall = \"mkdirat\"\npath = [\"{0}\", \"{0}/**\"]\naction = \"allow\"\n",
-            // Rules match the real path: /tmp may be a symlink.
-            dir.path()
-                .canonicalize()
-                .unwrap_or_else(|_| dir.path().to_path_buf())
-                .display()
+            real_dir.display()
         ),
     )
     .expect("writing the path rule file");
@@ -1251,6 +1331,13 @@ fn main() {
         "[[rule]]\nsyscall = \"mkdirat\"\naction = \"emulate\"\n",
     )
     .expect("writing the emulate rule file");
+    let mut unmatched_rules = BTreeMap::new();
+    for n in UNMATCHED_COUNTS {
+        let file = dir.path().join(format!("unmatched-{n}.toml"));
+        std::fs::write(&file, unmatched_rule_file(&real_dir, n))
+            .expect("writing the unmatched rule file");
+        unmatched_rules.insert(n, file);
+    }
     let rules = dir.path().join("bench.toml");
     let rule = if cfg.call == "mkdirat" {
         format!(
@@ -1275,6 +1362,7 @@ fn main() {
         rules,
         path_rules,
         emulate_rules,
+        unmatched_rules,
         new_parent,
         target_dir,
         strace,
@@ -1484,6 +1572,20 @@ fn main() {
             what: "an emulation that makes a directory, against the kernel making it",
         },
         Ratio {
+            num: MKDIR_UNMATCHED[2],
+            den: MKDIR_UNMATCHED[0],
+            trapped: true,
+            target: Some((true, 1.3)),
+            what: "10,000 path rules that don't match against 10",
+        },
+        Ratio {
+            num: MKDIR_UNMATCHED[1],
+            den: MKDIR_UNMATCHED[0],
+            trapped: true,
+            target: None,
+            what: "1,000 path rules that don't match against 10",
+        },
+        Ratio {
             num: Case::Reference { sync: false },
             den: Case::Reference { sync: true },
             trapped: true,
@@ -1559,6 +1661,11 @@ fn main() {
         ),
         (MKDIR_EMULATE, MKDIR_DEFAULT, "an emulation (EEXIST)"),
         (
+            MKDIR_UNMATCHED[2],
+            MKDIR_UNMATCHED[0],
+            "10,000 unmatched path rules against 10",
+        ),
+        (
             MKDIR_EMULATE_NEW,
             MKDIR_DEFAULT_NEW,
             "an emulation that makes a directory",
@@ -1576,7 +1683,7 @@ fn main() {
         if !header {
             println!();
             println!(
-                "{:<12} {:>9} {:<22} what",
+                "{:<15} {:>9} {:<22} what",
                 "difference", "median", "(per rep)"
             );
             header = true;
@@ -1589,7 +1696,7 @@ fn main() {
         let d = median(&mut va.clone()) - median(&mut vb.clone());
         let (lo, hi) = spread(&paired);
         println!(
-            "{:<12} {:>9} {:<22} {what} (per call)",
+            "{:<15} {:>9} {:<22} {what} (per call)",
             format!("({})−({})", num.key(), den.key()),
             fmt_time(d),
             format!("({}–{})", fmt_time(lo), fmt_time(hi)),

@@ -14,6 +14,7 @@
 
 #[cfg(test)]
 mod fixtures;
+mod index;
 mod parse;
 mod rule;
 mod set;

@@ -231,6 +231,17 @@ impl Rule {
             && c.exe.as_ref().is_none_or(|g| g.is_match(&call.exe))
     }
 
+    /// Whether trying the rule on `call` would look at the call's paths:
+    /// it is enabled, has a `path` condition, and the conditions checked
+    /// before the paths (syscall, access) hold.
+    pub(super) fn could_look_at_paths(&self, call: &Call) -> bool {
+        let c = &self.cond;
+        self.enabled()
+            && c.paths.is_some()
+            && c.syscalls.as_ref().is_none_or(|s| s.contains(call.sysno))
+            && c.access.is_none_or(|a| a.matches(call))
+    }
+
     /// Whether the rule has a `path` condition and could apply to `sysno`.
     pub fn has_path_condition_for(&self, sysno: Option<syscalls::Sysno>) -> bool {
         self.cond.paths.is_some()

@@ -1,9 +1,10 @@
 //! The live rule list shared by the supervisor and the UI.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
+use super::index::Index;
 use super::rule::{Rule, RuleAction, RuleId};
 use crate::model::Call;
 
@@ -29,40 +30,71 @@ pub struct RuleInfo {
 /// supervisor (which decides every call with it) and the UI (which edits
 /// it while the program runs).
 ///
-/// Deciding takes the read side of an `RwLock` and clones one `Arc` for
-/// the rule that matched: no allocation and no waiting unless the UI is in
-/// the middle of an edit (which holds the write side for a `Vec` insert or
-/// remove, not longer).
-#[derive(Debug, Default)]
+/// The list and its [`Index`] live together in one immutable state behind
+/// an `RwLock<Arc<…>>`. Deciding takes the read side only to clone that
+/// `Arc`, then looks the call up in the index: its cost does not grow with
+/// the number of rules. An edit (made by the UI thread, never by the
+/// receiver) copies the list, changes it, builds a new index, and only
+/// then takes the write side to swap the new state in whole; a call being
+/// decided meanwhile finishes on the old one. Enabling and disabling a
+/// rule is an atomic flag on the rule itself, read at decision time, so it
+/// needs no new index.
+#[derive(Debug)]
 pub struct RuleSet {
-    rules: RwLock<Vec<Arc<Rule>>>,
+    state: RwLock<Arc<State>>,
+    /// Serialises edits, so none is lost between copying and swapping.
+    edit: Mutex<()>,
     next_id: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    rules: Vec<Arc<Rule>>,
+    index: Index,
+}
+
+impl State {
+    fn new(rules: Vec<Arc<Rule>>) -> Arc<State> {
+        let index = Index::new(&rules);
+        Arc::new(State { rules, index })
+    }
+}
+
+impl Default for RuleSet {
+    fn default() -> Self {
+        RuleSet::new(Vec::new())
+    }
 }
 
 impl RuleSet {
     /// A rule set holding `rules` in this order.
     pub fn new(rules: Vec<Rule>) -> Self {
         let set = RuleSet {
-            rules: RwLock::new(Vec::with_capacity(rules.len())),
+            state: RwLock::new(Arc::default()),
+            edit: Mutex::new(()),
             next_id: AtomicU64::new(1),
         };
-        {
-            let mut list = set.write();
-            for r in rules {
-                list.push(set.adopt(r));
-            }
-        }
+        let list = rules.into_iter().map(|r| set.adopt(r)).collect();
+        *set.state.write().unwrap_or_else(|e| e.into_inner()) = State::new(list);
         set
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<Rule>>> {
-        // A panic elsewhere while holding the lock leaves the list itself
-        // intact (every edit is one Vec operation), so keep using it.
-        self.rules.read().unwrap_or_else(|e| e.into_inner())
+    /// The state at this moment.
+    fn current(&self) -> Arc<State> {
+        // A panic elsewhere while holding the lock cannot leave a half-made
+        // state (the swap is one assignment), so keep using it.
+        Arc::clone(&self.state.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Vec<Arc<Rule>>> {
-        self.rules.write().unwrap_or_else(|e| e.into_inner())
+    /// Applies `change` to a copy of the list and swaps in the result with
+    /// its new index; returns what `change` returned.
+    fn edit<T>(&self, change: impl FnOnce(&mut Vec<Arc<Rule>>) -> T) -> T {
+        let _one_at_a_time = self.edit.lock().unwrap_or_else(|e| e.into_inner());
+        let mut list = self.current().rules.clone();
+        let out = change(&mut list);
+        let next = State::new(list);
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = next;
+        out
     }
 
     fn adopt(&self, mut rule: Rule) -> Arc<Rule> {
@@ -72,22 +104,32 @@ impl RuleSet {
 
     /// The rules in order, at this moment.
     pub fn list(&self) -> Vec<Arc<Rule>> {
-        self.read().clone()
+        self.current().rules.clone()
     }
 
     pub fn len(&self) -> usize {
-        self.read().len()
+        self.current().rules.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.read().is_empty()
+        self.current().rules.is_empty()
     }
 
     /// First enabled matching rule: its 1-based number and the rule,
     /// without counting a hit.
     pub fn find(&self, call: &Call) -> Option<(usize, Arc<Rule>)> {
-        let list = self.read();
-        let (i, rule) = list
+        let state = self.current();
+        let i = state.index.first_match(&state.rules, call)?;
+        Some((i + 1, Arc::clone(&state.rules[i])))
+    }
+
+    /// [`find`](Self::find) by trying every rule in order: what the index
+    /// must agree with.
+    #[cfg(test)]
+    fn find_linear(&self, call: &Call) -> Option<(usize, Arc<Rule>)> {
+        let state = self.current();
+        let (i, rule) = state
+            .rules
             .iter()
             .enumerate()
             .find(|(_, r)| r.enabled() && r.matches(call))?;
@@ -98,9 +140,8 @@ impl RuleSet {
     /// of `sysno`: only then does deciding depend on the call's real paths
     /// (and only then does the receiver pay for finding them up front).
     pub fn needs_real_paths(&self, sysno: Option<syscalls::Sysno>) -> bool {
-        self.read()
-            .iter()
-            .any(|r| r.enabled() && r.has_path_condition_for(sysno))
+        let state = self.current();
+        state.index.has_path_rule_for(&state.rules, sysno)
     }
 
     /// [`find`](Self::find), and counts the hit at the call's receive time.
@@ -116,9 +157,10 @@ impl RuleSet {
     pub fn insert(&self, index: usize, rule: Rule) -> RuleId {
         let rule = self.adopt(rule);
         let id = rule.id();
-        let mut list = self.write();
-        let at = index.min(list.len());
-        list.insert(at, rule);
+        self.edit(|list| {
+            let at = index.min(list.len());
+            list.insert(at, rule);
+        });
         id
     }
 
@@ -133,20 +175,20 @@ impl RuleSet {
 
     /// The rule with this id.
     pub fn get(&self, id: RuleId) -> Option<Arc<Rule>> {
-        let list = self.read();
-        Self::index_of(&list, id).map(|i| Arc::clone(&list[i]))
+        let state = self.current();
+        Self::index_of(&state.rules, id).map(|i| Arc::clone(&state.rules[i]))
     }
 
     /// The rule's 1-based number now.
     pub fn number(&self, id: RuleId) -> Option<usize> {
-        Self::index_of(&self.read(), id).map(|i| i + 1)
+        Self::index_of(&self.current().rules, id).map(|i| i + 1)
     }
 
     /// Removes the rule; `None` when there is no such rule.
     pub fn remove(&self, id: RuleId) -> Option<Arc<Rule>> {
-        let mut list = self.write();
-        let i = Self::index_of(&list, id)?;
-        Some(list.remove(i))
+        // No new index for a rule that is not there.
+        self.get(id)?;
+        self.edit(|list| Self::index_of(list, id).map(|i| list.remove(i)))
     }
 
     /// Enables or disables the rule; false when there is no such rule.
@@ -157,27 +199,34 @@ impl RuleSet {
     /// Moves the rule one place towards the front (earlier = tried
     /// first). False when there is no such rule or it is first already.
     pub fn move_up(&self, id: RuleId) -> bool {
-        let mut list = self.write();
-        match Self::index_of(&list, id) {
+        match self.number(id) {
+            Some(n) if n > 1 => {}
+            _ => return false,
+        }
+        self.edit(|list| match Self::index_of(list, id) {
             Some(i) if i > 0 => {
                 list.swap(i - 1, i);
                 true
             }
             _ => false,
-        }
+        })
     }
 
     /// Moves the rule one place towards the end. False when there is no
     /// such rule or it is last already.
     pub fn move_down(&self, id: RuleId) -> bool {
-        let mut list = self.write();
-        match Self::index_of(&list, id) {
+        let state = self.current();
+        match Self::index_of(&state.rules, id) {
+            Some(i) if i + 1 < state.rules.len() => {}
+            _ => return false,
+        }
+        self.edit(|list| match Self::index_of(list, id) {
             Some(i) if i + 1 < list.len() => {
                 list.swap(i, i + 1);
                 true
             }
             _ => false,
-        }
+        })
     }
 
     /// Every rule as the rule list shows it.
@@ -201,7 +250,8 @@ impl RuleSet {
 
     /// Session rules marked for saving and not yet written, in rule order.
     pub fn unsaved(&self) -> Vec<Arc<Rule>> {
-        self.read()
+        self.current()
+            .rules
             .iter()
             .filter(|r| r.wants_saving())
             .cloned()
@@ -350,5 +400,171 @@ action = "allow"
         }
         editor.join().unwrap();
         assert_eq!(set.list()[0].hit_count(), decided);
+    }
+
+    mod index_agrees_with_the_plain_scan {
+        use proptest::prelude::*;
+        use syscalls::Sysno;
+
+        use super::super::RuleSet;
+        use crate::model::testing::{inet, openat, with_paths, with_sockaddr};
+        use crate::model::{Call, RealPaths};
+        use crate::policy::rules::parse_rules;
+
+        const GLOB_PARTS: &[&str] = &[
+            "a", "b", "ab", "*", "?", "[ab]", "{a,b}", "**", "a*", "x\\*", "proc", "self",
+        ];
+        const PATH_PARTS: &[&str] = &["a", "b", "ab", "x*", "proc", "self", "7", ""];
+        const SYSCALLS: &[&str] = &[
+            "",
+            "syscall = \"mkdir\"\n",
+            "syscall = [\"mkdir\", \"rename\"]\n",
+            "syscall = \"openat\"\n",
+            "syscall = \"connect\"\n",
+        ];
+
+        fn glob() -> impl Strategy<Value = String> {
+            prop_oneof![
+                8 => (any::<bool>(), prop::collection::vec(prop::sample::select(GLOB_PARTS), 1..4))
+                    .prop_map(|(abs, parts)| format!("{}{}", if abs { "/" } else { "" }, parts.join("/"))),
+                1 => prop::sample::select(vec!["/proc/{self}/**", "/proc/self/a", "/proc/7/*", "**"])
+                    .prop_map(String::from),
+            ]
+        }
+
+        fn path() -> impl Strategy<Value = String> {
+            (
+                any::<bool>(),
+                prop::collection::vec(prop::sample::select(PATH_PARTS), 1..4),
+            )
+                .prop_map(|(abs, parts)| {
+                    format!("{}{}", if abs { "/" } else { "" }, parts.join("/"))
+                })
+        }
+
+        /// One rule's text, and whether it starts disabled.
+        fn rule() -> impl Strategy<Value = (String, bool)> {
+            (
+                0..SYSCALLS.len(),
+                prop::option::of(prop::collection::vec(glob(), 1..3)),
+                prop::option::of(prop::sample::select(vec!["read", "write"])),
+                prop::option::of(prop::sample::select(vec!["prog", "p*", "x"])),
+                prop::option::of(prop::sample::select(vec!["/bin/prog", "/bin/*"])),
+                prop::option::of(prop::sample::select(vec![80u16, 81])),
+                prop::sample::select(vec!["allow", "deny", "ask"]),
+                prop::bool::weighted(0.15),
+            )
+                .prop_map(|(sc, paths, access, comm, exe, port, action, off)| {
+                    let mut t = format!("[[rule]]\n{}", SYSCALLS[sc]);
+                    if let Some(p) = paths {
+                        let list: Vec<String> = p.iter().map(|g| format!("'{g}'")).collect();
+                        t.push_str(&format!("path = [{}]\n", list.join(", ")));
+                    }
+                    if let (3, Some(a)) = (sc, access) {
+                        t.push_str(&format!("access = \"{a}\"\n"));
+                    }
+                    if let Some(c) = comm {
+                        t.push_str(&format!("comm = '{c}'\n"));
+                    }
+                    if let Some(e) = exe {
+                        t.push_str(&format!("exe = '{e}'\n"));
+                    }
+                    if let Some(p) = port {
+                        t.push_str(&format!("port = {p}\n"));
+                    }
+                    t.push_str(&format!("action = \"{action}\"\n"));
+                    (t, off)
+                })
+        }
+
+        fn call() -> impl Strategy<Value = Call> {
+            (
+                0..5usize,
+                path(),
+                path(),
+                prop::sample::select(vec!["prog", "px", "x"]),
+                prop::sample::select(vec!["/bin/prog", "/usr/bin/prog"]),
+                any::<bool>(),
+            )
+                .prop_map(|(kind, a, b, comm, exe, in_proc)| {
+                    let mut c = match kind {
+                        0 => with_paths(Sysno::mkdir, &[&a]),
+                        1 => with_paths(Sysno::rename, &[&a, &b]),
+                        2 => openat(&a, libc::O_RDONLY),
+                        3 => openat(&a, libc::O_WRONLY),
+                        _ => with_sockaddr(Sysno::connect, inet("10.0.0.1", 80)),
+                    };
+                    c.comm = comm.as_bytes().to_vec();
+                    c.exe = exe.as_bytes().to_vec();
+                    if in_proc {
+                        c.real = std::sync::OnceLock::from(RealPaths {
+                            paths: Vec::new(),
+                            proc_self: Some(7),
+                        });
+                    }
+                    c
+                })
+        }
+
+        fn build(rules: &[(String, bool)]) -> RuleSet {
+            let mut list = Vec::new();
+            for (text, off) in rules {
+                // Globs the parser refuses are left out.
+                if let Ok(mut r) = parse_rules(text, "p.toml", crate::errno::Errno::EPERM) {
+                    let r = r.remove(0);
+                    r.set_enabled(!off);
+                    list.push(r);
+                }
+            }
+            RuleSet::new(list)
+        }
+
+        fn agree(set: &RuleSet, calls: &[Call]) -> Result<(), TestCaseError> {
+            let ids = |f: Option<(usize, std::sync::Arc<super::super::Rule>)>| {
+                f.map(|(n, r)| (n, r.id()))
+            };
+            for c in calls {
+                prop_assert_eq!(ids(set.find(c)), ids(set.find_linear(c)), "{:?}", c.args);
+                let linear = set
+                    .list()
+                    .iter()
+                    .any(|r| r.enabled() && r.has_path_condition_for(c.sysno));
+                prop_assert_eq!(set.needs_real_paths(c.sysno), linear);
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+            #[test]
+            fn same_first_match(
+                rules in prop::collection::vec(rule(), 0..24),
+                calls in prop::collection::vec(call(), 1..12),
+                edits in prop::collection::vec((0..4u8, 0..30usize, rule()), 0..6),
+            ) {
+                let set = build(&rules);
+                agree(&set, &calls)?;
+                // Live edits: the index is rebuilt, the flags read live.
+                for (what, at, (text, _)) in edits {
+                    let list = set.list();
+                    let id = list.get(at % list.len().max(1)).map(|r| r.id());
+                    match (what, id) {
+                        (0, _) => {
+                            if let Ok(mut r) = parse_rules(&text, "s", crate::errno::Errno::EPERM) {
+                                set.insert(at, r.remove(0));
+                            }
+                        }
+                        (1, Some(id)) => { set.remove(id); }
+                        (2, Some(id)) => { set.move_up(id); set.move_down(id); set.move_down(id); }
+                        (_, Some(id)) => {
+                            let on = set.get(id).is_some_and(|r| r.enabled());
+                            set.set_enabled(id, !on);
+                        }
+                        _ => {}
+                    }
+                    agree(&set, &calls)?;
+                }
+            }
+        }
     }
 }
