@@ -244,6 +244,8 @@ pub fn kernel_at_least(major: u32, minor: u32) -> bool {
 /// A started target, with the supervisor receiving its calls.
 pub struct Running {
     pub pid: u32,
+    /// The program, to signal safely even after it was reaped.
+    pub handle: Arc<sysproc::ProcHandle>,
     pub supervisor: Supervisor,
     pub events: Receiver<Event>,
     pub exits: Receiver<i32>,
@@ -332,9 +334,13 @@ pub fn launch(
         },
         etx,
     );
+    // Before the reaper starts: until it reaps the program, the pid is
+    // the program's.
+    let handle = Arc::new(sysproc::ProcHandle::of_child(pid));
     let exits = sysproc::spawn_reaper(pid);
     Ok(Running {
         pid,
+        handle,
         supervisor,
         events: erx,
         exits,
