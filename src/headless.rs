@@ -26,9 +26,10 @@ use crate::sys::proc as sysproc;
 const BATCH_PAUSE: Duration = Duration::from_millis(5);
 
 /// How long to wait, once the target is gone, for records of answers
-/// still being carried out (an emulation stuck on a FIFO must not hold
-/// the end for ever).
-const LATE_RECORDS: Duration = Duration::from_secs(2);
+/// still being carried out. The supervisor waited for them already before
+/// it said the listener closed (2 s): what is still out is stuck (an
+/// emulation on a FIFO, say) and must not hold the end for ever.
+const LATE_RECORDS: Duration = Duration::from_millis(500);
 
 /// Records waiting for the trace and the log at most; beyond that the
 /// supervisor, and so the program, waits for them. Enough to ride out a
@@ -360,6 +361,11 @@ impl Headless<'_> {
     fn wait(&mut self) -> bool {
         let running = self.running;
         if self.status.is_some() {
+            // Said when due even while events keep coming.
+            if self.left_notice.is_some_and(|at| Instant::now() >= at) {
+                self.left_notice = None;
+                self.say_whats_left();
+            }
             // The reaper's channel may be closed by now: selecting on it
             // would return at once, again and again.
             let ev = match self.left_notice {

@@ -167,10 +167,6 @@ impl ProcHandle {
         }
     }
 
-    pub fn pid(&self) -> u32 {
-        self.pid
-    }
-
     /// Sends `sig`; nothing happens once the process is gone.
     pub fn signal(&self, sig: i32) {
         match &self.pidfd {
@@ -330,15 +326,82 @@ pub fn kill_descendants(root: u32, until: std::time::Instant) -> bool {
             return false;
         }
         for s in alive {
-            let Ok(fd) = super::pidfd::open(s.pid) else {
-                continue;
+            let fd = match super::pidfd::open(s.pid) {
+                Ok(fd) => Some(fd),
+                // Before Linux 5.3: kill(2) right after the check, which
+                // leaves a window of a few microseconds.
+                Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => None,
+                Err(_) => continue,
             };
-            let still_ours = stat(s.pid).is_some_and(|now| descends(&now, root, stat));
-            if still_ours {
-                let _ = send_signal(fd.as_fd(), libc::SIGKILL);
+            if !stat(s.pid).is_some_and(|now| descends(&now, root, stat)) {
+                continue;
+            }
+            match fd {
+                Some(fd) => {
+                    let _ = send_signal(fd.as_fd(), libc::SIGKILL);
+                }
+                None => kill(s.pid, libc::SIGKILL),
             }
         }
         // Killed processes need a moment to become zombies.
         std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_with_odd_command_names() {
+        let s = parse_stat(b"4242 (a) b (c) S 17 4242 4242 0 -1").unwrap();
+        assert_eq!((s.pid, s.ppid, s.state), (4242, 17, b'S'));
+        assert_eq!(s.comm, b"a) b (c");
+        assert!(s.alive());
+        let z = parse_stat(b"7 (sleep) Z 1 7 7").unwrap();
+        assert!(!z.alive());
+        assert!(parse_stat(b"garbage").is_none());
+    }
+
+    #[test]
+    fn descent_follows_parents_and_stops_at_init_and_loops() {
+        let table = |pid: u32| -> Option<ProcStat> {
+            let ppid = match pid {
+                10 => 5, // 10 → 5 → root 2
+                5 => 2,
+                20 => 1,  // 20 → init
+                30 => 31, // 30 ⇄ 31: a loop
+                31 => 30,
+                _ => return None,
+            };
+            Some(ProcStat {
+                pid,
+                ppid,
+                state: b'S',
+                comm: Vec::new(),
+            })
+        };
+        let at = |pid| table(pid).unwrap();
+        assert!(descends(&at(10), 2, table));
+        assert!(descends(&at(5), 2, table));
+        assert!(!descends(&at(20), 2, table));
+        assert!(!descends(&at(30), 2, table));
+    }
+
+    #[test]
+    fn our_own_children_are_our_descendants() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let found = descendants(std::process::id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(
+            found
+                .iter()
+                .any(|s| s.pid == child.id() && s.comm == b"sleep"),
+            "{found:?}"
+        );
     }
 }

@@ -171,8 +171,11 @@ fn whole_run(reps: usize) {
     };
     let bare = || time(&mut Command::new("true"));
     let supervised = || time(Command::new(BIN).args(["--headless", "--", "true"]));
-    let (mut a, mut b, mut diffs) = (Vec::new(), Vec::new(), Vec::new());
+    // For scale: what starting and ending the binary alone costs.
+    let version = || time(Command::new(BIN).arg("--version"));
+    let (mut a, mut b, mut diffs, mut v) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..pairs {
+        v.extend(version());
         // Alternate which one goes first.
         let (x, y) = if i % 2 == 0 {
             let x = supervised();
@@ -202,6 +205,9 @@ fn whole_run(reps: usize) {
     );
     println!("  {:<34} {}", "true", ms(&b));
     println!("  {:<34} {}", "unotify-tui --headless -- true", ms(&a));
+    if !v.is_empty() {
+        println!("  {:<34} {}", "unotify-tui --version (for scale)", ms(&v));
+    }
     let d = median(&mut a.clone()) - median(&mut b.clone());
     let (lo, hi) = spread(&diffs);
     println!(
