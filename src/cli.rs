@@ -97,17 +97,15 @@ pub struct Options {
 
     /// Answer a call nobody answered after SECS seconds (decimals allowed)
     /// with --timeout-action. Default: no timeout, the program waits.
-    #[arg(long, value_name = "SECS")]
+    // Negative numbers are taken as the value, to be refused in plain
+    // words (clap's own advice, `-- -1`, would make -1 the program).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     pub timeout: Option<String>,
 
-    /// What a timed-out call gets: allow, deny, deny:ERRNO or return:N.
-    #[arg(
-        long,
-        value_name = "ACTION",
-        default_value = "deny",
-        requires = "timeout"
-    )]
-    pub timeout_action: String,
+    /// What a timed-out call gets: allow, deny, deny:ERRNO or return:N
+    /// [default: deny]. Needs --timeout.
+    #[arg(long, value_name = "ACTION")]
+    pub timeout_action: Option<String>,
 
     /// Rule file to add rules to: headless, one rule per kind of call the
     /// default action answered (learning mode); in the TUI, where `w`

@@ -26,15 +26,15 @@ pub enum Error {
     /// `--save-rules` could not write its file (exit 1).
     #[error("{0}")]
     Save(#[from] WriteError),
-    /// `--output` could not be opened.
-    #[error("cannot open {}: {source}", path.display())]
+    /// `--output` could not be opened (exit 2: the path was given).
+    #[error("--output: cannot open {}: {}", path.display(), plain(source, path))]
     OpenTrace {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    /// `--log` could not be opened.
-    #[error("cannot open {}: {source}", path.display())]
+    /// `--log` could not be opened (exit 2: the path was given).
+    #[error("--log: cannot open {}: {}", path.display(), plain(source, path))]
     OpenLog {
         path: PathBuf,
         #[source]
@@ -104,12 +104,14 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::Rules(_) | Error::Save(WriteError::Invalid { .. }) => 2,
+            Error::Usage(_)
+            | Error::Rules(_)
+            | Error::Save(WriteError::Invalid { .. })
+            | Error::OpenTrace { .. }
+            | Error::OpenLog { .. } => 2,
             Error::NotFound(_) | Error::CannotExecute(..) => 127,
             Error::Kernel(_)
             | Error::Save(_)
-            | Error::OpenTrace { .. }
-            | Error::OpenLog { .. }
             | Error::WriteTrace { .. }
             | Error::WriteLog { .. }
             | Error::PrintFilter { .. }
@@ -119,6 +121,17 @@ impl Error {
             | Error::Terminal { .. }
             | Error::Pty { .. }
             | Error::Stats { .. } => 1,
+        }
+    }
+
+    /// Standard output was closed by its reader (`--print-filter | head`):
+    /// not an error, the reader has what it wanted.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            Error::PrintFilter { source } | Error::RuleList { source } => {
+                source.kind() == io::ErrorKind::BrokenPipe
+            }
+            _ => false,
         }
     }
 
@@ -157,4 +170,19 @@ pub fn terminal(step: &'static str) -> impl FnOnce(io::Error) -> Error {
 /// `map_err(pty("duplicating the pty"))`.
 pub fn pty(step: &'static str) -> impl FnOnce(io::Error) -> Error {
     move |source| Error::Pty { step, source }
+}
+
+/// Why `path` could not be opened, in words (no "(os error 2)"): a
+/// missing directory is named.
+fn plain(e: &io::Error, path: &std::path::Path) -> String {
+    if e.kind() == io::ErrorKind::NotFound
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return format!("there is no directory {}", dir.display());
+    }
+    match e.raw_os_error().and_then(crate::errno::Errno::new) {
+        Some(errno) => errno.description(),
+        None => e.to_string(),
+    }
 }

@@ -5,10 +5,10 @@ use std::io::{self, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{TryRecvError, select};
+use crossbeam_channel::{RecvTimeoutError, TryRecvError, select};
 
 use crate::cli::Options;
 use crate::error::Error;
@@ -25,9 +25,11 @@ use crate::sys::proc as sysproc;
 /// (so a trace line can lag its call by this much).
 const BATCH_PAUSE: Duration = Duration::from_millis(5);
 
-/// How long to wait, once the target is gone, for records of emulations
-/// still finishing.
-const LATE_RECORDS: Duration = Duration::from_millis(20);
+/// How long to wait, once the target is gone, for records of answers
+/// still being carried out. The supervisor waited for them already before
+/// it said the listener closed (2 s): what is still out is stuck (an
+/// emulation on a FIFO, say) and must not hold the end for ever.
+const LATE_RECORDS: Duration = Duration::from_millis(500);
 
 /// Records waiting for the trace and the log at most; beyond that the
 /// supervisor, and so the program, waits for them. Enough to ride out a
@@ -37,6 +39,12 @@ const EVENTS_BOUND: usize = 8192;
 
 /// Headless mode: answer by rules and the default action, print a trace
 /// line per call, log JSONL, return the target's exit status.
+///
+/// The run lasts until every process under the filter is gone: the
+/// program and whatever it left running (said on stderr when it
+/// exits). Every descendant of this process counts as one of those:
+/// unotify-tui is a child subreaper, so the program's orphans become its
+/// children, and it starts no other processes.
 pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> Result<i32, Error> {
     let mut plan = plan(opts, extra_rules)?;
     plan.events_bound = Some(EVENTS_BOUND);
@@ -45,12 +53,12 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     let learner = start_learning(opts.save_rules.as_deref())?;
     let signals = sysproc::block_signals();
     let running = launch(target, plan, Some(fallback), None)?;
-    let finished = Arc::new(AtomicBool::new(false));
+    let ending = Arc::new(Ending::default());
     sysproc::spawn_signal_forwarder(
         signals,
-        running.pid,
+        Arc::clone(&running.handle),
         true,
-        end_if_stuck(&finished, running.pid, running.events.clone()),
+        end_on_signal(&ending, &running.handle, running.events.clone()),
     );
 
     let mut run = Headless {
@@ -60,6 +68,7 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
         fallback,
         status: None,
         closed: false,
+        left_notice: None,
     };
     run.supervise();
     run.take_late_records();
@@ -69,60 +78,117 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     // Each failure was said when it happened; the first one, said again,
     // ends the run.
     let written = sink.finish();
-    let code = running.exit_code(status);
+    let mut code = running.exit_code(status);
     running.supervisor.stop();
     if let (Some(l), Some(path)) = (learner, &opts.save_rules) {
         save_learned(&l, path)?;
     }
-    finished.store(true, Ordering::Release);
+    ending.finished.store(true, Ordering::Release);
+    // Ended by a signal: the shell's 128+N, whatever the program said.
+    let sig = ending.signal.load(Ordering::Acquire);
+    if sig != 0 {
+        code = 128 + sig;
+    }
     written.map_err(Error::writing)?;
     Ok(code)
 }
 
 /// How long a run may take to end after SIGTERM, SIGHUP or SIGINT before
-/// unotify-tui ends it itself.
+/// unotify-tui exits by itself.
 const END_GRACE: Duration = Duration::from_secs(2);
 
+/// How long the program has, after such a signal, to exit by itself
+/// (passed on, the signal is its to handle) before it is killed. What it
+/// left running is ended as soon as it has exited.
+const PROGRAM_GRACE: Duration = Duration::from_millis(1000);
+
+/// Shared between the run and the thread that ends it after a signal.
+#[derive(Default)]
+struct Ending {
+    /// The run has ended by itself.
+    finished: AtomicBool,
+    /// The signal that ends the run (0: none yet).
+    signal: AtomicI32,
+}
+
 /// What to do after a signal: SIGTERM, SIGHUP, and a SIGINT that was
-/// passed on (or a second one from the terminal), must end the run even
-/// when the trace or log blocks on a reader that never reads. If the run
-/// has not ended `END_GRACE` later: kill the program, say how many records
-/// were still waiting to be written (when stderr can take it), exit
-/// 128+N.
-fn end_if_stuck(
-    finished: &Arc<AtomicBool>,
-    pid: u32,
+/// passed on (or a second one from the terminal, or any once the program
+/// has exited: there is nobody else to hand it to) end the run. The
+/// program has `PROGRAM_GRACE` to exit by itself, is killed after that,
+/// and then every process still under the filter is killed: left alone,
+/// they would run on with every trapped call failing (ENOSYS) once we
+/// are gone. Even when the trace or log blocks on a reader that never
+/// reads, the run ends `END_GRACE` after the signal: saying how many
+/// records were still waiting to be written (when stderr can take it),
+/// exiting 128+N.
+fn end_on_signal(
+    ending: &Arc<Ending>,
+    program: &Arc<sysproc::ProcHandle>,
     queued: crossbeam_channel::Receiver<Event>,
 ) -> impl Fn(i32, bool) + Send + 'static {
-    let finished = Arc::clone(finished);
+    let ending = Arc::clone(ending);
+    let program = Arc::clone(program);
     let interrupts = std::sync::atomic::AtomicUsize::new(0);
     move |sig, passed_on| {
         let ends = match sig {
             libc::SIGTERM | libc::SIGHUP => true,
-            libc::SIGINT => passed_on || interrupts.fetch_add(1, Ordering::Relaxed) >= 1,
+            libc::SIGINT => {
+                passed_on || program.has_exited() || interrupts.fetch_add(1, Ordering::Relaxed) >= 1
+            }
             _ => false,
         };
-        if !ends {
+        // Only the first ending signal counts.
+        if !ends
+            || ending
+                .signal
+                .compare_exchange(0, sig, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
             return;
         }
-        let (finished, queued) = (Arc::clone(&finished), queued.clone());
+        let (ending, program, queued) = (Arc::clone(&ending), Arc::clone(&program), queued.clone());
         let _ = std::thread::Builder::new()
             .name("unotify-end".into())
-            .spawn(move || {
-                std::thread::sleep(END_GRACE);
-                if finished.load(Ordering::Acquire) {
-                    return;
-                }
-                sysproc::kill(pid, libc::SIGKILL);
-                let n = queued.len();
-                let msg = format!(
-                    "unotify-tui: ended by signal {sig} while the trace or log could not be \
-                     written; {n} record(s) not written\n"
-                );
-                write_if_ready(msg.as_bytes());
-                std::process::exit(128 + sig);
-            });
+            .spawn(move || end_run(&ending, &program, &queued, sig));
     }
+}
+
+/// Ends the run after signal `sig`: see [`end_on_signal`].
+fn end_run(
+    ending: &Ending,
+    program: &sysproc::ProcHandle,
+    queued: &crossbeam_channel::Receiver<Event>,
+    sig: i32,
+) {
+    let start = Instant::now();
+    let finished = || ending.finished.load(Ordering::Acquire);
+    while !program.has_exited() && start.elapsed() < PROGRAM_GRACE {
+        if finished() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    program.signal(libc::SIGKILL);
+    // Margin left for the run to take its last records and end.
+    let until = start + END_GRACE - Duration::from_millis(300);
+    sysproc::kill_descendants(std::process::id(), until);
+    while start.elapsed() < END_GRACE {
+        if finished() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if finished() {
+        return;
+    }
+    let n = queued.len();
+    let msg = format!(
+        "unotify-tui: ended by signal {sig} while the trace or log could not be written; \
+         {n} record{} not written\n",
+        if n == 1 { "" } else { "s" }
+    );
+    write_if_ready(msg.as_bytes());
+    std::process::exit(128 + sig);
 }
 
 /// Writes to stderr only if it can take the bytes now: stderr may be the
@@ -182,7 +248,15 @@ struct Headless<'a> {
     status: Option<i32>,
     /// Whether the supervisor has stopped receiving.
     closed: bool,
+    /// When to say which processes the program left running, if the run
+    /// has not ended by then (once: `None` again after).
+    left_notice: Option<Instant>,
 }
+
+/// How long after the program's exit its descendants are looked for:
+/// children finishing along with it (a pipeline's last stage) are not
+/// worth a message.
+const LEFT_NOTICE_AFTER: Duration = Duration::from_millis(100);
 
 impl Headless<'_> {
     /// Takes events until the target has exited and the supervisor has
@@ -195,16 +269,67 @@ impl Headless<'_> {
     /// two calls, where it cost more than the rest of the supervisor's
     /// work together (README, Performance). After a quiet spell the next
     /// record wakes us at once again.
+    ///
+    /// The pause ends early when the program exits, and once it has exited
+    /// events are taken as they come: the end of a run is not held up by
+    /// pauses.
     fn supervise(&mut self) {
         let mut busy = false;
         while self.status.is_none() || !self.closed {
-            busy = if busy {
-                std::thread::sleep(BATCH_PAUSE);
+            busy = if busy && self.status.is_none() {
+                self.pause();
                 self.take_batch()
             } else {
                 self.wait()
             };
         }
+    }
+
+    /// Sleeps `BATCH_PAUSE`, or until the program exits.
+    fn pause(&mut self) {
+        match self.running.exits.recv_timeout(BATCH_PAUSE) {
+            Ok(st) => self.exited(st),
+            // The reaper ended without seeing the program: nothing to wait for.
+            Err(RecvTimeoutError::Disconnected) => self.exited(0),
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+
+    /// The program has exited with wait status `st` (the first status
+    /// counts: a closed reaper channel says nothing new).
+    fn exited(&mut self, st: i32) {
+        if self.status.is_some() {
+            return;
+        }
+        self.status = Some(st);
+        if !self.closed {
+            self.left_notice = Some(Instant::now() + LEFT_NOTICE_AFTER);
+        }
+    }
+
+    /// Says, once, which processes the program left running: the run
+    /// waits for them.
+    fn say_whats_left(&self) {
+        let left: Vec<sysproc::ProcStat> = sysproc::descendants(std::process::id())
+            .into_iter()
+            .filter(sysproc::ProcStat::alive)
+            .collect();
+        if left.is_empty() {
+            return;
+        }
+        let (code, _) = self.running.exit_status(self.status.unwrap_or(0));
+        let named: Vec<String> = left
+            .iter()
+            .map(|p| format!("{} {}", p.pid, crate::escape::escape_bytes(&p.comm)))
+            .collect();
+        // Not eprintln!: stderr may be a pipe nobody reads any more.
+        let _ = writeln!(
+            io::stderr(),
+            "unotify-tui: program exited {code}; waiting for {} process{}: {} — Ctrl-C ends them",
+            left.len(),
+            if left.len() == 1 { "" } else { "es" },
+            named.join(", ")
+        );
     }
 
     /// Takes everything queued; whether there was anything.
@@ -224,8 +349,8 @@ impl Headless<'_> {
             }
         }
         match self.running.exits.try_recv() {
-            Ok(st) => self.status = Some(st),
-            Err(TryRecvError::Disconnected) => self.status = self.status.or(Some(0)),
+            Ok(st) => self.exited(st),
+            Err(TryRecvError::Disconnected) => self.exited(0),
             Err(TryRecvError::Empty) => {}
         }
         self.flush();
@@ -235,6 +360,35 @@ impl Headless<'_> {
     /// Sleeps until an event or the exit; whether an event came.
     fn wait(&mut self) -> bool {
         let running = self.running;
+        if self.status.is_some() {
+            // Said when due even while events keep coming.
+            if self.left_notice.is_some_and(|at| Instant::now() >= at) {
+                self.left_notice = None;
+                self.say_whats_left();
+            }
+            // The reaper's channel may be closed by now: selecting on it
+            // would return at once, again and again.
+            let ev = match self.left_notice {
+                Some(at) => running.events.recv_deadline(at).map_err(|e| e.is_timeout()),
+                None => running.events.recv().map_err(|_| false),
+            };
+            return match ev {
+                Err(true) => {
+                    self.left_notice = None;
+                    self.say_whats_left();
+                    false
+                }
+                Ok(ev) => {
+                    self.handle(ev);
+                    self.flush();
+                    true
+                }
+                Err(_) => {
+                    self.closed = true;
+                    false
+                }
+            };
+        }
         select! {
             recv(running.events) -> ev => match ev {
                 Ok(ev) => {
@@ -249,9 +403,9 @@ impl Headless<'_> {
             },
             recv(running.exits) -> st => {
                 match st {
-                    Ok(st) => self.status = Some(st),
+                    Ok(st) => self.exited(st),
                     // The reaper ended without seeing the target: nothing to wait for.
-                    Err(_) => self.status = self.status.or(Some(0)),
+                    Err(_) => self.exited(0),
                 }
                 false
             },
@@ -274,7 +428,9 @@ impl Headless<'_> {
                 // Nobody can answer the target's calls any more: end it
                 // rather than leave it blocked for ever.
                 eprintln!("unotify-tui: {msg}; killing the program");
-                sysproc::kill(self.running.pid, libc::SIGKILL);
+                self.running.handle.signal(libc::SIGKILL);
+                // And what it started: their calls would wait for ever too.
+                sysproc::kill_descendants(std::process::id(), Instant::now() + END_GRACE);
                 self.closed = true;
             }
             // An `ask` rule cannot ask anyone in headless mode: the call
@@ -302,11 +458,34 @@ impl Headless<'_> {
         self.noted(news);
     }
 
-    /// Emulations finishing after the last process left.
+    /// Records of answers still being carried out after the last process
+    /// left. Normally there are none: `ListenerClosed` comes after the
+    /// record of every answer in flight. Waited for only while some are
+    /// counted, so an ordinary run ends at once.
     fn take_late_records(&mut self) {
-        while let Ok(ev) = self.running.events.recv_timeout(LATE_RECORDS) {
-            self.handle(ev);
+        let until = Instant::now() + LATE_RECORDS;
+        loop {
+            // Counted before taking what is queued: an answer no longer
+            // counted has sent its record already.
+            let in_flight = self.running.supervisor.answers_in_flight();
+            while let Ok(ev) = self.running.events.try_recv() {
+                self.handle(ev);
+            }
+            if in_flight == 0 {
+                break;
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            match self
+                .running
+                .events
+                .recv_timeout(left.min(Duration::from_millis(1)))
+            {
+                Ok(ev) => self.handle(ev),
+                Err(_) if left.is_zero() => break,
+                Err(_) => {}
+            }
         }
+        self.flush();
     }
 
     /// The trace's last line: how the target ended.

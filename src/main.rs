@@ -19,6 +19,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        // `--print-filter | head`: ends quietly, as other tools do.
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             // Not eprintln!: stderr may be a terminal that was closed.
             let _ = writeln!(std::io::stderr(), "unotify-tui: {e}");

@@ -1,12 +1,13 @@
 //! Mode dispatch: from parsed options to the TUI or the headless runner.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 
 use crate::cli::Options;
 use crate::decode::groups;
 use crate::error::Error;
-use crate::session::{Target, print_filter};
+use crate::session::{Target, print_filter, resolve_program};
 
 /// `unotify-tui [OPTIONS] -- PROGRAM [ARGS...]`.
 pub fn main(opts: &Options, mut program: Vec<OsString>) -> Result<i32, Error> {
@@ -28,6 +29,13 @@ pub fn main(opts: &Options, mut program: Vec<OsString>) -> Result<i32, Error> {
         args: program,
         cwd: None,
     };
+    if let Some(cmd) = mistyped_command(&target.program) {
+        return Err(Error::Usage(format!(
+            "`{}` is not a command of unotify-tui nor a program on PATH (did you mean \
+             `unotify-tui {cmd}`?)",
+            crate::escape::escape_bytes(target.program.as_bytes())
+        )));
+    }
     if interactive(opts) {
         crate::tui::run(opts, &target, Vec::new(), None)
     } else {
@@ -39,4 +47,15 @@ pub fn main(opts: &Options, mut program: Vec<OsString>) -> Result<i32, Error> {
 pub fn interactive(opts: &Options) -> bool {
     use std::io::IsTerminal;
     !opts.headless && io::stdout().is_terminal()
+}
+
+/// The subcommand `program` looks like a typo of (`dmeo` → `demo`), when
+/// it is not a program that exists: a name on PATH or a path runs as
+/// always.
+fn mistyped_command(program: &OsStr) -> Option<&'static str> {
+    let name = program.to_str()?;
+    if name.contains('/') || !matches!(resolve_program(program), Err(Error::NotFound(_))) {
+        return None;
+    }
+    crate::suggest::closest(&name.to_lowercase(), ["demo", "rules"].into_iter())
 }

@@ -94,13 +94,58 @@ pub struct Plan {
     pub events_bound: Option<usize>,
 }
 
-/// Parses `--timeout SECS` and `--timeout-action ACTION`.
+/// The actions a default or a timeout can be: emulation exists for a
+/// few syscalls only, and these answer any call.
+const ANY_CALL_ACTIONS: &str = "allow, deny, deny:ERRNO or return:N";
+
+/// Parses the ACTION of `flag` (`--default-action`, `--timeout-action`),
+/// which must answer any call: emulate is refused with `no_emulate`.
+fn any_call_action(flag: &str, s: &str, errno: Errno, no_emulate: &str) -> Result<Answer, Error> {
+    let word = s.split_once(':').map_or(s, |(w, _)| w);
+    let known = ["allow", "deny", "return", "emulate"];
+    if !known.contains(&word) {
+        let hint = crate::suggest::closest(
+            &word.to_lowercase(),
+            ["allow", "deny", "return"].into_iter(),
+        )
+        .map(|w| format!("did you mean `{w}`? "))
+        .unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "{flag}: unknown action `{s}` ({hint}expected {ANY_CALL_ACTIONS})"
+        )));
+    }
+    match Answer::parse(s, errno) {
+        Ok(Answer::Emulate) => Err(Error::Usage(format!("{flag}: {no_emulate}"))),
+        Ok(a) => Ok(a),
+        Err(e) => Err(Error::Usage(format!("{flag}: {e}"))),
+    }
+}
+
+/// Parses `--timeout SECS` and `--timeout-action ACTION` (`None`: the
+/// default, deny). The action is checked first: a wrong action is the
+/// mistake to hear about even when --timeout is missing too.
 pub fn parse_timeout(
     secs: Option<&str>,
-    action: &str,
+    action: Option<&str>,
     errno: Errno,
 ) -> Result<Option<Timeout>, Error> {
+    let answer = match action {
+        Some(a) => any_call_action(
+            "--timeout-action",
+            a,
+            errno,
+            &format!("emulate cannot answer every call; use {ANY_CALL_ACTIONS}"),
+        )?,
+        None => Answer::Deny(errno),
+    };
     let Some(secs) = secs else {
+        if action.is_some() {
+            return Err(Error::Usage(
+                "--timeout-action needs --timeout <SECS> (how long a call may wait before it gets \
+                 the action)"
+                    .into(),
+            ));
+        }
         return Ok(None);
     };
     let after = secs
@@ -114,16 +159,6 @@ pub fn parse_timeout(
                 "--timeout: `{secs}` is not a positive number of seconds"
             ))
         })?;
-    let answer =
-        Answer::parse(action, errno).map_err(|e| Error::Usage(format!("--timeout-action: {e}")))?;
-    // Emulation exists for a few syscalls only; a timeout can hit any call.
-    if answer == Answer::Emulate {
-        return Err(Error::Usage(
-            "--timeout-action: emulate cannot answer every call; use allow, deny, deny:ERRNO \
-             or return:N"
-                .into(),
-        ));
-    }
     Ok(Some(Timeout { after, answer }))
 }
 
@@ -135,15 +170,13 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
     let errno = Errno::parse(&opts.errno).map_err(|e| Error::Usage(format!("--errno: {e}")))?;
     let trapped =
         groups::parse_trap_list(&opts.trap).map_err(|e| Error::Usage(format!("--trap: {e}")))?;
-    let default_action = Answer::parse(&opts.default_action, errno)
-        .map_err(|e| Error::Usage(format!("--default-action: {e}")))?;
-    if default_action == Answer::Emulate {
-        return Err(Error::Usage(
-            "--default-action: emulate cannot be a default (most calls have no emulation); \
-             use a rule with action = \"emulate\""
-                .into(),
-        ));
-    }
+    let default_action = any_call_action(
+        "--default-action",
+        &opts.default_action,
+        errno,
+        "emulate cannot be a default (most calls have no emulation); use a rule with \
+         action = \"emulate\"",
+    )?;
     let sync_wakeup = match opts.sync_wakeup.as_str() {
         "auto" => None,
         "on" => Some(true),
@@ -154,7 +187,11 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
             )));
         }
     };
-    let timeout = parse_timeout(opts.timeout.as_deref(), &opts.timeout_action, errno)?;
+    let timeout = parse_timeout(
+        opts.timeout.as_deref(),
+        opts.timeout_action.as_deref(),
+        errno,
+    )?;
     let wait_killable = match opts.wait_killable.as_str() {
         "on" => true,
         "off" => false,
@@ -201,11 +238,12 @@ pub fn print_filter(trapped: &[Sysno], out: &mut dyn Write) -> io::Result<()> {
     });
     writeln!(
         out,
-        "# seccomp filter: {} instructions, {} syscalls trapped (USER_NOTIF), \
+        "# seccomp filter: {} instructions, {} syscall{} trapped (USER_NOTIF), \
          everything else allowed.\n# A `sendmsg` on the launch socket (fd 3 here) is let \
          through: it hands the listener to unotify-tui.",
         prog.len(),
-        trapped.len()
+        trapped.len(),
+        if trapped.len() == 1 { "" } else { "s" }
     )?;
     for line in bpf::disassemble(&prog) {
         writeln!(out, "{line}")?;
@@ -244,6 +282,8 @@ pub fn kernel_at_least(major: u32, minor: u32) -> bool {
 /// A started target, with the supervisor receiving its calls.
 pub struct Running {
     pub pid: u32,
+    /// The program, to signal safely even after it was reaped.
+    pub handle: Arc<sysproc::ProcHandle>,
     pub supervisor: Supervisor,
     pub events: Receiver<Event>,
     pub exits: Receiver<i32>,
@@ -332,9 +372,13 @@ pub fn launch(
         },
         etx,
     );
+    // Before the reaper starts: until it reaps the program, the pid is
+    // the program's.
+    let handle = Arc::new(sysproc::ProcHandle::of_child(pid));
     let exits = sysproc::spawn_reaper(pid);
     Ok(Running {
         pid,
+        handle,
         supervisor,
         events: erx,
         exits,

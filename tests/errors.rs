@@ -177,3 +177,165 @@ fn nested_supervisor_is_a_clear_error() {
         r.trace
     );
 }
+
+/// The one line a usage mistake prints, and its status.
+fn one_line(args: &[&str]) -> (i32, String) {
+    let (code, _, err) = run(args);
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    (code, err.trim_end().to_string())
+}
+
+#[test]
+fn a_mistyped_command_that_is_no_program_suggests_the_command() {
+    let (code, err) = one_line(&["dmeo"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "unotify-tui: `dmeo` is not a command of unotify-tui nor a program on PATH \
+         (did you mean `unotify-tui demo`?)"
+    );
+    let (code, err) = one_line(&["rulse", "check", "x.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.ends_with("(did you mean `unotify-tui rules`?)"),
+        "{err}"
+    );
+    // A program by that name runs as ever.
+    let dir = tempdir();
+    let prog = dir.path().join("dmeo");
+    std::fs::write(&prog, "#!/bin/sh\nexit 5\n").unwrap();
+    std::fs::set_permissions(&prog, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(BIN)
+        .args(["--headless", "--output", "/dev/null", "dmeo"])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+}
+
+#[test]
+fn print_filter_into_a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    // A reader that has gone before the first byte: every write is EPIPE.
+    let (reader, writer) = nix::unistd::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(BIN)
+        .args(["--print-filter", "--trap", "@all"])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn counts_are_singular_and_plural() {
+    let (code, out, _) = run(&["--print-filter", "--trap", "mkdir"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(", 1 syscall trapped (USER_NOTIF)"), "{out}");
+    let (_, out, _) = run(&["--print-filter", "--trap", "mkdir,rmdir"]);
+    assert!(out.contains(", 2 syscalls trapped (USER_NOTIF)"), "{out}");
+}
+
+#[test]
+fn calls_a_process_needs_to_die_cannot_be_trapped() {
+    for name in ["exit_group", "exit", "rt_sigreturn"] {
+        let (code, err) = one_line(&["--headless", "--trap", name, "--", "true"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "unotify-tui: --trap: `{name}` cannot be trapped: "
+            )),
+            "{err}"
+        );
+    }
+    let (_, err) = one_line(&["--headless", "--trap", "openat,exit_group", "--", "true"]);
+    assert!(
+        err.contains("a process must always be able to exit"),
+        "{err}"
+    );
+    let (_, err) = one_line(&["--headless", "--trap", "rt_sigreturn", "--", "true"]);
+    assert!(
+        err.contains("a process must always be able to return from a signal handler"),
+        "{err}"
+    );
+}
+
+#[test]
+fn default_action_lists_only_actions_it_can_be() {
+    let (code, err) = one_line(&["--headless", "--default-action", "alow", "--", "true"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "unotify-tui: --default-action: unknown action `alow` (did you mean `allow`? \
+         expected allow, deny, deny:ERRNO or return:N)"
+    );
+}
+
+#[test]
+fn timeout_action_is_checked_before_its_missing_timeout() {
+    let (code, err) = one_line(&["--timeout-action", "kill", "--", "true"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "unotify-tui: --timeout-action: unknown action `kill` (expected allow, deny, \
+         deny:ERRNO or return:N)"
+    );
+    let (code, err) = one_line(&["--timeout-action", "allow", "--", "true"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("unotify-tui: --timeout-action needs --timeout <SECS>"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_negative_timeout_is_refused_in_plain_words() {
+    let (code, err) = one_line(&["--timeout", "-1", "--", "true"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "unotify-tui: --timeout: `-1` is not a positive number of seconds"
+    );
+}
+
+#[test]
+fn a_log_in_a_missing_directory_is_a_usage_error() {
+    let dir = tempdir();
+    let log = dir.path().join("nodir/x");
+    let (code, err) = one_line(&["--headless", "--log", log.to_str().unwrap(), "--", "true"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        format!(
+            "unotify-tui: --log: cannot open {}: there is no directory {}",
+            log.display(),
+            dir.path().join("nodir").display()
+        )
+    );
+    let (code, err) = one_line(&["--headless", "--output", "/", "--", "true"]);
+    assert_eq!(code, 2);
+    assert_eq!(err, "unotify-tui: --output: cannot open /: Is a directory");
+}
+
+#[test]
+fn trap_names_are_suggested_whatever_their_case() {
+    let (code, err) = one_line(&["--headless", "--trap", "@NET", "--", "true"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "unotify-tui: --trap: unknown group `@NET` (did you mean `@net`?)"
+    );
+    let (code, err) = one_line(&["--headless", "--trap", "MKDIR", "--", "true"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "unotify-tui: --trap: unknown syscall `MKDIR` (did you mean `mkdir`?)"
+    );
+}

@@ -95,6 +95,21 @@ pub fn all_trappable() -> Vec<Sysno> {
     Sysno::iter().filter(|s| !ALL_EXEMPT.contains(s)).collect()
 }
 
+/// Why a syscall can never be trapped, for those `@all` leaves alone.
+pub fn never_trapped(s: Sysno) -> Option<&'static str> {
+    match s {
+        Sysno::exit | Sysno::exit_group => Some(
+            "a process must always be able to exit, even when nobody answers (a trapped call \
+             fails with ENOSYS once unotify-tui is gone)",
+        ),
+        Sysno::rt_sigreturn => Some(
+            "a process must always be able to return from a signal handler, even when nobody \
+             answers",
+        ),
+        _ => None,
+    }
+}
+
 /// A syscall by name, with a suggestion when it is unknown.
 pub fn syscall_by_name(name: &str) -> Result<Sysno, String> {
     if let Ok(s) = name.parse::<Sysno>() {
@@ -103,7 +118,8 @@ pub fn syscall_by_name(name: &str) -> Result<Sysno, String> {
     let mut names: Vec<&str> = Sysno::iter().map(|s| s.name()).collect();
     names.extend(GROUPS.iter().map(|g| g.name));
     names.push("@all");
-    match crate::suggest::closest(name, names.into_iter()) {
+    // Names are lower case: `MKDIR` is a plain typo of `mkdir`.
+    match crate::suggest::closest(&name.to_lowercase(), names.into_iter()) {
         Some(best) => Err(format!("unknown syscall `{name}` (did you mean `{best}`?)")),
         None => Err(format!("unknown syscall `{name}`")),
     }
@@ -121,7 +137,7 @@ pub fn expand(item: &str) -> Result<Vec<Sysno>, String> {
             None => {
                 let mut names: Vec<&str> = GROUPS.iter().map(|g| g.name).collect();
                 names.push("@all");
-                match crate::suggest::closest(item, names.into_iter()) {
+                match crate::suggest::closest(&item.to_lowercase(), names.into_iter()) {
                     Some(best) => Err(format!("unknown group `{item}` (did you mean `{best}`?)")),
                     None => Err(format!(
                         "unknown group `{item}` (groups: @file, @net, @exec, @process, @all)"
@@ -137,7 +153,14 @@ pub fn expand(item: &str) -> Result<Vec<Sysno>, String> {
 pub fn parse_trap_list(list: &str) -> Result<Vec<Sysno>, String> {
     let mut out = Vec::new();
     for item in list.split(',').filter(|s| !s.trim().is_empty()) {
-        out.extend(expand(item)?);
+        let found = expand(item)?;
+        // Named alone (a group never holds them): refused, with the reason.
+        if let [s] = found[..]
+            && let Some(why) = never_trapped(s)
+        {
+            return Err(format!("`{}` cannot be trapped: {why}", item.trim()));
+        }
+        out.extend(found);
     }
     if out.is_empty() {
         return Err("the trap list is empty".into());
@@ -166,6 +189,29 @@ mod tests {
         let set = parse_trap_list("@all").unwrap();
         assert!(set.contains(&Sysno::read));
         assert!(!set.contains(&Sysno::exit_group));
+    }
+
+    #[test]
+    fn exempt_calls_are_refused_with_the_reason() {
+        for name in ["exit", "exit_group", "rt_sigreturn"] {
+            let e = parse_trap_list(&format!("openat,{name}")).unwrap_err();
+            assert!(
+                e.starts_with(&format!("`{name}` cannot be trapped: ")),
+                "{e}"
+            );
+            assert!(e.contains("must always be able to"), "{e}");
+        }
+        for s in ALL_EXEMPT {
+            assert!(never_trapped(*s).is_some(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn suggestions_ignore_case() {
+        let e = parse_trap_list("MKDIR").unwrap_err();
+        assert!(e.contains("did you mean `mkdir`"), "{e}");
+        let e = parse_trap_list("@NET").unwrap_err();
+        assert!(e.contains("did you mean `@net`"), "{e}");
     }
 
     #[test]

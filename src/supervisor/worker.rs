@@ -142,7 +142,8 @@ impl Shared {
 /// The running supervisor.
 pub struct Supervisor {
     shared: Arc<Shared>,
-    decisions: Sender<Decision>,
+    /// Each decision travels with its count in flight.
+    decisions: Sender<(Decision, InFlight)>,
     receiver: Option<JoinHandle<()>>,
     answerer: Option<JoinHandle<()>>,
     timer: Option<JoinHandle<()>>,
@@ -171,7 +172,7 @@ impl Supervisor {
             waiting: Mutex::new(HashMap::new()),
             wake: Condvar::new(),
         });
-        let (dtx, drx) = crossbeam_channel::unbounded::<Decision>();
+        let (dtx, drx) = crossbeam_channel::unbounded::<(Decision, InFlight)>();
         let s = Arc::clone(&shared);
         let installed = RecvWaker::install();
         let receiver = std::thread::Builder::new()
@@ -224,10 +225,13 @@ impl Supervisor {
     /// a new rule answered it, or it was decided twice): every call is
     /// answered at most once, and the loser gets no second record.
     pub fn decide(&self, d: Decision) -> bool {
+        // Counted in flight before the claim: from the moment the call
+        // leaves the waiting list until its record is sent.
+        let guard = InFlight::new(&self.shared.in_flight);
         if self.shared.claim(d.call.notif.id).is_none() {
             return false;
         }
-        let _ = self.decisions.send(d);
+        let _ = self.decisions.send((d, guard));
         true
     }
 
@@ -267,16 +271,20 @@ impl Supervisor {
             let RuleAction::Answer(answer) = rule.action else {
                 continue;
             };
+            let guard = InFlight::new(&self.shared.in_flight);
             let Some(call) = self.shared.claim(call.notif.id) else {
                 continue;
             };
             rule.hit(SystemTime::now());
             answered.push(call.notif.id);
-            let _ = self.decisions.send(Decision {
-                call,
-                answer,
-                by: rule_decided(number, &rule),
-            });
+            let _ = self.decisions.send((
+                Decision {
+                    call,
+                    answer,
+                    by: rule_decided(number, &rule),
+                },
+                guard,
+            ));
         }
         answered
     }
@@ -348,6 +356,12 @@ impl Supervisor {
         if let Some(h) = self.timer.take() {
             let _ = h.join();
         }
+    }
+
+    /// Answers being carried out whose records are not sent yet. Once the
+    /// listener closed, records can only come from these.
+    pub fn answers_in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::Acquire)
     }
 
     pub fn notify_fd(&self) -> &NotifyFd {
@@ -564,7 +578,9 @@ fn watch_loop(shared: &Shared) {
             .map(|(id, _)| *id)
             .collect();
         if let (false, Some(t)) = (due.is_empty(), shared.timeout) {
-            // Claimed under the lock: a decision arriving now finds them gone.
+            // Claimed under the lock: a decision arriving now finds them
+            // gone. Counted in flight from the claim to the record.
+            let _counted = InFlight::new(&shared.in_flight);
             let calls: Vec<Arc<Call>> = due
                 .iter()
                 .filter_map(|id| waiting.remove(id))
@@ -581,6 +597,7 @@ fn watch_loop(shared: &Shared) {
             last_sweep = now;
             let ids: Vec<u64> = waiting.keys().copied().collect();
             drop(waiting);
+            let _counted = InFlight::new(&shared.in_flight);
             let gone: Vec<u64> = ids
                 .into_iter()
                 .filter(|id| !shared.notify.id_valid(*id))
@@ -611,8 +628,8 @@ fn watch_loop(shared: &Shared) {
     }
 }
 
-fn answer_loop(shared: &Shared, decisions: &Receiver<Decision>) {
-    for d in decisions {
+fn answer_loop(shared: &Shared, decisions: &Receiver<(Decision, InFlight)>) {
+    for (d, _counted) in decisions {
         dispatch(shared, d.call, d.answer, d.by);
     }
 }

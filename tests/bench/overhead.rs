@@ -24,7 +24,10 @@
 //!                    plus poll, ID_VALID, a channel wake-up per call) run
 //!                    only when named
 //!
-//! Cases: 1 no filter · 1f a filter that traps nothing · 2 unotify-tui,
+//! Cases: 0 whole runs: `unotify-tui --headless -- true` against `true`,
+//! interleaved, the time each takes from start to exit (what supervision
+//! adds to every run, however short; the difference of the medians should
+//! stay within 5 ms) · 1 no filter · 1f a filter that traps nothing · 2 unotify-tui,
 //! call not trapped · 3 / 3o unotify-tui --headless with a rule, with and
 //! without SYNC_WAKE_UP · 4 the TUI on a pty · 5 / 5o the reference
 //! RECV → CONTINUE loop, with and without SYNC_WAKE_UP · 5s the reference
@@ -150,6 +153,72 @@ fn config() -> Result<Config, String> {
         }
     }
     Ok(c)
+}
+
+/// The key of the whole-run case (not a per-call [`Case`]: it times whole
+/// runs, and has its own table).
+const WHOLE_RUN: &str = "0";
+
+/// What supervision adds to a whole run: `unotify-tui --headless -- true`
+/// and `true`, taking turns, each timed from spawn to exit.
+fn whole_run(reps: usize) {
+    let pairs = 10 * reps.max(3);
+    let time = |cmd: &mut Command| -> Option<f64> {
+        let t = Instant::now();
+        let st = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        st.success().then(|| t.elapsed().as_secs_f64() * 1e3)
+    };
+    let bare = || time(&mut Command::new("true"));
+    let supervised = || time(Command::new(BIN).args(["--headless", "--", "true"]));
+    // For scale: what starting and ending the binary alone costs.
+    let version = || time(Command::new(BIN).arg("--version"));
+    let (mut a, mut b, mut diffs, mut v) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..pairs {
+        v.extend(version());
+        // Alternate which one goes first.
+        let (x, y) = if i % 2 == 0 {
+            let x = supervised();
+            (x, bare())
+        } else {
+            let y = bare();
+            (supervised(), y)
+        };
+        if let (Some(x), Some(y)) = (x, y) {
+            a.push(x);
+            b.push(y);
+            diffs.push(x - y);
+        }
+    }
+    println!();
+    if a.is_empty() {
+        println!("(0) whole runs: `unotify-tui --headless -- true` did not run");
+        return;
+    }
+    let ms = |v: &[f64]| {
+        let (lo, hi) = spread(v);
+        format!("{:.2} ms ({lo:.2}–{hi:.2})", median(&mut v.to_vec()))
+    };
+    println!(
+        "(0) whole runs, {} interleaved pairs (median, min–max):",
+        a.len()
+    );
+    println!("  {:<34} {}", "true", ms(&b));
+    println!("  {:<34} {}", "unotify-tui --headless -- true", ms(&a));
+    if !v.is_empty() {
+        println!("  {:<34} {}", "unotify-tui --version (for scale)", ms(&v));
+    }
+    let d = median(&mut a.clone()) - median(&mut b.clone());
+    let (lo, hi) = spread(&diffs);
+    println!(
+        "  {:<34} {d:.2} ms ({lo:.2}–{hi:.2} within a pair)  target ≤ 5 ms  {}",
+        "difference of the medians",
+        if d <= 5.0 { "PASS" } else { "MISS" }
+    );
 }
 
 /// The cases, in table order.
@@ -1375,7 +1444,7 @@ fn main() {
         .only
         .iter()
         .flatten()
-        .find(|k| !Case::all().iter().any(|c| c.key() == k.as_str()))
+        .find(|k| *k != WHOLE_RUN && !Case::all().iter().any(|c| c.key() == k.as_str()))
     {
         eprintln!("overhead: --only: no case `{unknown}` (see --help)");
         std::process::exit(2);
@@ -1397,6 +1466,17 @@ fn main() {
                 .map_or(!c.on_request(), |o| o.iter().any(|k| k == c.key()))
         })
         .collect();
+    let whole_runs = cfg
+        .only
+        .as_ref()
+        .is_none_or(|o| o.iter().any(|k| k == WHOLE_RUN));
+    if cases.is_empty() {
+        if whole_runs {
+            println!("unotify-tui overhead: whole runs");
+            whole_run(cfg.reps);
+        }
+        return;
+    }
     println!(
         "unotify-tui overhead: {} × {} trapped + {} untrapped getpid per run, {} interleaved repetitions",
         cfg.n, cfg.call, cfg.untrapped, cfg.reps
@@ -1712,6 +1792,9 @@ fn main() {
         )
     }) {
         identity_cost(cfg.reps);
+    }
+    if whole_runs {
+        whole_run(cfg.reps);
     }
     if cfg.only.is_none() {
         ui_under_load(&mut env);
