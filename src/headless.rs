@@ -31,12 +31,6 @@ const BATCH_PAUSE: Duration = Duration::from_millis(5);
 /// emulation on a FIFO, say) and must not hold the end for ever.
 const LATE_RECORDS: Duration = Duration::from_millis(500);
 
-/// Records waiting for the trace and the log at most; beyond that the
-/// supervisor, and so the program, waits for them. Enough to ride out a
-/// write that takes a while (a few MB), small next to what a stalled
-/// reader would otherwise pile up.
-const EVENTS_BOUND: usize = 8192;
-
 /// Headless mode: answer by rules and the default action, print a trace
 /// line per call, log JSONL, return the target's exit status.
 ///
@@ -46,8 +40,7 @@ const EVENTS_BOUND: usize = 8192;
 /// unotify-tui is a child subreaper, so the program's orphans become its
 /// children, and it starts no other processes.
 pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> Result<i32, Error> {
-    let mut plan = plan(opts, extra_rules)?;
-    plan.events_bound = Some(EVENTS_BOUND);
+    let plan = plan(opts, extra_rules)?;
     let sink = open_outputs(opts)?;
     let fallback = plan.default_action;
     let learner = start_learning(opts.save_rules.as_deref())?;

@@ -23,6 +23,11 @@ use crate::sys::notify::{self, USER_NOTIF_FD_SYNC_WAKE_UP};
 use crate::sys::proc as sysproc;
 use crate::sys::spawn::{self, Launched, SpawnError, SpawnSpec, Stage};
 
+/// Records waiting for the trace and the log at most, in every mode;
+/// beyond that the supervisor, and so the program, waits for them. Enough
+/// to ride out a write that takes a while (a few MB), small next to what a
+/// stalled reader would otherwise pile up.
+pub const EVENTS_BOUND: usize = 8192;
 /// Target data in messages is escaped like everywhere else.
 fn shown(p: &OsStr) -> String {
     crate::escape::escape_bytes(p.as_bytes())
@@ -225,7 +230,7 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         sync_wakeup,
         timeout,
         resolve_paths,
-        events_bound: None,
+        events_bound: Some(EVENTS_BOUND),
         wait_killable,
     })
 }

@@ -45,9 +45,6 @@ const LATE_RECORDS: Duration = Duration::from_millis(20);
 /// How long, after that, a log write may take before its records are
 /// given up as unwritable (a log nobody reads must not keep us running).
 const STUCK_WRITER: Duration = Duration::from_secs(2);
-/// Records queued between the supervisor and the log at most: when the
-/// log is slower than the calls, the supervisor waits (as headless).
-const EVENTS_BOUND: usize = 8192;
 
 /// Puts the terminal back however the TUI ends: normal return, error, or
 /// panic (the hook), and kills the program if it still runs.
@@ -226,7 +223,6 @@ pub fn run(
     let mut plan = session::plan(opts, extra_rules)?;
     // Every call is shown.
     plan.resolve_paths = true;
-    plan.events_bound = Some(EVENTS_BOUND);
     // A --save-rules file that exists must load (a regular rule file) now,
     // not when the person presses w after a long session.
     if let Some(path) = opts.save_rules.as_deref().filter(|p| p.exists()) {
