@@ -403,3 +403,60 @@ fn emulation_runs_with_the_targets_credentials() {
     let meta = std::fs::metadata(open.join("y")).unwrap();
     assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
 }
+
+/// An allowed call's result is the kernel's: the trace says `= ?` and the
+/// log `return_unknown`. Of the execve calls a PATH search allows, the
+/// trace names the one that ran once the process's next call shows it.
+#[test]
+fn allowed_calls_say_their_result_is_unknown_and_the_exec_that_ran_is_named() {
+    let dir = tempdir();
+    let log = dir.path().join("log.jsonl");
+    let out = std::process::Command::new(BIN)
+        .args([
+            "--headless",
+            "--trap",
+            "execve,openat",
+            "--default-action",
+            "allow",
+        ])
+        .args(["--log", log.to_str().unwrap(), "--", "env", "true"])
+        .env(
+            "PATH",
+            "/nonexistent-unotify/a:/nonexistent-unotify/b:/usr/bin:/bin",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let trace = String::from_utf8_lossy(&out.stderr);
+    let execs: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("] execve(\"") && !l.contains("] ran: "))
+        .collect();
+    assert_eq!(execs.len(), 4, "env, two misses, true:\n{trace}");
+    assert!(execs.iter().all(|l| l.contains("→ allow = ?")), "{trace}");
+    let ran: Vec<&str> = trace.lines().filter(|l| l.contains("] ran: ")).collect();
+    assert_eq!(ran.len(), 2, "env, then true:\n{trace}");
+    assert!(ran[0].contains("ran: execve(\"/usr/bin/env\""), "{trace}");
+    assert!(ran[1].contains("ran: execve(\"/usr/bin/true\""), "{trace}");
+    assert!(
+        ran[1].contains("the process is now /usr/bin/true"),
+        "{trace}"
+    );
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let exec_records: Vec<&serde_json::Value> = records
+        .iter()
+        .filter(|r| r["syscall"] == "execve")
+        .collect();
+    assert_eq!(exec_records.len(), 4, "one record per call, no extra lines");
+    assert!(
+        exec_records
+            .iter()
+            .all(|r| r["return"].is_null()
+                && r["return_unknown"] == "result unknown: the kernel ran it"),
+        "{records:?}"
+    );
+}

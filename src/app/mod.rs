@@ -16,7 +16,7 @@ mod text_input;
 pub use dialogs::{Dialog, ScopeDialog, errno_matches};
 pub use text_input::TextInput;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -28,6 +28,7 @@ use crate::model::Call;
 use crate::model::emulation as emulate;
 use crate::model::{Answer, DecidedBy};
 use crate::model::{Outcome, Record, Tally};
+use crate::output::exec::ExecWatch;
 use crate::policy::rules::{RuleId, RuleSet};
 use crate::supervisor::{Decision, Event};
 use dialogs::{RuleList, Scroll};
@@ -182,6 +183,10 @@ pub struct App {
     /// The log could not be written (kept on the status line: the message
     /// line may have moved on before anyone looked).
     pub log_failed: bool,
+    /// Which allowed execve ran, and what the process became (by the
+    /// execve's notification id).
+    pub execs: ExecWatch,
+    pub ran: HashMap<u64, Vec<u8>>,
     /// The detail pane's scroll: the call it was scrolled for, and how far.
     pub detail_scroll: (Option<u64>, u16),
     /// The live rule list, shared with the supervisor.
@@ -207,6 +212,8 @@ impl App {
             page: 10,
             failed: None,
             log_failed: false,
+            execs: ExecWatch::default(),
+            ran: HashMap::new(),
             detail_scroll: (None, 0),
             rules: Default::default(),
         }
@@ -294,6 +301,12 @@ impl App {
                 });
             }
             Event::Answered(rec) => {
+                if let Some(exec) = self.execs.saw(&rec) {
+                    if self.ran.len() >= self.config.history_cap.max(1) {
+                        self.ran.clear();
+                    }
+                    self.ran.insert(exec.notif.id, rec.call.exe.clone());
+                }
                 let id = rec.call.notif.id;
                 let vanished = rec.answer.is_none() && rec.outcome == Outcome::Gone;
                 match self.pending.iter_mut().find(|p| p.call.notif.id == id) {

@@ -22,16 +22,38 @@ pub fn result_text(answer: Option<Answer>, outcome: Outcome) -> String {
     }
 }
 
-/// `[1234 mkdir] mkdir("/tmp/x", 0700) → emulate = 0   (rule 1, r.toml:3)`
+/// What an allowed call returned: the kernel ran it and kept the result.
+pub const RESULT_UNKNOWN: &str = "result unknown: the kernel ran it";
+
+/// `[1234 mkdir] mkdir("/tmp/x", 0700) → emulate = 0   (rule 1, r.toml:3)`;
+/// an allowed call ends in ` = ?`, as strace writes a result it cannot
+/// know.
 pub fn trace_line(rec: &Record) -> String {
     let c = &rec.call;
+    let unknown = if rec.outcome == Outcome::Continued {
+        " = ?"
+    } else {
+        ""
+    };
     format!(
-        "[{} {}] {} → {}   ({})",
+        "[{} {}] {} → {}{unknown}   ({})",
         c.tgid,
         escape_bytes(&c.comm),
         format_call(c),
         result_text(rec.answer, rec.outcome),
         rec.decided_by
+    )
+}
+
+/// The line saying which allowed execve ran, once the process's next call
+/// shows its new executable: `[1234 ls] ran: execve("/usr/bin/ls", …)`.
+pub fn exec_ran_line(exec: &Call, now: &Call) -> String {
+    format!(
+        "[{} {}] ran: {} (the process is now {})",
+        exec.tgid,
+        escape_bytes(&exec.comm),
+        format_call(exec),
+        escape_bytes(&now.exe)
     )
 }
 
@@ -126,7 +148,7 @@ pub fn log_record(rec: &Record) -> Json {
         Outcome::Failed(e) => ("sent", json!({ "errno": e.name() })),
         Outcome::Refused(e, why) => ("sent", json!({ "errno": e.name(), "refused": why.text() })),
     };
-    json!({
+    let mut record = json!({
         "time": rfc3339(c.received_wall),
         // A string: ids use all 64 bits, and JSON readers that hold
         // numbers as doubles (jq, JavaScript) would merge nearby ids.
@@ -154,7 +176,13 @@ pub fn log_record(rec: &Record) -> Json {
         "result": result,
         "return": ret,
         "latency_us": rec.latency.as_micros() as u64,
-    })
+    });
+    if rec.outcome == Outcome::Continued
+        && let Some(o) = record.as_object_mut()
+    {
+        o.insert("return_unknown".into(), Json::String(RESULT_UNKNOWN.into()));
+    }
+    record
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::model::{DecidedBy, Record};
+use crate::output::exec::ExecWatch;
 use crate::output::format;
 
 /// Which output.
@@ -180,6 +181,8 @@ impl LogFile {
 pub struct Sink {
     trace: Option<Channel<Box<dyn Write + Send>>>,
     log: Option<Channel<LogFile>>,
+    /// Which allowed execve ran, for a line of its own in the trace.
+    execs: ExecWatch,
 }
 
 impl Sink {
@@ -219,7 +222,11 @@ impl Sink {
             )),
             None => None,
         };
-        Ok(Sink { trace, log })
+        Ok(Sink {
+            trace,
+            log,
+            execs: ExecWatch::default(),
+        })
     }
 
     /// Whether there is anything to write to.
@@ -235,8 +242,14 @@ impl Sink {
         // Calls the built-in quiet rules decided stay out of the trace;
         // the log keeps everything.
         let quiet = matches!(rec.decided_by, DecidedBy::Rule { quiet: true, .. });
-        if let Some(t) = self.trace.as_mut().filter(|t| t.live() && !quiet) {
-            let r = writeln!(t.out, "{}", format::trace_line(rec));
+        if let Some(t) = self.trace.as_mut().filter(|t| t.live()) {
+            let mut r = Ok(());
+            if let Some(exec) = self.execs.saw(rec) {
+                r = writeln!(t.out, "{}", format::exec_ran_line(&exec, &rec.call));
+            }
+            if !quiet {
+                r = r.and_then(|()| writeln!(t.out, "{}", format::trace_line(rec)));
+            }
             t.note(r, Output::Trace, &mut news);
         }
         if let Some(l) = self.log.as_mut().filter(|l| l.live()) {

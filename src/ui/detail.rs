@@ -13,8 +13,8 @@ use crate::app::{App, Focus};
 use crate::app::{explain, notes};
 use crate::decode::format_value;
 use crate::escape::{escape_bytes, escape_str};
-use crate::model::{Call, RealPath, Value};
-use crate::output::format::result_text;
+use crate::model::{Call, Outcome, RealPath, Value};
+use crate::output::format::{RESULT_UNKNOWN, result_text};
 
 fn heading(s: &str) -> Line<'static> {
     Line::from(Span::styled(
@@ -152,6 +152,18 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
                     human_duration(rec.latency)
                 )),
             ]));
+            if rec.outcome == Outcome::Continued {
+                lines.push(Line::styled(
+                    format!("  {RESULT_UNKNOWN}"),
+                    Style::new().fg(Color::DarkGray),
+                ));
+            }
+            if let Some(exe) = app.ran.get(&rec.call.notif.id) {
+                lines.push(Line::raw(format!(
+                    "  this execve ran: the process is now {}",
+                    escape_bytes(exe)
+                )));
+            }
             lines.push(Line::raw(format!(
                 "  arrived {}",
                 since(app.config.started, rec.call.received_wall)

@@ -221,8 +221,13 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect) {
                     clip(&escape_bytes(&c.comm), 12)
                 )
             };
+            let ran = if app.ran.contains_key(&c.notif.id) {
+                " · ran"
+            } else {
+                ""
+            };
             let mut result = format!(
-                " → {}  {}",
+                " → {}{ran}  {}",
                 result_text(rec.answer, rec.outcome),
                 who(&rec.decided_by)
             );
@@ -230,7 +235,7 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect) {
             if room < 24 {
                 // Narrow: the call matters more than the rule's origin.
                 result = format!(
-                    " → {}  {}",
+                    " → {}{ran}  {}",
                     result_text(rec.answer, rec.outcome),
                     who_brief(&rec.decided_by)
                 );

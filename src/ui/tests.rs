@@ -335,6 +335,41 @@ fn the_status_line_is_never_cut_mid_word() {
 }
 
 #[test]
+fn the_exec_that_ran_is_marked_and_allowed_results_are_unknown() {
+    let mut a = app();
+    answered(
+        &mut a,
+        execve(1),
+        Answer::Allow,
+        DecidedBy::User,
+        Outcome::Continued,
+    );
+    let screen = text(&render(&a, 120, 40));
+    assert!(!screen.contains("· ran"), "not known yet:\n{screen}");
+    // The same process's next call comes from the new executable.
+    answered(
+        &mut a,
+        openat(2, 4242, 4242, b"/etc/hosts"),
+        Answer::Allow,
+        DecidedBy::User,
+        Outcome::Continued,
+    );
+    let screen = text(&render(&a, 120, 40));
+    assert_eq!(screen.matches("allow · ran").count(), 1, "{screen}");
+    a.focus = Focus::History;
+    a.history_back = Some(1);
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("this execve ran: the process is now"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("result unknown: the kernel ran it"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn snapshot_several_pending_from_threads() {
     let mut a = app();
     pending(&mut a, mkdir(7, 4242, 4243, b"/tmp/w1"));
