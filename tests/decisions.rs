@@ -252,6 +252,31 @@ fn a_proc_self_symlink_means_the_program() {
     assert!(!records.is_empty(), "the open was emulated");
 }
 
+/// A program with no free fd gets EMFILE from an emulated open, as it
+/// does alone: the fd could not be installed in it, and the call is
+/// answered with that error (not taken for gone, which would leave the
+/// program waiting for ever).
+#[test]
+fn an_emulated_open_in_a_program_without_a_free_fd_fails_with_emfile() {
+    let d = tempdir();
+    let file = d.path().join("f");
+    std::fs::write(&file, "x\n").unwrap();
+    let fb = path_bytes(&file);
+    let cmd: Vec<&[u8]> = vec![PROG.as_bytes(), b"open-at-limit", &fb];
+    let p = plain(&cmd);
+    assert_eq!(p.trim(), "open: err EMFILE");
+    let (e, records) = emulated(d.path(), &cmd);
+    assert_eq!(e.trim(), "open: err EMFILE", "emulated");
+    let file_s = file.to_str().unwrap();
+    let opens: Vec<_> = records
+        .iter()
+        .filter(|r| r["decoded"][1]["path"] == file_s)
+        .collect();
+    assert_eq!(opens.len(), 1, "one emulated open of {file_s}");
+    assert_eq!(opens[0]["result"], "sent");
+    assert_eq!(opens[0]["return"]["errno"], "EMFILE");
+}
+
 #[test]
 fn a_unix_socket_peer_sees_the_programs_uid() {
     if !need_root() {

@@ -23,6 +23,7 @@ fn errno_name(e: i32) -> String {
         libc::EINTR => "EINTR".into(),
         libc::EXDEV => "EXDEV".into(),
         libc::EAGAIN => "EAGAIN".into(),
+        libc::EMFILE => "EMFILE".into(),
         n => format!("errno {n}"),
     }
 }
@@ -845,6 +846,29 @@ fn main() {
                 unsafe { libc::open(c.as_ptr(), libc::O_RDONLY) };
             }
             println!("open-long: done");
+        }
+        // open-at-limit PATH: lowers RLIMIT_NOFILE so no fd is free, then
+        // opens PATH (EMFILE, unless something gives it a free fd)
+        "open-at-limit" => {
+            let c = CString::new(arg(1)).unwrap();
+            // SAFETY: dup returns the lowest free fd, which we close again.
+            let free = unsafe { libc::dup(0) };
+            // SAFETY: closing the fd dup just made.
+            unsafe { libc::close(free) };
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: getrlimit writes the struct it is given.
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+            lim.rlim_cur = free as libc::rlim_t;
+            // SAFETY: a valid rlimit for this process (the hard limit kept).
+            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+                report("setrlimit", -1);
+            }
+            // SAFETY: a valid NUL-terminated path.
+            let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY) };
+            report("open", i64::from(fd));
         }
         // getppid N: N trapped-if-asked cheap calls
         "getppid" => {
