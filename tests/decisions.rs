@@ -277,6 +277,27 @@ fn an_emulated_open_in_a_program_without_a_free_fd_fails_with_emfile() {
     assert_eq!(opens[0]["return"]["errno"], "EMFILE");
 }
 
+/// fd 0 is a file descriptor like any other: an emulated open in a
+/// program that closed stdin gets 0, as it would alone.
+#[test]
+fn an_emulated_open_can_return_fd_0() {
+    let d = tempdir();
+    let file = d.path().join("f");
+    std::fs::write(&file, "x\n").unwrap();
+    let fb = path_bytes(&file);
+    let cmd: Vec<&[u8]> = vec![PROG.as_bytes(), b"open-as-0", &fb];
+    assert_eq!(plain(&cmd).trim(), "open: ok 0");
+    let (e, records) = emulated(d.path(), &cmd);
+    assert_eq!(e.trim(), "open: ok 0", "emulated");
+    let file_s = file.to_str().unwrap();
+    let opens: Vec<_> = records
+        .iter()
+        .filter(|r| r["decoded"][1]["path"] == file_s)
+        .collect();
+    assert_eq!(opens.len(), 1, "one emulated open of {file_s}");
+    assert_eq!(opens[0]["return"]["value"], 0);
+}
+
 #[test]
 fn a_unix_socket_peer_sees_the_programs_uid() {
     if !need_root() {

@@ -870,6 +870,16 @@ fn main() {
             let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY) };
             report("open", i64::from(fd));
         }
+        // open-as-0 PATH: closes stdin, then opens PATH (fd 0 is the
+        // lowest free one)
+        "open-as-0" => {
+            let c = CString::new(arg(1)).unwrap();
+            // SAFETY: closing our own stdin.
+            unsafe { libc::close(0) };
+            // SAFETY: a valid NUL-terminated path.
+            let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY) };
+            report("open", i64::from(fd));
+        }
         // getppid N: N trapped-if-asked cheap calls
         "getppid" => {
             for _ in 0..num(1) {
