@@ -1,7 +1,7 @@
 //! Mode dispatch: from parsed options to the TUI or the headless runner.
 
 use std::ffi::{OsStr, OsString};
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::cli::Options;
@@ -43,10 +43,33 @@ pub fn main(opts: &Options, mut program: Vec<OsString>) -> Result<i32, Error> {
     }
 }
 
-/// The TUI runs when stdout is a terminal and --headless was not given.
+/// The TUI runs unless --headless was given or there is no terminal at
+/// all: it draws on /dev/tty, so redirected standard streams don't turn it
+/// off (they go to the program, as with fzf or less). Running headless
+/// without being asked allows what the rules don't decide, so that is
+/// said on stderr.
 pub fn interactive(opts: &Options) -> bool {
-    use std::io::IsTerminal;
-    !opts.headless && io::stdout().is_terminal()
+    if opts.headless {
+        return false;
+    }
+    if has_terminal() {
+        return true;
+    }
+    let _ = writeln!(
+        io::stderr(),
+        "unotify-tui: no terminal: running headless (--headless to say so)"
+    );
+    false
+}
+
+/// Whether this process has a terminal to draw on (a controlling
+/// terminal: /dev/tty opens).
+fn has_terminal() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
 }
 
 /// The subcommand `program` looks like a typo of (`dmeo` → `demo`), when

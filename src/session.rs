@@ -97,6 +97,9 @@ pub struct Plan {
     /// are the record: when they are slower than the calls, the program
     /// is slowed rather than memory growing.
     pub events_bound: Option<usize>,
+    /// Which of the program's fds 0, 1, 2 become the pty, when `launch`
+    /// is given one (all by default); the others are ours as they are.
+    pub pty_stdio: [bool; 3],
 }
 
 /// The actions a default or a timeout can be: emulation exists for a
@@ -231,6 +234,7 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         timeout,
         resolve_paths,
         events_bound: Some(EVENTS_BOUND),
+        pty_stdio: [true; 3],
         wait_killable,
     })
 }
@@ -335,6 +339,7 @@ pub fn launch(
             None => None,
         },
         pty_slave,
+        pty_stdio: plan.pty_stdio,
         trapped: plan.trapped.clone(),
         wait_killable: plan.wait_killable,
     };
@@ -390,6 +395,19 @@ pub fn launch(
         features,
         spawned_sock: spawned,
     })
+}
+
+/// Which of our stdin, stdout and stderr are terminals: the TUI gives the
+/// program its pty for those (`Plan::pty_stdio`), the others (a pipe, a
+/// file) reach it as they are, as with fzf or less:
+/// `echo x | unotify-tui -- cat > out`.
+pub fn terminal_streams() -> [bool; 3] {
+    use std::io::IsTerminal;
+    [
+        io::stdin().is_terminal(),
+        io::stdout().is_terminal(),
+        io::stderr().is_terminal(),
+    ]
 }
 
 fn spawn_error(program: &OsStr, e: SpawnError) -> Error {

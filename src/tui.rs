@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender, select};
@@ -56,12 +56,49 @@ struct Restore {
 /// Whether the terminal is in the TUI's state (raw, alternate screen).
 static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
 
+/// The terminal the TUI draws on: /dev/tty, as fzf and less do, so that
+/// whatever of stdin, stdout and stderr is redirected goes to the program
+/// as it is. Crossterm reads keys, sets raw mode and reads the size on
+/// the same terminal (stdin when that is one, /dev/tty otherwise).
+static TTY: OnceLock<File> = OnceLock::new();
+
+/// Opens /dev/tty once (close-on-exec: the program never gets it).
+fn open_tty() -> io::Result<&'static File> {
+    if let Some(tty) = TTY.get() {
+        return Ok(tty);
+    }
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")?;
+    Ok(TTY.get_or_init(|| tty))
+}
+
+/// Writes to the TUI's terminal ([`TTY`]); write-only, so crossterm's
+/// macros see one `by_ref`.
+#[derive(Clone, Copy)]
+struct TtyOut(&'static File);
+
+impl Write for TtyOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut f = self.0;
+        f.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut f = self.0;
+        f.flush()
+    }
+}
+
 /// Leaves raw mode and the alternate screen, once: leaving the alternate
 /// screen twice would move the cursor back over what was printed since.
 fn restore_terminal() {
     if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
         let _ = disable_raw_mode();
-        let _ = execute!(io::stdout(), LeaveAlternateScreen, cursor::Show);
+        if let Some(tty) = TTY.get() {
+            let _ = execute!(TtyOut(tty), LeaveAlternateScreen, cursor::Show);
+        }
     }
 }
 
@@ -223,6 +260,8 @@ pub fn run(
     let mut plan = session::plan(opts, extra_rules)?;
     // Every call is shown.
     plan.resolve_paths = true;
+    // Redirected streams go to the program, not to its pty.
+    plan.pty_stdio = session::terminal_streams();
     // A --save-rules file that exists must load (a regular rule file) now,
     // not when the person presses w after a long session.
     if let Some(path) = opts.save_rules.as_deref().filter(|p| p.exists()) {
@@ -230,6 +269,7 @@ pub fn run(
     }
     // The TUI has no trace (the screen is one); `--output` is headless only.
     let sink = Sink::open(TraceTo::Nowhere, opts.log.as_deref()).map_err(Error::opening)?;
+    let tty = open_tty().map_err(terminal("opening /dev/tty"))?;
     let (cols, rows) =
         ratatui::crossterm::terminal::size().map_err(terminal("reading the terminal size"))?;
     let (prow, pcol) = program_size(cols, rows);
@@ -256,7 +296,7 @@ pub fn run(
     let app = new_app(config, &running, prow, pcol);
     let master: OwnedFd = pty.master;
     let (out_rx, to_program) = connect_pty(&master)?;
-    let (terminal, stop_input, input) = take_terminal()?;
+    let (terminal, stop_input, input) = take_terminal(tty)?;
     let exits = running.exits.clone();
     let (recorder, shown) = Recorder::start(sink, running.events.clone());
 
@@ -315,17 +355,17 @@ fn connect_pty(master: &OwnedFd) -> Result<(Receiver<Bytes>, Sender<Bytes>), Err
 }
 
 type Bytes = Vec<u8>;
-type Screen = Terminal<CrosstermBackend<io::Stdout>>;
+type Screen = Terminal<CrosstermBackend<TtyOut>>;
 type Keys = Receiver<io::Result<TermEvent>>;
 
 /// Raw mode, the alternate screen, and a thread reading keys (stopped
 /// by setting the flag).
-fn take_terminal() -> Result<(Screen, Arc<AtomicBool>, Keys), Error> {
+fn take_terminal(tty: &'static File) -> Result<(Screen, Arc<AtomicBool>, Keys), Error> {
     set_panic_hook();
     TERMINAL_TAKEN.store(true, Ordering::SeqCst);
     enable_raw_mode().map_err(terminal("setting up the terminal"))?;
-    execute!(io::stdout(), EnterAlternateScreen).map_err(terminal("setting up the terminal"))?;
-    let screen = Terminal::new(CrosstermBackend::new(io::stdout()))
+    execute!(TtyOut(tty), EnterAlternateScreen).map_err(terminal("setting up the terminal"))?;
+    let screen = Terminal::new(CrosstermBackend::new(TtyOut(tty)))
         .map_err(terminal("setting up the terminal"))?;
     let stop_input = Arc::new(AtomicBool::new(false));
     let input = spawn_input(Arc::clone(&stop_input));
@@ -658,7 +698,8 @@ impl Tui {
                      ENOSYS). Its terminal is relayed here until it exits.",
                     app.config.program
                 ));
-                relay(&master, &out_rx, &exits, status)?
+                let tty = open_tty().map_err(error::terminal("opening /dev/tty"))?;
+                relay(tty, &master, &out_rx, &exits, status)?
             }
         };
         guard.armed = false;
@@ -686,14 +727,17 @@ impl Tui {
 }
 
 /// The program's last screen, on the terminal the TUI gives back: what it
-/// printed (a page, a compiler's errors) is not lost with the TUI.
+/// printed there (a page, a compiler's errors) is not lost with the TUI.
+/// A redirected stdout got the program's output itself, so this never
+/// goes there.
 fn print_last_screen(app: &App) {
     let text = app.screen.screen().contents();
     let text = text.trim_end();
     if !text.is_empty() {
-        let mut out = io::stdout().lock();
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
+        if let Some(mut tty) = TTY.get() {
+            let _ = writeln!(tty, "{text}");
+            let _ = tty.flush();
+        }
     }
 }
 
@@ -754,9 +798,10 @@ impl Stats {
     }
 }
 
-/// After `l`: our terminal talks to the program's pty directly until the
-/// program exits.
+/// After `l`: our terminal (`tty`) talks to the program's pty directly
+/// until the program exits.
 fn relay(
+    tty: &'static File,
     master: &OwnedFd,
     out_rx: &Receiver<Vec<u8>>,
     exits: &Receiver<i32>,
@@ -777,15 +822,15 @@ fn relay(
     let _ = std::thread::Builder::new()
         .name("unotify-relay-in".into())
         .spawn(move || {
-            let mut stdin = io::stdin().lock();
+            let mut keys = tty;
             let mut buf = [0u8; 4096];
-            while let Ok(n) = stdin.read(&mut buf) {
+            while let Ok(n) = keys.read(&mut buf) {
                 if n == 0 || to_program.send(buf[..n].to_vec()).is_err() {
                     return;
                 }
             }
         });
-    let mut out = io::stdout().lock();
+    let mut out = tty;
     let code = loop {
         select! {
             recv(out_rx) -> b => if let Ok(b) = b {

@@ -70,7 +70,7 @@ fn unknown_syscall_suggests_the_closest() {
     let (code, _, err) = run(&["--headless", "--errno", "EPREM", "--", "true"]);
     assert_eq!(code, 2);
     assert!(err.contains("did you mean EPERM"), "{err}");
-    let (code, _, err) = run(&["--history", "0", "--", "true"]);
+    let (code, _, err) = run(&["--headless", "--history", "0", "--", "true"]);
     assert_eq!(code, 2);
     assert_eq!(err.trim(), "unotify-tui: --history: must be at least 1");
 }
@@ -280,14 +280,14 @@ fn default_action_lists_only_actions_it_can_be() {
 
 #[test]
 fn timeout_action_is_checked_before_its_missing_timeout() {
-    let (code, err) = one_line(&["--timeout-action", "kill", "--", "true"]);
+    let (code, err) = one_line(&["--headless", "--timeout-action", "kill", "--", "true"]);
     assert_eq!(code, 2);
     assert_eq!(
         err,
         "unotify-tui: --timeout-action: unknown action `kill` (expected allow, deny, \
          deny:ERRNO or return:N)"
     );
-    let (code, err) = one_line(&["--timeout-action", "allow", "--", "true"]);
+    let (code, err) = one_line(&["--headless", "--timeout-action", "allow", "--", "true"]);
     assert_eq!(code, 2);
     assert!(
         err.starts_with("unotify-tui: --timeout-action needs --timeout <SECS>"),
@@ -297,7 +297,7 @@ fn timeout_action_is_checked_before_its_missing_timeout() {
 
 #[test]
 fn a_negative_timeout_is_refused_in_plain_words() {
-    let (code, err) = one_line(&["--timeout", "-1", "--", "true"]);
+    let (code, err) = one_line(&["--headless", "--timeout", "-1", "--", "true"]);
     assert_eq!(code, 2);
     assert_eq!(
         err,

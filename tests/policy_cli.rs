@@ -108,7 +108,8 @@ fn timeout_options_are_checked() {
             "--timeout <SECS>",
         ),
     ] {
-        let (code, _, err) = bin(args);
+        let args = [&["--headless"][..], args].concat();
+        let (code, _, err) = bin(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
     }

@@ -22,6 +22,16 @@ impl Tmux {
     /// Runs `args` (the unotify-tui command line) in `dir`; the exit
     /// status lands in a file, then the pane stays for inspection.
     fn start(dir: &Path, args: &[&str]) -> Tmux {
+        let quoted: Vec<String> = std::iter::once(BIN)
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+            .collect();
+        Tmux::start_shell(dir, &quoted.join(" "))
+    }
+
+    /// Runs the shell command line `command` in `dir` (for pipes and
+    /// redirections), like [`Tmux::start`].
+    fn start_shell(dir: &Path, command: &str) -> Tmux {
         adopt_orphans();
         let socket = format!(
             "unotify-test-{}-{}",
@@ -29,14 +39,10 @@ impl Tmux {
             SESSIONS.fetch_add(1, Ordering::Relaxed)
         );
         let status_file = dir.join("exit-status");
-        let quoted: Vec<String> = std::iter::once(BIN)
-            .chain(args.iter().copied())
-            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-            .collect();
         let script = format!(
             "cd '{}' && {}; echo $? > '{}'; echo unotify-exited; sleep 60",
             dir.display(),
-            quoted.join(" "),
+            command,
             status_file.display()
         );
         let ok = Command::new("tmux")
@@ -664,4 +670,78 @@ fn a_log_nobody_reads_does_not_keep_the_tui_from_quitting() {
     let screen = t.screen();
     assert!(screen.contains("did not return"), "{screen}");
     assert!(screen.contains("records not written"), "{screen}");
+}
+
+/// `BIN` and the test program, quoted for a shell command line.
+fn quoted_bin_and_prog() -> (String, String) {
+    let q = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+    (q(BIN), q(*PROG))
+}
+
+#[test]
+fn piped_stdin_and_redirected_stdout_go_to_the_program_under_the_tui() {
+    // As with fzf or less: the TUI draws on the terminal, and the pipe
+    // and the file are the program's own stdin and stdout.
+    let dir = tempdir();
+    let (bin, _) = quoted_bin_and_prog();
+    let t = Tmux::start_shell(
+        dir.path(),
+        &format!("echo piped-x | {bin} --trap write -- cat > out"),
+    );
+    t.wait_for("write(fd, buf, count)");
+    // The status line, drawn on the terminal: stdout is the file.
+    t.wait_for("waiting on you");
+    t.keys(&["a"]);
+    t.wait_for("exited 0");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out")).unwrap(),
+        "piped-x\n"
+    );
+}
+
+#[test]
+fn stdin_from_a_file_reaches_the_program_and_its_output_the_pane() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("in"), "from-the-file\n").unwrap();
+    let (bin, _) = quoted_bin_and_prog();
+    let t = Tmux::start_shell(dir.path(), &format!("{bin} --trap write -- cat < in"));
+    t.wait_for("write(fd, buf, count)");
+    t.keys(&["a"]);
+    // Written to the pty: the program pane shows it.
+    let screen = t.wait_for("exited 0");
+    assert!(screen.contains("from-the-file"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+    // And the TUI gives the terminal back with the program's last screen.
+    t.wait_for("from-the-file");
+}
+
+#[test]
+fn without_a_terminal_it_runs_headless_and_says_so() {
+    let dir = tempdir();
+    let out = dir.path().join("out");
+    let err = dir.path().join("err");
+    // setsid: a new session with no controlling terminal, so /dev/tty
+    // does not open, whatever terminal the test suite runs in.
+    let status = Command::new("setsid")
+        .args(["-w", BIN, "--output"])
+        .arg(dir.path().join("trace"))
+        .args(["--", *PROG, "mkdir-exit"])
+        .arg(dir.path().join("made"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .status()
+        .expect("setsid (util-linux)");
+    let err = std::fs::read_to_string(&err).unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert_eq!(
+        err,
+        "unotify-tui: no terminal: running headless (--headless to say so)\n"
+    );
+    assert!(dir.path().join("made").is_dir());
+    let trace = std::fs::read_to_string(dir.path().join("trace")).unwrap();
+    assert!(trace.contains("mkdir("), "{trace}");
 }

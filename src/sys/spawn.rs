@@ -24,9 +24,13 @@ pub struct SpawnSpec {
     pub envp: Vec<CString>,
     /// Directory to change to before exec.
     pub cwd: Option<CString>,
-    /// The terminal the target gets as stdin/stdout/stderr and as its
-    /// controlling terminal (TUI mode). `None` keeps ours.
+    /// The terminal the target gets as its controlling terminal and as
+    /// the standard streams `pty_stdio` names (TUI mode). `None` keeps
+    /// ours.
     pub pty_slave: Option<OwnedFd>,
+    /// Which of the target's fds 0, 1, 2 become `pty_slave`; the others
+    /// stay ours as they are (a pipe or file the user redirected).
+    pub pty_stdio: [bool; 3],
     /// Syscalls to trap.
     pub trapped: Vec<syscalls::Sysno>,
     /// Ask for `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (linux 5.19).
@@ -117,6 +121,7 @@ struct Prepared<'a> {
     envp: Vec<*const libc::c_char>,
     cwd: Option<*const libc::c_char>,
     pty: Option<RawFd>,
+    pty_stdio: [bool; 3],
     filter: Vec<libc::sock_filter>,
     wait_killable: bool,
     sock: RawFd,
@@ -158,6 +163,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
             .collect(),
         cwd: spec.cwd.as_ref().map(|c| c.as_ptr()),
         pty: spec.pty_slave.as_ref().map(|f| f.as_raw_fd()),
+        pty_stdio: spec.pty_stdio,
         filter: to_sock_filter(&filter),
         wait_killable: spec.wait_killable,
         sock: child_sock.as_raw_fd(),
@@ -379,7 +385,7 @@ fn exit_child() -> ! {
 unsafe fn child(p: &Prepared<'_>) -> ! {
     reset_signals();
     if let Some(tty) = p.pty {
-        take_terminal(p.sock, tty);
+        take_terminal(p.sock, tty, p.pty_stdio);
     }
     if let Some(dir) = p.cwd {
         // SAFETY: `dir` points to the NUL-terminated `SpawnSpec::cwd`,
@@ -423,9 +429,9 @@ fn reset_signals() {
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
 }
 
-/// Makes `tty` the controlling terminal of a new session and the child's
-/// stdin, stdout and stderr.
-fn take_terminal(sock: RawFd, tty: RawFd) {
+/// Makes `tty` the controlling terminal of a new session and those of the
+/// child's stdin, stdout and stderr that `stdio` names.
+fn take_terminal(sock: RawFd, tty: RawFd, stdio: [bool; 3]) {
     // SAFETY: no arguments.
     if unsafe { libc::setsid() } < 0 {
         fail(sock, Stage::Session);
@@ -434,7 +440,7 @@ fn take_terminal(sock: RawFd, tty: RawFd) {
     if unsafe { libc::ioctl(tty, libc::TIOCSCTTY, 0) } < 0 {
         fail(sock, Stage::Terminal);
     }
-    for target in 0..3 {
+    for target in (0..3).filter(|&fd| stdio[fd as usize]) {
         // SAFETY: integer arguments only.
         if unsafe { libc::dup2(tty, target) } < 0 {
             fail(sock, Stage::Terminal);
@@ -442,7 +448,7 @@ fn take_terminal(sock: RawFd, tty: RawFd) {
     }
     if tty > 2 {
         // SAFETY: `tty` is the child's copy of the pty slave, now dup'ed
-        // to 0..2; nothing else uses this number.
+        // where it is wanted; nothing else uses this number.
         unsafe { libc::close(tty) };
     }
 }

@@ -768,6 +768,7 @@ fn reference(
             .collect(),
         cwd: None,
         pty_slave,
+        pty_stdio: [true; 3],
         trapped,
         wait_killable: false,
     };
