@@ -49,13 +49,10 @@ impl Glob {
         if text.is_empty() {
             return Err("the glob is empty".into());
         }
-        // Parsed (and so checked) now, whatever way it is matched.
-        let parsed = GlobBuilder::new(text)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| format!("bad glob `{text}`: {}", e.kind()))?;
         let bytes = text.as_bytes();
         let literal = |b: &[u8]| !b.iter().any(|c| SPECIAL.contains(c));
+        // Literal text, and literal text before a last `/**`, always
+        // parse; anything else is parsed (and so checked) now.
         let how = if literal(bytes) {
             How::Exact
         } else if let Some(dir) = bytes.strip_suffix(b"**")
@@ -64,6 +61,10 @@ impl Glob {
         {
             How::Below(dir.len())
         } else {
+            let parsed = GlobBuilder::new(text)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("bad glob `{text}`: {}", e.kind()))?;
             How::Regex(parsed, OnceLock::new())
         };
         Ok(Glob {

@@ -50,9 +50,10 @@
 //! rules must not add to it): the cost of a call must not grow with the
 //! number of rules. 5m: the reference that also reads the call's path
 //! (process_vm_readv) and checks NOTIF_ID_VALID, the least any
-//! supervisor that looks at a path does; (3)/(5m) is what unotify-tui
-//! adds to that for a call no path rule decides, and (3b)/(5m) what
-//! walking the real path for a path rule adds, reported on its own.
+//! supervisor that looks at a path does; (3a)/(5m) is what unotify-tui
+//! adds to that for a call no path rule decides, and (3b)/(5m) with
+//! walking the real path for a path rule, reported on its own. (With
+//! --call mkdirat, (3)'s rule has a path condition too.)
 #![allow(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -1655,18 +1656,11 @@ fn main() {
             what: "strace --seccomp-bpf against unotify-tui",
         },
         Ratio {
-            num: Case::Headless { sync: true },
-            den: Case::ReferencePath,
-            trapped: true,
-            target: Some((true, 1.15)),
-            what: "(3m): mkdirat, no path rule decides, against reading its path",
-        },
-        Ratio {
             num: MKDIR_DEFAULT,
             den: Case::ReferencePath,
             trapped: true,
-            target: None,
-            what: "default allows, trace to /dev/null, against reading the path",
+            target: Some((true, 1.15)),
+            what: "mkdirat no path rule decides, against reading its path",
         },
         Ratio {
             num: MKDIR_PATH_RULE,
