@@ -22,6 +22,7 @@ use crate::sys::bpf;
 use crate::sys::notify::{self, USER_NOTIF_FD_SYNC_WAKE_UP};
 use crate::sys::proc as sysproc;
 use crate::sys::spawn::{self, Launched, SpawnError, SpawnSpec, Stage};
+use nix::sys::stat::SFlag;
 
 /// Records waiting for the trace and the log at most, in every mode;
 /// beyond that the supervisor, and so the program, waits for them. Enough
@@ -221,10 +222,14 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
     // (the benchmark) is the one run where nobody looks at real paths.
     let discarded =
         |p: &Option<std::path::PathBuf>| p.as_deref() == Some(std::path::Path::new("/dev/null"));
+    let trace_discarded = match &opts.output {
+        Some(_) => discarded(&opts.output),
+        None => stderr_is_dev_null(),
+    };
     let resolve_paths = !opts.headless
         || opts.save_rules.is_some()
         || (opts.log.is_some() && !discarded(&opts.log))
-        || !discarded(&opts.output);
+        || !trace_discarded;
     Ok(Plan {
         trapped,
         rules,
@@ -237,6 +242,20 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         pty_stdio: [true; 3],
         wait_killable,
     })
+}
+
+/// Whether stderr (the headless trace without --output) is /dev/null, as
+/// under the benchmark or `2>/dev/null`: then nobody sees real paths.
+fn stderr_is_dev_null() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(err), Ok(null)) = (
+        nix::sys::stat::fstat(io::stderr()),
+        std::fs::metadata("/dev/null"),
+    ) else {
+        return false;
+    };
+    SFlag::from_bits_truncate(err.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFCHR
+        && err.st_rdev == null.rdev()
 }
 
 /// `--print-filter`.
@@ -279,13 +298,17 @@ pub struct Features {
 
 /// Whether the running kernel is at least `major.minor`.
 pub fn kernel_at_least(major: u32, minor: u32) -> bool {
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let mut parts = release
-        .trim()
-        .split(|c: char| !c.is_ascii_digit())
-        .map(|p| p.parse::<u32>().unwrap_or(0));
-    let (a, b) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    (a, b) >= (major, minor)
+    // Read once: several features are checked at every launch.
+    static VERSION: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+    let version = *VERSION.get_or_init(|| {
+        let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+        let mut parts = release
+            .trim()
+            .split(|c: char| !c.is_ascii_digit())
+            .map(|p| p.parse::<u32>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    });
+    version >= (major, minor)
 }
 
 /// A started target, with the supervisor receiving its calls.
@@ -379,6 +402,7 @@ pub fn launch(
             fallback,
             timeout: plan.timeout,
             resolve_paths: plan.resolve_paths,
+            recv_sees_hangup: kernel_at_least(6, 11),
         },
         etx,
     );

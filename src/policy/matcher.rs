@@ -9,6 +9,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use globset::{GlobBuilder, GlobMatcher};
 use syscalls::Sysno;
@@ -22,28 +23,66 @@ use crate::model::{Call, SockAddr, Value};
 #[derive(Clone, Debug)]
 pub struct Glob {
     text: String,
-    matcher: GlobMatcher,
+    how: How,
 }
+
+/// How a glob is matched. Most rule globs are a plain path or a directory
+/// and everything below it: those are compared as bytes. The others get a
+/// regex, compiled on first use: a run pays only for the globs its calls
+/// reach (compiling every built-in rule's regex at start-up cost more
+/// than the rest of a short run together).
+#[derive(Clone, Debug)]
+enum How {
+    /// No wildcard: the text itself.
+    Exact,
+    /// `DIR/**` with a literal `DIR/`: everything that starts with it.
+    Below(usize),
+    /// Anything else.
+    Regex(globset::Glob, OnceLock<GlobMatcher>),
+}
+
+/// The bytes that make a glob's text more than literal.
+const SPECIAL: &[u8] = b"*?[]{}\\";
 
 impl Glob {
     pub fn new(text: &str) -> Result<Glob, String> {
         if text.is_empty() {
             return Err("the glob is empty".into());
         }
-        GlobBuilder::new(text)
-            .literal_separator(true)
-            .build()
-            .map(|g| Glob {
-                text: text.to_string(),
-                matcher: g.compile_matcher(),
-            })
-            .map_err(|e| format!("bad glob `{text}`: {}", e.kind()))
+        let bytes = text.as_bytes();
+        let literal = |b: &[u8]| !b.iter().any(|c| SPECIAL.contains(c));
+        // Literal text, and literal text before a last `/**`, always
+        // parse; anything else is parsed (and so checked) now.
+        let how = if literal(bytes) {
+            How::Exact
+        } else if let Some(dir) = bytes.strip_suffix(b"**")
+            && dir.ends_with(b"/")
+            && literal(dir)
+        {
+            How::Below(dir.len())
+        } else {
+            let parsed = GlobBuilder::new(text)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("bad glob `{text}`: {}", e.kind()))?;
+            How::Regex(parsed, OnceLock::new())
+        };
+        Ok(Glob {
+            text: text.to_string(),
+            how,
+        })
     }
 
     /// Whether the glob matches these bytes (a path, comm or socket name;
     /// not necessarily UTF-8).
     pub fn is_match(&self, bytes: &[u8]) -> bool {
-        self.matcher.is_match(Path::new(OsStr::from_bytes(bytes)))
+        match &self.how {
+            How::Exact => bytes == self.text.as_bytes(),
+            How::Below(n) => bytes.starts_with(&self.text.as_bytes()[..*n]),
+            How::Regex(g, m) => m
+                .get_or_init(|| g.compile_matcher())
+                .is_match(Path::new(OsStr::from_bytes(bytes))),
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -390,6 +429,60 @@ mod tests {
         assert!(Glob::new("/tmp/*").unwrap().is_match(b"/tmp/\xff\xfe"));
         assert!(Glob::new("[").is_err());
         assert!(Glob::new("").is_err());
+    }
+
+    /// The byte comparisons for plain and `DIR/**` globs agree with the
+    /// regex globset compiles for them.
+    #[test]
+    fn fast_globs_match_like_the_regex() {
+        let globs = [
+            "/dev/null",
+            "/tmp/",
+            "/tmp/**",
+            "/**",
+            "/usr/lib/**",
+            "a",
+            "/proc/self/**",
+        ];
+        let inputs: [&[u8]; 14] = [
+            b"/dev/null",
+            b"/dev/null/",
+            b"/dev/nul",
+            b"/tmp",
+            b"/tmp/",
+            b"/tmp/a",
+            b"/tmp/a/b
+c",
+            b"/",
+            b"",
+            b"a",
+            b"/usr/lib/x.so",
+            b"/usr/lib",
+            b"/proc/self/maps",
+            b"/tmp/\xff",
+        ];
+        for text in globs {
+            let fast = Glob::new(text).unwrap();
+            assert!(!matches!(fast.how, How::Regex(..)), "{text}");
+            let re = GlobBuilder::new(text)
+                .literal_separator(true)
+                .build()
+                .unwrap()
+                .compile_matcher();
+            for i in inputs {
+                assert_eq!(
+                    fast.is_match(i),
+                    re.is_match(Path::new(OsStr::from_bytes(i))),
+                    "{text} on {i:?}"
+                );
+            }
+        }
+        for text in ["/tmp/*", "/a\\*", "/a/**/b", "**", "/a/[bc]/**"] {
+            assert!(
+                matches!(Glob::new(text).unwrap().how, How::Regex(..)),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -84,17 +84,40 @@ pub fn proc_info(tid: u32) -> ProcInfo {
         tgid: tid,
         ..ProcInfo::default()
     };
-    if let Ok(status) = std::fs::read(format!("/proc/{tid}/status")) {
+    let mut comm = None;
+    if let Some(status) = read_proc(&format!("/proc/{tid}/status")) {
         parse_status(&status, &mut info);
+        comm = status_name(&status).map(<[u8]>::to_vec);
     }
-    if let Ok(mut comm) = std::fs::read(format!("/proc/{tid}/comm")) {
-        if comm.last() == Some(&b'\n') {
-            comm.pop();
+    // The status file's Name is comm, escaped where it has a backslash.
+    if comm.is_none()
+        && let Some(mut c) = read_proc(&format!("/proc/{tid}/comm"))
+    {
+        if c.last() == Some(&b'\n') {
+            c.pop();
         }
-        info.comm = comm;
+        comm = Some(c);
     }
+    info.comm = comm.unwrap_or_default();
     info.exe = readlink(&format!("/proc/{tid}/exe")).unwrap_or_default();
     info
+}
+
+/// Reads a small /proc file in one go (`std::fs::read` starts with a
+/// 32-byte read for files that say they are empty, and doubles).
+fn read_proc(path: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(4096);
+    std::fs::File::open(path).ok()?.read_to_end(&mut buf).ok()?;
+    Some(buf)
+}
+
+/// The Name line of a /proc status file when it is the comm as is (no
+/// escapes: every escape the kernel writes there starts with a backslash).
+fn status_name(status: &[u8]) -> Option<&[u8]> {
+    let name = status.strip_prefix(b"Name:\t")?;
+    let name = &name[..name.iter().position(|&b| b == b'\n')?];
+    (!name.contains(&b'\\')).then_some(name)
 }
 
 /// Fills tgid, ppid and the credentials from a /proc status file.
@@ -144,11 +167,24 @@ mod tests {
     }
 
     #[test]
+    fn name_is_comm_unless_escaped() {
+        assert_eq!(
+            status_name(b"Name:\ta b\xff\nUmask:\t0022\n"),
+            Some(&b"a b\xff"[..])
+        );
+        assert_eq!(status_name(b"Name:\ta\\nb\nUmask:\t0022\n"), None);
+        assert_eq!(status_name(b"Umask:\t0022\n"), None);
+    }
+
+    #[test]
     fn own_process() {
         let me = std::process::id();
         let info = proc_info(me);
         assert_eq!(info.tgid, me);
         assert!(!info.comm.is_empty());
         assert!(!info.exe.is_empty());
+        let mut comm = std::fs::read(format!("/proc/{me}/comm")).unwrap();
+        comm.pop();
+        assert_eq!(info.comm, comm);
     }
 }

@@ -63,6 +63,9 @@ pub struct Settings {
     /// program may have moved on: a relative path would be walked from a
     /// new cwd). Otherwise only where a decision depends on them.
     pub resolve_paths: bool,
+    /// RECV returns by itself once the last process under the filter is
+    /// gone (Linux 6.11): no thread needs to watch for that.
+    pub recv_sees_hangup: bool,
 }
 
 /// A call handed to the UI and not answered yet.
@@ -96,6 +99,10 @@ struct Shared {
     waiting: Mutex<HashMap<u64, Waiting>>,
     /// Wakes the timeout thread when a deadline is added or on stop.
     wake: Condvar,
+    /// The watch thread, started with the first call handed to the UI:
+    /// until then nothing waits (a headless run without `ask` rules
+    /// never needs it).
+    watch: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Shared {
@@ -104,7 +111,8 @@ impl Shared {
     }
 
     /// Hands a call to the UI, registered first so an answer can claim it.
-    fn ask(&self, call: Arc<Call>) {
+    fn ask(self: &Arc<Self>, call: Arc<Call>) {
+        self.start_watch();
         let deadline = self.timeout.map(|t| call.received + t.after);
         let mut waiting = self.waiting();
         waiting.insert(
@@ -132,6 +140,20 @@ impl Shared {
         self.wake.notify_one();
     }
 
+    /// Starts the watch thread unless it runs already.
+    fn start_watch(self: &Arc<Self>) {
+        let mut watch = self.watch.lock().unwrap_or_else(|e| e.into_inner());
+        if watch.is_none() {
+            let s = Arc::clone(self);
+            *watch = Some(
+                std::thread::Builder::new()
+                    .name("unotify-watch".into())
+                    .spawn(move || watch_loop(&s))
+                    .expect("spawning the watch thread"),
+            );
+        }
+    }
+
     /// Takes the right to answer call `id`; `None` when it was answered
     /// (or claimed) already or never waited for a person.
     fn claim(&self, id: u64) -> Option<Arc<Call>> {
@@ -144,10 +166,18 @@ pub struct Supervisor {
     shared: Arc<Shared>,
     /// Each decision travels with its count in flight.
     decisions: Sender<(Decision, InFlight)>,
+    /// Where the answer thread takes them from, until it is started with
+    /// the first decision (headless runs without `ask` rules make none).
+    answerer: Mutex<Answerer>,
     receiver: Option<JoinHandle<()>>,
-    answerer: Option<JoinHandle<()>>,
-    timer: Option<JoinHandle<()>>,
     hangup: Option<JoinHandle<()>>,
+}
+
+/// The answer thread, or what it needs to start.
+enum Answerer {
+    NotStarted(Receiver<(Decision, InFlight)>),
+    Running(JoinHandle<()>),
+    Stopped,
 }
 
 impl Supervisor {
@@ -171,8 +201,10 @@ impl Supervisor {
             receiver_done: AtomicBool::new(false),
             waiting: Mutex::new(HashMap::new()),
             wake: Condvar::new(),
+            watch: Mutex::new(None),
         });
         let (dtx, drx) = crossbeam_channel::unbounded::<(Decision, InFlight)>();
+        let recv_sees_hangup = settings.recv_sees_hangup;
         let s = Arc::clone(&shared);
         let installed = RecvWaker::install();
         let receiver = std::thread::Builder::new()
@@ -190,34 +222,36 @@ impl Supervisor {
         // The receiver blocks in RECV, which before Linux 6.11 does not
         // return when the last process under the filter exits: this
         // thread waits for that and wakes it.
-        let s = Arc::clone(&shared);
-        let waker = RecvWaker::for_thread(&receiver);
-        let hangup = Some(
+        let hangup = (!recv_sees_hangup).then(|| {
+            let s = Arc::clone(&shared);
+            let waker = RecvWaker::for_thread(&receiver);
             std::thread::Builder::new()
                 .name("unotify-hangup".into())
                 .spawn(move || watch_hangup(&s, &waker))
-                .expect("spawning the hang-up watcher"),
-        );
-        let s = Arc::clone(&shared);
-        let answerer = std::thread::Builder::new()
-            .name("unotify-answer".into())
-            .spawn(move || answer_loop(&s, &drx))
-            .expect("spawning the answer thread");
-        let s = Arc::clone(&shared);
-        let timer = Some(
-            std::thread::Builder::new()
-                .name("unotify-watch".into())
-                .spawn(move || watch_loop(&s))
-                .expect("spawning the watch thread"),
-        );
+                .expect("spawning the hang-up watcher")
+        });
         Supervisor {
             shared,
             decisions: dtx,
+            answerer: Mutex::new(Answerer::NotStarted(drx)),
             receiver: Some(receiver),
-            answerer: Some(answerer),
-            timer,
             hangup,
         }
+    }
+
+    /// Sends a decision to the answer thread, started on first use.
+    fn send_decision(&self, d: Decision, counted: InFlight) {
+        let mut answerer = self.answerer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Answerer::NotStarted(drx) = &*answerer {
+            let (s, drx) = (Arc::clone(&self.shared), drx.clone());
+            *answerer = Answerer::Running(
+                std::thread::Builder::new()
+                    .name("unotify-answer".into())
+                    .spawn(move || answer_loop(&s, &drx))
+                    .expect("spawning the answer thread"),
+            );
+        }
+        let _ = self.decisions.send((d, counted));
     }
 
     /// Hands a person's decision to the supervisor. Returns false, and
@@ -231,7 +265,7 @@ impl Supervisor {
         if self.shared.claim(d.call.notif.id).is_none() {
             return false;
         }
-        let _ = self.decisions.send((d, guard));
+        self.send_decision(d, guard);
         true
     }
 
@@ -277,14 +311,14 @@ impl Supervisor {
             };
             rule.hit(SystemTime::now());
             answered.push(call.notif.id);
-            let _ = self.decisions.send((
+            self.send_decision(
                 Decision {
                     call,
                     answer,
                     by: rule_decided(number, &rule),
                 },
                 guard,
-            ));
+            );
         }
         answered
     }
@@ -336,15 +370,22 @@ impl Supervisor {
             .flatten()
         {
             // Both may be blocked (in RECV, in poll): wake them until they
-            // see the stop flag.
+            // see the stop flag. Usually they have ended or are ending:
+            // look again soon, then less often.
             let waker = RecvWaker::for_thread(&h);
+            let mut pause = Duration::from_micros(20);
             while !h.is_finished() {
                 waker.wake();
-                std::thread::sleep(Duration::from_millis(1));
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(1));
             }
             let _ = h.join();
         }
-        if let Some(h) = self.answerer.take() {
+        let answerer = std::mem::replace(
+            &mut *self.answerer.lock().unwrap_or_else(|e| e.into_inner()),
+            Answerer::Stopped,
+        );
+        if let Answerer::Running(h) = answerer {
             let _ = h.join();
         }
         {
@@ -353,7 +394,13 @@ impl Supervisor {
             let _guard = self.shared.waiting();
             self.shared.wake.notify_all();
         }
-        if let Some(h) = self.timer.take() {
+        let watch = self
+            .shared
+            .watch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(h) = watch {
             let _ = h.join();
         }
     }
@@ -401,7 +448,7 @@ impl ProcCache {
     }
 }
 
-fn receive_loop(shared: &Shared, first: Option<Notif>, settings: &Settings) {
+fn receive_loop(shared: &Arc<Shared>, first: Option<Notif>, settings: &Settings) {
     let mut cache = ProcCache {
         map: HashMap::new(),
     };
@@ -476,7 +523,7 @@ fn watch_hangup(shared: &Shared, receiver: &RecvWaker) {
 }
 
 /// Reads, decodes and decides one notification.
-fn handle(shared: &Shared, settings: &Settings, cache: &mut ProcCache, n: Notif) {
+fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: Notif) {
     let received = Instant::now();
     let received_wall = SystemTime::now();
     let sysno = usize::try_from(n.nr).ok().and_then(Sysno::new);

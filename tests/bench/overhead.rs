@@ -48,7 +48,12 @@
 //! as 3a, with a rule file of 10, 1,000 or 10,000 path rules on mkdirat
 //! that don't match (the real path is walked, as for any path rule; the
 //! rules must not add to it): the cost of a call must not grow with the
-//! number of rules.
+//! number of rules. 5m: the reference that also reads the call's path
+//! (process_vm_readv) and checks NOTIF_ID_VALID, the least any
+//! supervisor that looks at a path does; (3a)/(5m) is what unotify-tui
+//! adds to that for a call no path rule decides, and (3b)/(5m) with
+//! walking the real path for a path rule, reported on its own. (With
+//! --call mkdirat, (3)'s rule has a path condition too.)
 #![allow(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -243,6 +248,10 @@ enum Case {
     Tui,
     /// (5) The minimal supervisor: RECV → CONTINUE, nothing else.
     Reference { sync: bool },
+    /// (5m) The least any supervisor that looks at a path does (mkdirat
+    /// only): RECV, the path read with process_vm_readv, NOTIF_ID_VALID,
+    /// CONTINUE.
+    ReferencePath,
     /// (5+) Not run unless named with --only: the reference plus, step
     /// by step, the kernel work unotify-tui's receiver does per call, to
     /// see where the time between (5) and (3) goes.
@@ -293,6 +302,7 @@ impl Case {
             Case::Tui,
             Case::Reference { sync: true },
             Case::Reference { sync: false },
+            Case::ReferencePath,
             Case::Probe(Extra::Poll),
             Case::Probe(Extra::Valid),
             Case::Probe(Extra::Wake),
@@ -309,7 +319,7 @@ impl Case {
 
     /// Cases that exist only for `--call mkdirat`.
     fn mkdirat_only(self) -> bool {
-        matches!(self, Case::Mkdir { .. })
+        matches!(self, Case::Mkdir { .. } | Case::ReferencePath)
     }
 
     fn key(self) -> &'static str {
@@ -335,6 +345,7 @@ impl Case {
             Case::Tui => "4",
             Case::Reference { sync: true } => "5",
             Case::Reference { sync: false } => "5o",
+            Case::ReferencePath => "5m",
             Case::Probe(Extra::None) => "5",
             Case::Probe(Extra::Poll) => "5p",
             Case::Probe(Extra::Valid) => "5v",
@@ -368,6 +379,7 @@ impl Case {
             Case::Tui => "unotify-tui TUI on a pty, rule allows",
             Case::Reference { sync: true } => "reference RECV→CONTINUE loop",
             Case::Reference { sync: false } => "  same, without SYNC_WAKE_UP",
+            Case::ReferencePath => "  (5) + read the path, NOTIF_ID_VALID",
             Case::Probe(Extra::None) => "reference RECV→CONTINUE loop",
             Case::Probe(Extra::Poll) => "  (5) + poll before each RECV",
             Case::Probe(Extra::Valid) => "  (5p) + NOTIF_ID_VALID",
@@ -640,7 +652,7 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             cmd.args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
-        Case::Floor => reference(env, &out, Vec::new(), n, false, Extra::None, false),
+        Case::Floor => reference(env, &out, Vec::new(), n, false, Extra::None, false, false),
         Case::Untrapped => {
             // The default trap list, minus the benchmark's call.
             let trap = if env.cfg.call == "mkdirat" {
@@ -680,15 +692,19 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
         Case::Tui => tui(env, &out, n),
         Case::Reference { sync } => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], n, sync, Extra::None, false)
+            reference(env, &out, vec![call], n, sync, Extra::None, false, false)
+        }
+        Case::ReferencePath => {
+            let call = sysno(&env.cfg.call);
+            reference(env, &out, vec![call], n, true, Extra::None, false, true)
         }
         Case::ReferenceSession => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], n, true, Extra::None, true)
+            reference(env, &out, vec![call], n, true, Extra::None, true, false)
         }
         Case::Probe(extra) => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], n, true, extra, false)
+            reference(env, &out, vec![call], n, true, extra, false, false)
         }
         Case::Strace | Case::StraceBpf => {
             let Some(strace) = env.strace.clone() else {
@@ -728,7 +744,12 @@ fn cstr(b: impl Into<Vec<u8>>) -> CString {
 
 /// The minimal supervisor (5): the crate's launcher installs the filter
 /// and hands over the listener; then only RECV and SEND(CONTINUE). With
-/// no syscall trapped it measures the filter floor (1f).
+/// no syscall trapped it measures the filter floor (1f). With `read_path`
+/// (5m, mkdirat) it also reads the call's path as any supervisor that
+/// looks at it must: one process_vm_readv up to the page's end (where the
+/// path may stop being mapped), the NUL found, then NOTIF_ID_VALID
+/// before answering.
+#[allow(clippy::too_many_arguments)]
 fn reference(
     env: &Env,
     out: &Path,
@@ -737,6 +758,7 @@ fn reference(
     sync: bool,
     extra: Extra,
     own_session: bool,
+    read_path: bool,
 ) -> Result<Sample, String> {
     let expect = if trapped.is_empty() { 0 } else { n + WARMUP };
     // The launcher makes the program a session leader on this terminal.
@@ -817,6 +839,16 @@ fn reference(
         }
         match listener.recv() {
             Ok(n) => {
+                if read_path {
+                    // mkdirat(dirfd, path, mode): the path is argument 1.
+                    let addr = n.args[1];
+                    let len = 4096 - (addr % 4096) as usize;
+                    let mut buf = [0u8; 4096];
+                    let got = unotify_tui::sys::mem::read(n.pid, addr, &mut buf[..len]);
+                    let got = got.unwrap_or(0);
+                    std::hint::black_box(buf[..got].iter().position(|&b| b == 0));
+                    std::hint::black_box(listener.id_valid(n.id));
+                }
                 if extra >= Extra::Valid {
                     std::hint::black_box(listener.id_valid(n.id));
                 }
@@ -1558,7 +1590,7 @@ fn main() {
             num: Case::Headless { sync: true },
             den: Case::Reference { sync: true },
             trapped: true,
-            target: Some((true, 1.2)),
+            target: Some((true, 1.1)),
             what: "decode, rule match and log on top of the kernel",
         },
         Ratio {
@@ -1623,6 +1655,20 @@ fn main() {
             trapped: true,
             target: None,
             what: "strace --seccomp-bpf against unotify-tui",
+        },
+        Ratio {
+            num: MKDIR_DEFAULT,
+            den: Case::ReferencePath,
+            trapped: true,
+            target: Some((true, 1.15)),
+            what: "mkdirat no path rule decides, against reading its path",
+        },
+        Ratio {
+            num: MKDIR_PATH_RULE,
+            den: Case::ReferencePath,
+            trapped: true,
+            target: None,
+            what: "a path rule decides (the real path walked) against reading it",
         },
         Ratio {
             num: MKDIR_PATH_RULE,

@@ -84,7 +84,12 @@ impl GlobIndex {
         self.exact.is_empty() && self.dirs.is_empty()
     }
 
-    /// Calls `each` with every list of rules whose globs could match `s`.
+    /// Calls `each` with every list of rules whose globs could match `s`:
+    /// the exact text first, then the directory prefixes from the longest.
+    /// Any order finds the same first match; this one tends to find it
+    /// first, since rules on a narrow directory usually come before broad
+    /// ones (`/**/*.so` last): rules after it are then not tried, and
+    /// their globs never compiled.
     fn candidates<'a>(&'a self, s: &[u8], mut each: impl FnMut(&'a [u32])) {
         if let Some(l) = self.exact.get(s) {
             each(l);
@@ -92,15 +97,15 @@ impl GlobIndex {
         if self.dirs.is_empty() {
             return;
         }
-        if let Some(l) = self.dirs.get(&b""[..]) {
-            each(l);
-        }
-        for (i, &b) in s.iter().enumerate() {
+        for (i, &b) in s.iter().enumerate().rev() {
             if b == b'/'
                 && let Some(l) = self.dirs.get(&s[..=i])
             {
                 each(l);
             }
+        }
+        if let Some(l) = self.dirs.get(&b""[..]) {
+            each(l);
         }
     }
 }
