@@ -1,9 +1,12 @@
 //! Command-line definitions.
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::error::Error;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -11,7 +14,12 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Run a program under a seccomp user-notification filter and allow, deny, \
              spoof or emulate each trapped system call",
-    override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       unotify-tui demo [OPTIONS]\n       unotify-tui rules check FILE",
+    override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       \
+                      unotify-tui demo [OPTIONS]\n       \
+                      unotify-tui rules check FILE\n       \
+                      unotify-tui rules export --format oci [OPTIONS] FILE...\n       \
+                      unotify-tui completions bash|zsh|fish\n       \
+                      unotify-tui manpage",
     args_conflicts_with_subcommands = true,
     after_help = "Examples:\n  \
         unotify-tui -- mkdir /tmp/x   (the TUI: answer each trapped call)\n  \
@@ -21,7 +29,9 @@ use clap::{Args, Parser, Subcommand};
         unotify-tui --headless --rules my.toml --default-action deny -- ./program\n  \
         unotify-tui --headless --save-rules app.toml -- ./program   (learn a policy)\n  \
         unotify-tui rules check app.toml\n  \
-        unotify-tui demo --headless"
+        unotify-tui rules export --format oci --socket /run/unotify.sock app.toml > profile.json\n  \
+        unotify-tui demo --headless\n\n\
+        A program named like a command (demo, rules, completions, manpage) runs after `--`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -48,6 +58,14 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a completion script for bash, zsh or fish on stdout.
+    Completions {
+        /// bash, zsh or fish.
+        #[arg(value_name = "SHELL", value_parser = ShellName)]
+        shell: String,
+    },
+    /// Print the manual page (roff) on stdout.
+    Manpage,
     /// (internal) the program `demo` runs under the filter.
     #[command(name = "__demo-target", hide = true)]
     DemoTarget {
@@ -69,6 +87,137 @@ pub enum RulesCommand {
         #[arg(long, value_name = "NAME", default_value = "EPERM")]
         errno: String,
     },
+    /// Write a docker/OCI seccomp profile (JSON) made from rule files on
+    /// stdout. Calls outside the trap set are allowed, as they run under
+    /// unotify-tui; what rules decide by syscall alone maps to ALLOW or
+    /// ERRNO; the rest goes to an agent (SCMP_ACT_NOTIFY, needs --socket).
+    Export(ExportArgs),
+}
+
+/// `unotify-tui rules export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The profile's format; `oci` (docker, podman, runc, crun) is the
+    /// one there is.
+    #[arg(long, value_name = "FORMAT", default_value = "oci")]
+    pub format: String,
+
+    /// Syscalls and groups trapped, as for running a program: the profile
+    /// has an entry for each of them.
+    #[arg(long, value_name = "LIST", default_value = crate::decode::groups::DEFAULT_TRAP)]
+    pub trap: String,
+
+    /// What a trapped call no rule decides gets: allow, deny, deny:ERRNO
+    /// or return:N.
+    #[arg(long, value_name = "ACTION", default_value = "allow")]
+    pub default_action: String,
+
+    /// The unix socket an agent listens on (the profile's listenerPath):
+    /// needed when some call can only be decided by looking at it.
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
+    /// The errno a plain deny means (as --errno).
+    #[arg(long, value_name = "NAME", default_value = "EPERM")]
+    pub errno: String,
+
+    /// Leave out the built-in quiet rules (as --no-default-rules).
+    #[arg(long)]
+    pub no_default_rules: bool,
+
+    /// Rule files, tried in order as `--rules` tries them.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// The shells `completions` knows. Any word is taken here and checked by
+/// [`shell`], so that a wrong one is a one-line error like every other
+/// usage mistake; the possible values still reach `--help` and the
+/// completion scripts.
+#[derive(Clone, Copy, Debug)]
+struct ShellName;
+
+const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
+
+impl clap::builder::TypedValueParser for ShellName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            SHELLS.iter().map(|s| clap::builder::PossibleValue::new(*s)),
+        ))
+    }
+}
+
+/// The shell named by `completions SHELL`.
+pub fn shell(name: &str) -> Result<clap_complete::Shell, Error> {
+    match name {
+        "bash" => Ok(clap_complete::Shell::Bash),
+        "zsh" => Ok(clap_complete::Shell::Zsh),
+        "fish" => Ok(clap_complete::Shell::Fish),
+        other => Err(Error::Usage(format!(
+            "completions: unknown shell `{}` (expected bash, zsh or fish)",
+            crate::escape::escape_str(other)
+        ))),
+    }
+}
+
+/// `unotify-tui completions SHELL`: the script, made from [`Cli`].
+pub fn completions(name: &str, out: &mut dyn Write) -> Result<i32, Error> {
+    let shell = shell(name)?;
+    let mut cmd = visible(&Cli::command());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "unotify-tui", &mut script);
+    print("completion script", &script, out)
+}
+
+/// `cmd` without its hidden arguments and subcommands: clap_complete's
+/// scripts would offer them (`__demo-target`, `--stats`).
+fn visible(cmd: &clap::Command) -> clap::Command {
+    let mut out = clap::Command::new(cmd.get_name().to_string())
+        .args(cmd.get_arguments().filter(|a| !a.is_hide_set()).cloned())
+        .subcommands(
+            cmd.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(visible),
+        );
+    if let Some(about) = cmd.get_about() {
+        out = out.about(about.clone());
+    }
+    if let Some(version) = cmd.get_version() {
+        out = out.version(version.to_string());
+    }
+    out
+}
+
+/// `unotify-tui manpage`: roff, made from [`Cli`].
+pub fn manpage(out: &mut dyn Write) -> Result<i32, Error> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .map_err(|source| Error::Print {
+            what: "manual page",
+            source,
+        })?;
+    print("manual page", &page, out)
+}
+
+fn print(what: &'static str, bytes: &[u8], out: &mut dyn Write) -> Result<i32, Error> {
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|source| Error::Print { what, source })?;
+    Ok(0)
 }
 
 #[derive(Debug, Clone, Args)]

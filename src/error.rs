@@ -65,6 +65,14 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// Writing what a printing command makes (completion script, manual
+    /// page, profile) to stdout failed.
+    #[error("writing the {what}: {source}")]
+    Print {
+        what: &'static str,
+        #[source]
+        source: io::Error,
+    },
     /// The demo's workspace could not be made.
     #[error("cannot create {}: {source}", path.display())]
     DemoWorkspace {
@@ -116,6 +124,7 @@ impl Error {
             | Error::WriteLog { .. }
             | Error::PrintFilter { .. }
             | Error::RuleList { .. }
+            | Error::Print { .. }
             | Error::DemoWorkspace { .. }
             | Error::OwnBinary { .. }
             | Error::Terminal { .. }
@@ -128,9 +137,9 @@ impl Error {
     /// not an error, the reader has what it wanted.
     pub fn is_broken_pipe(&self) -> bool {
         match self {
-            Error::PrintFilter { source } | Error::RuleList { source } => {
-                source.kind() == io::ErrorKind::BrokenPipe
-            }
+            Error::PrintFilter { source }
+            | Error::RuleList { source }
+            | Error::Print { source, .. } => source.kind() == io::ErrorKind::BrokenPipe,
             _ => false,
         }
     }

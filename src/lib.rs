@@ -37,4 +37,5 @@ pub mod tui;
 
 pub mod check;
 pub mod demo;
+pub mod export;
 pub mod run;

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use unotify_tui::cli::{Cli, Command, RulesCommand};
-use unotify_tui::{check, demo, run};
+use unotify_tui::cli::{self, Cli, Command, RulesCommand};
+use unotify_tui::{check, demo, export, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -15,6 +15,11 @@ fn main() -> ExitCode {
         Some(Command::Rules {
             command: RulesCommand::Check { file, errno },
         }) => check::check(&file, &errno, &mut std::io::stdout().lock()),
+        Some(Command::Rules {
+            command: RulesCommand::Export(args),
+        }) => export::export(&args, &mut std::io::stdout().lock(), &mut std::io::stderr()),
+        Some(Command::Completions { shell }) => cli::completions(&shell, &mut std::io::stdout()),
+        Some(Command::Manpage) => cli::manpage(&mut std::io::stdout()),
         None => run::main(&cli.opts, cli.program),
     };
     match result {

@@ -109,7 +109,12 @@ const ANY_CALL_ACTIONS: &str = "allow, deny, deny:ERRNO or return:N";
 
 /// Parses the ACTION of `flag` (`--default-action`, `--timeout-action`),
 /// which must answer any call: emulate is refused with `no_emulate`.
-fn any_call_action(flag: &str, s: &str, errno: Errno, no_emulate: &str) -> Result<Answer, Error> {
+pub(crate) fn any_call_action(
+    flag: &str,
+    s: &str,
+    errno: Errno,
+    no_emulate: &str,
+) -> Result<Answer, Error> {
     let word = s.split_once(':').map_or(s, |(w, _)| w);
     let known = ["allow", "deny", "return", "emulate"];
     if !known.contains(&word) {

@@ -409,3 +409,244 @@ fn learning_git_clone_replays_for_another_repository() {
         );
     }
 }
+
+/// The rule file the export tests use: an unconditional deny with an
+/// errno, an unconditional allow, a path rule and an emulate rule.
+const EXPORT_RULES: &str = "[[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\nerrno = \"EACCES\"\n\n\
+    [[rule]]\nsyscall = \"getppid\"\naction = \"allow\"\n\n\
+    [[rule]]\nsyscall = \"openat\"\npath = \"/etc/**\"\naction = \"deny\"\n\n\
+    [[rule]]\nsyscall = \"unlink\"\naction = \"emulate\"\n";
+
+/// `rules export` on `EXPORT_RULES` with `args` before the file: the
+/// profile, parsed and checked against the runtime-spec's shape.
+fn export(args: &[&str]) -> (serde_json::Value, String, String) {
+    let dir = tempdir();
+    let file = write_rules(dir.path(), EXPORT_RULES);
+    let f = file.to_str().unwrap().to_string();
+    let mut all = vec!["rules", "export"];
+    all.extend(args);
+    all.push(&f);
+    let (code, out, err) = bin(&all);
+    assert_eq!(code, 0, "{err}");
+    let profile: serde_json::Value = serde_json::from_str(&out).expect("the profile is JSON");
+    check_seccomp_shape(&profile);
+    (profile, err, f)
+}
+
+/// The `linux.seccomp` object of the OCI runtime-spec (config-linux.md):
+/// only its fields, each of the right type and with known constants;
+/// `comment` is docker's, which runc (Go's JSON) and crun ignore.
+fn check_seccomp_shape(p: &serde_json::Value) {
+    let top = p.as_object().expect("an object");
+    for key in top.keys() {
+        assert!(
+            [
+                "defaultAction",
+                "defaultErrnoRet",
+                "architectures",
+                "flags",
+                "listenerPath",
+                "listenerMetadata",
+                "syscalls"
+            ]
+            .contains(&key.as_str()),
+            "unknown field {key}"
+        );
+    }
+    let actions = [
+        "SCMP_ACT_KILL",
+        "SCMP_ACT_KILL_PROCESS",
+        "SCMP_ACT_KILL_THREAD",
+        "SCMP_ACT_TRAP",
+        "SCMP_ACT_ERRNO",
+        "SCMP_ACT_TRACE",
+        "SCMP_ACT_ALLOW",
+        "SCMP_ACT_LOG",
+        "SCMP_ACT_NOTIFY",
+    ];
+    assert!(
+        actions.contains(
+            &p["defaultAction"]
+                .as_str()
+                .expect("defaultAction is required")
+        )
+    );
+    for arch in p["architectures"].as_array().expect("architectures") {
+        assert!(arch.as_str().unwrap().starts_with("SCMP_ARCH_"), "{arch}");
+    }
+    let mut notify = false;
+    let mut seen = std::collections::HashSet::new();
+    for e in p["syscalls"].as_array().expect("syscalls") {
+        for key in e.as_object().expect("an entry is an object").keys() {
+            assert!(
+                ["names", "action", "errnoRet", "args", "comment"].contains(&key.as_str()),
+                "unknown entry field {key}"
+            );
+        }
+        let names = e["names"].as_array().expect("names is required");
+        assert!(!names.is_empty(), "names must contain at least one entry");
+        for n in names {
+            let n = n.as_str().expect("a name is a string");
+            assert!(n.parse::<syscalls::Sysno>().is_ok(), "unknown syscall {n}");
+            assert!(seen.insert(n.to_string()), "{n} in two entries");
+        }
+        let action = e["action"].as_str().expect("action is required");
+        assert!(actions.contains(&action), "{action}");
+        notify |= action == "SCMP_ACT_NOTIFY";
+        if let Some(errno) = e.get("errnoRet") {
+            assert!(errno.is_u64(), "errnoRet is a uint: {errno}");
+            assert_eq!(action, "SCMP_ACT_ERRNO", "errnoRet on {action}");
+        }
+        assert!(e["comment"].is_string());
+    }
+    // listenerPath is what NOTIFY needs, and is set only then.
+    assert_eq!(p.get("listenerPath").is_some(), notify, "{p}");
+    if let Some(l) = p.get("listenerPath") {
+        assert!(l.is_string());
+    }
+}
+
+/// The entry that has `name`.
+fn entry<'a>(p: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    p["syscalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["names"].as_array().unwrap().iter().any(|n| n == name))
+        .unwrap_or_else(|| panic!("no entry for {name}: {p}"))
+}
+
+#[test]
+fn rules_export_makes_an_oci_profile() {
+    let (p, err, f) = export(&[
+        "--format",
+        "oci",
+        "--trap",
+        "@file,getppid",
+        "--socket",
+        "/run/unotify.sock",
+    ]);
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(p["defaultAction"], "SCMP_ACT_ALLOW");
+    assert_eq!(p["architectures"], serde_json::json!(["SCMP_ARCH_X86_64"]));
+    assert_eq!(p["listenerPath"], "/run/unotify.sock");
+
+    let mkdir = entry(&p, "mkdir");
+    assert_eq!(mkdir["action"], "SCMP_ACT_ERRNO");
+    assert_eq!(mkdir["errnoRet"], libc::EACCES);
+    assert_eq!(mkdir["comment"], format!("{f}:1 deny mkdir (EACCES)"));
+    let getppid = entry(&p, "getppid");
+    assert_eq!(getppid["action"], "SCMP_ACT_ALLOW");
+    assert_eq!(getppid["comment"], format!("{f}:6 allow getppid"));
+    // The answer depends on the path: the agent decides.
+    let openat = entry(&p, "openat");
+    assert_eq!(openat["action"], "SCMP_ACT_NOTIFY");
+    assert!(
+        openat["comment"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{f}:10 deny EPERM; builtin:")),
+        "{openat}"
+    );
+    let unlink = entry(&p, "unlink");
+    assert_eq!(unlink["action"], "SCMP_ACT_NOTIFY");
+    assert_eq!(unlink["comment"], format!("{f}:15 emulate unlink"));
+    // Trapped calls no rule decides get the default action, said so.
+    for name in ["mkdirat", "rmdir", "rename", "unlinkat"] {
+        let e = entry(&p, name);
+        assert_eq!(e["action"], "SCMP_ACT_ALLOW", "{name}");
+        assert_eq!(e["comment"], "no rule: --default-action allow", "{name}");
+    }
+    // Exactly the trap set, each once (the shape check sees "once").
+    let count: usize = p["syscalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["names"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(count, 26 + 1);
+    // Outside the trap set nothing is listed: defaultAction allows it.
+    for name in ["read", "mmap", "connect", "execve"] {
+        assert!(!p.to_string().contains(&format!("\"{name}\"")), "{name}");
+    }
+
+    // Another default action: untouched trapped calls get it, and the
+    // built-in rules now send the open calls to the agent.
+    let (p, _, _) = export(&[
+        "--trap",
+        "@file,getppid",
+        "--default-action",
+        "deny:EROFS",
+        "--socket",
+        "/run/unotify.sock",
+    ]);
+    for name in ["mkdirat", "rmdir", "rename", "unlinkat"] {
+        let e = entry(&p, name);
+        assert_eq!(e["action"], "SCMP_ACT_ERRNO", "{name}");
+        assert_eq!(e["errnoRet"], libc::EROFS, "{name}");
+        assert_eq!(e["comment"], "no rule: --default-action deny:EROFS");
+    }
+    assert_eq!(entry(&p, "open")["action"], "SCMP_ACT_NOTIFY");
+    assert_eq!(entry(&p, "mkdir")["errnoRet"], libc::EACCES);
+    // Without the built-in rules an open no rule decides is refused too.
+    let (p, _, _) = export(&[
+        "--trap",
+        "@file,getppid",
+        "--default-action",
+        "deny",
+        "--no-default-rules",
+        "--socket",
+        "/run/unotify.sock",
+    ]);
+    assert_eq!(entry(&p, "open")["action"], "SCMP_ACT_ERRNO");
+    assert_eq!(entry(&p, "open")["errnoRet"], libc::EPERM);
+}
+
+#[test]
+fn rules_export_says_what_it_cannot_do() {
+    // A rule for a syscall --trap leaves out: a note, and no entry.
+    let (p, err, f) = export(&["--socket", "/run/unotify.sock"]);
+    assert_eq!(
+        err,
+        format!(
+            "unotify-tui: note: {f}:6 names getppid, which --trap leaves out: the profile \
+             allows it, as unotify-tui would\n"
+        )
+    );
+    assert!(!p.to_string().contains("getppid"));
+
+    let dir = tempdir();
+    let file = write_rules(dir.path(), EXPORT_RULES);
+    let f = file.to_str().unwrap();
+    let one_line = |args: &[&str]| {
+        let (code, out, err) = bin(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        err.trim_end().to_string()
+    };
+    // NOTIFY needs a socket to name.
+    assert_eq!(
+        one_line(&["rules", "export", f]),
+        format!(
+            "unotify-tui: openat needs an agent to decide it ({f}:10 looks at paths): give \
+             --socket PATH, where the agent listens"
+        )
+    );
+    let missing = dir.path().join("missing.toml");
+    let m = missing.to_str().unwrap();
+    assert_eq!(
+        one_line(&["rules", "export", "--socket", "/s", m]),
+        format!("unotify-tui: cannot read {m}: No such file or directory")
+    );
+    assert_eq!(
+        one_line(&["rules", "export", "--format", "docker", f]),
+        "unotify-tui: --format: unknown format `docker` (the one there is: oci)"
+    );
+    assert!(one_line(&["rules", "export"]).contains("no rule file given"));
+    assert!(
+        one_line(&["rules", "export", "--default-action", "emulate", f])
+            .starts_with("unotify-tui: --default-action: emulate cannot be a default")
+    );
+    assert!(one_line(&["rules", "export", "--trap", "mkdri", f]).contains("did you mean `mkdir`"));
+}
