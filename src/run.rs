@@ -80,5 +80,8 @@ fn mistyped_command(program: &OsStr) -> Option<&'static str> {
     if name.contains('/') || !matches!(resolve_program(program), Err(Error::NotFound(_))) {
         return None;
     }
-    crate::suggest::closest(&name.to_lowercase(), ["demo", "rules"].into_iter())
+    crate::suggest::closest(
+        &name.to_lowercase(),
+        ["demo", "rules", "completions", "manpage"].into_iter(),
+    )
 }

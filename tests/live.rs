@@ -431,3 +431,51 @@ fn a_scope_rule_answers_the_matching_pending_calls_at_once_and_only_those() {
     assert!(dir.path().join("a/1").is_dir() && dir.path().join("a/2").is_dir());
     assert!(!dir.path().join("b/1").exists());
 }
+
+/// A call that must wait for a person when the event queue is full (the
+/// UI or the log behind) is still handed over once there is room, never
+/// dropped: the supervisor waits for the queue without holding the
+/// waiting-calls lock.
+#[test]
+fn a_call_asked_while_the_event_queue_is_full_still_reaches_the_person() {
+    let dir = tempdir();
+    let flood = dir.path().join("flood");
+    std::fs::create_dir(&flood).unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        format!(
+            "[[rule]]\nsyscall = \"mkdir\"\npath = \"{}/**\"\naction = \"allow\"\n",
+            flood.display()
+        ),
+    )
+    .unwrap();
+    let asked = dir.path().join("asked");
+    let n = run::EVENTS_BOUND.to_string();
+    let flood_b = join(dir.path(), "flood");
+    let asked_b = join(dir.path(), "asked");
+    let live = start(
+        &["--rules", rules.to_str().unwrap()],
+        &[b"mkdir-after", n.as_bytes(), &flood_b, &asked_b],
+    );
+    // Nobody reads until the queue is full of the flood's records and the
+    // asked call has come in behind them.
+    let deadline = Instant::now() + WAIT;
+    while live.running.events.len() < run::EVENTS_BOUND {
+        assert!(Instant::now() < deadline, "the queue never filled");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let call = loop {
+        match live.next() {
+            Event::Answered(r) => live.count(&r),
+            Event::Pending(c) => break c,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(call.name(), "mkdir");
+    assert!(live.decide(&call, Answer::Allow));
+    let recs = live.finish();
+    assert!(recs.iter().any(|r| r.call.notif.id == call.notif.id));
+    assert!(asked.is_dir(), "the person's answer reached the program");
+}

@@ -880,6 +880,17 @@ fn main() {
             let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY) };
             report("open", i64::from(fd));
         }
+        // mkdir-after N DIR PATH: mkdir DIR/0 … DIR/N-1 one after the
+        // other, then mkdir PATH
+        "mkdir-after" => {
+            let dir = arg(2);
+            for i in 0..num(1) {
+                let mut p = dir.clone();
+                p.extend_from_slice(format!("/{i}").as_bytes());
+                mkdir(&p);
+            }
+            report("mkdir", mkdir(&arg(3)));
+        }
         // getppid N: N trapped-if-asked cheap calls
         "getppid" => {
             for _ in 0..num(1) {
