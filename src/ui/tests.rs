@@ -1205,3 +1205,37 @@ fn timeout_counts_down_and_a_key_on_the_call_holds_it() {
     // Held already: no second Hold.
     assert!(a.on_key(key('k'), now).is_empty());
 }
+
+/// Shrinking the window and growing it again keeps the program's output:
+/// small, the pane shows its last lines re-wrapped; large again, all of
+/// them as before.
+#[test]
+fn shrinking_then_growing_keeps_the_program_pane() {
+    let mut a = app();
+    let pane = |w, h| {
+        layout(Rect::new(0, 0, w, h))
+            .expect("a usable size")
+            .program_inner()
+    };
+    let big = pane(120, 40);
+    a.resize_program(big.height, big.width);
+    for i in 1..=6 {
+        a.on_output(format!("line {i} of the program's output\r\n").as_bytes());
+    }
+    let before = text(&render(&a, 120, 40));
+    for i in 1..=6 {
+        assert!(before.contains(&format!("line {i} of")), "{before}");
+    }
+    // The smallest pane, and a terminal too small for the layout at all.
+    a.resize_program(2, 10);
+    let small = a.screen.screen().contents();
+    assert!(small.contains("output"), "{small:?}");
+    assert!(!small.contains("line 1"), "{small:?}");
+    a.resize_program(1, 1);
+    a.resize_program(big.height, big.width);
+    let after = text(&render(&a, 120, 40));
+    for i in 1..=6 {
+        assert!(after.contains(&format!("line {i} of")), "{after}");
+    }
+    assert_eq!(a.screen.screen().cursor_position(), (6, 0));
+}
