@@ -181,6 +181,9 @@ pub struct App {
     pub focus: Focus,
     pub dialog: Option<Dialog>,
     pub state: TargetState,
+    /// Processes the program started that still run after it exited
+    /// (its session stays open for them).
+    pub still_running: usize,
     pub counts: Tally,
     /// Answered calls passed over while the screen was behind (counted
     /// in `counts` too; the log has them all).
@@ -217,6 +220,7 @@ impl App {
             focus: Focus::Pending,
             dialog: None,
             state: TargetState::Running,
+            still_running: 0,
             counts: Tally::default(),
             not_drawn: 0,
             continue_mode: false,
@@ -396,10 +400,22 @@ impl App {
         if self.focus == Focus::Program {
             self.focus = Focus::Pending;
         }
-        self.say(
-            format!("the program exited with status {code}; q quits"),
-            now,
-        );
+        let n = self.still_running;
+        let msg = match n {
+            0 => format!("the program exited with status {code}; q quits"),
+            1 => format!(
+                "the program exited with status {code}; 1 process it started still runs (q asks)"
+            ),
+            n => format!(
+                "the program exited with status {code}; {n} processes it started still run (q asks)"
+            ),
+        };
+        self.say(msg, now);
+    }
+
+    /// How many processes the program started still run after it exited.
+    pub fn on_still_running(&mut self, n: usize) {
+        self.still_running = n;
     }
 
     /// Periodic upkeep: moves calls gone for a while into history.
@@ -580,9 +596,10 @@ impl App {
         Vec::new()
     }
 
-    /// `q`: asks while the program runs; quits at once after it exited.
+    /// `q`: asks while the program, or anything it started, runs; quits
+    /// at once after they all exited.
     fn quit(&mut self) -> Vec<Command> {
-        if self.state == TargetState::Running {
+        if self.state == TargetState::Running || self.still_running > 0 {
             self.open(Dialog::Quit)
         } else {
             vec![Command::Quit(QuitHow::Exited)]
