@@ -700,3 +700,29 @@ fn a_background_child_outlives_the_program_and_is_still_supervised() {
     t.keys(&["q"]);
     assert_eq!(t.exit_status(), 0);
 }
+
+/// The program's process group is its terminal's foreground group (the
+/// session leader made it so): Ctrl-C typed in the pane reaches it.
+#[test]
+fn ctrl_c_in_the_pane_reaches_the_program() {
+    let dir = tempdir();
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo caught; exit 3' INT; echo ready; while :; do sleep 1; done",
+        ],
+    );
+    t.wait_for("ready");
+    t.keys(&["Tab", "Tab"]);
+    t.wait_for("keys go here");
+    t.keys(&["C-c"]);
+    let screen = t.wait_for("exited 3");
+    assert!(screen.contains("caught"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 3);
+}
