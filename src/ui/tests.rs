@@ -1239,3 +1239,31 @@ fn shrinking_then_growing_keeps_the_program_pane() {
     }
     assert_eq!(a.screen.screen().cursor_position(), (6, 0));
 }
+
+/// The program exited while what it started runs on: the status line says
+/// both, q asks (kill ends them all), and quits at once when none is left.
+#[test]
+fn processes_left_running_are_on_the_status_line_and_q_asks() {
+    let mut a = app();
+    a.on_still_running(1);
+    a.on_exit(0, Instant::now());
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("program exited 0 · 1 process still running"),
+        "{screen}"
+    );
+    assert!(a.on_key(key('q'), Instant::now()).is_empty());
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("1 process it started still runs"),
+        "{screen}"
+    );
+    a.dialog = None;
+    a.on_still_running(2);
+    assert!(text(&render(&a, 120, 40)).contains("2 processes still running"));
+    a.on_still_running(0);
+    assert!(matches!(
+        a.on_key(key('q'), Instant::now()).as_slice(),
+        [Command::Quit(QuitHow::Exited)]
+    ));
+}
