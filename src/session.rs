@@ -19,6 +19,7 @@ use crate::model::Answer;
 use crate::policy::rules::{Rule, RuleSet, builtin_rules, load_rules};
 use crate::supervisor::{Event, Settings, Supervisor, Timeout};
 use crate::sys::bpf;
+use crate::sys::leader;
 use crate::sys::notify::{self, USER_NOTIF_FD_SYNC_WAKE_UP};
 use crate::sys::proc as sysproc;
 use crate::sys::spawn::{self, Launched, SpawnError, SpawnSpec, Stage};
@@ -316,6 +317,15 @@ pub fn kernel_at_least(major: u32, minor: u32) -> bool {
     version >= (major, minor)
 }
 
+/// The process that holds the program's terminal session (see
+/// [`crate::sys::leader`]).
+pub struct SessionLeader {
+    pub pid: u32,
+    /// The leader's wait status once it has exited: no process under the
+    /// filter is left then.
+    pub gone: Receiver<i32>,
+}
+
 /// A started target, with the supervisor receiving its calls.
 pub struct Running {
     pub pid: u32,
@@ -323,7 +333,10 @@ pub struct Running {
     pub handle: Arc<sysproc::ProcHandle>,
     pub supervisor: Supervisor,
     pub events: Receiver<Event>,
+    /// The program's wait status, once it has exited.
     pub exits: Receiver<i32>,
+    /// The TUI's session leader, when there is one.
+    pub leader: Option<SessionLeader>,
     pub features: Features,
     spawned_sock: spawn::Spawned,
 }
@@ -374,7 +387,10 @@ pub fn launch(
     // Orphans of the target come to us, so every process that was under
     // the filter is reaped and none is left a zombie.
     sysproc::set_child_subreaper();
-    let mut spawned = spawn::spawn(&spec).map_err(|e| spawn_error(&target.program, e))?;
+    // With a terminal (the TUI), the session outlives the program while
+    // processes it started run on (a shell's background job).
+    let mut spawned =
+        spawn::spawn_with_leader(&spec).map_err(|e| spawn_error(&target.program, e))?;
     let sync = plan.sync_wakeup.unwrap_or(true)
         && spawned
             .set_listener_flags(USER_NOTIF_FD_SYNC_WAKE_UP)
@@ -414,13 +430,20 @@ pub fn launch(
     // Before the reaper starts: until it reaps the program, the pid is
     // the program's.
     let handle = Arc::new(sysproc::ProcHandle::of_child(pid));
-    let exits = sysproc::spawn_reaper(pid);
+    let (exits, leader) = match spawned.leader.take() {
+        Some(l) => {
+            let (exits, gone) = leader::watch(pid, l.pid, l.status);
+            (exits, Some(SessionLeader { pid: l.pid, gone }))
+        }
+        None => (sysproc::spawn_reaper(pid), None),
+    };
     Ok(Running {
         pid,
         handle,
         supervisor,
         events: erx,
         exits,
+        leader,
         features,
         spawned_sock: spawned,
     })

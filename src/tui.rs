@@ -50,6 +50,8 @@ const STUCK_WRITER: Duration = Duration::from_secs(2);
 /// panic (the hook), and kills the program if it still runs.
 struct Restore {
     pid: u32,
+    /// The session leader (see [`crate::sys::leader`]).
+    leader: Option<u32>,
     armed: bool,
 }
 
@@ -106,16 +108,30 @@ impl Drop for Restore {
     fn drop(&mut self) {
         restore_terminal();
         if self.armed {
-            kill_tree(self.pid);
+            kill_tree(self.pid, self.leader);
         }
     }
 }
 
-/// The program is its own session and process group leader (launch did
-/// setsid for the pty), so the group is everything it did not move away.
-fn kill_tree(pid: u32) {
-    sysproc::kill_group(pid, libc::SIGKILL);
-    sysproc::kill(pid, libc::SIGKILL);
+/// How long ending every process under the filter may take.
+const KILL_GRACE: Duration = Duration::from_secs(2);
+
+/// Kills the program and what it started. With a session leader, every
+/// one of them descends from us (the leader is a subreaper): each is
+/// killed through a pidfd once its ancestry is checked, so a pid reused
+/// after the program was reaped is never hit; the leader, spared, reaps
+/// them and exits. Without one, the program is its own session and
+/// process group leader, so the group is everything it did not move away.
+fn kill_tree(pid: u32, leader: Option<u32>) {
+    match leader {
+        Some(l) => {
+            sysproc::kill_descendants_but(std::process::id(), Some(l), Instant::now() + KILL_GRACE);
+        }
+        None => {
+            sysproc::kill_group(pid, libc::SIGKILL);
+            sysproc::kill(pid, libc::SIGKILL);
+        }
+    }
 }
 
 /// A line on stderr that may be gone (SIGHUP: the terminal was closed);
@@ -288,8 +304,10 @@ pub fn run(
     };
     let signals = sysproc::block_signals();
     let running = session::launch(target, plan, None, Some(pty.slave))?;
+    let leader = running.leader.as_ref().map(|l| l.pid);
     let guard = Restore {
         pid: running.pid,
+        leader,
         armed: true,
     };
     let sig_rx = sysproc::signal_channel(signals);
@@ -298,6 +316,10 @@ pub fn run(
     let (out_rx, to_program) = connect_pty(&master)?;
     let (terminal, stop_input, input) = take_terminal(tty)?;
     let exits = running.exits.clone();
+    let gone = match &running.leader {
+        Some(l) => l.gone.clone(),
+        None => crossbeam_channel::never(),
+    };
     let (recorder, shown) = Recorder::start(sink, running.events.clone());
 
     let mut tui = Tui {
@@ -312,6 +334,9 @@ pub fn run(
         out_rx: out_rx.clone(),
         output: out_rx,
         exits,
+        gone,
+        all_gone: false,
+        kill_sent: false,
         keys: input,
         sig_rx,
         stats: opts.stats.as_ref().map(|_| Stats::default()),
@@ -391,6 +416,12 @@ struct Tui {
     // is swapped for one that never fires, or the loop would spin.
     output: Receiver<Vec<u8>>,
     exits: Receiver<i32>,
+    /// The session leader's exit: nothing under the filter is left.
+    gone: Receiver<i32>,
+    all_gone: bool,
+    /// Whether the program and its descendants were killed after the
+    /// supervisor failed.
+    kill_sent: bool,
     keys: Keys,
     sig_rx: Receiver<i32>,
     stats: Option<Stats>,
@@ -520,6 +551,10 @@ impl Tui {
                     self.on_exit(st);
                 }
             },
+            recv(self.gone) -> st => {
+                self.gone = crossbeam_channel::never();
+                self.on_all_gone(st.ok());
+            },
             recv(self.sig_rx) -> sig => {
                 if let Ok(sig) = sig {
                     if sig == libc::SIGTERM || sig == libc::SIGHUP {
@@ -539,12 +574,52 @@ impl Tui {
     fn on_exit(&mut self, st: i32) {
         let (code, note) = self.running.exit_status(st);
         self.status = Some(code);
+        self.count_still_running();
         self.app.on_exit(code, Instant::now());
         if let Some(n) = note {
             self.app.say(n, Instant::now());
         }
+        // With a session leader, what the program started may run on; the
+        // guard still ends them.
+        if self.guard.leader.is_none() {
+            self.guard.armed = false;
+        }
+        self.dirty = true;
+    }
+
+    /// The session leader has exited (with `st`, if known): every process
+    /// under the filter is gone.
+    fn on_all_gone(&mut self, st: Option<i32>) {
+        // The program's status is sent before the leader's.
+        while let Ok(s) = self.exits.try_recv() {
+            self.on_exit(s);
+        }
+        if self.status.is_none() {
+            self.on_exit(st.unwrap_or(128 + libc::SIGKILL));
+        }
+        self.all_gone = true;
+        self.app.on_still_running(0);
         self.guard.armed = false;
         self.dirty = true;
+    }
+
+    /// After the program exited: how many processes it started still run
+    /// (every descendant of ours but the session leader).
+    fn count_still_running(&mut self) {
+        let Some(leader) = self.guard.leader else {
+            return;
+        };
+        if self.all_gone {
+            return;
+        }
+        let n = sysproc::descendants(std::process::id())
+            .iter()
+            .filter(|s| s.alive() && s.pid != leader)
+            .count();
+        if n != self.app.still_running {
+            self.app.on_still_running(n);
+            self.dirty = true;
+        }
     }
 
     /// Rechecks pending calls and keeps the message line fresh.
@@ -553,6 +628,9 @@ impl Tui {
             return;
         }
         self.last_tick = Instant::now();
+        if self.status.is_some() {
+            self.count_still_running();
+        }
         if !self.app.pending.is_empty() {
             self.app.on_tick(self.last_tick);
             self.dirty = true;
@@ -619,9 +697,10 @@ impl Tui {
                 Err(_) => break,
             }
         }
-        if self.app.failed.is_some() && self.status.is_none() {
-            // Nobody can answer its calls any more.
-            kill_tree(self.running.pid);
+        if self.app.failed.is_some() && self.guard.armed && !self.kill_sent {
+            // Nobody can answer their calls any more.
+            self.kill_sent = true;
+            kill_tree(self.running.pid, self.guard.leader);
         }
     }
 
@@ -659,6 +738,7 @@ impl Tui {
             stats,
             status,
             by_signal,
+            all_gone,
             ..
         } = self;
         drop(terminal);
@@ -671,7 +751,7 @@ impl Tui {
         let code = match how {
             QuitHow::Exited => status.unwrap_or(0),
             QuitHow::Kill => {
-                kill_tree(running.pid);
+                kill_tree(running.pid, guard.leader);
                 let code = match status {
                     Some(c) => c,
                     None => match running.exits.recv_timeout(Duration::from_secs(5)) {
@@ -702,6 +782,11 @@ impl Tui {
                 relay(tty, &master, &out_rx, &exits, status)?
             }
         };
+        if let (Some(l), false, true) = (&running.leader, all_gone, guard.armed) {
+            // The leader reaps the last of them and exits: nothing is left
+            // behind unreaped.
+            let _ = l.gone.recv_timeout(Duration::from_secs(5));
+        }
         guard.armed = false;
         // Records of calls answered while the TUI quit (a killed program's
         // calls going away, emulations finishing) still belong in the log.

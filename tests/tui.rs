@@ -745,3 +745,64 @@ fn without_a_terminal_it_runs_headless_and_says_so() {
     let trace = std::fs::read_to_string(dir.path().join("trace")).unwrap();
     assert!(trace.contains("mkdir("), "{trace}");
 }
+
+/// A shell's background job outlives the shell, as it does outside
+/// unotify-tui: the session stays open for it (the kernel would hang it
+/// up when its leader exits), its calls still wait for a person, the
+/// status line says it runs, and q asks before ending it.
+#[test]
+fn a_background_child_outlives_the_program_and_is_still_supervised() {
+    let dir = tempdir();
+    let target = dir.path().join("DIR");
+    let script = format!("(sleep 1 && mkdir '{}') & echo started", target.display());
+    let t = Tmux::start(dir.path(), &["--trap", "mkdir", "--", "sh", "-c", &script]);
+    let screen = t.wait_for("mkdir(pathname, mode)");
+    assert!(screen.contains("started"), "{screen}");
+    assert!(screen.contains("program exited 0 · "), "{screen}");
+    assert!(screen.contains("still running"), "{screen}");
+    t.keys(&["q"]);
+    let screen = t.wait_for("Quit unotify-tui?");
+    assert!(screen.contains("1 call still waits"), "{screen}");
+    assert!(screen.contains("it started still"), "{screen}");
+    t.keys(&["Escape"]);
+    t.keys(&["a"]);
+    // Everything has exited: the status line says only how the program did.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let screen = loop {
+        let s = t.screen();
+        if s.contains(" exited 0 ") && !s.contains("still running") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "still running:\n{s}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(target.is_dir(), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}
+
+/// The program's process group is its terminal's foreground group (the
+/// session leader made it so): Ctrl-C typed in the pane reaches it.
+#[test]
+fn ctrl_c_in_the_pane_reaches_the_program() {
+    let dir = tempdir();
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo caught; exit 3' INT; echo ready; while :; do sleep 1; done",
+        ],
+    );
+    t.wait_for("ready");
+    t.keys(&["Tab", "Tab"]);
+    t.wait_for("keys go here");
+    t.keys(&["C-c"]);
+    let screen = t.wait_for("exited 3");
+    assert!(screen.contains("caught"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 3);
+}

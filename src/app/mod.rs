@@ -153,6 +153,21 @@ pub const GONE_LINGER: Duration = Duration::from_secs(3);
 const MESSAGE_TIME: Duration = Duration::from_secs(6);
 /// Lines the program pane keeps above its screen.
 const SCROLLBACK: usize = 1000;
+/// The program's latest output kept to redraw its pane at a new size
+/// (see [`App::resize_program`]); at most twice this is held.
+const OUTPUT_KEPT: usize = 256 * 1024;
+
+/// The program's screen at `rows` × `cols`, 2 × 2 at least: vt100 0.16
+/// panics wrapping a line on a single row, or a wide character in a
+/// single column.
+fn parser(rows: u16, cols: u16) -> vt100::Parser {
+    let (rows, cols) = parser_size(rows, cols);
+    vt100::Parser::new(rows, cols, SCROLLBACK)
+}
+
+fn parser_size(rows: u16, cols: u16) -> (u16, u16) {
+    (rows.max(2), cols.max(2))
+}
 
 pub struct App {
     pub config: Config,
@@ -167,6 +182,9 @@ pub struct App {
     pub focus: Focus,
     pub dialog: Option<Dialog>,
     pub state: TargetState,
+    /// Processes the program started that still run after it exited
+    /// (its session stays open for them).
+    pub still_running: usize,
     pub counts: Tally,
     /// Answered calls passed over while the screen was behind (counted
     /// in `counts` too; the log has them all).
@@ -176,6 +194,9 @@ pub struct App {
     pub message: Option<(String, Instant)>,
     /// The program's terminal.
     pub screen: vt100::Parser,
+    /// The program's latest output, replayed into `screen` when the pane
+    /// changes size.
+    output: Vec<u8>,
     /// Rows in a page of the history pane, as last drawn.
     pub page: usize,
     /// The supervisor failed for good.
@@ -204,11 +225,13 @@ impl App {
             focus: Focus::Pending,
             dialog: None,
             state: TargetState::Running,
+            still_running: 0,
             counts: Tally::default(),
             not_drawn: 0,
             continue_mode: false,
             message: None,
-            screen: vt100::Parser::new(rows.max(1), cols.max(1), SCROLLBACK),
+            screen: parser(rows, cols),
+            output: Vec::new(),
             page: 10,
             failed: None,
             log_failed: false,
@@ -359,11 +382,30 @@ impl App {
     /// The program output some bytes.
     pub fn on_output(&mut self, bytes: &[u8]) {
         self.screen.process(bytes);
+        self.output.extend_from_slice(bytes);
+        if self.output.len() > 2 * OUTPUT_KEPT {
+            // Cut at a line's start, so the replay starts with whole lines.
+            let from = self.output.len() - OUTPUT_KEPT;
+            let cut = self.output[from..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(from, |i| from + i + 1);
+            self.output.drain(..cut);
+        }
     }
 
-    /// The program pane was resized.
+    /// The program pane was resized. vt100's own resize cuts off the rows
+    /// and columns that no longer fit, and growing again brings back only
+    /// blanks; instead the screen is rebuilt at the new size from the
+    /// output kept, so lines re-wrap and come back as a terminal shows
+    /// them. A full-screen program redraws itself anyway (the pty's size
+    /// follows the pane, and it gets SIGWINCH).
     pub fn resize_program(&mut self, rows: u16, cols: u16) {
-        self.screen.screen_mut().set_size(rows.max(1), cols.max(1));
+        if self.screen.screen().size() == parser_size(rows, cols) {
+            return;
+        }
+        self.screen = parser(rows, cols);
+        self.screen.process(&self.output);
     }
 
     pub fn on_exit(&mut self, code: i32, now: Instant) {
@@ -371,10 +413,22 @@ impl App {
         if self.focus == Focus::Program {
             self.focus = Focus::Pending;
         }
-        self.say(
-            format!("the program exited with status {code}; q quits"),
-            now,
-        );
+        let n = self.still_running;
+        let msg = match n {
+            0 => format!("the program exited with status {code}; q quits"),
+            1 => format!(
+                "the program exited with status {code}; 1 process it started still runs (q asks)"
+            ),
+            n => format!(
+                "the program exited with status {code}; {n} processes it started still run (q asks)"
+            ),
+        };
+        self.say(msg, now);
+    }
+
+    /// How many processes the program started still run after it exited.
+    pub fn on_still_running(&mut self, n: usize) {
+        self.still_running = n;
     }
 
     /// Periodic upkeep: moves calls gone for a while into history.
@@ -555,9 +609,10 @@ impl App {
         Vec::new()
     }
 
-    /// `q`: asks while the program runs; quits at once after it exited.
+    /// `q`: asks while the program, or anything it started, runs; quits
+    /// at once after they all exited.
     fn quit(&mut self) -> Vec<Command> {
-        if self.state == TargetState::Running {
+        if self.state == TargetState::Running || self.still_running > 0 {
             self.open(Dialog::Quit)
         } else {
             vec![Command::Quit(QuitHow::Exited)]

@@ -4,6 +4,7 @@
 
 pub mod bpf;
 pub mod creds;
+pub mod leader;
 pub mod mem;
 pub mod notify;
 pub mod pidfd;

@@ -314,10 +314,16 @@ fn descends(s: &ProcStat, root: u32, parent: impl Fn(u32) -> Option<ProcStat>) -
 /// check fails; if it was reused after the check, the pidfd still names
 /// the old process, which is gone, and the signal reaches nobody.
 pub fn kill_descendants(root: u32, until: std::time::Instant) -> bool {
+    kill_descendants_but(root, None, until)
+}
+
+/// [`kill_descendants`], sparing `spare` (the TUI's session leader, which
+/// reaps the others and then exits by itself).
+pub fn kill_descendants_but(root: u32, spare: Option<u32>, until: std::time::Instant) -> bool {
     loop {
         let alive: Vec<ProcStat> = descendants(root)
             .into_iter()
-            .filter(ProcStat::alive)
+            .filter(|s| s.alive() && Some(s.pid) != spare)
             .collect();
         if alive.is_empty() {
             return true;

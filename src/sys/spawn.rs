@@ -41,6 +41,7 @@ pub struct SpawnSpec {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     Session,
+    Leader,
     Terminal,
     Chdir,
     NoNewPrivs,
@@ -58,6 +59,7 @@ impl Stage {
             4 => Stage::NoNewPrivs,
             5 => Stage::Seccomp,
             6 => Stage::SendListener,
+            8 => Stage::Leader,
             _ => Stage::Exec,
         }
     }
@@ -71,12 +73,14 @@ impl Stage {
             Stage::Seccomp => 5,
             Stage::SendListener => 6,
             Stage::Exec => 7,
+            Stage::Leader => 8,
         }
     }
 
     pub fn describe(self) -> &'static str {
         match self {
             Stage::Session => "setsid",
+            Stage::Leader => "starting the session leader",
             Stage::Terminal => "setting up the terminal",
             Stage::Chdir => "chdir",
             Stage::NoNewPrivs => "prctl(PR_SET_NO_NEW_PRIVS)",
@@ -103,14 +107,24 @@ pub enum SpawnError {
 
 /// A started target whose listener the parent holds.
 pub struct Spawned {
+    /// The program's pid.
     pub pid: u32,
+    /// The session leader (from [`spawn_with_leader`]).
+    pub leader: Option<Leader>,
     listener: Option<NotifyFd>,
     /// Whether the kernel accepted WAIT_KILLABLE_RECV.
     pub wait_killable: bool,
     sock: UnixStream,
 }
 
-// The payload the child sends with the listener fd.
+/// The session leader we forked, and the read end of the pipe that
+/// carries the program's wait status (see [`super::leader::watch`]).
+pub struct Leader {
+    pub pid: u32,
+    pub status: OwnedFd,
+}
+
+// The payload the child sends with the listener fd (then its pid).
 const PAYLOAD_KILLABLE: u8 = b'K';
 const PAYLOAD_PLAIN: u8 = b'L';
 
@@ -122,6 +136,8 @@ struct Prepared<'a> {
     cwd: Option<*const libc::c_char>,
     pty: Option<RawFd>,
     pty_stdio: [bool; 3],
+    /// The write end of the status pipe, when a session leader is forked.
+    status: Option<RawFd>,
     filter: Vec<libc::sock_filter>,
     wait_killable: bool,
     sock: RawFd,
@@ -140,9 +156,30 @@ fn to_sock_filter(prog: &[Insn]) -> Vec<libc::sock_filter> {
 }
 
 /// Forks and starts the target. Returns once the listener is in our hands;
-/// the child then waits for [`Spawned::go`].
+/// the child then waits for [`Spawned::go`]. With a `pty_slave`, the
+/// program is the session leader of its terminal.
 pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
+    spawn_inner(spec, false)
+}
+
+/// [`spawn`], but with a `pty_slave` a session leader of ours holds the
+/// session and the terminal, and the program runs as its child (see
+/// [`super::leader`]): the session outlives the program while processes
+/// it started run on.
+pub fn spawn_with_leader(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
+    spawn_inner(spec, true)
+}
+
+fn spawn_inner(spec: &SpawnSpec, leader: bool) -> Result<Spawned, SpawnError> {
     let (parent_sock, child_sock) = UnixStream::pair().map_err(SpawnError::Socketpair)?;
+    let status_pipe = if leader && spec.pty_slave.is_some() {
+        Some(
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+                .map_err(|e| SpawnError::Fork(e.into()))?,
+        )
+    } else {
+        None
+    };
     let filter = bpf::build(&bpf::FilterSpec {
         trapped: spec.trapped.clone(),
         launch_fd: Some(child_sock.as_raw_fd() as u32),
@@ -164,6 +201,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
         cwd: spec.cwd.as_ref().map(|c| c.as_ptr()),
         pty: spec.pty_slave.as_ref().map(|f| f.as_raw_fd()),
         pty_stdio: spec.pty_stdio,
+        status: status_pipe.as_ref().map(|(_, w)| w.as_raw_fd()),
         filter: to_sock_filter(&filter),
         wait_killable: spec.wait_killable,
         sock: child_sock.as_raw_fd(),
@@ -181,7 +219,8 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
         unsafe { child(&prep) }
     }
     drop(child_sock);
-    let pid = pid as u32;
+    let forked = pid as u32;
+    let status_read = status_pipe.map(|(r, _)| r);
 
     let mut payload = [0u8; 8];
     let mut fds = [0 as RawFd; 1];
@@ -190,7 +229,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
             Ok(r) => break r,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                reap(pid);
+                reap(forked);
                 return Err(SpawnError::Recv(e));
             }
         }
@@ -199,14 +238,22 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
         // SAFETY: recv_with_fd handed us a new fd that nothing else owns.
         let fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) };
         set_cloexec(fd.as_raw_fd());
+        let pid = match payload.get(1..5) {
+            Some(b) if n >= 5 => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            _ => forked,
+        };
         return Ok(Spawned {
             pid,
+            leader: status_read.map(|status| Leader {
+                pid: forked,
+                status,
+            }),
             listener: Some(NotifyFd::new(fd)),
             wait_killable: n >= 1 && payload[0] == PAYLOAD_KILLABLE,
             sock: parent_sock,
         });
     }
-    reap(pid);
+    reap(forked);
     match parse_report(&payload[..n]) {
         Some((stage, errno)) => Err(SpawnError::Child { stage, errno }),
         None => Err(SpawnError::ChildVanished),
@@ -357,7 +404,7 @@ impl Spawned {
 
 /// Writes `[stage, errno]` to the launch socket and exits with 127.
 /// For the forked child: no allocation, async-signal-safe calls only.
-fn fail(sock: RawFd, stage: Stage) -> ! {
+pub(super) fn fail(sock: RawFd, stage: Stage) -> ! {
     // Reads errno without allocating.
     let errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
     let e = errno.to_le_bytes();
@@ -386,6 +433,10 @@ unsafe fn child(p: &Prepared<'_>) -> ! {
     reset_signals();
     if let Some(tty) = p.pty {
         take_terminal(p.sock, tty, p.pty_stdio);
+        if let Some(status) = p.status {
+            // Returns in the program only.
+            super::leader::lead(p.sock, status);
+        }
     }
     if let Some(dir) = p.cwd {
         // SAFETY: `dir` points to the NUL-terminated `SpawnSpec::cwd`,
@@ -501,18 +552,23 @@ const FD_CMSG_LEN: usize = {
     unsafe { libc::CMSG_LEN(size_of::<RawFd>() as u32) as usize }
 };
 
-/// Sends the listener to the parent: sendmsg with SCM_RIGHTS and a byte
-/// saying whether WAIT_KILLABLE_RECV is on. This exact call (on `sock`)
+/// Sends the listener to the parent: sendmsg with SCM_RIGHTS, a byte
+/// saying whether WAIT_KILLABLE_RECV is on and our pid (the program's,
+/// which the parent did not fork itself when a session leader did). This exact call (on `sock`)
 /// is let through by the filter.
 fn send_listener(sock: RawFd, listener: RawFd, killable: bool) {
-    let mut payload = [if killable {
+    // SAFETY: no arguments.
+    let pid = unsafe { libc::getpid() } as u32;
+    let p = pid.to_le_bytes();
+    let kind = if killable {
         PAYLOAD_KILLABLE
     } else {
         PAYLOAD_PLAIN
-    }];
+    };
+    let mut payload = [kind, p[0], p[1], p[2], p[3]];
     let mut iov = libc::iovec {
         iov_base: payload.as_mut_ptr().cast(),
-        iov_len: 1,
+        iov_len: payload.len(),
     };
     // u64 array: aligned for cmsghdr, and larger than FD_CMSG_SPACE.
     let mut cbuf = [0u64; 4];

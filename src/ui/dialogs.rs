@@ -166,6 +166,15 @@ fn quit(frame: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(Color::Yellow),
         ));
     }
+    if app.state != crate::app::TargetState::Running && app.still_running > 0 {
+        lines.push(Line::styled(
+            match app.still_running {
+                1 => "The program exited; 1 process it started still runs.".to_string(),
+                n => format!("The program exited; {n} processes it started still run."),
+            },
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     // The dialog is its keys: each with what it does.
     lines.extend(key_lines(Context::Quit));
     let lines = hang(lines, width.saturating_sub(2) as usize);

@@ -356,6 +356,20 @@ fn clip_words(s: &str, width: usize) -> String {
 fn status(frame: &mut Frame, app: &App, area: Rect) {
     let waiting = app.waiting();
     let (state, color) = match app.state {
+        TargetState::Exited(code) if app.still_running > 0 => (
+            format!(
+                "program exited {code} · {} still running",
+                match app.still_running {
+                    1 => "1 process".to_string(),
+                    n => format!("{n} processes"),
+                }
+            ),
+            if waiting > 0 {
+                Color::Yellow
+            } else {
+                Color::Green
+            },
+        ),
         TargetState::Exited(code) => (format!("exited {code}"), Color::Gray),
         TargetState::Running if waiting > 0 => ("waiting on you".to_string(), Color::Yellow),
         TargetState::Running => ("running".to_string(), Color::Green),

@@ -1240,3 +1240,65 @@ fn timeout_counts_down_and_a_key_on_the_call_holds_it() {
     // Held already: no second Hold.
     assert!(a.on_key(key('k'), now).is_empty());
 }
+
+/// Shrinking the window and growing it again keeps the program's output:
+/// small, the pane shows its last lines re-wrapped; large again, all of
+/// them as before.
+#[test]
+fn shrinking_then_growing_keeps_the_program_pane() {
+    let mut a = app();
+    let pane = |w, h| {
+        layout(Rect::new(0, 0, w, h))
+            .expect("a usable size")
+            .program_inner()
+    };
+    let big = pane(120, 40);
+    a.resize_program(big.height, big.width);
+    for i in 1..=6 {
+        a.on_output(format!("line {i} of the program's output\r\n").as_bytes());
+    }
+    let before = text(&render(&a, 120, 40));
+    for i in 1..=6 {
+        assert!(before.contains(&format!("line {i} of")), "{before}");
+    }
+    // The smallest pane, and a terminal too small for the layout at all.
+    a.resize_program(2, 10);
+    let small = a.screen.screen().contents();
+    assert!(small.contains("output"), "{small:?}");
+    assert!(!small.contains("line 1"), "{small:?}");
+    a.resize_program(1, 1);
+    a.resize_program(big.height, big.width);
+    let after = text(&render(&a, 120, 40));
+    for i in 1..=6 {
+        assert!(after.contains(&format!("line {i} of")), "{after}");
+    }
+    assert_eq!(a.screen.screen().cursor_position(), (6, 0));
+}
+
+/// The program exited while what it started runs on: the status line says
+/// both, q asks (kill ends them all), and quits at once when none is left.
+#[test]
+fn processes_left_running_are_on_the_status_line_and_q_asks() {
+    let mut a = app();
+    a.on_still_running(1);
+    a.on_exit(0, Instant::now());
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("program exited 0 · 1 process still running"),
+        "{screen}"
+    );
+    assert!(a.on_key(key('q'), Instant::now()).is_empty());
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("1 process it started still runs"),
+        "{screen}"
+    );
+    a.dialog = None;
+    a.on_still_running(2);
+    assert!(text(&render(&a, 120, 40)).contains("2 processes still running"));
+    a.on_still_running(0);
+    assert!(matches!(
+        a.on_key(key('q'), Instant::now()).as_slice(),
+        [Command::Quit(QuitHow::Exited)]
+    ));
+}
