@@ -78,7 +78,7 @@ pub(super) fn lead(sock: RawFd, status: RawFd) {
 }
 
 /// The program's side of the fork: its own process group, made the
-/// terminal's foreground group (fd 0 is the terminal by now).
+/// terminal's foreground group.
 fn become_foreground(sock: RawFd, status: RawFd) {
     // SAFETY: closing our copy of the status pipe; only the leader writes.
     unsafe { libc::close(status) };
@@ -92,8 +92,20 @@ fn become_foreground(sock: RawFd, status: RawFd) {
     let old = unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
     // SAFETY: no arguments.
     let me = unsafe { libc::getpid() };
-    // SAFETY: integer arguments only.
-    let rc = unsafe { libc::tcsetpgrp(0, me) };
+    // The controlling terminal (the pty, since TIOCSCTTY), whichever of
+    // fds 0-2 it became: any of them may be a pipe or a file instead.
+    // SAFETY: a NUL-terminated constant path; open is async-signal-safe.
+    let tty = unsafe { libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+    let rc = if tty < 0 {
+        -1
+    } else {
+        // SAFETY: integer arguments only.
+        unsafe { libc::tcsetpgrp(tty, me) }
+    };
+    if tty >= 0 {
+        // SAFETY: closing the fd opened just above.
+        unsafe { libc::close(tty) };
+    }
     // SAFETY: `old` is the disposition signal() returned just above.
     unsafe { libc::signal(libc::SIGTTOU, old) };
     if rc < 0 {
