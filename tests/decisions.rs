@@ -252,50 +252,47 @@ fn a_proc_self_symlink_means_the_program() {
     assert!(!records.is_empty(), "the open was emulated");
 }
 
+/// The test program's `MODE FILE` on a file of its own, alone and with
+/// its opens emulated: what it printed each time, and the log record of
+/// the emulated open of FILE.
+fn open_alone_and_emulated(mode: &[u8]) -> (String, String, serde_json::Value) {
+    let d = tempdir();
+    let file = d.path().join("f");
+    std::fs::write(&file, "x\n").unwrap();
+    let fb = path_bytes(&file);
+    let cmd: Vec<&[u8]> = vec![PROG.as_bytes(), mode, &fb];
+    let alone = plain(&cmd);
+    let (e, records) = emulated(d.path(), &cmd);
+    let file_s = file.to_str().unwrap();
+    let opens: Vec<_> = records
+        .into_iter()
+        .filter(|r| r["decoded"][1]["path"] == file_s)
+        .collect();
+    assert_eq!(opens.len(), 1, "one emulated open of {file_s}");
+    (alone, e, opens.into_iter().next().unwrap())
+}
+
 /// A program with no free fd gets EMFILE from an emulated open, as it
 /// does alone: the fd could not be installed in it, and the call is
 /// answered with that error (not taken for gone, which would leave the
 /// program waiting for ever).
 #[test]
 fn an_emulated_open_in_a_program_without_a_free_fd_fails_with_emfile() {
-    let d = tempdir();
-    let file = d.path().join("f");
-    std::fs::write(&file, "x\n").unwrap();
-    let fb = path_bytes(&file);
-    let cmd: Vec<&[u8]> = vec![PROG.as_bytes(), b"open-at-limit", &fb];
-    let p = plain(&cmd);
-    assert_eq!(p.trim(), "open: err EMFILE");
-    let (e, records) = emulated(d.path(), &cmd);
-    assert_eq!(e.trim(), "open: err EMFILE", "emulated");
-    let file_s = file.to_str().unwrap();
-    let opens: Vec<_> = records
-        .iter()
-        .filter(|r| r["decoded"][1]["path"] == file_s)
-        .collect();
-    assert_eq!(opens.len(), 1, "one emulated open of {file_s}");
-    assert_eq!(opens[0]["result"], "sent");
-    assert_eq!(opens[0]["return"]["errno"], "EMFILE");
+    let (alone, emulated, record) = open_alone_and_emulated(b"open-at-limit");
+    assert_eq!(alone.trim(), "open: err EMFILE");
+    assert_eq!(emulated.trim(), "open: err EMFILE", "emulated");
+    assert_eq!(record["result"], "sent");
+    assert_eq!(record["return"]["errno"], "EMFILE");
 }
 
 /// fd 0 is a file descriptor like any other: an emulated open in a
 /// program that closed stdin gets 0, as it would alone.
 #[test]
 fn an_emulated_open_can_return_fd_0() {
-    let d = tempdir();
-    let file = d.path().join("f");
-    std::fs::write(&file, "x\n").unwrap();
-    let fb = path_bytes(&file);
-    let cmd: Vec<&[u8]> = vec![PROG.as_bytes(), b"open-as-0", &fb];
-    assert_eq!(plain(&cmd).trim(), "open: ok 0");
-    let (e, records) = emulated(d.path(), &cmd);
-    assert_eq!(e.trim(), "open: ok 0", "emulated");
-    let file_s = file.to_str().unwrap();
-    let opens: Vec<_> = records
-        .iter()
-        .filter(|r| r["decoded"][1]["path"] == file_s)
-        .collect();
-    assert_eq!(opens.len(), 1, "one emulated open of {file_s}");
-    assert_eq!(opens[0]["return"]["value"], 0);
+    let (alone, emulated, record) = open_alone_and_emulated(b"open-as-0");
+    assert_eq!(alone.trim(), "open: ok 0");
+    assert_eq!(emulated.trim(), "open: ok 0", "emulated");
+    assert_eq!(record["return"]["value"], 0);
 }
 
 #[test]
