@@ -606,6 +606,8 @@ impl App {
 
     fn leave_program(&mut self) -> Vec<Command> {
         self.focus = Focus::Pending;
+        // The message that said keys go to the program is no longer true.
+        self.say("keys are back with unotify-tui", Instant::now());
         Vec::new()
     }
 

@@ -72,6 +72,19 @@ pub fn scope(frame: &mut Frame, d: &ScopeDialog, area: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
+/// Columns before the rule's text: ` #  on action hits last hit  `.
+const HEAD_WIDTH: usize = 47;
+
+/// `s` in `width` columns, cut with `…`.
+fn clip_to(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 pub fn rules(frame: &mut Frame, app: &App, selected: usize, area: Rect) {
     let r = centered(
         area,
@@ -106,6 +119,11 @@ pub fn rules(frame: &mut Frame, app: &App, selected: usize, area: Rect) {
             .map(|t| since(app.config.started, t))
             .unwrap_or_else(|| "—".into());
         let unsaved = if info.unsaved { " (to save)" } else { "" };
+        // The origin stays whole; a long rule is cut instead.
+        let origin = format!("  · {}{unsaved}", info.origin);
+        let room = |origin: &str| {
+            (inner.width as usize).saturating_sub(HEAD_WIDTH + origin.chars().count())
+        };
         let style = if info.enabled {
             Style::new()
         } else {
@@ -124,11 +142,8 @@ pub fn rules(frame: &mut Frame, app: &App, selected: usize, area: Rect) {
                     ),
                     style,
                 ),
-                Span::styled(info.description.clone(), style),
-                Span::styled(
-                    format!("  · {}{unsaved}", info.origin),
-                    Style::new().fg(Color::DarkGray),
-                ),
+                Span::styled(clip_to(&info.description, room(&origin)), style),
+                Span::styled(origin.clone(), Style::new().fg(Color::DarkGray)),
             ])
             .style(selected_style(i == selected)),
         );

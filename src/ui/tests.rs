@@ -968,6 +968,13 @@ fn program_focus_passes_keys_and_ctrl_bracket_leaves() {
     );
     assert!(out.is_empty());
     assert_eq!(a.focus, Focus::Pending);
+    // The message line no longer says keys go to the program.
+    let screen = text(&render(&a, 120, 40));
+    assert!(!screen.contains("keys now go to the program"), "{screen}");
+    assert!(
+        screen.contains("keys are back with unotify-tui"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -1147,6 +1154,28 @@ fn edit_rules(a: &App, out: &[Command]) {
 
 fn reconsiders(out: &[Command]) -> bool {
     out.iter().any(|c| matches!(c, Command::Reconsider))
+}
+
+/// A long rule is cut, never its origin (`· builtin:33`, not `· builti`).
+#[test]
+fn rule_list_rows_keep_the_origin_whole() {
+    let mut a = app();
+    let long = "/very/long/directory/name/that/goes/on/and/on/**/*.extension";
+    a.rules = Arc::new(crate::policy::rules::RuleSet::new(
+        crate::policy::rules::parse_rules(
+            &format!("[[rule]]\nsyscall = \"openat\"\npath = \"{long}\"\naction = \"allow\"\n"),
+            "a-rule-file-with-a-long-name.toml",
+            Errno::EPERM,
+        )
+        .unwrap(),
+    ));
+    a.on_key(key('R'), Instant::now());
+    let screen = text(&render(&a, 100, 30));
+    assert!(
+        screen.contains("· a-rule-file-with-a-long-name.toml:1"),
+        "{screen}"
+    );
+    assert!(screen.contains('…'), "the rule is cut instead:\n{screen}");
 }
 
 #[test]
