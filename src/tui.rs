@@ -380,7 +380,9 @@ fn connect_pty(master: &OwnedFd) -> Result<(Receiver<Bytes>, Sender<Bytes>), Err
 }
 
 type Bytes = Vec<u8>;
-type Screen = Terminal<CrosstermBackend<TtyOut>>;
+/// Frames are written whole: one write per frame, not one per cell
+/// change (a terminal would show half-drawn frames).
+type Screen = Terminal<CrosstermBackend<io::BufWriter<TtyOut>>>;
 type Keys = Receiver<io::Result<TermEvent>>;
 
 /// Raw mode, the alternate screen, and a thread reading keys (stopped
@@ -390,8 +392,11 @@ fn take_terminal(tty: &'static File) -> Result<(Screen, Arc<AtomicBool>, Keys), 
     TERMINAL_TAKEN.store(true, Ordering::SeqCst);
     enable_raw_mode().map_err(terminal("setting up the terminal"))?;
     execute!(TtyOut(tty), EnterAlternateScreen).map_err(terminal("setting up the terminal"))?;
-    let screen = Terminal::new(CrosstermBackend::new(TtyOut(tty)))
-        .map_err(terminal("setting up the terminal"))?;
+    let screen = Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(
+        1 << 16,
+        TtyOut(tty),
+    )))
+    .map_err(terminal("setting up the terminal"))?;
     let stop_input = Arc::new(AtomicBool::new(false));
     let input = spawn_input(Arc::clone(&stop_input));
     Ok((screen, stop_input, input))

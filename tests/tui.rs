@@ -410,8 +410,9 @@ fn a_rule_made_with_always_is_saved_and_decides_the_same_way_headless() {
     );
     t.wait_for("Pending (2)");
     t.keys(&["A"]);
-    let screen = t.wait_for("which calls?");
-    assert!(screen.contains("2 waiting"), "{screen}");
+    // The whole dialog, not a frame caught half drawn.
+    let screen = t.wait_for("2 waiting");
+    assert!(screen.contains("which calls?"), "{screen}");
     t.keys(&["Enter"]);
     let screen = t.wait_for("exited 0");
     assert_eq!(screen.matches(": ok 0").count(), 2, "{screen}");
