@@ -460,3 +460,26 @@ fn allowed_calls_say_their_result_is_unknown_and_the_exec_that_ran_is_named() {
         "{records:?}"
     );
 }
+
+/// With no rule that needs it, the trace still shows where a path really
+/// leads (found before the answer, in the program's view).
+#[test]
+fn the_trace_shows_the_real_path_behind_a_symlink() {
+    let dir = tempdir();
+    let link = dir.path().join("l");
+    std::os::unix::fs::symlink("/etc", &link).unwrap();
+    let target = link.join("hostname");
+    let out = std::process::Command::new(BIN)
+        .args(["--headless", "--no-default-rules", "--trap", "openat"])
+        .args(["--default-action", "allow", "--", "cat"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let trace = String::from_utf8_lossy(&out.stderr);
+    let line = trace
+        .lines()
+        .find(|l| l.contains("/l/hostname"))
+        .unwrap_or_else(|| panic!("{trace}"));
+    assert!(line.contains("→ /etc/hostname"), "{line}");
+}
