@@ -371,29 +371,12 @@ impl Headless<'_> {
                     self.say_whats_left();
                     false
                 }
-                Ok(ev) => {
-                    self.handle(ev);
-                    self.flush();
-                    true
-                }
-                Err(_) => {
-                    self.closed = true;
-                    false
-                }
+                Ok(ev) => self.take(Some(ev)),
+                Err(_) => self.take(None),
             };
         }
         select! {
-            recv(running.events) -> ev => match ev {
-                Ok(ev) => {
-                    self.handle(ev);
-                    self.flush();
-                    true
-                }
-                Err(_) => {
-                    self.closed = true;
-                    false
-                }
-            },
+            recv(running.events) -> ev => self.take(ev.ok()),
             recv(running.exits) -> st => {
                 match st {
                     Ok(st) => self.exited(st),
@@ -402,6 +385,22 @@ impl Headless<'_> {
                 }
                 false
             },
+        }
+    }
+
+    /// An event written out, or `None` once the supervisor's queue has
+    /// closed; whether an event came.
+    fn take(&mut self, ev: Option<Event>) -> bool {
+        match ev {
+            Some(ev) => {
+                self.handle(ev);
+                self.flush();
+                true
+            }
+            None => {
+                self.closed = true;
+                false
+            }
         }
     }
 
