@@ -51,17 +51,9 @@ pub(super) fn lead(sock: RawFd, status: RawFd) {
     }
     close_all_but(status);
     let mut code = 127;
-    loop {
-        let mut st = 0;
-        // SAFETY: `st` is writable.
-        let rc = unsafe { libc::waitpid(-1, &mut st, libc::__WALL) };
-        if rc < 0 {
-            if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                continue;
-            }
-            // ECHILD: no process under the filter is left.
-            break;
-        }
+    // Until no process under the filter is left.
+    while let Some((rc, st)) = super::proc::reap_any() {
+        let rc = rc as libc::pid_t;
         if rc == program {
             let bytes = st.to_ne_bytes();
             // SAFETY: `bytes` is a live buffer of 4 bytes.
@@ -174,17 +166,7 @@ pub fn watch(program: u32, leader: u32, status: OwnedFd) -> (Receiver<i32>, Rece
         .name("unotify-reap".into())
         .spawn(move || {
             let mut piped = Some(piped);
-            loop {
-                let mut st = 0;
-                // SAFETY: `st` is writable.
-                let rc = unsafe { libc::waitpid(-1, &mut st, libc::__WALL) };
-                if rc < 0 {
-                    if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                        continue;
-                    }
-                    return;
-                }
-                let rc = rc as u32;
+            while let Some((rc, st)) = super::proc::reap_any() {
                 if rc == program && !sent.swap(true, Ordering::AcqRel) {
                     let _ = tx.send(st);
                 }

@@ -52,6 +52,23 @@ pub fn exit_code(status: i32) -> i32 {
     }
 }
 
+/// Waits for any child (threads too) to change state; its pid and wait
+/// status, or `None` once there is no child left. Async-signal-safe: the
+/// session leader calls it after fork.
+pub(crate) fn reap_any() -> Option<(u32, i32)> {
+    loop {
+        let mut status = 0;
+        // SAFETY: `status` is writable.
+        let rc = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+        if rc >= 0 {
+            return Some((rc as u32, status));
+        }
+        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return None;
+        }
+    }
+}
+
 /// Reaps every child until none is left; sends the wait status of `main`
 /// when it exits.
 pub fn spawn_reaper(main: u32) -> Receiver<i32> {
@@ -59,17 +76,8 @@ pub fn spawn_reaper(main: u32) -> Receiver<i32> {
     std::thread::Builder::new()
         .name("unotify-reap".into())
         .spawn(move || {
-            loop {
-                let mut status = 0;
-                // SAFETY: `status` is writable.
-                let rc = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
-                if rc < 0 {
-                    if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                        continue;
-                    }
-                    return;
-                }
-                if rc as u32 == main {
+            while let Some((pid, status)) = reap_any() {
+                if pid == main {
                     let _ = tx.send(status);
                 }
             }
