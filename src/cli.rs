@@ -201,16 +201,125 @@ fn visible(cmd: &clap::Command) -> clap::Command {
     out
 }
 
-/// `unotify-tui manpage`: roff, made from [`Cli`].
+/// `unotify-tui manpage`: roff, made from [`Cli`]. One page for the whole
+/// tool: clap_mangen's own subcommand section would point at pages such as
+/// unotify-tui-demo(1) that nothing installs, so each subcommand is written
+/// here with its synopsis, what it does and its options.
 pub fn manpage(out: &mut dyn Write) -> Result<i32, Error> {
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
     let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut page)
-        .map_err(|source| Error::Print {
-            what: "manual page",
-            source,
-        })?;
+    let rendered = (|| {
+        man.render_title(&mut page)?;
+        man.render_name_section(&mut page)?;
+        man.render_synopsis_section(&mut page)?;
+        man.render_description_section(&mut page)?;
+        man.render_options_section(&mut page)?;
+        page.extend_from_slice(b".SH SUBCOMMANDS\n");
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            subcommand_roff(&mut page, &mut vec!["unotify-tui".into()], sub);
+        }
+        if let Some(examples) = cmd.get_after_help() {
+            // Unfilled, so each example keeps its own line.
+            let examples = examples.to_string();
+            let text = roff_escape(examples.strip_prefix("Examples:\n").unwrap_or(&examples));
+            page.extend_from_slice(format!(".SH EXAMPLES\n.nf\n{text}\n.fi\n").as_bytes());
+        }
+        man.render_version_section(&mut page)
+    })();
+    rendered.map_err(|source| Error::Print {
+        what: "manual page",
+        source,
+    })?;
     print("manual page", &page, out)
+}
+
+/// One subcommand (and its own subcommands) of the manual page: its usage
+/// in bold, its description, then its options and arguments indented.
+fn subcommand_roff(page: &mut Vec<u8>, path: &mut Vec<String>, sub: &clap::Command) {
+    path.push(sub.get_name().to_string());
+    let mut sub = sub.clone().bin_name(path.join(" "));
+    let usage = sub.render_usage().to_string();
+    let usage = usage.trim_start_matches("Usage:").trim();
+    let about = sub
+        .get_long_about()
+        .or_else(|| sub.get_about())
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let mut text = format!(
+        ".TP\n\\fB{}\\fR\n{}\n",
+        roff_escape(usage),
+        roff_escape(&about)
+    );
+    // A subcommand that takes all the options of running a program (demo)
+    // refers to them above instead of repeating them; one that shares a
+    // few (rules export's --trap) describes its own.
+    let main = Cli::command();
+    let in_main = |a: &clap::Arg| {
+        a.get_long().is_some()
+            && main
+                .get_arguments()
+                .any(|m| m.get_id() == a.get_id() && m.get_long() == a.get_long())
+    };
+    let takes_shared = sub.get_arguments().filter(|a| in_main(a)).count() > 8;
+    let args: Vec<_> = sub
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && a.get_id() != "help" && a.get_id() != "version")
+        .filter(|a| !(takes_shared && in_main(a)))
+        .collect();
+    if takes_shared {
+        text.push_str(".br\nTakes the options of running a program (OPTIONS above).\n");
+    }
+    if !args.is_empty() {
+        text.push_str(".RS\n");
+        for a in args {
+            let name = match (a.get_long(), a.get_value_names()) {
+                (Some(l), Some(v)) if a.get_action().takes_values() => format!(
+                    "--{l} {}",
+                    v.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(" ")
+                ),
+                (Some(l), _) => format!("--{l}"),
+                (None, Some(v)) => v
+                    .iter()
+                    .map(|v| format!("<{v}>"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                (None, None) => a.get_id().to_string(),
+            };
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            text.push_str(&format!(
+                ".TP\n{}\n{}\n",
+                roff_escape(&name),
+                roff_escape(&help)
+            ));
+        }
+        text.push_str(".RE\n");
+    }
+    page.extend_from_slice(text.as_bytes());
+    for s in sub
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        subcommand_roff(page, path, s);
+    }
+    path.pop();
+}
+
+/// Text made safe for roff: backslashes and hyphens escaped, and no line
+/// may start with a control character (`.` or `'`).
+fn roff_escape(s: &str) -> String {
+    let escaped = s.replace('\\', "\\e").replace('-', "\\-");
+    escaped
+        .lines()
+        .map(|l| {
+            if l.starts_with('.') || l.starts_with('\'') {
+                format!("\\&{l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn print(what: &'static str, bytes: &[u8], out: &mut dyn Write) -> Result<i32, Error> {

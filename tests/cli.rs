@@ -99,6 +99,37 @@ fn the_manual_page_is_roff_naming_the_options() {
 }
 
 #[test]
+fn the_manual_page_is_one_page_describing_each_subcommand() {
+    let (code, out, err) = bin(&["manpage"]);
+    assert_eq!(code, 0, "{err}");
+    // clap_mangen's default points at pages nobody installs.
+    assert!(
+        !out.contains("unotify\\-tui\\-demo(1)") && !out.contains("\\-rules(1)"),
+        "refers to separate pages:\n{out}"
+    );
+    let subs = &out[out.find(".SH SUBCOMMANDS").expect("no SUBCOMMANDS section")..];
+    for usage in [
+        "\\fBunotify\\-tui demo",
+        "\\fBunotify\\-tui rules check",
+        "\\fBunotify\\-tui rules export",
+        "\\fBunotify\\-tui completions",
+        "\\fBunotify\\-tui manpage",
+        "\\-\\-socket PATH",
+    ] {
+        assert!(subs.contains(usage), "no {usage} in:\n{subs}");
+    }
+    assert!(
+        !subs.contains("rules help"),
+        "the help subcommand is listed"
+    );
+    // Examples keep one line each (unfilled).
+    let examples = &out[out
+        .find(".SH EXAMPLES\n.nf\n")
+        .expect("no EXAMPLES section")..];
+    assert!(examples.contains("unotify\\-tui demo\n"), "{examples}");
+}
+
+#[test]
 fn a_program_named_like_a_command_runs_after_double_dash() {
     let dir = tempdir();
     for name in ["manpage", "completions"] {
