@@ -410,10 +410,9 @@ pub fn launch(
         }
     };
     let pid = spawned.pid;
-    let (etx, erx) = match plan.events_bound {
-        Some(n) => crossbeam_channel::bounded(n),
-        None => crossbeam_channel::unbounded(),
-    };
+    // Unbounded underneath: the supervisor keeps `events_bound` itself
+    // (see `Settings::events_bound`).
+    let (etx, erx) = crossbeam_channel::unbounded();
     let listener = spawned.take_listener();
     let supervisor = Supervisor::start(
         listener,
@@ -424,6 +423,7 @@ pub fn launch(
             timeout: plan.timeout,
             resolve_paths: plan.resolve_paths,
             recv_sees_hangup: kernel_at_least(6, 11),
+            events_bound: plan.events_bound,
         },
         etx,
     );

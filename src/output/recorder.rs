@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 
 use super::sink::{OutputError, Sink};
 use crate::model::Tally;
@@ -27,6 +27,10 @@ pub const SCREEN_QUEUE: usize = 4096;
 /// How long a count of records not drawn may wait for the next event
 /// before it is passed on by itself.
 const COUNT_AFTER: Duration = Duration::from_millis(50);
+
+/// How long records may queue up while calls keep coming (so the log and
+/// the screen can lag a call by this much; a frame is 33 ms).
+const BATCH_PAUSE: Duration = Duration::from_millis(5);
 
 /// What the screen is told.
 #[derive(Debug)]
@@ -135,9 +139,28 @@ impl Relay {
         finish: &Receiver<Duration>,
     ) -> Result<(), OutputError> {
         let mut quiet: Option<Duration> = None;
+        // Whether events came since the last time the queue was empty.
+        let mut busy = false;
         loop {
             let ev = match events.try_recv() {
-                Ok(ev) => ev,
+                Ok(ev) => {
+                    busy = true;
+                    ev
+                }
+                // While calls keep coming, take them in batches: sleep a
+                // moment, then drain what queued up. Asleep on the channel
+                // instead, this thread is woken for every record, and that
+                // wake-up (a futex call, often an interrupt to the other
+                // CPU) sits in the receiver thread between two trapped
+                // calls, as in headless mode (README, Performance). After
+                // a quiet spell the next event wakes it at once again.
+                Err(TryRecvError::Empty) if busy && quiet.is_none() => {
+                    busy = false;
+                    let news = self.sink.flush();
+                    self.failed(news);
+                    std::thread::sleep(BATCH_PAUSE);
+                    continue;
+                }
                 Err(_) => {
                     // Nothing queued: write out what is buffered, and pass
                     // on a count that waited, before sleeping.

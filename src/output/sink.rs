@@ -10,6 +10,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use crate::model::{DecidedBy, Record};
@@ -196,8 +197,13 @@ impl Sink {
                 source,
             }
         };
+        // An output that is /dev/null (`--output /dev/null`, `2>/dev/null`,
+        // `--log /dev/null`) is opened as asked, then left out: nothing
+        // written there can be seen or fail, and formatting a line per
+        // call for it costs as much as the rest of the headless runtime.
         let trace = match trace {
             TraceTo::Nowhere => None,
+            TraceTo::Stderr if is_dev_null(&io::stderr()) => None,
             TraceTo::Stderr => Some(Channel::new(
                 Box::new(BufWriter::new(io::stderr())) as Box<dyn Write + Send>,
                 None,
@@ -209,17 +215,19 @@ impl Sink {
                     .truncate(true)
                     .open(&p)
                     .map_err(opening(Output::Trace, &p))?;
-                Some(Channel::new(
-                    Box::new(BufWriter::new(f)) as Box<dyn Write + Send>,
-                    Some(p),
-                ))
+                (!is_dev_null(&f)).then(|| {
+                    Channel::new(
+                        Box::new(BufWriter::new(f)) as Box<dyn Write + Send>,
+                        Some(p),
+                    )
+                })
             }
         };
         let log = match log {
-            Some(p) => Some(Channel::new(
-                LogFile::open(p).map_err(opening(Output::Log, p))?,
-                Some(p.to_path_buf()),
-            )),
+            Some(p) => {
+                let file = LogFile::open(p).map_err(opening(Output::Log, p))?;
+                (!is_dev_null(&file.file)).then(|| Channel::new(file, Some(p.to_path_buf())))
+            }
             None => None,
         };
         Ok(Sink {
@@ -305,6 +313,18 @@ impl Sink {
             None => Ok(()),
         }
     }
+}
+
+/// Whether `fd` is the null device (by device number, so a link to it or
+/// another node of it counts too).
+fn is_dev_null(fd: &impl AsFd) -> bool {
+    use nix::sys::stat::{SFlag, fstat};
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(st), Ok(null)) = (fstat(fd.as_fd()), std::fs::metadata("/dev/null")) else {
+        return false;
+    };
+    SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFCHR
+        && st.st_rdev == null.rdev()
 }
 
 /// A channel with its writer dropped (closing it): what [`Sink::finish`]
