@@ -502,6 +502,18 @@ fn runc_ready() -> bool {
 /// A runc bundle: a busybox rootfs, `sh -c SCRIPT` as the process, a
 /// tmpfs at /tmp, and mkdir/mkdirat sent to the agent at `socket`.
 fn bundle(dir: &Path, socket: &Path, script: &str) -> PathBuf {
+    let seccomp = serde_json::json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}],
+        "listenerPath": socket,
+        "listenerMetadata": "from-the-test",
+    });
+    bundle_with(dir, script, seccomp)
+}
+
+/// [`bundle`] with `seccomp` as its `linux.seccomp`.
+fn bundle_with(dir: &Path, script: &str, seccomp: serde_json::Value) -> PathBuf {
     let b = dir.join("bundle");
     let bin = b.join("rootfs/bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -524,13 +536,7 @@ fn bundle(dir: &Path, socket: &Path, script: &str) -> PathBuf {
         "destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
         "options": ["nosuid", "nodev", "mode=1777"]
     }));
-    c["linux"]["seccomp"] = serde_json::json!({
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "architectures": ["SCMP_ARCH_X86_64"],
-        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}],
-        "listenerPath": socket,
-        "listenerMetadata": "from-the-test",
-    });
+    c["linux"]["seccomp"] = seccomp;
     std::fs::write(&path, serde_json::to_string_pretty(&c).unwrap()).unwrap();
     b
 }
@@ -629,4 +635,91 @@ fn runc_containers_are_decided_by_id_in_their_own_view() {
     assert_eq!(denied_log[1]["decoded"][0]["real"], "/tmp/x");
     assert_eq!(denied_log[0]["container"]["metadata"], "from-the-test");
     assert_eq!(log.len(), 4, "{log:?}");
+}
+
+#[test]
+fn a_learned_policy_exported_runs_under_runc_with_the_agent_deciding() {
+    if !runc_ready() {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    // Learn what a busybox script does with directories on the host: the
+    // directory it makes and removes again is learned as `/tmp/*`.
+    let learned = d.join("learned.toml");
+    let name = format!("/tmp/unotify-learn-{}", std::process::id());
+    let out = Command::new(BIN)
+        .args([
+            "--headless",
+            "--trap",
+            "mkdir,mkdirat,rmdir",
+            "--save-rules",
+        ])
+        .arg(&learned)
+        .args(["--", "/bin/busybox", "sh", "-c"])
+        .arg(format!("mkdir {name} && rmdir {name}"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let rules = std::fs::read_to_string(&learned).unwrap();
+    assert!(rules.contains("\"/tmp/*\""), "{rules}");
+    let socket = d.join("agent.sock");
+    let out = Command::new(BIN)
+        .args([
+            "rules",
+            "export",
+            "--format",
+            "oci",
+            "--trap",
+            "mkdir,mkdirat,rmdir",
+        ])
+        .args(["--default-action", "deny", "--socket"])
+        .arg(&socket)
+        .arg(&learned)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let profile: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let agent = Agent::start(
+        d,
+        &[
+            "--rules",
+            learned.to_str().unwrap(),
+            "--default-action",
+            "deny",
+        ],
+    );
+    // What was learned runs (decided by the agent: a path rule); a
+    // directory one level deeper was never seen, and is refused.
+    let b = bundle_with(
+        d,
+        "mkdir /tmp/ok; echo rc=$?; mkdir /tmp/ok/no; echo rc2=$?",
+        profile,
+    );
+    let id = format!("unotify-learned-{}", std::process::id());
+    let (code, out, err) = runc_run(&b, &id);
+    assert_eq!(code, 0, "the container starts: {out}{err}");
+    assert!(out.contains("rc=0") && out.contains("rc2=1"), "{out}{err}");
+    assert!(
+        err.contains("mkdir: can't create directory '/tmp/ok/no': Operation not permitted"),
+        "{err}"
+    );
+    agent
+        .stderr
+        .wait_for("done, its last process is gone", "the container ending");
+    let trace = agent.trace();
+    let lines: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.starts_with(&format!("[{id}] [")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{trace}");
+    assert!(
+        lines[0].contains("mkdir(\"/tmp/ok\", 0777) → allow") && lines[0].contains("learned.toml:"),
+        "{trace}"
+    );
+    assert!(
+        lines[1].contains("mkdir(\"/tmp/ok/no\", 0777) → deny = -1 EPERM")
+            && lines[1].ends_with("(default)"),
+        "{trace}"
+    );
 }
