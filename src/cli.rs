@@ -16,6 +16,7 @@ use crate::error::Error;
              spoof or emulate each trapped system call",
     override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       \
                       unotify-tui demo [OPTIONS]\n       \
+                      unotify-tui agent [OPTIONS] --socket PATH\n       \
                       unotify-tui rules check FILE\n       \
                       unotify-tui rules export --format oci [OPTIONS] FILE...\n       \
                       unotify-tui completions bash|zsh|fish\n       \
@@ -30,8 +31,9 @@ use crate::error::Error;
         unotify-tui --headless --save-rules app.toml -- ./program   (learn a policy)\n  \
         unotify-tui rules check app.toml\n  \
         unotify-tui rules export --format oci --socket /run/unotify.sock app.toml > profile.json\n  \
+        unotify-tui agent --socket /run/unotify.sock --rules app.toml   (containers' listeners)\n  \
         unotify-tui demo --headless\n\n\
-        A program named like a command (demo, rules, completions, manpage) runs after `--`."
+        A program named like a command (demo, agent, rules, completions, manpage) runs after `--`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -53,6 +55,11 @@ pub enum Command {
         #[command(flatten)]
         opts: Box<Options>,
     },
+    /// Supervise containers: listen on a unix socket for the seccomp
+    /// listeners runc and crun hand over (the profile's listenerPath) and
+    /// answer each container's trapped calls by rules and
+    /// --default-action, with a trace line and a log record per call.
+    Agent(AgentArgs),
     /// Work with rule files.
     Rules {
         #[command(subcommand)]
@@ -128,6 +135,46 @@ pub struct ExportArgs {
     /// Rule files, tried in order as `--rules` tries them.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+/// `unotify-tui agent`.
+#[derive(Debug, Clone, Args)]
+pub struct AgentArgs {
+    /// The unix socket to listen on: the seccomp profile's listenerPath.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub socket: PathBuf,
+
+    /// Replace a stale socket left at PATH (one nobody listens on any
+    /// more). A socket in use is never replaced.
+    #[arg(long)]
+    pub force: bool,
+
+    /// TOML rule file; may be given several times, tried in order. A
+    /// rule's `container` key selects containers by id (a glob).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    /// Do not load the built-in quiet rules (show every call).
+    #[arg(long)]
+    pub no_default_rules: bool,
+
+    /// What a trapped call no rule decides gets: allow, deny, deny:ERRNO
+    /// or return:N.
+    #[arg(long, value_name = "ACTION", default_value = "allow")]
+    pub default_action: String,
+
+    /// The errno a plain deny uses (name or number).
+    #[arg(long, value_name = "NAME", default_value = "EPERM")]
+    pub errno: String,
+
+    /// Append one JSON object per trapped call to FILE (each with its
+    /// container).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// Where trace lines go (default: stderr).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// The shells `completions` knows. Any word is taken here and checked by

@@ -201,6 +201,7 @@ fn unseen_conditions(rule: &Rule) -> Vec<&'static str> {
         (c.ports.is_some(), "ports"),
         (c.comm.is_some(), "comm"),
         (c.exe.is_some(), "exe"),
+        (c.container.is_some(), "container"),
     ]
     .into_iter()
     .filter_map(|(set, what)| set.then_some(what))

@@ -5,7 +5,7 @@
 //! only code that may skip the compiler's memory checks) → `model`
 //! (shared plain data) → `decode` → `policy` → `supervisor` → `output` → `app`, `ui` → `cli`, `error`
 //! and `session` (plan, launch, the running target) → the runtimes
-//! (`tui`, `headless`) → `run` (mode dispatch) and `main`. Leaf helpers
+//! (`tui`, `headless`, `agent`) → `run` (mode dispatch) and `main`. Leaf helpers
 //! (`errno`, `escape`, `suggest`, `time`) use nothing but each other.
 
 pub mod errno;
@@ -32,6 +32,7 @@ pub mod cli;
 pub mod error;
 pub mod session;
 
+pub mod agent;
 pub mod headless;
 pub mod tui;
 

@@ -5,13 +5,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use unotify_tui::cli::{self, Cli, Command, RulesCommand};
-use unotify_tui::{check, demo, export, run};
+use unotify_tui::{agent, check, demo, export, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::DemoTarget { workspace, hints }) => Ok(demo::target_main(&workspace, hints)),
         Some(Command::Demo { opts }) => demo::run(&opts),
+        Some(Command::Agent(args)) => agent::run(&args),
         Some(Command::Rules {
             command: RulesCommand::Check { file, errno },
         }) => check::check(&file, &errno, &mut std::io::stdout().lock()),

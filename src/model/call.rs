@@ -145,6 +145,18 @@ impl RealPaths {
     }
 }
 
+/// The container a call comes from, as its runtime described it when it
+/// handed the container's listener to `unotify-tui agent` (the OCI
+/// container process state). Both strings are the runtime's: escape them
+/// for display.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Container {
+    /// `state.id`: the container's id (`runc run … ID`).
+    pub id: String,
+    /// `metadata`: the seccomp profile's `listenerMetadata`, if any.
+    pub metadata: Option<String>,
+}
+
 /// A trapped call, read and decoded, ready for rules and display.
 #[derive(Clone, Debug)]
 pub struct Call {
@@ -167,6 +179,8 @@ pub struct Call {
     /// syscall, a person deciding) before the call is answered, else when
     /// first shown: see `decode::realpath::real_paths`.
     pub real: OnceLock<RealPaths>,
+    /// The container the call comes from (the agent), else `None`.
+    pub container: Option<std::sync::Arc<Container>>,
 }
 
 impl Call {

@@ -8,7 +8,7 @@ pub mod emulation;
 pub mod record;
 
 pub use answer::{Answer, DecidedBy, parse_value};
-pub use call::{Arg, Call, Copies, Creds, Notif, RealPath, RealPaths, SockAddr, Value};
+pub use call::{Arg, Call, Container, Copies, Creds, Notif, RealPath, RealPaths, SockAddr, Value};
 pub use record::{Outcome, Record, Refusal, Tally};
 #[cfg(test)]
 pub(crate) mod testing;

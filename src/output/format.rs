@@ -27,7 +27,8 @@ pub const RESULT_UNKNOWN: &str = "result unknown: the kernel ran it";
 
 /// `[1234 mkdir] mkdir("/tmp/x", 0700) → emulate = 0   (rule 1, r.toml:3)`;
 /// an allowed call ends in ` = ?`, as strace writes a result it cannot
-/// know.
+/// know. A call from a container (the agent) starts with its id:
+/// `[ctr1] [1234 mkdir] …`.
 pub fn trace_line(rec: &Record) -> String {
     let c = &rec.call;
     let unknown = if rec.outcome == Outcome::Continued {
@@ -36,7 +37,8 @@ pub fn trace_line(rec: &Record) -> String {
         ""
     };
     format!(
-        "[{} {}] {} → {}{unknown}   ({})",
+        "{}[{} {}] {} → {}{unknown}   ({})",
+        container_prefix(c),
         c.tgid,
         escape_bytes(&c.comm),
         format_call(c),
@@ -45,11 +47,20 @@ pub fn trace_line(rec: &Record) -> String {
     )
 }
 
+/// `[ID] ` for a call from a container, else nothing.
+pub fn container_prefix(c: &Call) -> String {
+    match &c.container {
+        Some(k) => format!("[{}] ", escape_bytes(k.id.as_bytes())),
+        None => String::new(),
+    }
+}
+
 /// The line saying which allowed execve ran, once the process's next call
 /// shows its new executable: `[1234 ls] ran: execve("/usr/bin/ls", …)`.
 pub fn exec_ran_line(exec: &Call, now: &Call) -> String {
     format!(
-        "[{} {}] ran: {} (the process is now {})",
+        "{}[{} {}] ran: {} (the process is now {})",
+        container_prefix(exec),
         exec.tgid,
         escape_bytes(&exec.comm),
         format_call(exec),
@@ -182,6 +193,12 @@ pub fn log_record(rec: &Record) -> Json {
     {
         o.insert("return_unknown".into(), Json::String(RESULT_UNKNOWN.into()));
     }
+    if let (Some(k), Some(o)) = (&c.container, record.as_object_mut()) {
+        o.insert(
+            "container".into(),
+            json!({ "id": k.id, "metadata": k.metadata }),
+        );
+    }
     record
 }
 
@@ -223,6 +240,32 @@ mod tests {
         assert_eq!(j["decoded"][0]["real"], Json::Null);
         assert_eq!(j["decoded"][0]["real_unknown"], "gone");
         assert!(trace_line(&rec).contains("\"/tmp/l/hostname\" → /etc/hostname"));
+    }
+
+    #[test]
+    fn a_container_call_carries_its_id_in_the_trace_and_the_log() {
+        use crate::model::testing::{FakeCall, path_arg};
+        use crate::model::{Container, DecidedBy};
+        let mut call = FakeCall::new(Some(syscalls::Sysno::mkdir), [0; 6])
+            .args(vec![path_arg("pathname", "/tmp/x")])
+            .build();
+        call.container = Some(std::sync::Arc::new(Container {
+            id: "ctr\x1b1".into(),
+            metadata: Some("m".into()),
+        }));
+        let rec = Record {
+            call: std::sync::Arc::new(call),
+            answer: Some(Answer::Allow),
+            decided_by: DecidedBy::Default,
+            outcome: Outcome::Continued,
+            latency: std::time::Duration::ZERO,
+            answered_wall: std::time::SystemTime::now(),
+        };
+        let line = trace_line(&rec);
+        assert!(line.starts_with("[ctr\\e1] [100 prog] mkdir("), "{line}");
+        let j = log_record(&rec);
+        assert_eq!(j["container"]["id"], "ctr\x1b1");
+        assert_eq!(j["container"]["metadata"], "m");
     }
 
     #[test]

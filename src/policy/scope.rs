@@ -653,6 +653,7 @@ impl Scope {
             addr,
             comm,
             exe,
+            container: None,
         };
         let origin = Origin::Session {
             made: SystemTime::now(),

@@ -117,6 +117,9 @@ pub fn rule_table(rule: &Rule) -> Table {
     if let Some(g) = &c.exe {
         t.insert("exe", toml_edit::value(g.as_str()));
     }
+    if let Some(g) = &c.container {
+        t.insert("container", toml_edit::value(g.as_str()));
+    }
     match rule.action {
         RuleAction::Answer(a) => {
             t.insert("action", toml_edit::value(a.keyword()));

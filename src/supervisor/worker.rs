@@ -17,7 +17,7 @@ use super::target::{LiveTarget, ProcInfo, proc_info};
 use crate::decode;
 use crate::errno::Errno;
 use crate::model::emulation;
-use crate::model::{Answer, Call, DecidedBy, Notif, Outcome, Record};
+use crate::model::{Answer, Call, Container, DecidedBy, Notif, Outcome, Record};
 use crate::policy::rules::{Rule, RuleAction, RuleSet};
 use crate::sys::notify::{self, NotifyFd, RecvWaker, Response, is_gone};
 
@@ -147,6 +147,8 @@ struct Shared {
     /// until then nothing waits (a headless run without `ask` rules
     /// never needs it).
     watch: Mutex<Option<JoinHandle<()>>>,
+    /// The container every call comes from (the agent), put on each call.
+    container: Option<Arc<Container>>,
 }
 
 impl Shared {
@@ -233,6 +235,27 @@ impl Supervisor {
         settings: Settings,
         events: Sender<Event>,
     ) -> Supervisor {
+        Self::start_with(notify, first, settings, events, None)
+    }
+
+    /// Starts the threads on a container's listener (the agent): every
+    /// call carries `container`, for rules, the trace and the log.
+    pub fn start_in_container(
+        notify: NotifyFd,
+        settings: Settings,
+        events: Sender<Event>,
+        container: Arc<Container>,
+    ) -> Supervisor {
+        Self::start_with(notify, None, settings, events, Some(container))
+    }
+
+    fn start_with(
+        notify: NotifyFd,
+        first: Option<Notif>,
+        settings: Settings,
+        events: Sender<Event>,
+        container: Option<Arc<Container>>,
+    ) -> Supervisor {
         let shared = Arc::new(Shared {
             notify: Arc::new(notify),
             events: Events {
@@ -249,6 +272,7 @@ impl Supervisor {
             waiting: Mutex::new(HashMap::new()),
             wake: Condvar::new(),
             watch: Mutex::new(None),
+            container,
         });
         let (dtx, drx) = crossbeam_channel::unbounded::<(Decision, InFlight)>();
         let recv_sees_hangup = settings.recv_sees_hangup;
@@ -595,6 +619,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
         received,
         received_wall,
         real: std::sync::OnceLock::new(),
+        container: shared.container.clone(),
     });
     // The real paths (what the kernel will touch, in the program's view)
     // are found before NOTIF_ID_VALID vouches for what was read, where a

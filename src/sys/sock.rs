@@ -1,7 +1,7 @@
 //! Socket calls on raw address bytes copied from the target.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
 /// `getsockname(2)`: the raw bytes of the local address.
 pub fn local_addr(fd: BorrowedFd<'_>) -> io::Result<Vec<u8>> {
@@ -65,4 +65,48 @@ pub fn listen(fd: BorrowedFd<'_>, backlog: i32) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// The most fds one [`recv_with_fds`] takes; more are closed by the
+/// kernel (and the message says so with `MSG_CTRUNC`).
+pub const MAX_RECV_FDS: usize = 16;
+
+/// What one [`recv_with_fds`] got.
+pub struct Received {
+    /// Bytes put at the start of the buffer (0: the peer closed).
+    pub len: usize,
+    /// The fds that came with them (SCM_RIGHTS), close-on-exec, ours.
+    pub fds: Vec<OwnedFd>,
+    /// More fds came than there was room for: the rest were closed.
+    pub fds_cut: bool,
+}
+
+/// `recvmsg(2)` on a stream socket: bytes into `buf`, and the fds that
+/// came with them as owned fds.
+pub fn recv_with_fds(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<Received> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    let mut iov = [io::IoSliceMut::new(buf)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; MAX_RECV_FDS]);
+    let msg = recvmsg::<()>(
+        fd.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::MSG_CMSG_CLOEXEC,
+    )
+    .map_err(io::Error::from)?;
+    let mut fds = Vec::new();
+    for c in msg.cmsgs().map_err(io::Error::from)? {
+        if let ControlMessageOwned::ScmRights(raw) = c {
+            for r in raw {
+                // SAFETY: SCM_RIGHTS installed `r` in this process just
+                // now; nothing else knows it, so it is ours to own.
+                fds.push(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(r) });
+            }
+        }
+    }
+    Ok(Received {
+        len: msg.bytes,
+        fds,
+        fds_cut: msg.flags.contains(MsgFlags::MSG_CTRUNC),
+    })
 }

@@ -143,6 +143,112 @@ fn forbid_seccomp(which: &[u8]) {
     }
 }
 
+/// Installs a filter that sends mkdir to a new listener (as a container
+/// runtime's NOTIFY profile does) and returns the listener.
+fn trap_mkdir_with_listener() -> i32 {
+    const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+    let stmt = |code: u32, k: u32| libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jeq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k,
+    };
+    let ld = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+    let ret = libc::BPF_RET | libc::BPF_K;
+    let prog = [
+        stmt(ld, 4),
+        jeq(AUDIT_ARCH_X86_64, 0, 3),
+        stmt(ld, 0),
+        jeq(libc::SYS_mkdir as u32, 0, 1),
+        stmt(ret, libc::SECCOMP_RET_USER_NOTIF),
+        stmt(ret, libc::SECCOMP_RET_ALLOW),
+    ];
+    let fprog = libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: prctl and seccomp with a filter program that outlives the
+    // calls.
+    let fd = unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            -1
+        } else {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                &fprog as *const libc::sock_fprog,
+            ) as i32
+        }
+    };
+    if fd < 0 {
+        eprintln!(
+            "testprog: installing the filter: {}",
+            std::io::Error::last_os_error()
+        );
+        std::process::exit(70);
+    }
+    fd
+}
+
+/// oci-client (see main): a container runtime's handover of a listener
+/// to an agent, then the container's own calls.
+fn oci_client(socket: &[u8], id: &str, path: &[u8], then: Option<&[u8]>) {
+    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+    use std::os::fd::AsRawFd;
+    let listener = trap_mkdir_with_listener();
+    let stream = std::os::unix::net::UnixStream::connect(std::ffi::OsStr::from_bytes(socket))
+        .unwrap_or_else(|e| {
+            eprintln!("testprog: connect: {e}");
+            std::process::exit(71);
+        });
+    // SAFETY: getpid has no preconditions.
+    let pid = unsafe { libc::getpid() };
+    let json = format!(
+        r#"{{"ociVersion":"1.0.2-dev","fds":["seccompFd"],"pid":{pid},"metadata":"meta-{id}","state":{{"ociVersion":"1.0.2-dev","id":"{id}","status":"creating","pid":{pid},"bundle":"/bundle/{id}","annotations":{{}}}}}}"#
+    );
+    // Two writes, the fd with the first, as a runtime may send it.
+    let (first, rest) = json.as_bytes().split_at(json.len() / 2);
+    let fds = [listener];
+    let sent = sendmsg::<()>(
+        stream.as_raw_fd(),
+        &[std::io::IoSlice::new(first)],
+        &[ControlMessage::ScmRights(&fds)],
+        MsgFlags::empty(),
+        None,
+    );
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let sent = sent.and_then(|_| {
+        sendmsg::<()>(
+            stream.as_raw_fd(),
+            &[std::io::IoSlice::new(rest)],
+            &[],
+            MsgFlags::empty(),
+            None,
+        )
+    });
+    if let Err(e) = sent {
+        eprintln!("testprog: sendmsg: {e}");
+        std::process::exit(71);
+    }
+    drop(stream);
+    // SAFETY: our own copy of the listener, not used again.
+    unsafe { libc::close(listener) };
+    report("mkdir", mkdir(path));
+    if let Some(then) = then {
+        println!("waiting");
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        report("mkdir", mkdir(then));
+    }
+}
+
 /// kill-storm (see main): THREADS threads make mkdir calls on PATH
 /// without end; once 200 have returned the process SIGKILLs itself.
 fn kill_storm(threads: usize, file: &[u8], path: &[u8]) {
@@ -890,6 +996,19 @@ fn main() {
                 mkdir(&p);
             }
             report("mkdir", mkdir(&arg(3)));
+        }
+        // oci-client SOCKET ID PATH [PATH2]: trap mkdir with a listener,
+        // hand it to the agent at SOCKET with a container process state
+        // for container ID, mkdir PATH; with PATH2, print "waiting", wait
+        // for a line on stdin and mkdir PATH2
+        "oci-client" => {
+            let then = arg(4);
+            oci_client(
+                &arg(1),
+                &String::from_utf8_lossy(&arg(2)),
+                &arg(3),
+                (!then.is_empty()).then_some(&then[..]),
+            );
         }
         // getppid N: N trapped-if-asked cheap calls
         "getppid" => {

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Other keys: `errno` (deny only), `value` (return only), `port`, `addr`,
-//! `comm`, `exe`, and `access = "read" | "write"` (open-family calls only).
+//! `comm`, `exe`, `container` (a glob on the container's id, under the
+//! agent), and `access = "read" | "write"` (open-family calls only).
 //! The first enabled rule whose every key matches decides the call.
 
 #[cfg(test)]

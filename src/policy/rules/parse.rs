@@ -177,7 +177,17 @@ pub fn parse_rules(text: &str, file: &str, default_errno: Errno) -> Result<Vec<R
 
 /// The keys a rule may have, for "did you mean" suggestions.
 const KEYS: &[&str] = &[
-    "syscall", "path", "action", "errno", "value", "port", "addr", "comm", "exe", "access",
+    "syscall",
+    "path",
+    "action",
+    "errno",
+    "value",
+    "port",
+    "addr",
+    "comm",
+    "exe",
+    "access",
+    "container",
 ];
 
 const ACTIONS: &[&str] = &["allow", "deny", "return", "emulate", "ask"];
@@ -287,13 +297,13 @@ impl<'a> Source<'a> {
                 let s = self.string(name, v)?;
                 keys.cond.addr = Some(Addr::parse(s).map_err(|e| self.error(at, e))?);
             }
-            "comm" | "exe" => {
+            "comm" | "exe" | "container" => {
                 let s = self.string(name, v)?;
                 let g = Glob::new(s).map_err(|e| self.error(at, format!("`{name}`: {e}")))?;
-                if name == "comm" {
-                    keys.cond.comm = Some(g);
-                } else {
-                    keys.cond.exe = Some(g);
+                match name {
+                    "comm" => keys.cond.comm = Some(g),
+                    "exe" => keys.cond.exe = Some(g),
+                    _ => keys.cond.container = Some(g),
                 }
             }
             "access" => {

@@ -118,6 +118,9 @@ pub(crate) struct Conditions {
     pub(crate) addr: Option<Addr>,
     pub(crate) comm: Option<Glob>,
     pub(crate) exe: Option<Glob>,
+    /// A glob on the id of the container the call comes from (the
+    /// agent): never matches a call from outside a container.
+    pub(crate) container: Option<Glob>,
 }
 
 impl Clone for Rule {
@@ -229,6 +232,11 @@ impl Rule {
             && c.addr.as_ref().is_none_or(|a| a.matches(call))
             && c.comm.as_ref().is_none_or(|g| g.is_match(&call.comm))
             && c.exe.as_ref().is_none_or(|g| g.is_match(&call.exe))
+            && c.container.as_ref().is_none_or(|g| {
+                call.container
+                    .as_ref()
+                    .is_some_and(|k| g.is_match(k.id.as_bytes()))
+            })
     }
 
     /// Whether trying the rule on `call` would look at the call's paths:
@@ -324,6 +332,9 @@ impl Rule {
             (Some(comm), None) => s.push_str(&format!(" by comm {}", g(comm))),
             (None, Some(exe)) => s.push_str(&format!(" by exe {}", g(exe))),
             (None, None) => {}
+        }
+        if let Some(k) = &c.container {
+            s.push_str(&format!(" in container {}", g(k)));
         }
         if let RuleAction::Answer(Answer::Deny(e)) = self.action {
             s.push_str(&format!(" ({e})"));
@@ -471,6 +482,25 @@ mod tests {
         assert!(abs.matches(&u(SockAddr::Abstract(b"dbus-1234".to_vec()))));
         assert!(!abs.matches(&u(SockAddr::Unix(b"dbus-1234".to_vec()))));
         assert!(!v4.matches(&u(SockAddr::Unix(b"/run/x".to_vec()))));
+    }
+
+    #[test]
+    fn container_globs_the_id_and_never_matches_outside_a_container() {
+        use crate::model::Container;
+        let r = one("[[rule]]\ncontainer = \"web-*\"\naction = \"deny\"");
+        let mut c = call(Sysno::getpid, [0; 6], vec![]);
+        assert!(!r.matches(&c), "no container");
+        let in_ = |id: &str| {
+            Some(std::sync::Arc::new(Container {
+                id: id.into(),
+                metadata: None,
+            }))
+        };
+        c.container = in_("web-1");
+        assert!(r.matches(&c));
+        c.container = in_("db-1");
+        assert!(!r.matches(&c));
+        assert_eq!(r.describe(), "deny any call in container web-* (EPERM)");
     }
 
     #[test]
