@@ -278,7 +278,8 @@ fn session(agent: &Agent, n: u64, stream: &UnixStream) {
             format!(" ({})", about.join(", "))
         }
     ));
-    let (etx, events) = crossbeam_channel::bounded(EVENTS_BOUND);
+    // Unbounded underneath: the supervisor keeps the bound (see launch).
+    let (etx, events) = crossbeam_channel::unbounded();
     let supervisor = Supervisor::start_in_container(
         NotifyFd::new(handover.listener),
         Settings {
@@ -287,6 +288,7 @@ fn session(agent: &Agent, n: u64, stream: &UnixStream) {
             timeout: None,
             resolve_paths: true,
             recv_sees_hangup: kernel_at_least(6, 11),
+            events_bound: Some(EVENTS_BOUND),
         },
         etx,
         Arc::clone(&container),
