@@ -16,6 +16,7 @@ use crate::error::Error;
              spoof or emulate each trapped system call",
     override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       \
                       unotify-tui demo [OPTIONS]\n       \
+                      unotify-tui attach [OPTIONS] PID [FD]\n       \
                       unotify-tui rules check FILE\n       \
                       unotify-tui rules export --format oci [OPTIONS] FILE...\n       \
                       unotify-tui completions bash|zsh|fish\n       \
@@ -30,8 +31,11 @@ use crate::error::Error;
         unotify-tui --headless --save-rules app.toml -- ./program   (learn a policy)\n  \
         unotify-tui rules check app.toml\n  \
         unotify-tui rules export --format oci --socket /run/unotify.sock app.toml > profile.json\n  \
-        unotify-tui demo --headless\n\n\
-        A program named like a command (demo, rules, completions, manpage) runs after `--`."
+        unotify-tui demo --headless\n  \
+        unotify-tui attach 4242   (supervise a process that has its own seccomp listener)\n  \
+        unotify-tui attach --headless --rules my.toml 4242 3\n\n\
+        A program named like a command (demo, attach, rules, completions, manpage) runs after \
+        `--`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -53,6 +57,32 @@ pub enum Command {
         #[command(flatten)]
         opts: Box<Options>,
     },
+    /// Supervise a process that installed its own seccomp filter with a
+    /// listener (SECCOMP_FILTER_FLAG_NEW_LISTENER): the listener is
+    /// copied with pidfd_getfd, then its calls are answered as for a
+    /// launched program (rules, --default-action, --log, --timeout, the
+    /// TUI or --headless). It ends, with status 0, when the listener
+    /// hangs up or when you leave; leaving answers every call received
+    /// (the default action), and the process's later trapped calls then
+    /// wait until someone holds the listener again. Nothing is started
+    /// (no PROGRAM); --trap, --print-filter, --wait-killable and
+    /// --sync-wakeup shape a filter unotify-tui installs and are refused.
+    #[command(after_help = "Examples:\n  \
+        unotify-tui attach 4242       (its only listener; several: say which FD)\n  \
+        unotify-tui attach --headless --rules my.toml --log calls.jsonl 4242 3\n\n\
+        Needs the same uid as the process and a Yama ptrace_scope that allows it, or \
+        CAP_SYS_PTRACE; Linux 5.6 or newer (pidfd_getfd).")]
+    Attach {
+        #[command(flatten)]
+        opts: Box<Options>,
+        /// The process that holds the listener.
+        #[arg(value_name = "PID")]
+        pid: String,
+        /// The listener's fd number in that process (found in
+        /// /proc/PID/fd when not given).
+        #[arg(value_name = "FD")]
+        fd: Option<String>,
+    },
     /// Work with rule files.
     Rules {
         #[command(subcommand)]
@@ -66,6 +96,10 @@ pub enum Command {
     },
     /// Print the manual page (roff) on stdout.
     Manpage,
+    /// (internal) the target of `attach`'s lesson and tests: installs its
+    /// own filter with a listener, then creates each FILE.
+    #[command(name = "__attach-target", hide = true)]
+    AttachTarget { files: Vec<PathBuf> },
     /// (internal) the program `demo` runs under the filter.
     #[command(name = "__demo-target", hide = true)]
     DemoTarget {

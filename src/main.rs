@@ -5,13 +5,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use unotify_tui::cli::{self, Cli, Command, RulesCommand};
-use unotify_tui::{check, demo, export, run};
+use unotify_tui::{attach, check, demo, export, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::DemoTarget { workspace, hints }) => Ok(demo::target_main(&workspace, hints)),
         Some(Command::Demo { opts }) => demo::run(&opts),
+        Some(Command::Attach { opts, pid, fd }) => attach::run(&opts, &pid, fd.as_deref()),
+        Some(Command::AttachTarget { files }) => Ok(attach::target::target_main(&files)),
         Some(Command::Rules {
             command: RulesCommand::Check { file, errno },
         }) => check::check(&file, &errno, &mut std::io::stdout().lock()),
