@@ -17,6 +17,7 @@ use crate::error::Error;
     override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       \
                       unotify-tui demo [OPTIONS]\n       \
                       unotify-tui agent [OPTIONS] --socket PATH\n       \
+                      unotify-tui attach [OPTIONS] PID [FD]\n       \
                       unotify-tui rules check FILE\n       \
                       unotify-tui rules export --format oci [OPTIONS] FILE...\n       \
                       unotify-tui completions bash|zsh|fish\n       \
@@ -32,8 +33,11 @@ use crate::error::Error;
         unotify-tui rules check app.toml\n  \
         unotify-tui rules export --format oci --socket /run/unotify.sock app.toml > profile.json\n  \
         unotify-tui agent --socket /run/unotify.sock --rules app.toml   (containers' listeners)\n  \
-        unotify-tui demo --headless\n\n\
-        A program named like a command (demo, agent, rules, completions, manpage) runs after `--`."
+        unotify-tui demo --headless\n  \
+        unotify-tui attach 4242   (supervise a process that has its own seccomp listener)\n  \
+        unotify-tui attach --headless --rules my.toml 4242 3\n\n\
+        A program named like a command (demo, attach, agent, rules, completions, manpage) runs \
+        after `--`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -60,6 +64,32 @@ pub enum Command {
     /// answer each container's trapped calls by rules and
     /// --default-action, with a trace line and a log record per call.
     Agent(AgentArgs),
+    /// Supervise a process that installed its own seccomp filter with a
+    /// listener (SECCOMP_FILTER_FLAG_NEW_LISTENER): the listener is
+    /// copied with pidfd_getfd, then its calls are answered as for a
+    /// launched program (rules, --default-action, --log, --timeout, the
+    /// TUI or --headless). It ends, with status 0, when the listener
+    /// hangs up or when you leave; leaving answers every call received
+    /// (the default action), and the process's later trapped calls then
+    /// wait until someone holds the listener again. Nothing is started
+    /// (no PROGRAM); --trap, --print-filter, --wait-killable and
+    /// --sync-wakeup shape a filter unotify-tui installs and are refused.
+    #[command(after_help = "Examples:\n  \
+        unotify-tui attach 4242       (its only listener; several: say which FD)\n  \
+        unotify-tui attach --headless --rules my.toml --log calls.jsonl 4242 3\n\n\
+        Needs the same uid as the process and a Yama ptrace_scope that allows it, or \
+        CAP_SYS_PTRACE; Linux 5.6 or newer (pidfd_getfd).")]
+    Attach {
+        #[command(flatten)]
+        opts: Box<Options>,
+        /// The process that holds the listener.
+        #[arg(value_name = "PID")]
+        pid: String,
+        /// The listener's fd number in that process (found in
+        /// /proc/PID/fd when not given).
+        #[arg(value_name = "FD")]
+        fd: Option<String>,
+    },
     /// Work with rule files.
     Rules {
         #[command(subcommand)]
@@ -73,6 +103,10 @@ pub enum Command {
     },
     /// Print the manual page (roff) on stdout.
     Manpage,
+    /// (internal) the target of `attach`'s lesson and tests: installs its
+    /// own filter with a listener, then creates each FILE.
+    #[command(name = "__attach-target", hide = true)]
+    AttachTarget { files: Vec<PathBuf> },
     /// (internal) the program `demo` runs under the filter.
     #[command(name = "__demo-target", hide = true)]
     DemoTarget {

@@ -16,6 +16,10 @@ pub enum Error {
     /// A rule file failed to load (exit 2).
     #[error("{0}")]
     Rules(#[from] RuleError),
+    /// `attach` cannot take the listener: no such process, no listener
+    /// in it, not allowed, or a kernel without pidfd_getfd (exit 2).
+    #[error("attach: {0}")]
+    Attach(String),
     #[error("{0}: command not found")]
     NotFound(String),
     #[error("{0}: cannot execute: {1}")]
@@ -116,7 +120,8 @@ impl Error {
             | Error::Rules(_)
             | Error::Save(WriteError::Invalid { .. })
             | Error::OpenTrace { .. }
-            | Error::OpenLog { .. } => 2,
+            | Error::OpenLog { .. }
+            | Error::Attach(_) => 2,
             Error::NotFound(_) | Error::CannotExecute(..) => 127,
             Error::Kernel(_)
             | Error::Save(_)

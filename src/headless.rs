@@ -17,8 +17,9 @@ use crate::output::sink::{OutputError, Sink, TraceTo};
 use crate::policy::learn::Learner;
 use crate::policy::rules::Rule;
 use crate::policy::write;
-use crate::session::{Running, Target, launch, plan};
+use crate::session::{self, Attached, Running, Target, launch, plan};
 use crate::supervisor::{Decision, Event};
+use crate::sys::notify::NotifyFd;
 use crate::sys::proc as sysproc;
 
 /// How long headless mode lets records queue up while calls keep coming
@@ -45,7 +46,7 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     let fallback = plan.default_action;
     let learner = start_learning(opts.save_rules.as_deref())?;
     let signals = sysproc::block_signals();
-    let running = launch(target, plan, Some(fallback), None)?;
+    let mut running = launch(target, plan, Some(fallback), None)?;
     let ending = Arc::new(Ending::default());
     sysproc::spawn_signal_forwarder(
         signals,
@@ -55,13 +56,15 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     );
 
     let mut run = Headless {
-        running: &running,
+        running: &mut running,
         sink,
         learner,
         fallback,
         status: None,
         closed: false,
         left_notice: None,
+        quit: crossbeam_channel::never(),
+        quit_by: None,
     };
     run.supervise();
     run.take_late_records();
@@ -84,6 +87,65 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     }
     written.map_err(Error::writing)?;
     Ok(code)
+}
+
+/// `unotify-tui attach --headless`: supervises `attached` through
+/// `listener` (its listener, copied) until the listener hangs up (every
+/// process under that filter is gone: status 0) or a signal (SIGINT,
+/// SIGTERM, SIGHUP, SIGQUIT) says to leave (status 0 too: the person
+/// quit). Signals are not passed on and nothing is ever killed: the
+/// process is not ours. Leaving, every call received and not answered
+/// yet gets the default action first, and stderr says what happens to
+/// the process's later calls.
+pub fn run_attached(
+    opts: &Options,
+    attached: Attached,
+    listener: NotifyFd,
+    extra_rules: Vec<Rule>,
+) -> Result<i32, Error> {
+    let plan = plan(opts, extra_rules)?;
+    let sink = open_outputs(opts)?;
+    let fallback = plan.default_action;
+    let learner = start_learning(opts.save_rules.as_deref())?;
+    let signals = sysproc::block_signals();
+    let mut running = session::attach(listener, attached.clone(), plan, Some(fallback))?;
+    let _ = writeln!(
+        io::stderr(),
+        "unotify-tui: attached to {}: its trapped calls come here",
+        attached.label()
+    );
+    let mut run = Headless {
+        running: &mut running,
+        sink,
+        learner,
+        fallback,
+        status: None,
+        closed: false,
+        left_notice: None,
+        quit: sysproc::signal_channel(signals),
+        quit_by: None,
+    };
+    run.supervise();
+    let answered = run
+        .quit_by
+        .map(|_| run.running.supervisor.stop_answering(fallback));
+    run.take_late_records();
+    let Headless { sink, learner, .. } = run;
+    let written = sink.finish();
+    let end = match answered {
+        Some(n) => attached.after_leaving(n, fallback),
+        None => format!(
+            "the listener hung up: every process under the filter of {} is gone",
+            attached.label()
+        ),
+    };
+    let _ = writeln!(io::stderr(), "unotify-tui: {end}");
+    running.supervisor.stop();
+    if let (Some(l), Some(path)) = (learner, &opts.save_rules) {
+        save_learned(&l, path)?;
+    }
+    written.map_err(Error::writing)?;
+    Ok(0)
 }
 
 /// How long a run may take to end after SIGTERM, SIGHUP or SIGINT before
@@ -233,7 +295,7 @@ fn save_learned(l: &Learner, path: &Path) -> Result<(), Error> {
 
 /// A headless run in progress.
 struct Headless<'a> {
-    running: &'a Running,
+    running: &'a mut Running,
     sink: Sink,
     learner: Option<Learner>,
     fallback: Answer,
@@ -244,6 +306,11 @@ struct Headless<'a> {
     /// When to say which processes the program left running, if the run
     /// has not ended by then (once: `None` again after).
     left_notice: Option<Instant>,
+    /// Signals that end an attach session (never, for a launch: see
+    /// [`end_on_signal`]).
+    quit: crossbeam_channel::Receiver<i32>,
+    /// The signal that ended an attach session.
+    quit_by: Option<i32>,
 }
 
 /// How long after the program's exit its descendants are looked for:
@@ -295,7 +362,8 @@ impl Headless<'_> {
             return;
         }
         self.status = Some(st);
-        if !self.closed {
+        // Attached, nothing of ours runs: the end is the hang-up.
+        if !self.closed && self.running.attached().is_none() {
             self.left_notice = Some(Instant::now() + LEFT_NOTICE_AFTER);
         }
     }
@@ -352,7 +420,10 @@ impl Headless<'_> {
 
     /// Sleeps until an event or the exit; whether an event came.
     fn wait(&mut self) -> bool {
-        let running = self.running;
+        let running = &*self.running;
+        if let Ok(sig) = self.quit.try_recv() {
+            return self.leave(sig);
+        }
         if self.status.is_some() {
             // Said when due even while events keep coming.
             if self.left_notice.is_some_and(|at| Instant::now() >= at) {
@@ -363,7 +434,12 @@ impl Headless<'_> {
             // would return at once, again and again.
             let ev = match self.left_notice {
                 Some(at) => running.events.recv_deadline(at).map_err(|e| e.is_timeout()),
-                None => running.events.recv().map_err(|_| false),
+                None => select! {
+                    recv(running.events) -> ev => ev.map_err(|_| false),
+                    recv(self.quit) -> sig => {
+                        return sig.is_ok_and(|sig| self.leave(sig));
+                    },
+                },
             };
             return match ev {
                 Err(true) => {
@@ -386,6 +462,15 @@ impl Headless<'_> {
                 false
             },
         }
+    }
+
+    /// A signal ended an attach session: the loop ends (the caller
+    /// answers what is left). Returns false: no event came.
+    fn leave(&mut self, sig: i32) -> bool {
+        self.quit_by = Some(sig);
+        self.status.get_or_insert(0);
+        self.closed = true;
+        false
     }
 
     /// An event written out, or `None` once the supervisor's queue has
@@ -416,6 +501,11 @@ impl Headless<'_> {
                 self.noted(news);
             }
             Event::ListenerClosed => self.closed = true,
+            Event::Failed(msg) if self.running.attached().is_some() => {
+                // Not ours to kill: its calls wait for the next holder.
+                eprintln!("unotify-tui: {msg}");
+                self.closed = true;
+            }
             Event::Failed(msg) => {
                 // Nobody can answer the target's calls any more: end it
                 // rather than leave it blocked for ever.

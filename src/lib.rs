@@ -5,7 +5,8 @@
 //! only code that may skip the compiler's memory checks) → `model`
 //! (shared plain data) → `decode` → `policy` → `supervisor` → `output` → `app`, `ui` → `cli`, `error`
 //! and `session` (plan, launch, the running target) → the runtimes
-//! (`tui`, `headless`, `agent`) → `run` (mode dispatch) and `main`. Leaf helpers
+//! (`tui`, `headless`, `agent`) → `run` (mode dispatch), `attach` (taking
+//! another process's listener, then a runtime) and `main`. Leaf helpers
 //! (`errno`, `escape`, `suggest`, `time`) use nothing but each other.
 
 pub mod errno;
@@ -36,6 +37,7 @@ pub mod agent;
 pub mod headless;
 pub mod tui;
 
+pub mod attach;
 pub mod check;
 pub mod demo;
 pub mod export;

@@ -82,6 +82,6 @@ fn mistyped_command(program: &OsStr) -> Option<&'static str> {
     }
     crate::suggest::closest(
         &name.to_lowercase(),
-        ["demo", "agent", "rules", "completions", "manpage"].into_iter(),
+        ["demo", "attach", "agent", "rules", "completions", "manpage"].into_iter(),
     )
 }

@@ -15,12 +15,12 @@ use crate::cli::Options;
 use crate::decode::groups;
 use crate::errno::Errno;
 use crate::error::Error;
-use crate::model::Answer;
+use crate::model::{Answer, Notif};
 use crate::policy::rules::{Rule, RuleSet, builtin_rules, load_rules};
 use crate::supervisor::{Event, Settings, Supervisor, Timeout};
 use crate::sys::bpf;
 use crate::sys::leader;
-use crate::sys::notify::{self, USER_NOTIF_FD_SYNC_WAKE_UP};
+use crate::sys::notify::{self, NotifyFd, USER_NOTIF_FD_SYNC_WAKE_UP};
 use crate::sys::proc as sysproc;
 use crate::sys::spawn::{self, Launched, SpawnError, SpawnSpec, Stage};
 use nix::sys::stat::SFlag;
@@ -326,19 +326,143 @@ pub struct SessionLeader {
     pub gone: Receiver<i32>,
 }
 
-/// A started target, with the supervisor receiving its calls.
+/// A supervised target: launched under our filter, or attached to.
 pub struct Running {
     pub pid: u32,
-    /// The program, to signal safely even after it was reaped.
+    /// The program, to signal safely even after it was reaped. Never
+    /// used on an attached process: it is not ours to signal.
     pub handle: Arc<sysproc::ProcHandle>,
     pub supervisor: Supervisor,
     pub events: Receiver<Event>,
-    /// The program's wait status, once it has exited.
+    /// The program's wait status, once it has exited. Attached, there is
+    /// none (it is not our child): the channel is closed from the start,
+    /// and the end is the listener's hang-up (`Event::ListenerClosed`).
     pub exits: Receiver<i32>,
     /// The TUI's session leader, when there is one.
     pub leader: Option<SessionLeader>,
     pub features: Features,
-    spawned_sock: spawn::Spawned,
+    origin: Origin,
+}
+
+/// Where the listener came from.
+enum Origin {
+    /// Our own filter on a program we started.
+    Launched(spawn::Spawned),
+    /// Someone else's filter: `unotify-tui attach`.
+    Attached(Attached),
+}
+
+/// A process whose listener `unotify-tui attach` took with pidfd_getfd.
+#[derive(Clone, Debug)]
+pub struct Attached {
+    pub pid: u32,
+    /// The listener's fd number in that process.
+    pub fd: i32,
+    /// Its command name, raw (escape it to show it).
+    pub comm: Vec<u8>,
+}
+
+impl Attached {
+    /// `pid 4242 (attach-target), fd 3`, escaped.
+    pub fn label(&self) -> String {
+        format!(
+            "pid {} ({}), listener fd {}",
+            self.pid,
+            crate::escape::escape_bytes(&self.comm),
+            self.fd
+        )
+    }
+
+    /// What happens once we have let go: said on the screen or stderr
+    /// when an attach session ends by the person's choice. `answered`
+    /// calls we had received got `answer`.
+    pub fn after_leaving(&self, answered: usize, answer: Answer) -> String {
+        let answered = match answered {
+            0 => "no received call was left unanswered".to_string(),
+            1 => format!("the 1 call still waiting got {answer}"),
+            n => format!("the {n} calls still waiting got {answer}"),
+        };
+        format!(
+            "let go of {} ({answered}). It still holds its own copy of the listener \
+             (pidfd_getfd shares the same open file), so its next trapped calls wait for whoever \
+             holds it: they hang until someone attaches again (unotify-tui attach {}); they do \
+             not fail with ENOSYS, as they would once the last copy was closed.",
+            self.label(),
+            self.pid
+        )
+    }
+}
+
+/// Refuses to run on a kernel whose notification structs are larger than
+/// ours (or without seccomp user notification at all).
+fn check_notif_sizes() -> Result<(), Error> {
+    let sizes = notify::notif_sizes().map_err(|e| seccomp_unavailable(&e))?;
+    if !notify::sizes_fit(&sizes) {
+        return Err(Error::Kernel(format!(
+            "this kernel's seccomp_notif is larger ({} bytes) than unotify-tui knows; refusing to run",
+            sizes.notif
+        )));
+    }
+    Ok(())
+}
+
+/// Starts the supervisor on `listener`, with the channel its events come
+/// on: what a launch and an attach share once the listener is ours.
+/// `first` is a notification received already (a launch's execve).
+fn supervise(
+    listener: NotifyFd,
+    first: Option<Notif>,
+    plan: Plan,
+    fallback: Option<Answer>,
+) -> (Supervisor, Receiver<Event>) {
+    // Unbounded underneath: the supervisor keeps `events_bound` itself
+    // (see `Settings::events_bound`).
+    let (etx, erx) = crossbeam_channel::unbounded();
+    let supervisor = Supervisor::start(
+        listener,
+        first,
+        Settings {
+            rules: Arc::new(RuleSet::new(plan.rules)),
+            fallback,
+            timeout: plan.timeout,
+            resolve_paths: plan.resolve_paths,
+            recv_sees_hangup: kernel_at_least(6, 11),
+            events_bound: plan.events_bound,
+        },
+        etx,
+    );
+    (supervisor, erx)
+}
+
+/// Supervises `attached` through `listener`, a copy of its listener.
+/// Nothing is ours to reap or kill: the session ends when the listener
+/// hangs up (every process under that filter is gone) or when the person
+/// leaves.
+pub fn attach(
+    listener: NotifyFd,
+    attached: Attached,
+    plan: Plan,
+    fallback: Option<Answer>,
+) -> Result<Running, Error> {
+    check_notif_sizes()?;
+    let pid = attached.pid;
+    let (supervisor, events) = supervise(listener, None, plan, fallback);
+    let (_, exits) = crossbeam_channel::bounded(1);
+    Ok(Running {
+        pid,
+        handle: Arc::new(sysproc::ProcHandle::of_child(pid)),
+        supervisor,
+        events,
+        exits,
+        leader: None,
+        // The filter is someone else's: which flags it has is not known
+        // here, and the listener's flags are not ours to change.
+        features: Features {
+            addfd_send: kernel_at_least(5, 14),
+            ..Features::default()
+        },
+        origin: Origin::Attached(attached),
+    })
 }
 
 /// Starts `target` under the filter and the supervisor.
@@ -348,13 +472,7 @@ pub fn launch(
     fallback: Option<Answer>,
     pty_slave: Option<std::os::fd::OwnedFd>,
 ) -> Result<Running, Error> {
-    let sizes = notify::notif_sizes().map_err(|e| seccomp_unavailable(&e))?;
-    if !notify::sizes_fit(&sizes) {
-        return Err(Error::Kernel(format!(
-            "this kernel's seccomp_notif is larger ({} bytes) than unotify-tui knows; refusing to run",
-            sizes.notif
-        )));
-    }
+    check_notif_sizes()?;
     let path = resolve_program(&target.program)?;
     let mut argv = vec![cstring(
         target.program.clone().into_vec(),
@@ -410,23 +528,8 @@ pub fn launch(
         }
     };
     let pid = spawned.pid;
-    // Unbounded underneath: the supervisor keeps `events_bound` itself
-    // (see `Settings::events_bound`).
-    let (etx, erx) = crossbeam_channel::unbounded();
     let listener = spawned.take_listener();
-    let supervisor = Supervisor::start(
-        listener,
-        first,
-        Settings {
-            rules: Arc::new(RuleSet::new(plan.rules)),
-            fallback,
-            timeout: plan.timeout,
-            resolve_paths: plan.resolve_paths,
-            recv_sees_hangup: kernel_at_least(6, 11),
-            events_bound: plan.events_bound,
-        },
-        etx,
-    );
+    let (supervisor, erx) = supervise(listener, first, plan, fallback);
     // Before the reaper starts: until it reaps the program, the pid is
     // the program's.
     let handle = Arc::new(sysproc::ProcHandle::of_child(pid));
@@ -445,7 +548,7 @@ pub fn launch(
         exits,
         leader,
         features,
-        spawned_sock: spawned,
+        origin: Origin::Launched(spawned),
     })
 }
 
@@ -531,6 +634,15 @@ fn filter_refused(errno: i32) -> String {
 }
 
 impl Running {
+    /// The process attached to, when this is an `attach` session: never
+    /// ours to signal, kill or reap.
+    pub fn attached(&self) -> Option<&Attached> {
+        match &self.origin {
+            Origin::Attached(a) => Some(a),
+            Origin::Launched(_) => None,
+        }
+    }
+
     /// The exit status to report once the target has exited with `status`
     /// (a wait status): its own code, or 128+N for signal N; an exec
     /// refused after launch (a denied execve) prints why and gives 127.
@@ -545,7 +657,11 @@ impl Running {
     /// [`Running::exit_code`] without printing: the status, and why the
     /// program never ran when that is the case.
     pub fn exit_status(&self, status: i32) -> (i32, Option<String>) {
-        match self.spawned_sock.failed_exec() {
+        let failed_exec = match &self.origin {
+            Origin::Launched(spawned) => spawned.failed_exec(),
+            Origin::Attached(_) => None,
+        };
+        match failed_exec {
             Some(errno) => (
                 127,
                 Some(format!(

@@ -273,16 +273,70 @@ pub fn run(
     extra_rules: Vec<Rule>,
     label: Option<String>,
 ) -> Result<i32, Error> {
+    let mut plan = tui_plan(opts, extra_rules)?;
+    // Redirected streams go to the program, not to its pty.
+    plan.pty_stdio = session::terminal_streams();
+    let mut setup = setup(opts, &plan, label.unwrap_or_else(|| program_label(target)))?;
+    let signals = sysproc::block_signals();
+    let running = session::launch(target, plan, None, setup.slave.take())?;
+    run_session(setup, opts, running, signals, None)
+}
+
+/// `unotify-tui attach` with the TUI: supervises `attached` through
+/// `listener`, its listener copied. No program pane (its output stays on
+/// its own terminal); nothing is killed; leaving answers what waits.
+pub fn run_attached(
+    opts: &Options,
+    attached: session::Attached,
+    listener: crate::sys::notify::NotifyFd,
+    extra_rules: Vec<Rule>,
+) -> Result<i32, Error> {
+    let plan = tui_plan(opts, extra_rules)?;
+    let view = crate::app::AttachedView {
+        label: attached.label(),
+        leave_answer: plan.default_action,
+    };
+    let mut setup = setup(opts, &plan, format!("attach {}", attached.label()))?;
+    // The filter is the process's own: ours would be the wrong one to show.
+    setup.config.trap = "its own filter".into();
+    setup.config.filter = vec![format!(
+        "# The filter of {} is its own: unotify-tui did not install it and has no copy \
+         of it to show (what it traps is that program's choice).",
+        attached.label()
+    )];
+    let signals = sysproc::block_signals();
+    let running = session::attach(listener, attached, plan, None)?;
+    run_session(setup, opts, running, signals, Some(view))
+}
+
+/// The plan with what the TUI needs on top of the options.
+fn tui_plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<session::Plan, Error> {
     let mut plan = session::plan(opts, extra_rules)?;
     // Every call is shown.
     plan.resolve_paths = true;
-    // Redirected streams go to the program, not to its pty.
-    plan.pty_stdio = session::terminal_streams();
     // A --save-rules file that exists must load (a regular rule file) now,
     // not when the person presses w after a long session.
     if let Some(path) = opts.save_rules.as_deref().filter(|p| p.exists()) {
         crate::policy::rules::load_rules(path, plan.errno)?;
     }
+    Ok(plan)
+}
+
+/// What is opened before the supervised process exists: the log, the
+/// terminal, the program's pty (attached, it stays unused: the program
+/// pane shows what is attached instead).
+struct Setup {
+    sink: Sink,
+    tty: &'static File,
+    screen: (u16, u16),
+    size: (u16, u16),
+    master: OwnedFd,
+    /// Given to the program by a launch; attached, it is closed unused.
+    slave: Option<OwnedFd>,
+    config: Config,
+}
+
+fn setup(opts: &Options, plan: &session::Plan, program: String) -> Result<Setup, Error> {
     // The TUI has no trace (the screen is one); `--output` is headless only.
     let sink = Sink::open(TraceTo::Nowhere, opts.log.as_deref()).map_err(Error::opening)?;
     let tty = open_tty().map_err(terminal("opening /dev/tty"))?;
@@ -297,22 +351,51 @@ pub fn run(
         features: Vec::new(),
         trap: opts.trap.clone(),
         filter: filter_lines(&plan.trapped),
-        program: label.unwrap_or_else(|| program_label(target)),
+        program,
         started: SystemTime::now(),
         timeout: plan.timeout.map(|t| t.after),
         save_path: opts.save_rules.clone(),
     };
-    let signals = sysproc::block_signals();
-    let running = session::launch(target, plan, None, Some(pty.slave))?;
+    Ok(Setup {
+        sink,
+        tty,
+        screen: (cols, rows),
+        size: (prow, pcol),
+        master: pty.master,
+        slave: Some(pty.slave),
+        config,
+    })
+}
+
+/// Runs the session on `running` until the person quits or it ends;
+/// returns the exit status.
+fn run_session(
+    setup: Setup,
+    opts: &Options,
+    running: Running,
+    signals: nix::sys::signal::SigSet,
+    attached: Option<crate::app::AttachedView>,
+) -> Result<i32, Error> {
+    let Setup {
+        sink,
+        tty,
+        screen: (cols, rows),
+        size: (prow, pcol),
+        master,
+        slave,
+        config,
+    } = setup;
+    drop(slave);
     let leader = running.leader.as_ref().map(|l| l.pid);
     let guard = Restore {
         pid: running.pid,
         leader,
-        armed: true,
+        // Never armed for an attached process: it is not ours to kill.
+        armed: running.attached().is_none(),
     };
     let sig_rx = sysproc::signal_channel(signals);
-    let app = new_app(config, &running, prow, pcol);
-    let master: OwnedFd = pty.master;
+    let mut app = new_app(config, &running, prow, pcol);
+    app.attached = attached;
     let (out_rx, to_program) = connect_pty(&master)?;
     let (terminal, stop_input, input) = take_terminal(tty)?;
     let exits = running.exits.clone();
@@ -566,8 +649,11 @@ impl Tui {
                         self.by_signal = Some(sig);
                         return Ok(Woken::Quit(QuitHow::Kill));
                     }
-                    // SIGINT or SIGQUIT sent to us with kill(2).
-                    sysproc::kill_group(self.running.pid, sig);
+                    // SIGINT or SIGQUIT sent to us with kill(2); an
+                    // attached process is not ours to signal.
+                    if self.running.attached().is_none() {
+                        sysproc::kill_group(self.running.pid, sig);
+                    }
                 }
             },
             default(wait) => {},
@@ -733,7 +819,7 @@ impl Tui {
     fn finish(self, how: QuitHow, stats_path: Option<&Path>) -> Result<i32, Error> {
         let Tui {
             app,
-            running,
+            mut running,
             recorder,
             shown,
             terminal,
@@ -754,6 +840,9 @@ impl Tui {
             print_last_screen(&app);
         }
         let code = match how {
+            // However the session ends, an attached process is let go,
+            // never killed or relayed.
+            _ if running.attached().is_some() => leave_attached(&mut running, &app, how),
             QuitHow::Exited => status.unwrap_or(0),
             QuitHow::Kill => {
                 kill_tree(running.pid, guard.leader);
@@ -814,6 +903,26 @@ impl Tui {
         }
         Ok(code)
     }
+}
+
+/// Ends an attach session: what we received and did not answer gets the
+/// default action first (a call received is never received by anyone
+/// else), then says what happens next. Status 0: leaving is the person's
+/// choice (SIGTERM and SIGHUP included), and a hang-up is the end.
+fn leave_attached(running: &mut Running, app: &App, how: QuitHow) -> i32 {
+    let (Some(attached), Some(view)) = (running.attached().cloned(), &app.attached) else {
+        return 0;
+    };
+    let answered = running.supervisor.stop_answering(view.leave_answer);
+    if how == QuitHow::Exited {
+        say(&format!(
+            "the listener hung up: every process under the filter of {} is gone",
+            attached.label()
+        ));
+    } else {
+        say(&attached.after_leaving(answered, view.leave_answer));
+    }
+    0
 }
 
 /// The program's last screen, on the terminal the TUI gives back: what it

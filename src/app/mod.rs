@@ -212,6 +212,22 @@ pub struct App {
     pub detail_scroll: (Option<u64>, u16),
     /// The live rule list, shared with the supervisor.
     pub rules: Arc<RuleSet>,
+    /// `unotify-tui attach`: the process is someone else's (no program
+    /// pane, never killed).
+    pub attached: Option<AttachedView>,
+    /// Attached, `q` was pressed once while calls waited (the second
+    /// leaves).
+    quit_asked: bool,
+}
+
+/// What the TUI shows of an attached process.
+#[derive(Clone, Debug)]
+pub struct AttachedView {
+    /// `pid 4242 (target), listener fd 3`, escaped.
+    pub label: String,
+    /// What calls still waiting get when the person leaves
+    /// (`--default-action`).
+    pub leave_answer: Answer,
 }
 
 impl App {
@@ -239,6 +255,8 @@ impl App {
             ran: HashMap::new(),
             detail_scroll: (None, 0),
             rules: Default::default(),
+            attached: None,
+            quit_asked: false,
         }
     }
 
@@ -311,6 +329,8 @@ impl App {
     pub fn on_event(&mut self, ev: Event, cwd: Option<Vec<u8>>, now: Instant) {
         match ev {
             Event::Pending(call) => {
+                // A q pressed before this call came did not mean it.
+                self.quit_asked = false;
                 if self.selected_index().is_none() {
                     self.selected = Some(call.notif.id);
                 }
@@ -344,6 +364,15 @@ impl App {
                     }
                     None => self.push_history(*rec),
                 }
+            }
+            // A launch learns the end from the program's exit; attached,
+            // the hang-up is all there is.
+            Event::ListenerClosed if self.attached.is_some() => {
+                self.state = TargetState::Exited(0);
+                self.say(
+                    "the listener hung up: every process under the filter is gone; q quits",
+                    now,
+                );
             }
             Event::ListenerClosed => {}
             Event::Failed(msg) => {
@@ -595,7 +624,9 @@ impl App {
     fn next_focus(&mut self, now: Instant) -> Vec<Command> {
         self.focus = match self.focus {
             Focus::Pending => Focus::History,
-            Focus::History if self.state == TargetState::Running => Focus::Program,
+            Focus::History if self.state == TargetState::Running && self.attached.is_none() => {
+                Focus::Program
+            }
             Focus::History | Focus::Program => Focus::Pending,
         };
         if self.focus == Focus::Program {
@@ -614,6 +645,27 @@ impl App {
     /// `q`: asks while the program, or anything it started, runs; quits
     /// at once after they all exited.
     fn quit(&mut self) -> Vec<Command> {
+        if let Some(a) = &self.attached {
+            // Leaving never harms the process, so no dialog; but calls
+            // still waiting would get the default action, so the first q
+            // says so.
+            let waiting = self.waiting();
+            if self.state != TargetState::Running {
+                return vec![Command::Quit(QuitHow::Exited)];
+            }
+            if waiting == 0 || self.quit_asked {
+                return vec![Command::Quit(QuitHow::Detach)];
+            }
+            let msg = format!(
+                "{waiting} call{} still wait{}: answer, or q again to leave ({} then)",
+                if waiting == 1 { "" } else { "s" },
+                if waiting == 1 { "s" } else { "" },
+                a.leave_answer
+            );
+            self.quit_asked = true;
+            self.say(msg, Instant::now());
+            return Vec::new();
+        }
         if self.state == TargetState::Running || self.still_running > 0 {
             self.open(Dialog::Quit)
         } else {

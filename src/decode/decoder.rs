@@ -36,6 +36,21 @@ pub fn decode_args(sysno: Option<Sysno>, args: &[u64; 6], view: &dyn TargetView)
     decode_with_copies(sysno, args, view).0
 }
 
+/// The x86_64 syscall a notification is about; `None` for a number we
+/// do not know, and for every call of another architecture (someone
+/// else's filter, under `attach`, may let i386 or x32 calls through:
+/// their numbers mean other syscalls). Such calls are shown raw and can
+/// still be answered; rules never match them by name.
+pub fn native_sysno(n: &crate::model::Notif) -> Option<Sysno> {
+    if n.arch != crate::model::AUDIT_ARCH_X86_64 || n.nr as u32 & X32_SYSCALL_BIT != 0 {
+        return None;
+    }
+    usize::try_from(n.nr).ok().and_then(Sysno::new)
+}
+
+/// x32 calls come with x86_64's AUDIT_ARCH and this bit in the number.
+const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+
 /// [`decode_args`], plus the raw [`Copies`] emulation needs, taken from the
 /// very bytes that were decoded: memory is read once, so what is shown,
 /// what rules match and what emulation does cannot differ even if the
@@ -688,6 +703,39 @@ mod tests {
     use super::*;
     use crate::decode::fake::*;
     use crate::decode::format::format_call;
+
+    /// Under `attach`, someone else's filter may let other architectures'
+    /// calls through: their numbers mean other syscalls, so they are
+    /// never decoded as x86_64 ones, and their name says whose they are.
+    #[test]
+    fn calls_of_other_architectures_stay_raw_and_say_whose_they_are() {
+        use crate::model::testing::FakeCall;
+        let notif = |arch: u32, nr: i32| crate::model::Notif {
+            id: 1,
+            pid: 100,
+            flags: 0,
+            nr,
+            arch,
+            instruction_pointer: 0,
+            args: [0; 6],
+        };
+        let x86_64 = crate::model::AUDIT_ARCH_X86_64;
+        let i386 = crate::model::AUDIT_ARCH_I386;
+        // i386's 5 is open; x86_64's 5 is fstat.
+        assert_eq!(native_sysno(&notif(x86_64, 5)), Some(Sysno::fstat));
+        assert_eq!(native_sysno(&notif(i386, 5)), None);
+        assert_eq!(native_sysno(&notif(x86_64, 0x4000_0002)), None);
+        assert_eq!(native_sysno(&notif(0xc000_00b7, 56)), None);
+        let named = |n: crate::model::Notif| {
+            let mut c = FakeCall::new(None, [0; 6]).build();
+            c.notif = n;
+            c.name()
+        };
+        assert_eq!(named(notif(i386, 5)), "i386:syscall_5");
+        assert_eq!(named(notif(x86_64, 0x4000_0002)), "x32:syscall_2");
+        assert_eq!(named(notif(0xc000_00b7, 56)), "arch_0xc00000b7:syscall_56");
+        assert_eq!(named(notif(x86_64, 9999)), "syscall_9999");
+    }
 
     #[test]
     fn relative_paths_resolve_against_cwd_and_dirfd() {

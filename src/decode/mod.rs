@@ -21,7 +21,7 @@ pub mod realpath;
 mod sockaddr;
 mod table;
 
-pub use decoder::{decode_args, decode_with_copies};
+pub use decoder::{decode_args, decode_with_copies, native_sysno};
 pub use flags::{format_mode, open_flags};
 pub use format::{format_call, format_call_brief, format_value};
 pub use memory::{PATH_MAX, ReadStr, TargetView, read_cstring};

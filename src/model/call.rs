@@ -8,6 +8,11 @@ use syscalls::Sysno;
 
 pub use crate::sys::notify::Notif;
 
+/// `AUDIT_ARCH_X86_64`: the architecture whose calls are decoded.
+pub const AUDIT_ARCH_X86_64: u32 = crate::sys::bpf::AUDIT_ARCH_X86_64;
+/// `AUDIT_ARCH_I386`: 32-bit x86 calls (int 0x80) on an x86_64 kernel.
+pub const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+
 /// A socket address read from the target, decoded by family.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SockAddr {
@@ -184,11 +189,20 @@ pub struct Call {
 }
 
 impl Call {
-    /// The syscall's name, or `syscall_N` for unknown numbers.
+    /// The syscall's name, or `syscall_N` for unknown numbers; a call of
+    /// another architecture says which (`i386:syscall_5`, `x32:syscall_2`):
+    /// its number means another syscall there.
     pub fn name(&self) -> String {
-        match self.sysno {
-            Some(s) => s.name().to_string(),
-            None => format!("syscall_{}", self.notif.nr),
+        const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+        let nr = self.notif.nr as u32;
+        match (self.sysno, self.notif.arch) {
+            (Some(s), _) => s.name().to_string(),
+            (None, AUDIT_ARCH_X86_64) if nr & X32_SYSCALL_BIT != 0 => {
+                format!("x32:syscall_{}", nr & !X32_SYSCALL_BIT)
+            }
+            (None, AUDIT_ARCH_X86_64) => format!("syscall_{}", self.notif.nr),
+            (None, AUDIT_ARCH_I386) => format!("i386:syscall_{nr}"),
+            (None, arch) => format!("arch_{arch:#x}:syscall_{nr}"),
         }
     }
 

@@ -8,7 +8,10 @@ pub mod emulation;
 pub mod record;
 
 pub use answer::{Answer, DecidedBy, parse_value};
-pub use call::{Arg, Call, Container, Copies, Creds, Notif, RealPath, RealPaths, SockAddr, Value};
+pub use call::{
+    AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, Arg, Call, Container, Copies, Creds, Notif, RealPath,
+    RealPaths, SockAddr, Value,
+};
 pub use record::{Outcome, Record, Refusal, Tally};
 #[cfg(test)]
 pub(crate) mod testing;

@@ -433,9 +433,54 @@ impl Supervisor {
     /// the kernel stay there until the listener is closed (they then fail
     /// with ENOSYS) or the target dies.
     pub fn stop(mut self) {
-        self.shared.stop.store(true, Ordering::Relaxed);
+        self.stop_receiving();
         let (dtx, _) = crossbeam_channel::unbounded();
         drop(std::mem::replace(&mut self.decisions, dtx));
+        self.join_the_rest();
+    }
+
+    /// Stops receiving, then answers with `answer` every call received
+    /// and not answered yet (those waiting for a person), then waits for
+    /// the threads; returns how many it answered. For a listener someone
+    /// else holds a copy of (`attach`): the kernel hands each call to one
+    /// receiver only, so a call we took and left unanswered would hang
+    /// its thread for as long as that copy is open. Afterwards only
+    /// [`answers_in_flight`](Self::answers_in_flight) and
+    /// [`stop`](Self::stop) still mean something.
+    pub fn stop_answering(&mut self, answer: Answer) -> usize {
+        self.stop_receiving();
+        // The receiver has ended: nothing joins the waiting list now.
+        let left: Vec<(Arc<Call>, InFlight)> = {
+            let mut waiting = self.shared.waiting();
+            waiting
+                .drain()
+                .map(|(_, w)| (w.call, InFlight::new(&self.shared.in_flight)))
+                .collect()
+        };
+        let n = left.len();
+        // Through the answer thread, like a person's decisions, so they
+        // go out after those already made and the records are counted in
+        // flight until sent.
+        for (call, counted) in left {
+            self.send_decision(
+                Decision {
+                    call,
+                    answer,
+                    by: DecidedBy::Default,
+                },
+                counted,
+            );
+        }
+        let (dtx, _) = crossbeam_channel::unbounded();
+        drop(std::mem::replace(&mut self.decisions, dtx));
+        self.join_the_rest();
+        n
+    }
+
+    /// Sets the stop flag and waits for the receiver and the hang-up
+    /// watcher to end.
+    fn stop_receiving(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
         for h in [self.receiver.take(), self.hangup.take()]
             .into_iter()
             .flatten()
@@ -452,6 +497,11 @@ impl Supervisor {
             }
             let _ = h.join();
         }
+    }
+
+    /// Waits for the answer thread (it carries out the decisions queued)
+    /// and the watch thread.
+    fn join_the_rest(&mut self) {
         let answerer = std::mem::replace(
             &mut *self.answerer.lock().unwrap_or_else(|e| e.into_inner()),
             Answerer::Stopped,
@@ -597,7 +647,7 @@ fn watch_hangup(shared: &Shared, receiver: &RecvWaker) {
 fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: Notif) {
     let received = Instant::now();
     let received_wall = SystemTime::now();
-    let sysno = usize::try_from(n.nr).ok().and_then(Sysno::new);
+    let sysno = decode::native_sysno(&n);
     let (info, fresh) = cache.get(n.pid, received);
     let view = LiveTarget::new(n.pid);
     // The raw copies emulation uses come from the same reads as the

@@ -7,6 +7,7 @@ pub mod creds;
 pub mod leader;
 pub mod mem;
 pub mod notify;
+pub mod own_filter;
 pub mod pidfd;
 pub mod proc;
 pub mod pty;

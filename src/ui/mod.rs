@@ -208,7 +208,39 @@ fn too_small(frame: &mut Frame, area: Rect) {
     );
 }
 
+/// Attached, there is no program pane: the process's output stays on
+/// its own terminal. The area says what is attached and what leaving
+/// does.
+fn attached(frame: &mut Frame, app: &App, a: &crate::app::AttachedView, area: Rect) {
+    let title = match app.state {
+        TargetState::Running => "Attached".to_string(),
+        TargetState::Exited(_) => "Attached — listener hung up".to_string(),
+    };
+    let dim = Style::new().fg(Color::DarkGray);
+    let text = vec![
+        Line::from(a.label.clone()),
+        Line::styled("Its output stays on its own terminal.", dim),
+        Line::styled(
+            format!(
+                "q leaves: waiting calls get {}; later ones hang until someone holds the \
+                 listener.",
+                a.leave_answer
+            ),
+            dim,
+        ),
+    ];
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(pane(title, false)),
+        area,
+    );
+}
+
 fn program(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(a) = &app.attached {
+        return attached(frame, app, a, area);
+    }
     let focused = app.focus == Focus::Program;
     let title = match app.state {
         TargetState::Running if focused => {
