@@ -11,7 +11,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::DemoTarget { workspace, hints }) => Ok(demo::target_main(&workspace, hints)),
-        Some(Command::Demo { opts }) => demo::run(&opts),
+        Some(Command::LessonTarget {
+            lesson,
+            hints,
+            part,
+        }) => Ok(demo::lesson_target_main(&lesson, hints, part.as_deref())),
+        Some(Command::Demo { lesson, list, opts }) => demo::run(lesson.as_deref(), list, &opts),
         Some(Command::Rules {
             command: RulesCommand::Check { file, errno },
         }) => check::check(&file, &errno, &mut std::io::stdout().lock()),
