@@ -15,7 +15,8 @@ use crate::error::Error;
     about = "Run a program under a seccomp user-notification filter and allow, deny, \
              spoof or emulate each trapped system call",
     override_usage = "unotify-tui [OPTIONS] -- PROGRAM [ARGS...]\n       \
-                      unotify-tui demo [OPTIONS]\n       \
+                      unotify-tui demo [LESSON] [OPTIONS]\n       \
+                      unotify-tui demo --list\n       \
                       unotify-tui agent [OPTIONS] --socket PATH\n       \
                       unotify-tui attach [OPTIONS] PID [FD]\n       \
                       unotify-tui rules check FILE\n       \
@@ -34,6 +35,7 @@ use crate::error::Error;
         unotify-tui rules export --format oci --socket /run/unotify.sock app.toml > profile.json\n  \
         unotify-tui agent --socket /run/unotify.sock --rules app.toml   (containers' listeners)\n  \
         unotify-tui demo --headless\n  \
+        unotify-tui demo signals --headless   (one lesson; `demo --list` lists them)\n  \
         unotify-tui attach 4242   (supervise a process that has its own seccomp listener)\n  \
         unotify-tui attach --headless --rules my.toml 4242 3\n\n\
         A program named like a command (demo, attach, agent, rules, completions, manpage) runs \
@@ -53,8 +55,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a built-in target that walks through the classic examples.
+    /// Run a built-in target that walks through the classic examples; a
+    /// LESSON shows one mechanism (`demo --list`).
     Demo {
+        /// The lesson: basics (the default), attach, precedence, signals,
+        /// enosys, listen, strict or trap.
+        #[arg(value_name = "LESSON")]
+        lesson: Option<String>,
+        /// List the lessons, one line each.
+        #[arg(long)]
+        list: bool,
         // Boxed: the options are much larger than the other variants.
         #[command(flatten)]
         opts: Box<Options>,
@@ -114,6 +124,17 @@ pub enum Command {
         /// Say which key to try before each step (the TUI demo).
         #[arg(long)]
         hints: bool,
+    },
+    /// (internal) a lesson's target (`demo LESSON`).
+    #[command(name = "__lesson-target", hide = true)]
+    LessonTarget {
+        lesson: String,
+        /// Print what to press before each step (the TUI).
+        #[arg(long)]
+        hints: bool,
+        /// Which part of the lesson.
+        #[arg(long)]
+        part: Option<String>,
     },
 }
 

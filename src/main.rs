@@ -11,7 +11,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::DemoTarget { workspace, hints }) => Ok(demo::target_main(&workspace, hints)),
-        Some(Command::Demo { opts }) => demo::run(&opts),
+        Some(Command::LessonTarget {
+            lesson,
+            hints,
+            part,
+        }) => Ok(demo::lesson_target_main(&lesson, hints, part.as_deref())),
+        Some(Command::Demo { lesson, list, opts }) => demo::run(lesson.as_deref(), list, &opts),
         Some(Command::Agent(args)) => agent::run(&args),
         Some(Command::Attach { opts, pid, fd }) => attach::run(&opts, &pid, fd.as_deref()),
         Some(Command::AttachTarget { files }) => Ok(attach::target::target_main(&files)),

@@ -807,3 +807,29 @@ fn ctrl_c_in_the_pane_reaches_the_program() {
     t.keys(&["q"]);
     assert_eq!(t.exit_status(), 3);
 }
+
+/// A lesson beyond basics in the TUI: the program pane says what happens
+/// and what to press at each step, the person answers, and the pane shows
+/// what the kernel did (the stacked ERRNO filter won: EROFS, and the call
+/// never came to the TUI).
+#[test]
+fn the_precedence_lesson_hints_what_to_press_and_shows_the_errno_filter_win() {
+    let dir = tempdir();
+    let t = Tmux::start(dir.path(), &["demo", "precedence"]);
+    allow_exec(&t);
+    t.wait_for("next: mkdir plain: only unotify-tui's filter is installed");
+    t.wait_for("\"plain\"</tmp/unotify-demo-");
+    t.keys(&["a"]);
+    t.wait_for("[1/3] mkdir plain (unotify-tui's filter only) → ok");
+    t.wait_for("next: mkdir under-trace: TRACE ranks below USER_NOTIF");
+    t.wait_for("\"under-trace\"</tmp/unotify-demo-");
+    t.keys(&["a"]);
+    let screen = t.wait_for("exited 0");
+    assert!(screen.contains("failed: EROFS"), "{screen}");
+    // Three answers by the person: execve, plain, under-trace; nothing
+    // else came to ask.
+    assert!(screen.contains("you 3)"), "{screen}");
+    assert!(!screen.contains("\"under-errno\""), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}

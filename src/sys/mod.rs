@@ -5,6 +5,7 @@
 pub mod bpf;
 pub mod creds;
 pub mod leader;
+pub mod lesson;
 pub mod mem;
 pub mod notify;
 pub mod own_filter;

@@ -1,4 +1,4 @@
-//! `unotify-tui demo`: a built-in target that makes the classic
+//! `unotify-tui demo basics` (plain `demo`): a built-in target that makes the classic
 //! user-notification examples one call at a time, so each answer's effect
 //! can be seen.
 
@@ -16,8 +16,10 @@ use crate::policy::rules::{Rule, parse_rules};
 use crate::run;
 use crate::session::Target;
 
+use super::outcome;
+
 /// The demo's rules for headless mode (the TUI asks the person instead).
-pub const DEMO_RULES: &str = include_str!("../assets/demo-rules.toml");
+pub const DEMO_RULES: &str = include_str!("../../assets/demo-rules.toml");
 
 pub fn demo_rules(errno: Errno) -> Vec<Rule> {
     parse_rules(DEMO_RULES, "demo-rules", errno).expect("the embedded demo rules parse")
@@ -69,16 +71,6 @@ pub fn run(opts: &Options) -> Result<i32, Error> {
         crate::tui::run(opts, &target, Vec::new(), Some("unotify-tui demo".into()))
     } else {
         crate::headless::run_headless(opts, &target, demo_rules(errno))
-    }
-}
-
-fn outcome<T>(r: &io::Result<T>) -> String {
-    match r {
-        Ok(_) => "ok".to_string(),
-        Err(e) => match e.raw_os_error().and_then(Errno::new) {
-            Some(n) => format!("failed: {} ({})", n.name(), n.description()),
-            None => format!("failed: {e}"),
-        },
     }
 }
 
