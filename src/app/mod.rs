@@ -212,6 +212,9 @@ pub struct App {
     pub detail_scroll: (Option<u64>, u16),
     /// The live rule list, shared with the supervisor.
     pub rules: Arc<RuleSet>,
+    /// Whether the detail pane shows the call's stack (`b`), when it was
+    /// captured (`--stack`).
+    pub show_stack: bool,
 }
 
 impl App {
@@ -238,6 +241,7 @@ impl App {
             execs: ExecWatch::default(),
             ran: HashMap::new(),
             detail_scroll: (None, 0),
+            show_stack: true,
             rules: Default::default(),
         }
     }
@@ -547,6 +551,12 @@ impl App {
                 let step = if a == Action::DetailUp { -3 } else { 3 };
                 let at = (i32::from(self.detail_offset()) + step).clamp(0, i32::from(u16::MAX));
                 self.detail_scroll = (self.shown_id(), at as u16);
+                Vec::new()
+            }
+            Action::ToggleStack => {
+                self.show_stack = !self.show_stack;
+                let what = if self.show_stack { "shown" } else { "hidden" };
+                self.say(format!("stack {what} in the detail pane"), now);
                 Vec::new()
             }
             Action::Quit => self.quit(),

@@ -167,6 +167,8 @@ pub struct Call {
     /// syscall, a person deciding) before the call is answered, else when
     /// first shown: see `decode::realpath::real_paths`.
     pub real: OnceLock<RealPaths>,
+    /// The call site (`--stack`), captured before the call was answered.
+    pub stack: Option<super::Stack>,
 }
 
 impl Call {

@@ -6,9 +6,11 @@ pub mod answer;
 pub mod call;
 pub mod emulation;
 pub mod record;
+pub mod stack;
 
 pub use answer::{Answer, DecidedBy, parse_value};
 pub use call::{Arg, Call, Copies, Creds, Notif, RealPath, RealPaths, SockAddr, Value};
 pub use record::{Outcome, Record, Refusal, Tally};
+pub use stack::Stack;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -44,6 +44,7 @@ impl FakeCall {
             // Made-up calls have no live process to walk paths in: rules
             // match them as written.
             real: std::sync::OnceLock::from(crate::model::RealPaths::default()),
+            stack: None,
         })
     }
 

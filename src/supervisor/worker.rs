@@ -66,6 +66,8 @@ pub struct Settings {
     /// RECV returns by itself once the last process under the filter is
     /// gone (Linux 6.11): no thread needs to watch for that.
     pub recv_sees_hangup: bool,
+    /// `--stack`: capture each call's stack before answering it.
+    pub stack: bool,
 }
 
 /// A call handed to the UI and not answered yet.
@@ -423,6 +425,8 @@ const PROC_TTL: Duration = Duration::from_millis(200);
 
 struct ProcCache {
     map: HashMap<u32, (Instant, ProcInfo)>,
+    /// With `--stack`: maps and parsed objects, for the stacks.
+    stacks: Option<decode::stack::Capturer>,
 }
 
 impl ProcCache {
@@ -451,6 +455,7 @@ impl ProcCache {
 fn receive_loop(shared: &Arc<Shared>, first: Option<Notif>, settings: &Settings) {
     let mut cache = ProcCache {
         map: HashMap::new(),
+        stacks: settings.stack.then(decode::stack::Capturer::new),
     };
     if let Some(n) = first {
         handle(shared, settings, &mut cache, n);
@@ -532,8 +537,18 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
     // The raw copies emulation uses come from the same reads as the
     // decoded values that are shown and decided on.
     let (args, copies) = decode::decode_with_copies(sysno, &n.args, &view);
+    // The stack is read while the thread is parked in this call: after
+    // the answer it would have moved on. Vouched for by ID_VALID below
+    // with everything else read.
+    let stack = cache.stacks.as_mut().map(|c| {
+        view.note_read();
+        c.capture(n.pid, info.tgid)
+    });
     if matches!(sysno, Some(Sysno::execve | Sysno::execveat)) {
         cache.forget(n.pid);
+        if let Some(c) = cache.stacks.as_mut() {
+            c.forget(info.tgid);
+        }
     }
     let call = Arc::new(Call {
         notif: n,
@@ -548,6 +563,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
         received,
         received_wall,
         real: std::sync::OnceLock::new(),
+        stack,
     });
     // The real paths (what the kernel will touch, in the program's view)
     // are found before NOTIF_ID_VALID vouches for what was read, where a
