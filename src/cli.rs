@@ -477,6 +477,12 @@ pub struct Options {
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
 
+    /// Capture the call site's stack of each trapped call before it is
+    /// answered (a cost per call): shown in the trace, the log and the
+    /// detail pane.
+    #[arg(long)]
+    pub stack: bool,
+
     /// Where headless trace lines go (default: stderr).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,

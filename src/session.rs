@@ -102,6 +102,8 @@ pub struct Plan {
     /// Which of the program's fds 0, 1, 2 become the pty, when `launch`
     /// is given one (all by default); the others are ours as they are.
     pub pty_stdio: [bool; 3],
+    /// `--stack`: capture each call's stack before answering it.
+    pub stack: bool,
 }
 
 /// The actions a default or a timeout can be: emulation exists for a
@@ -247,6 +249,7 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
         events_bound: Some(EVENTS_BOUND),
         pty_stdio: [true; 3],
         wait_killable,
+        stack: opts.stack,
     })
 }
 
@@ -428,6 +431,7 @@ fn supervise(
             resolve_paths: plan.resolve_paths,
             recv_sees_hangup: kernel_at_least(6, 11),
             events_bound: plan.events_bound,
+            stack: plan.stack,
         },
         etx,
     );

@@ -811,6 +811,13 @@ impl Tui {
                 .map(|p| p.into_os_string().into_encoded_bytes()),
             _ => None,
         };
+        // With --stack the detail pane shows names: they are worked out on
+        // a thread of their own, and show from the next frame on.
+        match &ev {
+            Event::Pending(call) => crate::decode::stack::symbolize_in_background(call),
+            Event::Answered(rec) => crate::decode::stack::symbolize_in_background(&rec.call),
+            _ => {}
+        }
         self.app.on_event(ev, cwd, now);
     }
 

@@ -289,6 +289,7 @@ fn session(agent: &Agent, n: u64, stream: &UnixStream) {
             resolve_paths: true,
             recv_sees_hangup: kernel_at_least(6, 11),
             events_bound: Some(EVENTS_BOUND),
+            stack: false,
         },
         etx,
         Arc::clone(&container),

@@ -34,6 +34,8 @@ pub enum Action {
     /// Scroll the detail pane.
     DetailUp,
     DetailDown,
+    /// Show or hide the stack section of the detail pane (`--stack`).
+    ToggleStack,
     /// Leave the program pane (the only key it does not pass on).
     LeaveProgram,
     // ----- in dialogs
@@ -405,6 +407,15 @@ pub const KEYMAP: &[Binding] = &[
         "[ ]",
         "scroll detail",
         "scroll the detail pane: on a short terminal what each answer would do is further down",
+    )
+    .help_only(),
+    // Named in the detail pane's stack heading, which shows only with
+    // --stack: the footer has no room to spare for it.
+    ui(
+        &[(k('b'), Action::ToggleStack)],
+        "b",
+        "stack",
+        "show or hide the call site's stack (backtrace) in the detail pane (--stack)",
     )
     .help_only(),
     ui(&[(k('?'), Action::Help)], "?", "help", "this help"),

@@ -218,6 +218,9 @@ pub struct App {
     /// Attached, `q` was pressed once while calls waited (the second
     /// leaves).
     quit_asked: bool,
+    /// Whether the detail pane shows the call's stack (`b`), when it was
+    /// captured (`--stack`).
+    pub show_stack: bool,
 }
 
 /// What the TUI shows of an attached process.
@@ -254,6 +257,7 @@ impl App {
             execs: ExecWatch::default(),
             ran: HashMap::new(),
             detail_scroll: (None, 0),
+            show_stack: true,
             rules: Default::default(),
             attached: None,
             quit_asked: false,
@@ -576,6 +580,12 @@ impl App {
                 let step = if a == Action::DetailUp { -3 } else { 3 };
                 let at = (i32::from(self.detail_offset()) + step).clamp(0, i32::from(u16::MAX));
                 self.detail_scroll = (self.shown_id(), at as u16);
+                Vec::new()
+            }
+            Action::ToggleStack => {
+                self.show_stack = !self.show_stack;
+                let what = if self.show_stack { "shown" } else { "hidden" };
+                self.say(format!("stack {what} in the detail pane"), now);
                 Vec::new()
             }
             Action::Quit => self.quit(),

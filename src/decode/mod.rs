@@ -19,6 +19,7 @@ mod ioctl;
 mod memory;
 pub mod realpath;
 mod sockaddr;
+pub mod stack;
 mod table;
 
 pub use decoder::{decode_args, decode_with_copies, native_sysno};

@@ -186,6 +186,8 @@ pub struct Call {
     pub real: OnceLock<RealPaths>,
     /// The container the call comes from (the agent), else `None`.
     pub container: Option<std::sync::Arc<Container>>,
+    /// The call site (`--stack`), captured before the call was answered.
+    pub stack: Option<super::Stack>,
 }
 
 impl Call {

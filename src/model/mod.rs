@@ -6,6 +6,7 @@ pub mod answer;
 pub mod call;
 pub mod emulation;
 pub mod record;
+pub mod stack;
 
 pub use answer::{Answer, DecidedBy, parse_value};
 pub use call::{
@@ -13,5 +14,6 @@ pub use call::{
     RealPaths, SockAddr, Value,
 };
 pub use record::{Outcome, Record, Refusal, Tally};
+pub use stack::Stack;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -45,6 +45,7 @@ impl FakeCall {
             // match them as written.
             real: std::sync::OnceLock::from(crate::model::RealPaths::default()),
             container: None,
+            stack: None,
         })
     }
 

@@ -2,9 +2,9 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::decode::{format_call, format_value};
+use crate::decode::{self, format_call, format_value};
 use crate::escape::escape_bytes;
-use crate::model::{Answer, Call, Outcome, RealPath, Record, Value};
+use crate::model::{Answer, Call, Outcome, RealPath, Record, Stack, Value};
 use crate::time::rfc3339;
 
 /// What the target got, in strace's `= result` style.
@@ -53,6 +53,38 @@ pub fn container_prefix(c: &Call) -> String {
         Some(k) => format!("[{}] ", escape_bytes(k.id.as_bytes())),
         None => String::new(),
     }
+}
+
+/// The trace's lines under a call with `--stack`: one indented line per
+/// frame, then why the walk stopped early, if it did. Symbolizes here, on
+/// the output's thread.
+pub fn stack_lines(stack: &Stack) -> Vec<String> {
+    let mut lines: Vec<String> = decode::stack::symbolize(stack)
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("    {}", decode::stack::frame_text(i, f)))
+        .collect();
+    if let Some(why) = &stack.stop {
+        lines.push(format!("    {}", decode::stack::stop_text(why)));
+    }
+    lines
+}
+
+fn stack_json(stack: &Stack) -> Json {
+    Json::Array(
+        decode::stack::symbolize(stack)
+            .iter()
+            .map(|f| {
+                json!({
+                    "addr": format!("{:#x}", f.addr),
+                    "symbol": f.symbol.as_ref().map(|(name, off)| format!("{name}+{off:#x}")),
+                    "object": f.object.as_deref().map(bytes_json),
+                    "file": f.file.as_deref().map(bytes_json),
+                    "line": f.line,
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The line saying which allowed execve ran, once the process's next call
@@ -197,6 +229,18 @@ pub fn log_record(rec: &Record) -> Json {
         o.insert(
             "container".into(),
             json!({ "id": k.id, "metadata": k.metadata }),
+        );
+    }
+    // With --stack: the frames, and why the walk stopped early (null when
+    // it reached the program's first frame).
+    if let (Some(stack), Some(o)) = (&c.stack, record.as_object_mut()) {
+        o.insert("stack".into(), stack_json(stack));
+        o.insert(
+            "stack_stop".into(),
+            stack
+                .stop
+                .as_ref()
+                .map_or(Json::Null, |w| Json::String(w.clone())),
         );
     }
     record

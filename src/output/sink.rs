@@ -257,6 +257,11 @@ impl Sink {
             }
             if !quiet {
                 r = r.and_then(|()| writeln!(t.out, "{}", format::trace_line(rec)));
+                if let Some(stack) = &rec.call.stack {
+                    for line in format::stack_lines(stack) {
+                        r = r.and_then(|()| writeln!(t.out, "{line}"));
+                    }
+                }
             }
             t.note(r, Output::Trace, &mut news);
         }

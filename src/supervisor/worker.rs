@@ -70,6 +70,8 @@ pub struct Settings {
     /// room (`None`: no limit). The queue given to [`Supervisor::start`]
     /// should be unbounded: the bound is kept here.
     pub events_bound: Option<usize>,
+    /// `--stack`: capture each call's stack before answering it.
+    pub stack: bool,
 }
 
 /// The queue into the runtime, with its bound kept on the sending side.
@@ -544,6 +546,8 @@ const PROC_TTL: Duration = Duration::from_millis(200);
 
 struct ProcCache {
     map: HashMap<u32, (Instant, ProcInfo)>,
+    /// With `--stack`: maps and parsed objects, for the stacks.
+    stacks: Option<decode::stack::Capturer>,
 }
 
 impl ProcCache {
@@ -572,6 +576,7 @@ impl ProcCache {
 fn receive_loop(shared: &Arc<Shared>, first: Option<Notif>, settings: &Settings) {
     let mut cache = ProcCache {
         map: HashMap::new(),
+        stacks: settings.stack.then(decode::stack::Capturer::new),
     };
     if let Some(n) = first {
         handle(shared, settings, &mut cache, n);
@@ -653,8 +658,18 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
     // The raw copies emulation uses come from the same reads as the
     // decoded values that are shown and decided on.
     let (args, copies) = decode::decode_with_copies(sysno, &n.args, &view);
+    // The stack is read while the thread is parked in this call: after
+    // the answer it would have moved on. Vouched for by ID_VALID below
+    // with everything else read.
+    let stack = cache.stacks.as_mut().map(|c| {
+        view.note_read();
+        c.capture(n.pid, info.tgid)
+    });
     if matches!(sysno, Some(Sysno::execve | Sysno::execveat)) {
         cache.forget(n.pid);
+        if let Some(c) = cache.stacks.as_mut() {
+            c.forget(info.tgid);
+        }
     }
     let call = Arc::new(Call {
         notif: n,
@@ -670,6 +685,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
         received_wall,
         real: std::sync::OnceLock::new(),
         container: shared.container.clone(),
+        stack,
     });
     // The real paths (what the kernel will touch, in the program's view)
     // are found before NOTIF_ID_VALID vouches for what was read, where a

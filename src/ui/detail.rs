@@ -11,7 +11,7 @@ use super::lists::{answer_color, since, who};
 use super::{hang, pane, wrap};
 use crate::app::{App, Focus};
 use crate::app::{explain, notes};
-use crate::decode::format_value;
+use crate::decode::{format_value, stack};
 use crate::escape::{escape_bytes, escape_str};
 use crate::model::{Call, Outcome, RealPath, Value};
 use crate::output::format::{RESULT_UNKNOWN, result_text};
@@ -130,6 +130,41 @@ fn process_lines(call: &Call, cwd: Option<&[u8]>) -> Vec<Line<'static>> {
     lines
 }
 
+/// The stack section (`--stack`): one line per frame, named once the
+/// symbolizer thread has worked the names out; `b` hides it.
+fn stack_lines(call: &Call, show: bool) -> Vec<Line<'static>> {
+    let Some(stack) = &call.stack else {
+        return Vec::new();
+    };
+    let dim = Style::new().fg(Color::DarkGray);
+    let mut lines = vec![Line::default()];
+    if !show {
+        lines.push(Line::styled("stack hidden · b shows it", dim));
+        return lines;
+    }
+    lines.push(Line::from(vec![
+        Span::styled("stack", Style::new().bold().fg(Color::Blue)),
+        Span::styled(" · b hides it", dim),
+    ]));
+    match stack.symbols.get() {
+        Some(frames) => {
+            for (i, f) in frames.iter().enumerate() {
+                lines.push(Line::raw(format!("  {}", stack::frame_text(i, f))));
+            }
+        }
+        None => {
+            for (i, f) in stack.frames.iter().enumerate() {
+                lines.push(Line::raw(format!("  #{i} {:#x}", f.pc)));
+            }
+            lines.push(Line::styled("  (working out names…)", dim));
+        }
+    }
+    if let Some(why) = &stack.stop {
+        lines.push(Line::styled(format!("  {}", stack::stop_text(why)), dim));
+    }
+    lines
+}
+
 pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
     let history = app.focus == Focus::History;
     let inner = pane(String::new(), false).inner(area);
@@ -169,6 +204,7 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
                 since(app.config.started, rec.call.received_wall)
             )));
             lines.extend(process_lines(&rec.call, None));
+            lines.extend(stack_lines(&rec.call, app.show_stack));
         } else {
             lines.push(Line::styled(
                 " nothing answered yet",
@@ -207,6 +243,7 @@ pub fn detail(frame: &mut Frame, app: &App, area: Rect) {
             }
         }
         lines.extend(process_lines(call, p.cwd.as_deref()));
+        lines.extend(stack_lines(call, app.show_stack));
     } else {
         lines.push(Line::styled(
             " no call is waiting; trapped calls show here as they arrive",

@@ -1331,3 +1331,56 @@ fn processes_left_running_are_on_the_status_line_and_q_asks() {
         [Command::Quit(QuitHow::Exited)]
     ));
 }
+
+/// `--stack`: the detail pane shows the call's frames, escaped, and why
+/// the walk stopped; `b` hides and shows them.
+#[test]
+fn the_stack_section_shows_frames_and_b_hides_it() {
+    use crate::model::stack::{Frame, RawFrame, Stack};
+    let mut a = app();
+    let mut c = (*openat(7, 4242, 4242, b"/etc/hosts")).clone();
+    let stack = Stack {
+        frames: vec![RawFrame {
+            pc: 0x7f00_0000_1234,
+            object: None,
+        }],
+        stop: Some("the frame is found from rbp, not known".into()),
+        symbols: std::sync::OnceLock::new(),
+    };
+    // Before the symbolizer thread has named them: addresses only.
+    c.stack = Some(stack.clone());
+    pending(&mut a, Arc::new(c.clone()));
+    let screen = text(&render(&a, 120, 60));
+    assert!(screen.contains("#0 0x7f0000001234"), "{screen}");
+    assert!(screen.contains("working out names"), "{screen}");
+    let _ = stack.symbols.set(vec![Frame {
+        addr: 0x7f00_0000_1234,
+        symbol: Some(("open\x1b[2Jat".into(), 0x41)),
+        object: Some(b"/usr/lib/libc.so.6".to_vec()),
+        file: None,
+        line: None,
+    }]);
+    c.stack = Some(stack);
+    c.notif.id = 8;
+    pending(&mut a, Arc::new(c));
+    a.on_key(key('j'), Instant::now());
+    let screen = text(&render(&a, 120, 60));
+    assert!(screen.contains("stack · b hides it"), "{screen}");
+    assert!(screen.contains("#0 0x7f0000001234 open"), "{screen}");
+    assert!(
+        screen.contains("[2Jat+0x41 (/usr/lib/libc.so.6)"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\x1b'), "{screen}");
+    assert!(
+        screen.contains("(stack stops: the frame is found from rbp, not known)"),
+        "{screen}"
+    );
+    a.on_key(key('b'), Instant::now());
+    let screen = text(&render(&a, 120, 60));
+    assert!(!screen.contains("#0 0x7f0000001234"), "{screen}");
+    assert!(screen.contains("stack hidden · b shows it"), "{screen}");
+    a.on_key(key('b'), Instant::now());
+    let screen = text(&render(&a, 120, 60));
+    assert!(screen.contains("#0 0x7f0000001234 open"), "{screen}");
+}

@@ -536,6 +536,22 @@ fn decode_calls() {
     println!("decode-calls: done");
 }
 
+/// The outer frame of the `stack` mode's known call chain.
+#[inline(never)]
+fn stack_outer_fn(depth: u64) -> i64 {
+    // black_box after the call keeps it a call, not a tail jump.
+    std::hint::black_box(stack_inner_fn(std::hint::black_box(depth)))
+}
+
+/// The inner frame: makes the call through libc's syscall().
+#[inline(never)]
+fn stack_inner_fn(depth: u64) -> i64 {
+    // SAFETY: getppid takes no arguments.
+    let r = unsafe { libc::syscall(libc::SYS_getppid) };
+    std::hint::black_box(depth);
+    r
+}
+
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let mode = args
@@ -1017,6 +1033,12 @@ fn main() {
                 unsafe { libc::getppid() };
             }
             println!("getppid: done");
+        }
+        // stack: getppid through libc's syscall() from a known call
+        // chain, main → stack_outer_fn → stack_inner_fn (for --stack)
+        "stack" => {
+            let ppid = stack_outer_fn(3);
+            println!("stack: ppid {ppid}");
         }
         _ => {
             eprintln!("testprog: unknown mode {mode:?}");
