@@ -14,6 +14,7 @@ use crate::cli::Options;
 use crate::error::Error;
 use crate::model::{Answer, DecidedBy};
 use crate::output::sink::{OutputError, Sink, TraceTo};
+use crate::output::summary::Summary;
 use crate::policy::learn::Learner;
 use crate::policy::rules::Rule;
 use crate::policy::write;
@@ -62,15 +63,25 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
         status: None,
         closed: false,
         left_notice: None,
+        summary: opts.summary.then(Summary::default),
     };
     run.supervise();
     run.take_late_records();
     let status = run.status.unwrap_or(0);
     run.end_trace(status);
-    let Headless { sink, learner, .. } = run;
+    let Headless {
+        sink,
+        learner,
+        summary,
+        ..
+    } = run;
     // Each failure was said when it happened; the first one, said again,
     // ends the run.
     let written = sink.finish();
+    if let Some(s) = summary {
+        // Not eprintln!: stderr may be a pipe nobody reads any more.
+        let _ = io::stderr().write_all(s.report().as_bytes());
+    }
     let mut code = running.exit_code(status);
     running.supervisor.stop();
     if let (Some(l), Some(path)) = (learner, &opts.save_rules) {
@@ -244,6 +255,8 @@ struct Headless<'a> {
     /// When to say which processes the program left running, if the run
     /// has not ended by then (once: `None` again after).
     left_notice: Option<Instant>,
+    /// `--summary`: every record counted, printed at exit.
+    summary: Option<Summary>,
 }
 
 /// How long after the program's exit its descendants are looked for:
@@ -411,6 +424,9 @@ impl Headless<'_> {
                     (self.learner.as_mut(), &rec.decided_by, rec.answer)
                 {
                     l.record(&rec.call, a);
+                }
+                if let Some(s) = self.summary.as_mut() {
+                    s.add(&rec);
                 }
                 let news = self.sink.record(&rec);
                 self.noted(news);
