@@ -910,7 +910,10 @@ fn search_filter_and_stats_find_calls_that_scrolled_away() {
     for i in 10..20 {
         assert!(screen.contains(&format!("/d{i}\"")), "d{i}:\n{screen}");
     }
-    assert!(!screen.contains("/d20\"") && !screen.contains("/d9\""), "{screen}");
+    assert!(
+        !screen.contains("/d20\"") && !screen.contains("/d9\""),
+        "{screen}"
+    );
     assert!(!screen.contains("early\""), "{screen}");
     // A filter that does not parse says why and keeps this one.
     t.keys(&["&"]);
@@ -918,7 +921,10 @@ fn search_filter_and_stats_find_calls_that_scrolled_away() {
     t.keys(&["-l", " pid"]);
     t.keys(&["Enter"]);
     let screen = t.wait_for("filter not changed");
-    assert!(screen.contains("History: only `allow */d1?` (10 of 301"), "{screen}");
+    assert!(
+        screen.contains("History: only `allow */d1?` (10 of 301"),
+        "{screen}"
+    );
 
     t.keys(&["s"]);
     let screen = t.wait_for("Calls per syscall, sorted by calls");
@@ -927,12 +933,13 @@ fn search_filter_and_stats_find_calls_that_scrolled_away() {
         .find(|l| l.contains("│mkdir "))
         .unwrap_or_else(|| panic!("a mkdir row:\n{screen}"));
     let table = &row[row.find("│mkdir ").unwrap()..];
-    let cells: Vec<&str> = table
-        .split(['│', ' '])
-        .filter(|w| !w.is_empty())
-        .collect();
+    let cells: Vec<&str> = table.split(['│', ' ']).filter(|w| !w.is_empty()).collect();
     // mkdir, calls, allow, deny, return, emulate, gone, rule, …
-    assert_eq!(&cells[..8], ["mkdir", "301", "300", "1", "0", "0", "0", "301"], "{row}");
+    assert_eq!(
+        &cells[..8],
+        ["mkdir", "301", "300", "1", "0", "0", "0", "301"],
+        "{row}"
+    );
     t.keys(&["Escape"]);
     t.keys(&["q"]);
     assert_eq!(t.exit_status(), 0);
@@ -943,5 +950,9 @@ fn search_filter_and_stats_find_calls_that_scrolled_away() {
         .find(|l| l.starts_with("mkdir "))
         .unwrap_or_else(|| panic!("a mkdir row after the TUI:\n{screen}"));
     let cells: Vec<&str> = row.split_whitespace().filter(|w| *w != "│").collect();
-    assert_eq!(&cells[..8], ["mkdir", "301", "300", "1", "0", "0", "0", "301"], "{row}");
+    assert_eq!(
+        &cells[..8],
+        ["mkdir", "301", "300", "1", "0", "0", "0", "301"],
+        "{row}"
+    );
 }
