@@ -487,6 +487,11 @@ pub struct Options {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// At exit, a table per syscall: calls, answers, who decided, and
+    /// latency p50/p99 (headless: on stderr; the TUI: on the terminal).
+    #[arg(long)]
+    pub summary: bool,
+
     /// Print the generated BPF program, explained, and exit.
     #[arg(long)]
     pub print_filter: bool,

@@ -14,6 +14,7 @@ use crate::cli::Options;
 use crate::error::Error;
 use crate::model::{Answer, DecidedBy};
 use crate::output::sink::{OutputError, Sink, TraceTo};
+use crate::output::summary::Summary;
 use crate::policy::learn::Learner;
 use crate::policy::rules::Rule;
 use crate::policy::write;
@@ -65,15 +66,25 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
         left_notice: None,
         quit: crossbeam_channel::never(),
         quit_by: None,
+        summary: opts.summary.then(Summary::default),
     };
     run.supervise();
     run.take_late_records();
     let status = run.status.unwrap_or(0);
     run.end_trace(status);
-    let Headless { sink, learner, .. } = run;
+    let Headless {
+        sink,
+        learner,
+        summary,
+        ..
+    } = run;
     // Each failure was said when it happened; the first one, said again,
     // ends the run.
     let written = sink.finish();
+    if let Some(s) = summary {
+        // Not eprintln!: stderr may be a pipe nobody reads any more.
+        let _ = io::stderr().write_all(s.report().as_bytes());
+    }
     let mut code = running.exit_code(status);
     running.supervisor.stop();
     if let (Some(l), Some(path)) = (learner, &opts.save_rules) {
@@ -124,14 +135,23 @@ pub fn run_attached(
         left_notice: None,
         quit: sysproc::signal_channel(signals),
         quit_by: None,
+        summary: opts.summary.then(Summary::default),
     };
     run.supervise();
     let answered = run
         .quit_by
         .map(|_| run.running.supervisor.stop_answering(fallback));
     run.take_late_records();
-    let Headless { sink, learner, .. } = run;
+    let Headless {
+        sink,
+        learner,
+        summary,
+        ..
+    } = run;
     let written = sink.finish();
+    if let Some(s) = summary {
+        let _ = io::stderr().write_all(s.report().as_bytes());
+    }
     let end = match answered {
         Some(n) => attached.after_leaving(n, fallback),
         None => format!(
@@ -311,6 +331,8 @@ struct Headless<'a> {
     quit: crossbeam_channel::Receiver<i32>,
     /// The signal that ended an attach session.
     quit_by: Option<i32>,
+    /// `--summary`: every record counted, printed at exit.
+    summary: Option<Summary>,
 }
 
 /// How long after the program's exit its descendants are looked for:
@@ -496,6 +518,9 @@ impl Headless<'_> {
                     (self.learner.as_mut(), &rec.decided_by, rec.answer)
                 {
                     l.record(&rec.call, a);
+                }
+                if let Some(s) = self.summary.as_mut() {
+                    s.add(&rec);
                 }
                 let news = self.sink.record(&rec);
                 self.noted(news);

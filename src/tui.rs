@@ -403,7 +403,7 @@ fn run_session(
         Some(l) => l.gone.clone(),
         None => crossbeam_channel::never(),
     };
-    let (recorder, shown) = Recorder::start(sink, running.events.clone());
+    let (recorder, shown) = Recorder::start(sink, running.events.clone(), app.summary.clone());
 
     let mut tui = Tui {
         guard,
@@ -433,7 +433,7 @@ fn run_session(
     };
     let how = tui.event_loop()?;
     stop_input.store(true, Ordering::Relaxed);
-    tui.finish(how, opts.stats.as_deref())
+    tui.finish(how, opts.stats.as_deref(), opts.summary)
 }
 
 /// The App with what the launch found out, and the first hint.
@@ -823,9 +823,9 @@ impl Tui {
 
     /// Gives the terminal back, ends or lets go of the program, and
     /// returns the exit status.
-    fn finish(self, how: QuitHow, stats_path: Option<&Path>) -> Result<i32, Error> {
+    fn finish(self, how: QuitHow, stats_path: Option<&Path>, summary: bool) -> Result<i32, Error> {
         let Tui {
-            app,
+            mut app,
             mut running,
             recorder,
             shown,
@@ -844,6 +844,8 @@ impl Tui {
         drop(shown);
         restore_terminal();
         if how != QuitHow::Detach {
+            // The program's screen as it is, not as scrolled back to.
+            app.screen.screen_mut().set_scrollback(0);
             print_last_screen(&app);
         }
         let code = match how {
@@ -904,6 +906,15 @@ impl Tui {
                 if n == 1 { "record" } else { "records" }
             )),
         }
+        if summary {
+            // Every record is in by now: the recorder has finished.
+            let report = app
+                .summary
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .report();
+            print_on_terminal(&report);
+        }
         if let (Some(s), Some(path)) = (stats, stats_path) {
             s.write(path, app.config.history_cap)
                 .map_err(|source| Error::Stats { source })?;
@@ -944,6 +955,14 @@ fn print_last_screen(app: &App) {
             let _ = writeln!(tty, "{text}");
             let _ = tty.flush();
         }
+    }
+}
+
+/// `text` on the terminal the TUI gave back (where `--summary` goes).
+fn print_on_terminal(text: &str) {
+    if let Some(mut tty) = TTY.get() {
+        let _ = tty.write_all(text.as_bytes());
+        let _ = tty.flush();
     }
 }
 

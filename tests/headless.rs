@@ -483,3 +483,68 @@ fn the_trace_shows_the_real_path_behind_a_symlink() {
         .unwrap_or_else(|| panic!("{trace}"));
     assert!(line.contains("→ /etc/hostname"), "{line}");
 }
+
+/// The `--summary` table's row for `syscall`, by column header.
+fn summary_row(stderr: &str, syscall: &str) -> std::collections::HashMap<String, String> {
+    let mut lines = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("unotify-tui: summary"))
+        .skip(1);
+    let cells = |l: &str| -> Vec<String> {
+        l.replace(" µs", "")
+            .split_whitespace()
+            .filter(|w| *w != "│")
+            .map(str::to_string)
+            .collect()
+    };
+    let header = cells(lines.next().expect("a summary table on stderr"));
+    let row = lines
+        .map(cells)
+        .find(|c| c[0] == syscall)
+        .unwrap_or_else(|| panic!("no {syscall} row in\n{stderr}"));
+    assert_eq!(header.len(), row.len(), "{header:?} {row:?}");
+    header.into_iter().zip(row).collect()
+}
+
+#[test]
+fn summary_counts_each_call_with_its_answer_and_who_decided() {
+    let dir = tempdir();
+    let rules = write_rules(
+        dir.path(),
+        "[[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\nerrno = \"EACCES\"\n",
+    );
+    let paths: Vec<Vec<u8>> = (0..7)
+        .map(|i| path_bytes(&dir.path().join(format!("d{i}"))))
+        .collect();
+    let mut args: Vec<&[u8]> = vec![b"mkdirs"];
+    args.extend(paths.iter().map(Vec::as_slice));
+    let rules = rules.to_str().unwrap();
+    let r = prog(
+        dir.path(),
+        &["--trap", "mkdir", "--rules", rules, "--summary"],
+        &args,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // What the program saw, and the file system.
+    assert_eq!(r.stdout.matches(": err EACCES").count(), 7, "{}", r.stdout);
+    assert!((0..7).all(|i| !dir.path().join(format!("d{i}")).exists()));
+    let row = summary_row(&r.stderr, "mkdir");
+    for (column, want) in [
+        ("calls", "7"),
+        ("deny", "7"),
+        ("rule", "7"),
+        ("allow", "0"),
+        ("gone", "0"),
+        ("you", "0"),
+        ("default", "0"),
+    ] {
+        assert_eq!(row[column], want, "{column} in\n{}", r.stderr);
+    }
+    let p50: f64 = row["p50"].parse().expect("p50 in µs");
+    let p99: f64 = row["p99"].parse().expect("p99 in µs");
+    assert!(p50 > 0.0 && p50 <= p99, "{}", r.stderr);
+    assert_eq!(summary_row(&r.stderr, "total")["calls"], "7");
+    // Without --summary there is no table.
+    let r = prog(dir.path(), &["--trap", "mkdir", "--rules", rules], &args);
+    assert!(!r.stderr.contains("summary"), "{}", r.stderr);
+}

@@ -833,3 +833,152 @@ fn the_precedence_lesson_hints_what_to_press_and_shows_the_errno_filter_win() {
     t.keys(&["q"]);
     assert_eq!(t.exit_status(), 0);
 }
+
+/// A program that printed 500 lines: Shift-PgUp brings its first line
+/// back into the pane, Shift-PgDn returns to the live screen.
+#[test]
+fn the_program_pane_scrolls_back_to_an_early_line() {
+    let dir = tempdir();
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--",
+            "sh",
+            "-c",
+            "i=1; while [ $i -le 500 ]; do echo \"row-$i-end\"; i=$((i+1)); done",
+        ],
+    );
+    let screen = t.wait_for("row-500-end");
+    t.wait_for("exited 0");
+    assert!(!screen.contains("row-1-end"), "{screen}");
+    // A page is the pane's height less a line (11 here): 60 pages reach
+    // the top whatever the layout.
+    t.keys(&["S-PPage"; 60]);
+    let screen = t.wait_for("row-1-end");
+    assert!(screen.contains("lines back"), "{screen}");
+    assert!(!screen.contains("row-500-end"), "{screen}");
+    t.keys(&["S-NPage"; 60]);
+    let screen = t.wait_for("row-500-end");
+    assert!(!screen.contains("lines back"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}
+
+/// 301 mkdirs decided by rules, the denied one first: `/` brings it back
+/// into view long after it scrolled away, `&` shows only the matching
+/// entries, `s` counts them all, and `--summary` prints the same table on
+/// the terminal once the TUI has ended.
+#[test]
+fn search_filter_and_stats_find_calls_that_scrolled_away() {
+    let dir = tempdir();
+    let early = dir.path().join("early");
+    let ruled = dir.path().join("ruled");
+    std::fs::create_dir(&ruled).unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        format!(
+            "[[rule]]\nsyscall = \"mkdir\"\npath = \"{}\"\naction = \"deny\"\n\n\
+             [[rule]]\nsyscall = \"mkdir\"\npath = \"{}/*\"\naction = \"allow\"\n",
+            early.display(),
+            ruled.display()
+        ),
+    )
+    .unwrap();
+    let script = dir.path().join("run.sh");
+    let later: Vec<String> = (0..300)
+        .map(|i| format!("'{}/d{i}'", ruled.display()))
+        .collect();
+    std::fs::write(
+        &script,
+        format!(
+            "'{prog}' mkdir '{early}'\n'{prog}' mkdirs {later}\n",
+            prog = *PROG,
+            early = early.display(),
+            later = later.join(" ")
+        ),
+    )
+    .unwrap();
+    let t = Tmux::start(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--summary",
+            "--",
+            "sh",
+            script.to_str().unwrap(),
+        ],
+    );
+    t.wait_for("exited 0");
+    let screen = t.wait_for("answered 301");
+    // The program saw the deny; the file system agrees.
+    assert!(!early.exists());
+    assert!(ruled.join("d299").exists());
+    assert!(!screen.contains("early\""), "scrolled away:\n{screen}");
+
+    t.keys(&["/"]);
+    t.wait_for("search history for");
+    t.keys(&["-l", "deny mkdir"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("entry 1 of 301");
+    assert!(screen.contains("/early\" → deny = -1 EPERM"), "{screen}");
+
+    t.keys(&["&"]);
+    t.wait_for("show only the history entries matching");
+    t.keys(&["-l", "allow */d1?"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("History: only `allow */d1?` (10 of 301");
+    for i in 10..20 {
+        assert!(screen.contains(&format!("/d{i}\"")), "d{i}:\n{screen}");
+    }
+    assert!(
+        !screen.contains("/d20\"") && !screen.contains("/d9\""),
+        "{screen}"
+    );
+    assert!(!screen.contains("early\""), "{screen}");
+    // A filter that does not parse says why and keeps this one.
+    t.keys(&["&"]);
+    t.wait_for("show only the history entries matching");
+    t.keys(&["-l", " pid"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("filter not changed");
+    assert!(
+        screen.contains("History: only `allow */d1?` (10 of 301"),
+        "{screen}"
+    );
+
+    t.keys(&["s"]);
+    let screen = t.wait_for("Calls per syscall, sorted by calls");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("│mkdir "))
+        .unwrap_or_else(|| panic!("a mkdir row:\n{screen}"));
+    let table = &row[row.find("│mkdir ").unwrap()..];
+    let cells: Vec<&str> = table.split(['│', ' ']).filter(|w| !w.is_empty()).collect();
+    // mkdir, calls, allow, deny, return, emulate, gone, rule, …
+    assert_eq!(
+        &cells[..8],
+        ["mkdir", "301", "300", "1", "0", "0", "0", "301"],
+        "{row}"
+    );
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+    let screen = t.wait_for("unotify-tui: summary");
+    let row = screen
+        .lines()
+        .skip_while(|l| !l.starts_with("unotify-tui: summary"))
+        .find(|l| l.starts_with("mkdir "))
+        .unwrap_or_else(|| panic!("a mkdir row after the TUI:\n{screen}"));
+    let cells: Vec<&str> = row.split_whitespace().filter(|w| *w != "│").collect();
+    assert_eq!(
+        &cells[..8],
+        ["mkdir", "301", "300", "1", "0", "0", "0", "301"],
+        "{row}"
+    );
+}

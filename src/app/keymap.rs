@@ -38,6 +38,18 @@ pub enum Action {
     ToggleStack,
     /// Leave the program pane (the only key it does not pass on).
     LeaveProgram,
+    /// `/`: search history.
+    Search,
+    /// The next match of the search, further back (`n`) or forward (`N`).
+    SearchOlder,
+    SearchNewer,
+    /// Show only the history entries matching a query.
+    FilterHistory,
+    /// The stats view: calls per syscall, answers, who decided, latency.
+    Stats,
+    /// Scroll the program pane back into its scrollback, or forward.
+    ProgramBack,
+    ProgramForward,
     // ----- in dialogs
     /// A printable character for a text field (see [`Press::typed`]).
     Type,
@@ -60,6 +72,9 @@ pub enum Action {
     Kill,
     /// Quit dialog: let the program run on unsupervised.
     Detach,
+    /// Stats view: sort by the next column, or the one before.
+    SortNext,
+    SortPrev,
 }
 
 /// Where a binding applies. A dialog takes every key while it is open.
@@ -87,12 +102,18 @@ pub enum Context {
     Rules,
     /// `w` without `--save-rules`: the file to write.
     SavePath,
+    /// `/`: what to search history for.
+    Search,
+    /// `&`: which history entries to show.
+    FilterHistory,
+    /// `s`: calls per syscall.
+    Stats,
 }
 
 impl Context {
     /// Every context, main screen first, dialogs in the order the help
     /// lists them.
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 14] = [
         Context::Ui,
         Context::Program,
         Context::DenyWith,
@@ -101,6 +122,9 @@ impl Context {
         Context::Scope,
         Context::Rules,
         Context::SavePath,
+        Context::Search,
+        Context::FilterHistory,
+        Context::Stats,
         Context::Quit,
         Context::Help,
         Context::Filter,
@@ -127,6 +151,9 @@ impl Context {
             Context::Scope => "Always …: which calls (A, X, E)",
             Context::Rules => "The rule list (R)",
             Context::SavePath => "Write the rules to which file (w)",
+            Context::Search => "Search history (/)",
+            Context::FilterHistory => "Show only matching history (&)",
+            Context::Stats => "Calls per syscall (s)",
         }
     }
 }
@@ -147,6 +174,9 @@ pub enum Pattern {
 pub struct Key {
     pub pattern: Pattern,
     pub ctrl: bool,
+    /// Shift must be held (for keys other than letters, where a binding
+    /// without it takes the key whether Shift is held or not).
+    pub shift: bool,
     /// Another spelling of a key the label names already (what some
     /// terminals send for it), so the label need not name it.
     pub alias: bool,
@@ -160,6 +190,7 @@ const fn code(code: KeyCode) -> Key {
     Key {
         pattern: Pattern::Code(code),
         ctrl: false,
+        shift: false,
         alias: false,
     }
 }
@@ -168,7 +199,15 @@ const fn ctrl(c: char) -> Key {
     Key {
         pattern: Pattern::Code(KeyCode::Char(c)),
         ctrl: true,
+        shift: false,
         alias: false,
+    }
+}
+
+const fn shift(key: KeyCode) -> Key {
+    Key {
+        shift: true,
+        ..code(key)
     }
 }
 
@@ -179,12 +218,14 @@ const fn alias(key: Key) -> Key {
 const ANY_CHAR: Key = Key {
     pattern: Pattern::AnyChar,
     ctrl: false,
+    shift: false,
     alias: false,
 };
 
 const ANY_KEY: Key = Key {
     pattern: Pattern::AnyKey,
     ctrl: false,
+    shift: false,
     alias: false,
 };
 
@@ -214,6 +255,8 @@ impl Key {
         };
         if self.ctrl {
             format!("Ctrl-{base}")
+        } else if self.shift {
+            format!("Shift-{base}")
         } else {
             base
         }
@@ -243,6 +286,8 @@ const TEXT: &[Context] = &[
     Context::SavePath,
 ];
 const VIEWS: &[Context] = &[Context::Help, Context::Filter];
+const FIND: &[Context] = &[Context::Search, Context::FilterHistory];
+const UI_AND_PROGRAM: &[Context] = &[Context::Ui, Context::Program];
 
 /// A binding of the main screen: all of them show in the footer.
 const fn ui(
@@ -401,6 +446,46 @@ pub const KEYMAP: &[Binding] = &[
         "filter",
         "show the BPF filter the program runs under, disassembled and explained",
     ),
+    ui(
+        &[(k('/'), Action::Search)],
+        "/",
+        "search",
+        "search history for a query (the words & takes: deny, openat, pid 1234, /etc/*…); \
+         the match comes into view however far back it is",
+    ),
+    ui(
+        &[(k('n'), Action::SearchOlder), (k('N'), Action::SearchNewer)],
+        "n N",
+        "next/prev match",
+        "the next match of the search, further back (n) or forward (N); the search wraps around",
+    )
+    .help_only(),
+    ui(
+        &[(k('&'), Action::FilterHistory)],
+        "&",
+        "show only…",
+        "history shows only the entries matching a query (words all must match): an answer \
+         (allow deny return emulate gone), who decided (rule you default timeout continue), a \
+         syscall or @group, pid N, comm NAME, a path glob (/etc/*, *.so); nothing typed shows all",
+    ),
+    ui(
+        &[(k('s'), Action::Stats)],
+        "s",
+        "stats",
+        "calls per syscall: answers, who decided, latency p50/p99 (as --summary prints at exit)",
+    ),
+    Binding {
+        keys: &[
+            (shift(KeyCode::PageUp), Action::ProgramBack),
+            (shift(KeyCode::PageDown), Action::ProgramForward),
+        ],
+        label: "Shift-PgUp Shift-PgDn",
+        hint: "scroll program",
+        help: "scroll the program pane back through its last 10,000 lines, or forward again \
+               (also while it has the keyboard)",
+        contexts: UI_AND_PROGRAM,
+        in_footer: false,
+    },
     // Named in the detail pane's title when it has more than it shows.
     ui(
         &[(k('['), Action::DetailUp), (k(']'), Action::DetailDown)],
@@ -651,6 +736,82 @@ pub const KEYMAP: &[Binding] = &[
         "close",
         "close the rule list",
     ),
+    // ----- search (/) and the history filter (&)
+    dialog(
+        FIND,
+        &[(ANY_CHAR, Action::Type)],
+        "type",
+        "a query",
+        "words that must all match: deny, openat, pid 1234, comm cat, /etc/*, *.so, @net, you…",
+    ),
+    dialog(
+        &[Context::Search],
+        &[(code(KeyCode::Enter), Action::Confirm)],
+        "Enter",
+        "find",
+        "find the nearest earlier match (then n older, N newer)",
+    ),
+    dialog(
+        &[Context::FilterHistory],
+        &[(code(KeyCode::Enter), Action::Confirm)],
+        "Enter",
+        "filter",
+        "show only the matching entries (nothing typed: all); a query that does not parse keeps \
+         the filter as it was",
+    ),
+    dialog(
+        FIND,
+        &[(code(KeyCode::Backspace), Action::Erase)],
+        "Backspace",
+        "erase",
+        "erase the last character typed",
+    )
+    .help_only(),
+    dialog(
+        FIND,
+        &[(code(KeyCode::Esc), Action::Cancel)],
+        "Esc",
+        "cancel",
+        "cancel: history stays as it was",
+    ),
+    // ----- the stats view (s)
+    dialog(
+        &[Context::Stats],
+        &[
+            (k('s'), Action::SortNext),
+            (code(KeyCode::Right), Action::SortNext),
+            (k('S'), Action::SortPrev),
+            (code(KeyCode::Left), Action::SortPrev),
+        ],
+        "s S → ←",
+        "sort by next column",
+        "sort by the next column (s, →) or the one before (S, ←); numbers largest first",
+    ),
+    dialog(
+        &[Context::Stats],
+        &[
+            (code(KeyCode::Up), Action::Up),
+            (k('k'), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+            (k('j'), Action::Down),
+            (code(KeyCode::PageUp), Action::PageUp),
+            (code(KeyCode::PageDown), Action::PageDown),
+            (code(KeyCode::Home), Action::Top),
+        ],
+        "↑↓ jk PgUp PgDn Home",
+        "scroll",
+        "scroll by a line or a page, or back to the top",
+    ),
+    dialog(
+        &[Context::Stats],
+        &[
+            (code(KeyCode::Esc), Action::Cancel),
+            (k('q'), Action::Cancel),
+        ],
+        "Esc q",
+        "close",
+        "close the stats view",
+    ),
     // ----- the quit dialog (q); it lists its keys with their help
     dialog(
         &[Context::Quit],
@@ -739,8 +900,16 @@ pub fn lookup(context: Context, key: &KeyEvent) -> Option<Press> {
             .find(|(k, _)| k.pattern == Pattern::AnyKey)
             .map(|(_, a)| press(*a));
     }
-    if let Some((_, a)) =
-        keys().find(|(k, _)| k.pattern == Pattern::Code(key.code) && k.ctrl == held_ctrl)
+    // A binding that needs Shift first; the others take the key with or
+    // without it.
+    let held_shift = key.modifiers.contains(KeyModifiers::SHIFT);
+    if let Some((_, a)) = keys().find(|(k, _)| {
+        k.pattern == Pattern::Code(key.code) && k.ctrl == held_ctrl && k.shift && held_shift
+    }) {
+        return Some(press(*a));
+    }
+    if let Some((_, a)) = keys()
+        .find(|(k, _)| k.pattern == Pattern::Code(key.code) && k.ctrl == held_ctrl && !k.shift)
     {
         return Some(press(*a));
     }
@@ -798,8 +967,8 @@ mod tests {
     #[test]
     fn every_key_is_bound_once_per_context() {
         for ctx in Context::ALL {
-            let keys: Vec<(Pattern, bool)> = bindings(ctx)
-                .flat_map(|b| b.keys.iter().map(|(k, _)| (k.pattern, k.ctrl)))
+            let keys: Vec<(Pattern, bool, bool)> = bindings(ctx)
+                .flat_map(|b| b.keys.iter().map(|(k, _)| (k.pattern, k.ctrl, k.shift)))
                 .collect();
             assert!(!keys.is_empty(), "{ctx:?} has keys");
             for (i, a) in keys.iter().enumerate() {
@@ -851,6 +1020,37 @@ mod tests {
                 &ev(KeyCode::Char('a'), KeyModifiers::NONE)
             ),
             None
+        );
+    }
+
+    #[test]
+    fn shift_page_keys_scroll_the_program_pane() {
+        let shift = KeyModifiers::SHIFT;
+        let none = KeyModifiers::NONE;
+        for ctx in [Context::Ui, Context::Program] {
+            assert_eq!(
+                action(ctx, &ev(KeyCode::PageUp, shift)),
+                Some(Action::ProgramBack)
+            );
+            assert_eq!(
+                action(ctx, &ev(KeyCode::PageDown, shift)),
+                Some(Action::ProgramForward)
+            );
+        }
+        // Without Shift, PgUp is still the history's and goes to the program.
+        assert_eq!(
+            action(Context::Ui, &ev(KeyCode::PageUp, none)),
+            Some(Action::PageUp)
+        );
+        assert_eq!(action(Context::Program, &ev(KeyCode::PageUp, none)), None);
+        // A binding without Shift still takes the key with it.
+        assert_eq!(
+            action(Context::Ui, &ev(KeyCode::Up, shift)),
+            Some(Action::Up)
+        );
+        assert_eq!(
+            action(Context::Ui, &ev(KeyCode::Char('&'), shift)),
+            Some(Action::FilterHistory)
         );
     }
 

@@ -7,6 +7,7 @@
 
 pub mod dialogs;
 pub mod explain;
+pub mod find;
 pub mod keymap;
 pub mod notes;
 mod policy;
@@ -29,6 +30,7 @@ use crate::model::emulation as emulate;
 use crate::model::{Answer, DecidedBy};
 use crate::model::{Outcome, Record, Tally};
 use crate::output::exec::ExecWatch;
+use crate::output::summary;
 use crate::policy::rules::{RuleId, RuleSet};
 use crate::supervisor::{Decision, Event};
 use dialogs::{RuleList, Scroll};
@@ -151,8 +153,8 @@ pub struct Config {
 pub const GONE_LINGER: Duration = Duration::from_secs(3);
 /// How long a message in the status area stays.
 const MESSAGE_TIME: Duration = Duration::from_secs(6);
-/// Lines the program pane keeps above its screen.
-const SCROLLBACK: usize = 1000;
+/// Lines the program pane keeps above its screen (Shift-PgUp shows them).
+pub const SCROLLBACK: usize = 10_000;
 /// The program's latest output kept to redraw its pane at a new size
 /// (see [`App::resize_program`]); at most twice this is held.
 const OUTPUT_KEPT: usize = 256 * 1024;
@@ -221,6 +223,16 @@ pub struct App {
     /// Whether the detail pane shows the call's stack (`b`), when it was
     /// captured (`--stack`).
     pub show_stack: bool,
+    /// Entries ever added to history: the sequence number of the next.
+    pub history_seq: u64,
+    /// `&`: history shows only the entries matching this.
+    pub filter: Option<find::HistoryFilter>,
+    /// `/`: the last search, for `n` and `N`.
+    pub search: Option<find::Query>,
+    /// Every answered call counted per syscall (the recorder thread fills
+    /// it, so it has the calls history passed over too): the stats view
+    /// and `--summary`.
+    pub summary: summary::Shared,
 }
 
 /// What the TUI shows of an attached process.
@@ -261,6 +273,10 @@ impl App {
             rules: Default::default(),
             attached: None,
             quit_asked: false,
+            history_seq: 0,
+            filter: None,
+            search: None,
+            summary: Default::default(),
         }
     }
 
@@ -294,11 +310,11 @@ impl App {
     /// The history entry the history pane has selected.
     pub fn selected_record(&self) -> Option<&Record> {
         let back = self.history_back.unwrap_or(0);
-        let n = self.history.len();
+        let n = self.view_len();
         if n == 0 {
             return None;
         }
-        self.history.get(n - 1 - back.min(n - 1))
+        self.view_get(n - 1 - back.min(n - 1))
     }
 
     pub fn say(&mut self, msg: impl Into<String>, now: Instant) {
@@ -427,6 +443,26 @@ impl App {
         }
     }
 
+    /// Shift-PgUp (`back`) and Shift-PgDn: the program pane moves by a
+    /// page through its scrollback.
+    pub fn scroll_program(&mut self, back: bool) {
+        let page = usize::from(self.screen.screen().size().0.saturating_sub(1).max(1));
+        let at = self.screen.screen().scrollback();
+        let to = if back {
+            at.saturating_add(page)
+        } else {
+            at.saturating_sub(page)
+        };
+        // vt100 stops at the oldest line kept.
+        self.screen.screen_mut().set_scrollback(to);
+    }
+
+    /// How far the program pane is scrolled back, in lines (0: following
+    /// the program).
+    pub fn program_scrolled(&self) -> usize {
+        self.screen.screen().scrollback()
+    }
+
     /// The program pane was resized. vt100's own resize cuts off the rows
     /// and columns that no longer fit, and growing again brings back only
     /// blanks; instead the screen is rebuilt at the new size from the
@@ -503,13 +539,22 @@ impl App {
 
     fn push_history(&mut self, rec: Record) {
         self.counts.add(&rec);
+        let shown_before = self.view_len();
+        let mut dropped = None;
         if self.history.len() >= self.config.history_cap.max(1) {
             self.history.pop_front();
-        } else if let Some(back) = self.history_back.as_mut() {
-            // Keep the same entry selected as new ones arrive below it.
-            *back += 1;
+            dropped = Some(self.history_seq - self.config.history_cap.max(1) as u64);
         }
         self.history.push_back(rec);
+        self.history_seq += 1;
+        self.filter_pushed(dropped);
+        // Keep the same entry selected as new ones arrive below it (while
+        // none leaves at the top).
+        if self.view_len() > shown_before
+            && let Some(back) = self.history_back.as_mut()
+        {
+            *back += 1;
+        }
     }
 
     // ----- keys --------------------------------------------------------------
@@ -537,12 +582,19 @@ impl App {
     /// A key in the program pane: it goes to the program, except the one
     /// that leaves the pane.
     fn program_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        if keymap::action(Context::Program, &key) == Some(Action::LeaveProgram) {
-            return self.leave_program();
+        match keymap::action(Context::Program, &key) {
+            Some(Action::LeaveProgram) => return self.leave_program(),
+            Some(a @ (Action::ProgramBack | Action::ProgramForward)) => {
+                self.scroll_program(a == Action::ProgramBack);
+                return Vec::new();
+            }
+            _ => {}
         }
         if self.state != TargetState::Running {
             return Vec::new();
         }
+        // Typing answers what the program shows now.
+        self.screen.screen_mut().set_scrollback(0);
         termkeys::bytes(&key)
             .map(Command::ToProgram)
             .into_iter()
@@ -590,6 +642,17 @@ impl App {
             }
             Action::Quit => self.quit(),
             Action::LeaveProgram => self.leave_program(),
+            Action::Search => self.open_search(),
+            Action::SearchOlder | Action::SearchNewer => {
+                self.search_again(a == Action::SearchOlder, now);
+                Vec::new()
+            }
+            Action::FilterHistory => self.open_filter(),
+            Action::Stats => self.open(Dialog::Stats(Default::default())),
+            Action::ProgramBack | Action::ProgramForward => {
+                self.scroll_program(a == Action::ProgramBack);
+                Vec::new()
+            }
             // Dialog keys: the main screen binds none of them.
             Action::Type
             | Action::Erase
@@ -602,7 +665,9 @@ impl App {
             | Action::MoveRuleDown
             | Action::DeleteRule
             | Action::Kill
-            | Action::Detach => Vec::new(),
+            | Action::Detach
+            | Action::SortNext
+            | Action::SortPrev => Vec::new(),
         }
     }
 
@@ -746,7 +811,7 @@ impl App {
     fn move_selection(&mut self, a: Action) {
         match self.focus {
             Focus::History => {
-                let n = self.history.len();
+                let n = self.view_len();
                 if n == 0 {
                     return;
                 }

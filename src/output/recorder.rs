@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 
 use super::sink::{OutputError, Sink};
+use super::summary;
 use crate::model::Tally;
 use crate::supervisor::Event;
 
@@ -64,14 +65,21 @@ pub enum Ended {
 
 impl Recorder {
     /// Starts the thread: it takes `events` from the supervisor, writes
-    /// them to `sink` and passes them to the screen's queue (returned).
-    pub fn start(sink: Sink, events: Receiver<Event>) -> (Recorder, Receiver<Shown>) {
-        Recorder::with_queue(sink, events, SCREEN_QUEUE)
+    /// them to `sink`, counts them in `summary` (every one, also those the
+    /// screen passes over) and passes them to the screen's queue
+    /// (returned).
+    pub fn start(
+        sink: Sink,
+        events: Receiver<Event>,
+        summary: summary::Shared,
+    ) -> (Recorder, Receiver<Shown>) {
+        Recorder::with_queue(sink, events, summary, SCREEN_QUEUE)
     }
 
     fn with_queue(
         sink: Sink,
         events: Receiver<Event>,
+        summary: summary::Shared,
         queue: usize,
     ) -> (Recorder, Receiver<Shown>) {
         let (to_screen, shown) = crossbeam_channel::bounded(queue);
@@ -79,7 +87,7 @@ impl Recorder {
         let from = events.clone();
         let handle = std::thread::Builder::new()
             .name("unotify-recorder".into())
-            .spawn(move || Relay::new(sink, to_screen).run(&from, &finish_rx))
+            .spawn(move || Relay::new(sink, to_screen, summary).run(&from, &finish_rx))
             .expect("spawning the recorder thread");
         (
             Recorder {
@@ -120,13 +128,15 @@ struct Relay {
     not_drawn: Tally,
     /// The screen is gone (the TUI ended): only the log is written.
     screen_gone: bool,
+    summary: summary::Shared,
 }
 
 impl Relay {
-    fn new(sink: Sink, to_screen: Sender<Shown>) -> Relay {
+    fn new(sink: Sink, to_screen: Sender<Shown>, summary: summary::Shared) -> Relay {
         Relay {
             sink,
             to_screen,
+            summary,
             waiting: HashSet::new(),
             not_drawn: Tally::default(),
             screen_gone: false,
@@ -197,6 +207,12 @@ impl Relay {
             Event::Answered(rec) => {
                 let news = self.sink.record(rec);
                 self.failed(news);
+                // A panic elsewhere while holding the lock leaves counts
+                // that are still worth having.
+                self.summary
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .add(rec);
                 let id = rec.call.notif.id;
                 if !self.waiting.remove(&id) {
                     return self.pass_record(ev);
@@ -314,7 +330,8 @@ mod tests {
         let log = dir.path().join("log");
         let sink = Sink::open(TraceTo::Nowhere, Some(&log)).unwrap();
         let (tx, rx) = crossbeam_channel::bounded(64);
-        let (rec, shown) = Recorder::with_queue(sink, rx, 16);
+        let summary = summary::Shared::default();
+        let (rec, shown) = Recorder::with_queue(sink, rx, summary.clone(), 16);
         // A slow screen: a frame's worth of work for every event it takes.
         let screen = std::thread::spawn(move || {
             let mut all = Vec::new();
@@ -353,6 +370,12 @@ mod tests {
             "the log has every call"
         );
         assert!(not_drawn.answered > 0, "the flood was coalesced");
+        let counted = summary.lock().unwrap().total();
+        assert_eq!(
+            (counted.calls, counted.rule, counted.you),
+            (20_000, 19_999, 1),
+            "the summary counts what the screen passed over too"
+        );
         assert_eq!(not_drawn.by_rules, not_drawn.answered);
         let drawn = events
             .iter()
@@ -380,7 +403,7 @@ mod tests {
     fn a_full_disk_is_passed_to_the_screen_at_once() {
         let sink = Sink::open(TraceTo::Nowhere, Some(Path::new("/dev/full"))).unwrap();
         let (tx, rx) = crossbeam_channel::unbounded();
-        let (rec, shown) = Recorder::start(sink, rx);
+        let (rec, shown) = Recorder::start(sink, rx, Default::default());
         let r = record(call(1), Answer::Allow, by_rule());
         tx.send(Event::Answered(Box::new(r))).unwrap();
         // Said while the session goes on, not at the end.
@@ -412,7 +435,7 @@ mod tests {
             .unwrap();
         let sink = Sink::open(TraceTo::Nowhere, Some(&fifo)).unwrap();
         let (tx, rx) = crossbeam_channel::bounded(1000);
-        let (rec, _shown) = Recorder::start(sink, rx);
+        let (rec, _shown) = Recorder::start(sink, rx, Default::default());
         // Far more than a pipe holds.
         for id in 0..1000 {
             let r = record(call(id), Answer::Allow, by_rule());

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use super::hang;
-use crate::app::dialogs::{ErrnoPicker, ReturnDialog};
+use crate::app::dialogs::{ErrnoPicker, FindPrompt, ReturnDialog};
 use crate::app::keymap::{self, Context};
 use crate::app::{App, Dialog, TextInput, errno_matches};
 
@@ -53,7 +53,42 @@ pub fn dialog(frame: &mut Frame, app: &App, d: &Dialog, area: Rect) {
             scrolled(frame, "Filter", Context::Filter, lines, s.scroll, area);
         }
         Dialog::Quit => quit(frame, app, area),
+        Dialog::Find(d) => find(frame, d, area),
+        Dialog::Stats(v) => super::stats::stats(frame, app, v, area),
     }
+}
+
+/// `/` and `&`: the query prompt, with the words a query knows.
+fn find(frame: &mut Frame, d: &FindPrompt, area: Rect) {
+    let r = centered(area, 76, 9);
+    frame.render_widget(Clear, r);
+    let block = frame_block(if d.filter {
+        "show only the history entries matching"
+    } else {
+        "search history for"
+    });
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let lines = vec![
+        input_line(&d.input),
+        Line::default(),
+        Line::from(
+            "Words that must all match: an answer (allow deny return emulate gone), who \
+             decided (rule you default timeout continue), a syscall or @group, pid N, comm \
+             NAME, a path glob (/etc/*, *.so).",
+        ),
+    ];
+    let body = Rect {
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    let foot = Rect {
+        y: inner.y + inner.height.saturating_sub(1),
+        height: 1,
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(hint(&footer_text(d.context()))), foot);
 }
 
 fn errno(frame: &mut Frame, app: &App, d: &ErrnoPicker, area: Rect) {

@@ -193,20 +193,27 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect) {
         title += &format!(" · {} came too fast to draw", app.not_drawn);
     }
     title.push(')');
+    if let Some(f) = &app.filter {
+        title = format!(
+            "History: only `{}` ({} of {}; & changes)",
+            f.query,
+            f.hits.len(),
+            app.history.len()
+        );
+    }
     let block = pane(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let height = inner.height as usize;
-    let n = app.history.len();
+    let n = app.view_len();
     if n == 0 || height == 0 {
         return;
     }
     let sel = n - 1 - app.history_back.unwrap_or(0).min(n - 1);
     let start = first_row(sel, n, height);
     let width = inner.width as usize;
-    let lines: Vec<Line> = app
-        .history
-        .range(start..n.min(start + height))
+    let lines: Vec<Line> = (start..n.min(start + height))
+        .filter_map(|i| app.view_get(i))
         .enumerate()
         .map(|(k, rec)| {
             let c = &rec.call;

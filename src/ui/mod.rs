@@ -5,6 +5,7 @@ mod detail;
 mod dialogs;
 mod lists;
 mod policy;
+mod stats;
 
 use std::time::Instant;
 
@@ -251,6 +252,10 @@ fn program(frame: &mut Frame, app: &App, area: Rect) {
         }
         TargetState::Running => format!("Program: {}", app.config.program),
         TargetState::Exited(code) => format!("Program: {} — exited {code}", app.config.program),
+    };
+    let title = match app.program_scrolled() {
+        0 => title,
+        n => format!("{n} lines back (Shift-PgDn forward) · {title}"),
     };
     let mut cursor = Cursor::default();
     if !focused || app.dialog.is_some() {

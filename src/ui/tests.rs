@@ -548,6 +548,9 @@ fn with_dialog(ctx: Context) -> App {
         Context::Quit => key('q'),
         Context::Help => key('?'),
         Context::Filter => key('f'),
+        Context::Search => key('/'),
+        Context::FilterHistory => key('&'),
+        Context::Stats => key('s'),
         Context::SavePath => {
             a.dialog = Some(Dialog::SavePath(Default::default()));
             return a;
@@ -1383,4 +1386,247 @@ fn the_stack_section_shows_frames_and_b_hides_it() {
     a.on_key(key('b'), Instant::now());
     let screen = text(&render(&a, 120, 60));
     assert!(screen.contains("#0 0x7f0000001234 open"), "{screen}");
+}
+
+// ----- finding things, the stats view, the program's scrollback ----------
+
+/// Types `s` into whatever has the keyboard, then Enter.
+fn type_and_enter(a: &mut App, s: &str) {
+    for c in s.chars() {
+        a.on_key(key(c), Instant::now());
+    }
+    a.on_key(code(KeyCode::Enter), Instant::now());
+}
+
+/// History with a denied mkdir of `/etc/early` first, then `n` rule-allowed
+/// opens of `/usr/lib/libN.so`, every one counted in the summary as the
+/// recorder thread would.
+fn long_history(a: &mut App, n: u64) {
+    let rule = DecidedBy::Rule {
+        number: 1,
+        origin: "r.toml:1".into(),
+        quiet: false,
+    };
+    let mut recs = vec![(
+        mkdir(1, 4242, 4242, b"/etc/early"),
+        Answer::Deny(Errno::EPERM),
+        DecidedBy::User,
+        Outcome::Failed(Errno::EPERM),
+    )];
+    for i in 0..n {
+        let path = format!("/usr/lib/lib{i}.so");
+        recs.push((
+            openat(2 + i, 4300 + (i % 2) as u32, 4300, path.as_bytes()),
+            Answer::Allow,
+            rule.clone(),
+            Outcome::Continued,
+        ));
+    }
+    for (c, answer, by, outcome) in recs {
+        let rec = Record {
+            call: c,
+            answer: Some(answer),
+            decided_by: by,
+            outcome,
+            latency: Duration::from_micros(850),
+            answered_wall: started() + Duration::from_secs(2),
+        };
+        a.summary.lock().unwrap().add(&rec);
+        a.on_event(Event::Answered(Box::new(rec)), None, Instant::now());
+    }
+}
+
+#[test]
+fn snapshot_stats_view_and_its_sort() {
+    let mut a = app();
+    long_history(&mut a, 20);
+    a.on_key(key('s'), Instant::now());
+    let t = render(&a, 120, 40);
+    insta::assert_snapshot!(t.backend());
+    let screen = text(&t);
+    let openat_row = screen.find("openat").unwrap();
+    let mkdir_row = screen.find("mkdir").unwrap();
+    assert!(openat_row < mkdir_row, "by calls: openat first\n{screen}");
+    // s cycles the sort: calls → allow → deny puts mkdir first.
+    a.on_key(key('s'), Instant::now());
+    a.on_key(key('s'), Instant::now());
+    let screen = text(&render(&a, 120, 40));
+    assert!(screen.contains("sorted by deny"), "{screen}");
+    assert!(
+        screen.find("mkdir").unwrap() < screen.find("openat  ").unwrap(),
+        "{screen}"
+    );
+    a.on_key(code(KeyCode::Esc), Instant::now());
+    assert!(a.dialog.is_none());
+}
+
+#[test]
+fn snapshot_search_prompt() {
+    let mut a = app();
+    long_history(&mut a, 5);
+    a.on_key(key('/'), Instant::now());
+    for c in "deny mkdir".chars() {
+        a.on_key(key(c), Instant::now());
+    }
+    insta::assert_snapshot!(render(&a, 120, 40).backend());
+}
+
+#[test]
+fn search_brings_a_match_that_scrolled_far_away_into_view() {
+    let mut a = app();
+    long_history(&mut a, 500);
+    let screen = text(&render(&a, 120, 40));
+    assert!(!screen.contains("/etc/early"), "scrolled away\n{screen}");
+    a.on_key(key('/'), Instant::now());
+    type_and_enter(&mut a, "mkdir /etc/*");
+    assert_eq!(a.focus, Focus::History);
+    assert_eq!(a.selected_record().unwrap().call.notif.id, 1);
+    let screen = text(&render(&a, 120, 40));
+    assert!(screen.contains("mkdir(\"/etc/early\""), "{screen}");
+    assert!(screen.contains("entry 1 of 501"), "{screen}");
+    // n goes further back: the search wraps to the newest end and back.
+    a.on_key(key('n'), Instant::now());
+    assert_eq!(a.selected_record().unwrap().call.notif.id, 1);
+    assert!(text(&render(&a, 120, 40)).contains("wrapped"));
+    // A search for opens of pid 4301: N towards newer, n back.
+    a.on_key(key('/'), Instant::now());
+    for _ in 0.."mkdir /etc/*".len() {
+        a.on_key(code(KeyCode::Backspace), Instant::now());
+    }
+    type_and_enter(&mut a, "openat pid 4301");
+    // From the oldest entry, the search wraps to the newest match.
+    let first = a.selected_record().unwrap().call.notif.id;
+    assert_eq!(first, 501);
+    a.on_key(key('n'), Instant::now());
+    let older = a.selected_record().unwrap().call.notif.id;
+    assert_eq!(older, first - 2, "the next older open of pid 4301");
+    a.on_key(key('N'), Instant::now());
+    assert_eq!(a.selected_record().unwrap().call.notif.id, first);
+    // A search that does not parse says why.
+    a.on_key(key('/'), Instant::now());
+    for _ in 0.."openat pid 4301".len() {
+        a.on_key(code(KeyCode::Backspace), Instant::now());
+    }
+    type_and_enter(&mut a, "pid");
+    assert!(
+        a.current_message(Instant::now())
+            .is_some_and(|m| m.contains("`pid` needs a number")),
+        "{:?}",
+        a.message
+    );
+    assert_eq!(a.selected_record().unwrap().call.notif.id, first);
+}
+
+#[test]
+fn snapshot_filtered_history() {
+    let mut a = app();
+    long_history(&mut a, 30);
+    a.on_key(key('&'), Instant::now());
+    type_and_enter(&mut a, "openat pid 4301 /usr/lib/lib1*");
+    let t = render(&a, 120, 40);
+    insta::assert_snapshot!(t.backend());
+    let screen = text(&t);
+    // Only the matching entries: odd numbers starting with 1, below 30.
+    for i in [1, 11, 13, 15, 17, 19] {
+        assert!(screen.contains(&format!("lib{i}.so")), "{i}\n{screen}");
+    }
+    for i in [0, 2, 10, 12, 21, 29] {
+        assert!(!screen.contains(&format!("lib{i}.so\"")), "{i}\n{screen}");
+    }
+    assert!(!screen.contains("/etc/early"), "{screen}");
+    assert_eq!(a.view_len(), 6);
+    // New entries are filtered as they come.
+    long_history(&mut a, 0);
+    assert_eq!(a.view_len(), 6);
+    // `deny` shows the one denied call.
+    a.on_key(key('&'), Instant::now());
+    for _ in 0..40 {
+        a.on_key(code(KeyCode::Backspace), Instant::now());
+    }
+    type_and_enter(&mut a, "deny");
+    assert_eq!(a.view_len(), 2, "the two denied mkdirs");
+    // Nothing typed: everything again.
+    a.on_key(key('&'), Instant::now());
+    for _ in 0..40 {
+        a.on_key(code(KeyCode::Backspace), Instant::now());
+    }
+    type_and_enter(&mut a, "");
+    assert_eq!(a.view_len(), a.history.len());
+}
+
+#[test]
+fn a_filter_that_does_not_parse_keeps_the_old_one_and_says_why() {
+    let mut a = app();
+    long_history(&mut a, 10);
+    a.on_key(key('&'), Instant::now());
+    type_and_enter(&mut a, "deny");
+    assert_eq!(a.view_len(), 1);
+    a.on_key(key('&'), Instant::now());
+    type_and_enter(&mut a, " dney");
+    assert_eq!(a.view_len(), 1, "the old filter stays");
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("filter not changed (the filter stays `deny`)"),
+        "{screen}"
+    );
+    assert!(screen.contains("History: only `deny` (1 of 11"), "{screen}");
+}
+
+#[test]
+fn the_filter_follows_history_past_its_cap() {
+    let mut a = app();
+    a.config.history_cap = 10;
+    a.on_key(key('&'), Instant::now());
+    type_and_enter(&mut a, "*lib1*.so");
+    long_history(&mut a, 30);
+    // History keeps lib20..lib29 (and nothing older): none is lib1*.
+    assert_eq!(a.history.len(), 10);
+    assert_eq!(a.view_len(), 0);
+    long_history(&mut a, 12);
+    // Now lib2..lib11 (the last 10 of 13 added): lib10 and lib11 match.
+    assert_eq!(a.view_len(), 2);
+    let paths: Vec<String> = (0..2)
+        .map(|i| crate::decode::format_call(&a.view_get(i).unwrap().call))
+        .collect();
+    assert!(
+        paths[0].contains("lib10.so") && paths[1].contains("lib11.so"),
+        "{paths:?}"
+    );
+}
+
+#[test]
+fn the_program_pane_scrolls_back_through_its_output() {
+    let mut a = app();
+    let mut out = String::new();
+    for i in 1..=500 {
+        out.push_str(&format!("line {i}\r\n"));
+    }
+    a.on_output(out.as_bytes());
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("line 500") && !screen.contains("line 1 "),
+        "{screen}"
+    );
+    let shift = |c| KeyEvent::new(c, KeyModifiers::SHIFT);
+    for _ in 0..200 {
+        a.on_key(shift(KeyCode::PageUp), Instant::now());
+    }
+    let screen = text(&render(&a, 120, 40));
+    assert!(screen.contains("line 1 "), "the first line\n{screen}");
+    assert!(
+        screen.contains("lines back (Shift-PgDn forward)"),
+        "{screen}"
+    );
+    for _ in 0..200 {
+        a.on_key(shift(KeyCode::PageDown), Instant::now());
+    }
+    assert_eq!(a.program_scrolled(), 0);
+    // With the keyboard in the pane, Shift-PgUp scrolls too, and typing
+    // brings the program's screen back.
+    a.focus = Focus::Program;
+    a.on_key(shift(KeyCode::PageUp), Instant::now());
+    assert!(a.program_scrolled() > 0);
+    let out = a.on_key(key('x'), Instant::now());
+    assert!(matches!(out.as_slice(), [Command::ToProgram(b)] if b == b"x"));
+    assert_eq!(a.program_scrolled(), 0);
 }

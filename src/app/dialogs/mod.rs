@@ -5,12 +5,14 @@
 //! list.
 
 pub mod errno;
+pub mod find;
 pub mod quit;
 pub mod return_value;
 pub mod rules;
 pub mod save_path;
 pub mod scope;
 pub mod scroll;
+pub mod stats;
 
 use std::time::Instant;
 
@@ -20,11 +22,13 @@ use super::keymap::{self, Context, Press};
 use super::{App, Command};
 
 pub use errno::{ErrnoPicker, errno_matches};
+pub use find::FindPrompt;
 pub use return_value::ReturnDialog;
 pub use rules::RuleList;
 pub use save_path::SavePrompt;
 pub use scope::ScopeDialog;
 pub use scroll::Scroll;
+pub use stats::StatsView;
 
 /// A modal dialog over the main screen.
 #[derive(Clone, Debug)]
@@ -43,6 +47,10 @@ pub enum Dialog {
     Rules(RuleList),
     /// `w` without `--save-rules`: where to write.
     SavePath(SavePrompt),
+    /// `/` and `&`: a query for history.
+    Find(FindPrompt),
+    /// `s`: calls per syscall.
+    Stats(StatsView),
 }
 
 /// What a dialog's key leaves behind: the dialog to show next (`None`
@@ -61,6 +69,8 @@ impl Dialog {
             Dialog::Scope(_) => Context::Scope,
             Dialog::Rules(_) => Context::Rules,
             Dialog::SavePath(_) => Context::SavePath,
+            Dialog::Find(d) => d.context(),
+            Dialog::Stats(_) => Context::Stats,
         }
     }
 }
@@ -91,6 +101,8 @@ impl App {
             Dialog::Scope(d) => d.on(self, press, now),
             Dialog::Rules(d) => d.on(self, press, now),
             Dialog::SavePath(d) => d.on(self, press),
+            Dialog::Find(d) => d.on(self, press, now),
+            Dialog::Stats(d) => d.on(press),
         }
     }
 
