@@ -74,6 +74,19 @@ pub enum Command {
         #[arg(long)]
         hints: bool,
     },
+    /// (internal) the holder a detach leaves behind; its stdin is the
+    /// socket the session comes on.
+    #[command(name = "__hold", hide = true)]
+    Hold,
+    /// (internal, until `attach` does it) take back a detached program:
+    /// PID is its holder's or the program's.
+    #[command(name = "__reattach", hide = true)]
+    Reattach {
+        #[command(flatten)]
+        opts: Box<Options>,
+        #[arg(value_name = "PID")]
+        pid: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -293,6 +306,11 @@ pub struct Options {
     /// with EINTR), which the fault tests exercise.
     #[arg(long, value_name = "WHEN", default_value = "on", hide = true)]
     pub wait_killable: String,
+
+    /// After a detach (q, then l in the TUI), throw the program's terminal
+    /// output away instead of keeping it in a file.
+    #[arg(long)]
+    pub no_detach_output: bool,
 
     /// (benchmark) write the TUI's frame times and memory use to FILE when
     /// it ends.

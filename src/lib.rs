@@ -32,6 +32,8 @@ pub mod cli;
 pub mod error;
 pub mod session;
 
+pub mod handover;
+
 pub mod headless;
 pub mod tui;
 

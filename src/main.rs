@@ -5,13 +5,21 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use unotify_tui::cli::{self, Cli, Command, RulesCommand};
-use unotify_tui::{check, demo, export, run};
+use unotify_tui::{check, demo, export, handover, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::DemoTarget { workspace, hints }) => Ok(demo::target_main(&workspace, hints)),
         Some(Command::Demo { opts }) => demo::run(&opts),
+        Some(Command::Hold) => Ok(handover::hold_main()),
+        Some(Command::Reattach { opts, pid }) => match run::reattach(&opts, pid) {
+            Ok(Some(code)) => Ok(code),
+            Ok(None) => Err(unotify_tui::error::Error::Usage(format!(
+                "no detached program has pid {pid} (neither as its holder nor as the program)"
+            ))),
+            Err(e) => Err(e),
+        },
         Some(Command::Rules {
             command: RulesCommand::Check { file, errno },
         }) => check::check(&file, &errno, &mut std::io::stdout().lock()),

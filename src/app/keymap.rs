@@ -56,8 +56,10 @@ pub enum Action {
     DeleteRule,
     /// Quit dialog: kill the program.
     Kill,
-    /// Quit dialog: let the program run on unsupervised.
+    /// Quit dialog: detach, leaving the program with a holder.
     Detach,
+    /// Quit dialog: close the listener, the program runs on unsupervised.
+    CloseListener,
 }
 
 /// Where a binding applies. A dialog takes every key while it is open.
@@ -655,12 +657,21 @@ pub const KEYMAP: &[Binding] = &[
     ),
     dialog(
         &[Context::Quit],
-        &[(k('l'), Action::Detach)],
-        "l",
-        "let it run",
-        "let it run on unsupervised: unotify-tui closes the listener, so every \
-         trapped call (pending ones too) fails with ENOSYS; its terminal is relayed \
-         until it exits",
+        &[(k('l'), Action::Detach), (k('d'), Action::Detach)],
+        "l d",
+        "detach",
+        "let it run, detached: a background holder answers its calls with the \
+         rules, then the default action (waiting calls too), and keeps its output; \
+         `unotify-tui attach PID` takes it back",
+    ),
+    dialog(
+        &[Context::Quit],
+        &[(k('c'), Action::CloseListener)],
+        "c",
+        "close the listener",
+        "close the listener and let it run unsupervised: every trapped call \
+         (waiting ones too) then fails with ENOSYS, as after the classic `/bye`; \
+         its terminal is relayed here until it exits",
     ),
     dialog(
         &[Context::Quit],

@@ -85,9 +85,12 @@ impl RuleEdit {
 pub enum QuitHow {
     /// Kill the program (and so answer whatever it has pending).
     Kill,
+    /// Let the program run on under a holder that answers its calls by
+    /// the rules and the default action, until someone re-attaches.
+    Detach,
     /// Close the listener and let the program run on without us; its
     /// trapped calls then fail with ENOSYS.
-    Detach,
+    CloseListener,
     /// The program is gone already.
     Exited,
 }
@@ -563,7 +566,8 @@ impl App {
             | Action::MoveRuleDown
             | Action::DeleteRule
             | Action::Kill
-            | Action::Detach => Vec::new(),
+            | Action::Detach
+            | Action::CloseListener => Vec::new(),
         }
     }
 

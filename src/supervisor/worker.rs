@@ -358,13 +358,40 @@ impl Supervisor {
         self.shared.continue_mode.load(Ordering::Relaxed)
     }
 
-    /// Stops receiving and waits for the threads. Calls still pending in
-    /// the kernel stay there until the listener is closed (they then fail
-    /// with ENOSYS) or the target dies.
-    pub fn stop(mut self) {
+    /// Stops receiving, answers every call received and not answered yet
+    /// (by the rules, else with `default`: a received call can never be
+    /// received by anyone else), waits for the answers being carried out,
+    /// and returns a copy of the listener for whoever supervises next.
+    /// Calls not received yet stay queued in the kernel for them.
+    pub fn hand_over(mut self, default: Answer) -> std::io::Result<std::os::fd::OwnedFd> {
+        let listener = self.shared.notify.as_fd().try_clone_to_owned()?;
+        self.stop_receiving();
+        // Nothing joins the waiting list any more.
+        let left: Vec<Arc<Call>> = self
+            .shared
+            .waiting()
+            .values()
+            .map(|w| Arc::clone(&w.call))
+            .collect();
+        self.reconsider(&left);
+        for call in left {
+            // False for those a rule has just answered.
+            self.decide(Decision {
+                call,
+                answer: default,
+                by: DecidedBy::Default,
+            });
+        }
+        let shared = Arc::clone(&self.shared);
+        self.stop();
+        wait_for_answers_in_flight(&shared);
+        Ok(listener)
+    }
+
+    /// Sets the stop flag and waits for the receiver and the hang-up
+    /// watcher to end.
+    fn stop_receiving(&mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
-        let (dtx, _) = crossbeam_channel::unbounded();
-        drop(std::mem::replace(&mut self.decisions, dtx));
         for h in [self.receiver.take(), self.hangup.take()]
             .into_iter()
             .flatten()
@@ -381,6 +408,15 @@ impl Supervisor {
             }
             let _ = h.join();
         }
+    }
+
+    /// Stops receiving and waits for the threads. Calls still pending in
+    /// the kernel stay there until the listener is closed (they then fail
+    /// with ENOSYS) or the target dies.
+    pub fn stop(mut self) {
+        let (dtx, _) = crossbeam_channel::unbounded();
+        drop(std::mem::replace(&mut self.decisions, dtx));
+        self.stop_receiving();
         let answerer = std::mem::replace(
             &mut *self.answerer.lock().unwrap_or_else(|e| e.into_inner()),
             Answerer::Stopped,
