@@ -481,3 +481,73 @@ fn reattach_checks_its_options_first() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--default-action"), "{err}");
 }
+
+/// Re-attached headless: the rules and the default action handed over
+/// decide, each call is traced, and the run ends with the program, with
+/// its exit status (read from the session leader's status pipe, handed
+/// over with the listener).
+#[test]
+fn a_headless_reattach_supervises_to_the_end_with_the_program_status() {
+    let dir = tempdir();
+    let runtime = tempdir();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        format!(
+            "[[rule]]\nsyscall = \"mkdir\"\npath = \"{}/allowed\"\naction = \"allow\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let script = format!("{}; exit 7", waiting_script(dir.path()));
+    let t = Tmux::start(
+        dir.path(),
+        runtime.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--default-action",
+            "deny:EACCES",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+    );
+    t.wait_for("ready");
+    t.keys(&["q"]);
+    t.wait_for("Quit unotify-tui?");
+    t.keys(&["l"]);
+    assert_eq!(t.exit_status(), 0);
+    let (_, s) = the_state_file(runtime.path());
+    let (holder, program) = (pid_field(&s, "holder"), pid_field(&s, "program"));
+    let _left = Leftovers(vec![program, holder]);
+    let trace = dir.path().join("trace");
+    let child = Command::new(BIN)
+        .args(["__reattach", "--headless", "--output"])
+        .arg(&trace)
+        .arg(holder.to_string())
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the holder hands over", || !alive(holder));
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("all-done"), "the program's output: {stdout:?}");
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let mkdirs: Vec<&str> = trace.lines().filter(|l| l.contains("mkdir(")).collect();
+    assert_eq!(mkdirs.len(), 2, "{trace}");
+    assert!(mkdirs[0].contains("rules.toml:1"), "{trace}");
+    assert!(mkdirs[1].contains("EACCES"), "{trace}");
+    let said = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    assert_eq!(said("allowed.out").trim(), "mkdir: ok 0");
+    assert_eq!(said("denied.out").trim(), "mkdir: err EACCES");
+    assert!(state_files(runtime.path()).is_empty());
+}

@@ -79,7 +79,7 @@ pub enum Context {
     Help,
     /// `f`: the BPF filter.
     Filter,
-    /// `q`: kill or let it run.
+    /// `q`: kill, detach or close the listener.
     Quit,
     /// `A`, `X`, `E`: which calls a new rule covers.
     Scope,
@@ -414,7 +414,7 @@ pub const KEYMAP: &[Binding] = &[
         &[(k('q'), Action::Quit)],
         "q",
         "quit",
-        "quit: kill the program, or let it run on unsupervised",
+        "quit: kill the program, detach from it, or close the listener",
     ),
     // How people stop terminal programs; the footer has q for it.
     ui(
