@@ -63,6 +63,13 @@ pub fn run_adopted(
     let learner = start_learning(opts.save_rules.as_deref())?;
     let signals = sysproc::block_signals();
     let running = crate::session::adopt(adopted, plan, Some(fallback))?;
+    let (copied, done) = crossbeam_channel::bounded::<()>(1);
+    // Held until the run ends: the last master closed hangs the terminal
+    // up, and that SIGHUP could kill the session leader before it has
+    // passed on the program's exit status.
+    let held = master
+        .try_clone()
+        .map_err(crate::error::pty("duplicating the pty"))?;
     let _ = std::thread::Builder::new()
         .name("unotify-pty-copy".into())
         .spawn(move || {
@@ -70,8 +77,14 @@ pub fn run_adopted(
             // stdout had it run here; ends with the pty (EIO).
             let mut master = std::fs::File::from(master);
             let _ = io::copy(&mut master, &mut io::stdout());
+            let _ = io::stdout().flush();
+            drop(copied);
         });
-    drive(opts, running, sink, learner, fallback, signals)
+    let code = drive(opts, running, sink, learner, fallback, signals);
+    // What the program wrote just before it ended is still in the pty.
+    let _ = done.recv_timeout(Duration::from_secs(2));
+    drop(held);
+    code
 }
 
 /// Supervises `running` until every process under the filter is gone.

@@ -540,7 +540,10 @@ fn a_headless_reattach_supervises_to_the_end_with_the_program_status() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(7), "{err}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("all-done"), "the program's output: {stdout:?}");
+    assert!(
+        stdout.contains("all-done"),
+        "the program's output: {stdout:?}"
+    );
     let trace = std::fs::read_to_string(&trace).unwrap();
     let mkdirs: Vec<&str> = trace.lines().filter(|l| l.contains("mkdir(")).collect();
     assert_eq!(mkdirs.len(), 2, "{trace}");

@@ -992,7 +992,10 @@ fn quit_asks_while_running_and_not_after() {
     assert!(matches!(out.as_slice(), [Command::Quit(QuitHow::Detach)]));
     a.on_key(key('q'), now);
     let out = a.on_key(key('c'), now);
-    assert!(matches!(out.as_slice(), [Command::Quit(QuitHow::CloseListener)]));
+    assert!(matches!(
+        out.as_slice(),
+        [Command::Quit(QuitHow::CloseListener)]
+    ));
     a.on_key(key('q'), now);
     let out = a.on_key(code(KeyCode::Enter), now);
     assert!(matches!(out.as_slice(), [Command::Quit(QuitHow::Kill)]));
