@@ -480,7 +480,7 @@ fn hold(sock: &UnixStream) -> io::Result<i32> {
         &serde_json::to_vec(&state).map_err(io::Error::other)?,
     )?;
     let stop_drain = Arc::new(AtomicBool::new(false));
-    drain(master.try_clone()?, out_file, Arc::clone(&stop_drain));
+    let drained = drain(master.try_clone()?, out_file, Arc::clone(&stop_drain));
     let requests = accept(server);
     let ready = Detached {
         holder: me,
@@ -538,8 +538,10 @@ fn hold(sock: &UnixStream) -> io::Result<i32> {
             select! {
                 recv(events) -> ev => match ev {
                     Ok(ev) => if record(ev, Some(&supervisor)) {
-                        // The program's last process is gone.
+                        // The program's last process is gone; what it
+                        // printed last is still to be read from the pty.
                         supervisor.stop();
+                        let _ = drained.recv_timeout(Duration::from_secs(2));
                         return Ok(0);
                     },
                     Err(_) => return Ok(0),
@@ -615,11 +617,18 @@ fn accept(server: UnixListener) -> crossbeam_channel::Receiver<UnixStream> {
 }
 
 /// Reads the program's terminal output so it never blocks on a full pty,
-/// into `to` (or nowhere), until `stop` is set or the pty is closed.
-fn drain(master: OwnedFd, mut to: Option<File>, stop: Arc<AtomicBool>) {
+/// into `to` (or nowhere), until `stop` is set or no process has the
+/// terminal open any more; the channel closes then.
+fn drain(
+    master: OwnedFd,
+    mut to: Option<File>,
+    stop: Arc<AtomicBool>,
+) -> crossbeam_channel::Receiver<()> {
+    let (done, drained) = crossbeam_channel::bounded::<()>(1);
     let _ = std::thread::Builder::new()
         .name("unotify-hold-drain".into())
         .spawn(move || {
+            let _done = done;
             use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
             let mut master = File::from(master);
             let mut buf = vec![0u8; 16384];
@@ -642,12 +651,13 @@ fn drain(master: OwnedFd, mut to: Option<File>, stop: Arc<AtomicBool>) {
                         }
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    // EIO: every slave fd is closed (nothing runs on it
-                    // any more). Slept on, so a hang-up never spins.
-                    Err(_) => std::thread::sleep(Duration::from_millis(200)),
+                    // EIO: every slave fd is closed, nothing writes to
+                    // the terminal any more.
+                    Err(_) => return,
                 }
             }
         });
+    drained
 }
 
 // ----- re-attach: the client's side
