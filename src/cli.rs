@@ -136,6 +136,10 @@ pub enum Command {
         #[arg(long)]
         part: Option<String>,
     },
+    /// (internal) the holder a detach leaves behind; its stdin is the
+    /// socket the session comes on.
+    #[command(name = "__hold", hide = true)]
+    Hold,
 }
 
 #[derive(Debug, Subcommand)]
@@ -515,6 +519,11 @@ pub struct Options {
     /// with EINTR), which the fault tests exercise.
     #[arg(long, value_name = "WHEN", default_value = "on", hide = true)]
     pub wait_killable: String,
+
+    /// After a detach (q, then l in the TUI), throw the program's terminal
+    /// output away instead of keeping it in a file.
+    #[arg(long)]
+    pub no_detach_output: bool,
 
     /// (benchmark) write the TUI's frame times and memory use to FILE when
     /// it ends.

@@ -47,7 +47,57 @@ pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> 
     let fallback = plan.default_action;
     let learner = start_learning(opts.save_rules.as_deref())?;
     let signals = sysproc::block_signals();
-    let mut running = launch(target, plan, Some(fallback), None)?;
+    let running = launch(target, plan, Some(fallback), None)?;
+    drive(opts, running, sink, learner, fallback, signals)
+}
+
+/// Headless supervision of a program taken over from a detach holder
+/// (see [`crate::handover`]): as [`run_headless`], with the program's
+/// terminal output (its pty `master`) copied to our stdout.
+pub fn run_adopted(
+    opts: &Options,
+    plan: crate::session::Plan,
+    adopted: crate::session::Adopted,
+    master: std::os::fd::OwnedFd,
+) -> Result<i32, Error> {
+    let sink = open_outputs(opts)?;
+    let fallback = plan.default_action;
+    let learner = start_learning(opts.save_rules.as_deref())?;
+    let signals = sysproc::block_signals();
+    let running = crate::session::adopt(adopted, plan, Some(fallback))?;
+    let (copied, done) = crossbeam_channel::bounded::<()>(1);
+    // Held until the run ends: the last master closed hangs the terminal
+    // up, and that SIGHUP could kill the session leader before it has
+    // passed on the program's exit status.
+    let held = master
+        .try_clone()
+        .map_err(crate::error::pty("duplicating the pty"))?;
+    let _ = std::thread::Builder::new()
+        .name("unotify-pty-copy".into())
+        .spawn(move || {
+            // The program's own output, as it would have reached our
+            // stdout had it run here; ends with the pty (EIO).
+            let mut master = std::fs::File::from(master);
+            let _ = io::copy(&mut master, &mut io::stdout());
+            let _ = io::stdout().flush();
+            drop(copied);
+        });
+    let code = drive(opts, running, sink, learner, fallback, signals);
+    // What the program wrote just before it ended is still in the pty.
+    let _ = done.recv_timeout(Duration::from_secs(2));
+    drop(held);
+    code
+}
+
+/// Supervises `running` until every process under the filter is gone.
+fn drive(
+    opts: &Options,
+    mut running: Running,
+    sink: Sink,
+    learner: Option<Learner>,
+    fallback: Answer,
+    signals: nix::sys::signal::SigSet,
+) -> Result<i32, Error> {
     let ending = Arc::new(Ending::default());
     sysproc::spawn_signal_forwarder(
         signals,

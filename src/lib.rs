@@ -34,6 +34,8 @@ pub mod error;
 pub mod session;
 
 pub mod agent;
+pub mod handover;
+
 pub mod headless;
 pub mod tui;
 

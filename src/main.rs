@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use unotify_tui::cli::{self, Cli, Command, RulesCommand};
-use unotify_tui::{agent, attach, check, demo, export, run};
+use unotify_tui::{agent, attach, check, demo, export, handover, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Some(Command::Agent(args)) => agent::run(&args),
         Some(Command::Attach { opts, pid, fd }) => attach::run(&opts, &pid, fd.as_deref()),
         Some(Command::AttachTarget { files }) => Ok(attach::target::target_main(&files)),
+        Some(Command::Hold) => Ok(handover::hold_main()),
         Some(Command::Rules {
             command: RulesCommand::Check { file, errno },
         }) => check::check(&file, &errno, &mut std::io::stdout().lock()),

@@ -85,3 +85,46 @@ fn mistyped_command(program: &OsStr) -> Option<&'static str> {
         ["demo", "attach", "agent", "rules", "completions", "manpage"].into_iter(),
     )
 }
+
+/// Takes back the program a detach left with a holder (see
+/// [`crate::handover`]) and supervises it, in the TUI or headless, with
+/// the rule list, default action, errno and `--log` it had (`--rules`
+/// given here are tried after that list). `pid` is the holder's or the
+/// program's. `None` when no detached program has that pid (state files
+/// of holders that are gone are removed, said on stderr).
+pub fn reattach(opts: &Options, pid: u32) -> Result<Option<i32>, Error> {
+    // Options are checked before the session is taken: once it is, a
+    // mistake here would end in closing the listener.
+    crate::session::plan(opts, Vec::new())?;
+    let Some(t) = crate::handover::take_over(pid).map_err(Error::Kernel)? else {
+        return Ok(None);
+    };
+    let interactive = interactive(opts);
+    let mut o = opts.clone();
+    o.default_action = crate::handover::answer_text(t.default_action);
+    o.errno = t.errno.name();
+    if o.log.is_none() {
+        o.log = t.handover.log.clone();
+    }
+    // The list handed over has the built-in rules already, if they were on.
+    o.no_default_rules = true;
+    let files = std::mem::take(&mut o.rules);
+    let mut plan = crate::session::plan(&o, t.rules)?;
+    for f in &files {
+        plan.rules
+            .extend(crate::policy::rules::load_rules(f, plan.errno)?);
+    }
+    let code = if interactive {
+        crate::tui::run_adopted(
+            &o,
+            plan,
+            t.adopted,
+            t.master,
+            t.handover.label,
+            t.handover.trap,
+        )?
+    } else {
+        crate::headless::run_adopted(&o, plan, t.adopted, t.master)?
+    };
+    Ok(Some(code))
+}

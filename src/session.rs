@@ -345,6 +345,9 @@ pub struct Running {
     pub leader: Option<SessionLeader>,
     pub features: Features,
     origin: Origin,
+    /// A copy of the read end of the session leader's status pipe, for
+    /// whoever supervises next after a detach (see [`crate::handover`]).
+    pub status_pipe: Option<std::os::fd::OwnedFd>,
 }
 
 /// Where the listener came from.
@@ -353,6 +356,9 @@ enum Origin {
     Launched(spawn::Spawned),
     /// Someone else's filter: `unotify-tui attach`.
     Attached(Attached),
+    /// Our filter on a program an earlier unotify-tui launched, handed
+    /// over by its detach holder.
+    Adopted,
 }
 
 /// A process whose listener `unotify-tui attach` took with pidfd_getfd.
@@ -466,6 +472,7 @@ pub fn attach(
             ..Features::default()
         },
         origin: Origin::Attached(attached),
+        status_pipe: None,
     })
 }
 
@@ -537,8 +544,10 @@ pub fn launch(
     // Before the reaper starts: until it reaps the program, the pid is
     // the program's.
     let handle = Arc::new(sysproc::ProcHandle::of_child(pid));
+    let mut status_pipe = None;
     let (exits, leader) = match spawned.leader.take() {
         Some(l) => {
+            status_pipe = l.status.try_clone().ok();
             let (exits, gone) = leader::watch(pid, l.pid, l.status);
             (exits, Some(SessionLeader { pid: l.pid, gone }))
         }
@@ -553,7 +562,96 @@ pub fn launch(
         leader,
         features,
         origin: Origin::Launched(spawned),
+        status_pipe,
     })
+}
+
+/// A program launched by an earlier unotify-tui, handed over by its
+/// detach holder (see [`crate::handover`]).
+pub struct Adopted {
+    pub listener: std::os::fd::OwnedFd,
+    pub program: u32,
+    /// The session leader that owns the program's terminal session.
+    pub leader: Option<u32>,
+    /// The read end of the leader's status pipe.
+    pub status_pipe: Option<std::os::fd::OwnedFd>,
+    /// The program's wait status, when it had exited before the handover.
+    pub exited: Option<i32>,
+}
+
+/// Supervises a program that is not our child: [`launch`] without the
+/// launch. Its wait status comes from the session leader's status pipe
+/// (neither it nor the leader can be waited for); the leader's end is
+/// seen through a pidfd.
+pub fn adopt(a: Adopted, plan: Plan, fallback: Option<Answer>) -> Result<Running, Error> {
+    let (supervisor, erx) = supervise(notify::NotifyFd::new(a.listener), None, plan, fallback);
+    let handle = Arc::new(sysproc::ProcHandle::of_child(a.program));
+    let (tx, exits) = crossbeam_channel::bounded(1);
+    let status_pipe = a.status_pipe.as_ref().and_then(|p| p.try_clone().ok());
+    match (a.exited, a.status_pipe) {
+        (Some(st), _) => {
+            let _ = tx.send(st);
+        }
+        (None, Some(pipe)) => {
+            std::thread::Builder::new()
+                .name("unotify-status".into())
+                .spawn(move || {
+                    let mut b = [0u8; 4];
+                    if std::io::Read::read_exact(&mut std::fs::File::from(pipe), &mut b).is_ok() {
+                        let _ = tx.send(i32::from_ne_bytes(b));
+                    }
+                })
+                .expect("spawning the status thread");
+        }
+        (None, None) => {
+            let h = Arc::clone(&handle);
+            watch_exit(
+                move || h.has_exited(),
+                move || {
+                    let _ = tx.send(0);
+                },
+            );
+        }
+    }
+    let leader = a.leader.map(|pid| {
+        let (gone_tx, gone) = crossbeam_channel::bounded(1);
+        let h = sysproc::ProcHandle::of_child(pid);
+        watch_exit(
+            move || h.has_exited(),
+            move || {
+                let _ = gone_tx.send(0);
+            },
+        );
+        SessionLeader { pid, gone }
+    });
+    Ok(Running {
+        pid: a.program,
+        handle,
+        supervisor,
+        events: erx,
+        exits,
+        leader,
+        features: Features {
+            addfd_send: kernel_at_least(5, 14),
+            ..Features::default()
+        },
+        status_pipe,
+        origin: Origin::Adopted,
+    })
+}
+
+/// Runs `then` once `gone` says so (a process that is not our child
+/// has exited: looked at every 100 ms).
+fn watch_exit(gone: impl Fn() -> bool + Send + 'static, then: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .name("unotify-exit-watch".into())
+        .spawn(move || {
+            while !gone() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            then();
+        })
+        .expect("spawning the exit watcher");
 }
 
 /// Which of our stdin, stdout and stderr are terminals: the TUI gives the
@@ -643,7 +741,7 @@ impl Running {
     pub fn attached(&self) -> Option<&Attached> {
         match &self.origin {
             Origin::Attached(a) => Some(a),
-            Origin::Launched(_) => None,
+            Origin::Launched(_) | Origin::Adopted => None,
         }
     }
 
@@ -663,7 +761,7 @@ impl Running {
     pub fn exit_status(&self, status: i32) -> (i32, Option<String>) {
         let failed_exec = match &self.origin {
             Origin::Launched(spawned) => spawned.failed_exec(),
-            Origin::Attached(_) => None,
+            Origin::Attached(_) | Origin::Adopted => None,
         };
         match failed_exec {
             Some(errno) => (

@@ -52,6 +52,9 @@ struct Restore {
     pid: u32,
     /// The session leader (see [`crate::sys::leader`]).
     leader: Option<u32>,
+    /// The process every process under the filter descends from: us,
+    /// or the session leader of a program taken over from a holder.
+    root: u32,
     armed: bool,
 }
 
@@ -108,7 +111,7 @@ impl Drop for Restore {
     fn drop(&mut self) {
         restore_terminal();
         if self.armed {
-            kill_tree(self.pid, self.leader);
+            kill_tree(self.pid, self.leader, self.root);
         }
     }
 }
@@ -122,10 +125,10 @@ const KILL_GRACE: Duration = Duration::from_secs(2);
 /// after the program was reaped is never hit; the leader, spared, reaps
 /// them and exits. Without one, the program is its own session and
 /// process group leader, so the group is everything it did not move away.
-fn kill_tree(pid: u32, leader: Option<u32>) {
+fn kill_tree(pid: u32, leader: Option<u32>, root: u32) {
     match leader {
         Some(l) => {
-            sysproc::kill_descendants_but(std::process::id(), Some(l), Instant::now() + KILL_GRACE);
+            sysproc::kill_descendants_but(root, Some(l), Instant::now() + KILL_GRACE);
         }
         None => {
             sysproc::kill_group(pid, libc::SIGKILL);
@@ -278,8 +281,16 @@ pub fn run(
     plan.pty_stdio = session::terminal_streams();
     let mut setup = setup(opts, &plan, label.unwrap_or_else(|| program_label(target)))?;
     let signals = sysproc::block_signals();
+    let detach = DetachInfo::new(opts, &plan);
     let running = session::launch(target, plan, None, setup.slave.take())?;
-    run_session(setup, opts, running, signals, None)
+    run_session(
+        setup,
+        opts,
+        running,
+        signals,
+        None,
+        (std::process::id(), detach),
+    )
 }
 
 /// `unotify-tui attach` with the TUI: supervises `attached` through
@@ -305,8 +316,10 @@ pub fn run_attached(
         attached.label()
     )];
     let signals = sysproc::block_signals();
+    let detach = DetachInfo::new(opts, &plan);
+    let root = attached.pid;
     let running = session::attach(listener, attached, plan, None)?;
-    run_session(setup, opts, running, signals, Some(view))
+    run_session(setup, opts, running, signals, Some(view), (root, detach))
 }
 
 /// The plan with what the TUI needs on top of the options.
@@ -367,6 +380,72 @@ fn setup(opts: &Options, plan: &session::Plan, program: String) -> Result<Setup,
     })
 }
 
+/// Runs the TUI on a program taken over from a detach holder (see
+/// [`crate::handover`]): `master` is its pty, `label` what it is called,
+/// `trap` the trap list its filter was made from.
+pub fn run_adopted(
+    opts: &Options,
+    plan: session::Plan,
+    adopted: session::Adopted,
+    master: OwnedFd,
+    label: String,
+    trap: String,
+) -> Result<i32, Error> {
+    let sink = Sink::open(TraceTo::Nowhere, opts.log.as_deref()).map_err(Error::opening)?;
+    let tty = open_tty().map_err(terminal("opening /dev/tty"))?;
+    let (cols, rows) =
+        ratatui::crossterm::terminal::size().map_err(terminal("reading the terminal size"))?;
+    let trapped = crate::decode::groups::parse_trap_list(&trap).unwrap_or_default();
+    let config = Config {
+        errno: plan.errno,
+        history_cap: opts.history,
+        log: opts.log.clone(),
+        features: Vec::new(),
+        trap,
+        filter: filter_lines(&trapped),
+        program: label,
+        started: SystemTime::now(),
+        timeout: plan.timeout.map(|t| t.after),
+        save_path: opts.save_rules.clone(),
+    };
+    let (prow, pcol) = program_size(cols, rows);
+    let _ = pty::set_size(master.as_fd(), prow, pcol);
+    let setup = Setup {
+        sink,
+        tty,
+        screen: (cols, rows),
+        size: (prow, pcol),
+        master,
+        slave: None,
+        config,
+    };
+    let signals = sysproc::block_signals();
+    let detach = DetachInfo::new(opts, &plan);
+    // Every process under the filter descends from the session leader.
+    let root = adopted.leader.unwrap_or(adopted.program);
+    let running = session::adopt(adopted, plan, None)?;
+    run_session(setup, opts, running, signals, None, (root, detach))
+}
+
+/// What a detach hands the holder besides the fds.
+struct DetachInfo {
+    default: crate::model::Answer,
+    errno: String,
+    log: Option<std::path::PathBuf>,
+    keep_output: bool,
+}
+
+impl DetachInfo {
+    fn new(opts: &Options, plan: &session::Plan) -> DetachInfo {
+        DetachInfo {
+            default: plan.default_action,
+            errno: plan.errno.name(),
+            log: opts.log.clone(),
+            keep_output: !opts.no_detach_output,
+        }
+    }
+}
+
 /// Runs the session on `running` until the person quits or it ends;
 /// returns the exit status.
 fn run_session(
@@ -375,6 +454,7 @@ fn run_session(
     running: Running,
     signals: nix::sys::signal::SigSet,
     attached: Option<crate::app::AttachedView>,
+    (root, detach): (u32, DetachInfo),
 ) -> Result<i32, Error> {
     let Setup {
         sink,
@@ -390,6 +470,7 @@ fn run_session(
     let guard = Restore {
         pid: running.pid,
         leader,
+        root,
         // Never armed for an attached process: it is not ours to kill.
         armed: running.attached().is_none(),
     };
@@ -430,6 +511,7 @@ fn run_session(
         last_draw: Instant::now() - FRAME,
         last_tick: Instant::now(),
         by_signal: None,
+        detach,
     };
     let how = tui.event_loop()?;
     stop_input.store(true, Ordering::Relaxed);
@@ -523,6 +605,7 @@ struct Tui {
     last_draw: Instant,
     last_tick: Instant,
     by_signal: Option<i32>,
+    detach: DetachInfo,
 }
 
 /// What woke the event loop.
@@ -703,7 +786,7 @@ impl Tui {
         if self.all_gone {
             return;
         }
-        let n = sysproc::descendants(std::process::id())
+        let n = sysproc::descendants(self.guard.root)
             .iter()
             .filter(|s| s.alive() && s.pid != leader)
             .count();
@@ -791,7 +874,7 @@ impl Tui {
         if self.app.failed.is_some() && self.guard.armed && !self.kill_sent {
             // Nobody can answer their calls any more.
             self.kill_sent = true;
-            kill_tree(self.running.pid, self.guard.leader);
+            kill_tree(self.running.pid, self.guard.leader, self.guard.root);
         }
     }
 
@@ -837,13 +920,14 @@ impl Tui {
             status,
             by_signal,
             all_gone,
+            detach,
             ..
         } = self;
         drop(terminal);
         // Nobody draws any more: the recorder only writes the log now.
         drop(shown);
         restore_terminal();
-        if how != QuitHow::Detach {
+        if how != QuitHow::CloseListener {
             // The program's screen as it is, not as scrolled back to.
             app.screen.screen_mut().set_scrollback(0);
             print_last_screen(&app);
@@ -854,7 +938,7 @@ impl Tui {
             _ if running.attached().is_some() => leave_attached(&mut running, &app, how),
             QuitHow::Exited => status.unwrap_or(0),
             QuitHow::Kill => {
-                kill_tree(running.pid, guard.leader);
+                kill_tree(running.pid, guard.leader, guard.root);
                 let code = match status {
                     Some(c) => c,
                     None => match running.exits.recv_timeout(Duration::from_secs(5)) {
@@ -873,6 +957,17 @@ impl Tui {
                 }
             }
             QuitHow::Detach => {
+                guard.armed = false;
+                let who = Who {
+                    program: running.pid,
+                    leader: running.leader.as_ref().map(|l| l.pid),
+                    status_pipe: running.status_pipe.as_ref().map(AsFd::as_fd),
+                    status,
+                };
+                detach_to_holder(&app, running.supervisor, &detach, who, &master);
+                0
+            }
+            QuitHow::CloseListener => {
                 guard.armed = false;
                 let exits = running.exits.clone();
                 running.supervisor.stop();
@@ -941,6 +1036,94 @@ fn leave_attached(running: &mut Running, app: &App, how: QuitHow) -> i32 {
         say(&attached.after_leaving(answered, view.leave_answer));
     }
     0
+}
+
+/// The program a detach hands over.
+struct Who<'a> {
+    program: u32,
+    leader: Option<u32>,
+    /// The session leader's status pipe.
+    status_pipe: Option<std::os::fd::BorrowedFd<'a>>,
+    /// The program's exit code, when it has exited.
+    status: Option<i32>,
+}
+
+/// Hands the program to a holder (see [`crate::handover`]): every call
+/// received is answered first (the rules, else the default action), then
+/// the holder gets the listener, the pty and the rules, and the terminal
+/// says how to take the program back. When that fails, the program runs
+/// on unsupervised, as with "close the listener", and that is said.
+fn detach_to_holder(
+    app: &App,
+    supervisor: crate::supervisor::Supervisor,
+    detach: &DetachInfo,
+    who: Who<'_>,
+    master: &OwnedFd,
+) {
+    let Who {
+        program,
+        leader,
+        status_pipe,
+        status,
+    } = who;
+    use crate::handover;
+    let rules = Arc::clone(supervisor.rules());
+    let listener = match supervisor.hand_over(detach.default) {
+        Ok(l) => l,
+        Err(e) => {
+            return say(&format!(
+                "cannot detach (copying the listener: {e}); the program runs on unsupervised, \
+                 its trapped calls failing with ENOSYS"
+            ));
+        }
+    };
+    let h = handover::Handover {
+        program,
+        leader,
+        label: app.config.program.clone(),
+        trap: app.config.trap.clone(),
+        default_action: handover::answer_text(detach.default),
+        errno: detach.errno.clone(),
+        log: detach.log.clone(),
+        keep_output: detach.keep_output,
+        // Back from the shell's code to a wait status.
+        exited: status.map(|c| match c {
+            129..=192 => c - 128,
+            c => (c & 0xff) << 8,
+        }),
+        rules: handover::handed_rules(&rules),
+        fds: Vec::new(),
+    };
+    match handover::detach(&h, &listener, master.as_fd(), status_pipe) {
+        Ok(d) => {
+            say(&format!(
+                "detached: {} runs on; holder {} answers its trapped calls with the rules, then \
+                 {} (the default action){}.",
+                app.config.program,
+                d.holder,
+                detach.default,
+                match &detach.log {
+                    Some(p) => format!(
+                        ", logging to {}",
+                        escape_bytes(p.as_os_str().as_encoded_bytes())
+                    ),
+                    None => String::new(),
+                }
+            ));
+            say(&match &d.output {
+                Some(p) => format!(
+                    "its terminal output goes to {}",
+                    escape_bytes(p.as_os_str().as_encoded_bytes())
+                ),
+                None => "its terminal output is thrown away (--no-detach-output)".into(),
+            });
+            say(&format!("take it back with: unotify-tui attach {program}"));
+        }
+        Err(e) => say(&format!(
+            "cannot detach (starting the holder: {e}); the program runs on unsupervised, its \
+             trapped calls failing with ENOSYS"
+        )),
+    }
 }
 
 /// The program's last screen, on the terminal the TUI gives back: what it

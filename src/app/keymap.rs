@@ -70,11 +70,13 @@ pub enum Action {
     DeleteRule,
     /// Quit dialog: kill the program.
     Kill,
-    /// Quit dialog: let the program run on unsupervised.
+    /// Quit dialog: detach, leaving the program with a holder.
     Detach,
     /// Stats view: sort by the next column, or the one before.
     SortNext,
     SortPrev,
+    /// Quit dialog: close the listener, the program runs on unsupervised.
+    CloseListener,
 }
 
 /// Where a binding applies. A dialog takes every key while it is open.
@@ -94,7 +96,7 @@ pub enum Context {
     Help,
     /// `f`: the BPF filter.
     Filter,
-    /// `q`: kill or let it run.
+    /// `q`: kill, detach or close the listener.
     Quit,
     /// `A`, `X`, `E`: which calls a new rule covers.
     Scope,
@@ -508,7 +510,7 @@ pub const KEYMAP: &[Binding] = &[
         &[(k('q'), Action::Quit)],
         "q",
         "quit",
-        "quit: kill the program, or let it run on unsupervised",
+        "quit: kill the program, detach from it, or close the listener",
     ),
     // How people stop terminal programs; the footer has q for it.
     ui(
@@ -827,12 +829,21 @@ pub const KEYMAP: &[Binding] = &[
     ),
     dialog(
         &[Context::Quit],
-        &[(k('l'), Action::Detach)],
-        "l",
-        "let it run",
-        "let it run on unsupervised: unotify-tui closes the listener, so every \
-         trapped call (pending ones too) fails with ENOSYS; its terminal is relayed \
-         until it exits",
+        &[(k('l'), Action::Detach), (k('d'), Action::Detach)],
+        "l d",
+        "detach",
+        "let it run, detached: a background holder answers its calls with the \
+         rules, then the default action (waiting calls too), and keeps its output; \
+         `unotify-tui attach PID` takes it back",
+    ),
+    dialog(
+        &[Context::Quit],
+        &[(k('c'), Action::CloseListener)],
+        "c",
+        "close the listener",
+        "close the listener and let it run unsupervised: every trapped call \
+         (waiting ones too) then fails with ENOSYS, as after the classic `/bye`; \
+         its terminal is relayed here until it exits",
     ),
     dialog(
         &[Context::Quit],

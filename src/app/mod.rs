@@ -87,9 +87,12 @@ impl RuleEdit {
 pub enum QuitHow {
     /// Kill the program (and so answer whatever it has pending).
     Kill,
+    /// Let the program run on under a holder that answers its calls by
+    /// the rules and the default action, until someone re-attaches.
+    Detach,
     /// Close the listener and let the program run on without us; its
     /// trapped calls then fail with ENOSYS.
-    Detach,
+    CloseListener,
     /// The program is gone already.
     Exited,
 }
@@ -667,7 +670,8 @@ impl App {
             | Action::Kill
             | Action::Detach
             | Action::SortNext
-            | Action::SortPrev => Vec::new(),
+            | Action::SortPrev
+            | Action::CloseListener => Vec::new(),
         }
     }
 

@@ -38,6 +38,13 @@ pub fn run(opts: &Options, pid: &str, fd: Option<&str>) -> Result<i32, Error> {
     refuse_filter_options(opts)?;
     let pid = parse_pid(pid)?;
     let fd = fd.map(parse_fd).transpose()?;
+    // A program unotify-tui detached from: its holder hands it back
+    // (listener, terminal and rules), whichever of the two pids is given.
+    if fd.is_none() {
+        if let Some(code) = crate::run::reattach(opts, pid)? {
+            return Ok(code);
+        }
+    }
     let (attached, listener) = take_listener(pid, fd)?;
     supervise(opts, attached, listener, Vec::new())
 }

@@ -479,6 +479,36 @@ impl Supervisor {
         n
     }
 
+    /// Stops receiving, answers every call received and not answered yet
+    /// (by the rules, else with `default`: a received call can never be
+    /// received by anyone else), waits for the answers being carried out,
+    /// and returns a copy of the listener for whoever supervises next.
+    /// Calls not received yet stay queued in the kernel for them.
+    pub fn hand_over(mut self, default: Answer) -> std::io::Result<std::os::fd::OwnedFd> {
+        let listener = self.shared.notify.as_fd().try_clone_to_owned()?;
+        self.stop_receiving();
+        // Nothing joins the waiting list any more.
+        let left: Vec<Arc<Call>> = self
+            .shared
+            .waiting()
+            .values()
+            .map(|w| Arc::clone(&w.call))
+            .collect();
+        self.reconsider(&left);
+        for call in left {
+            // False for those a rule has just answered.
+            self.decide(Decision {
+                call,
+                answer: default,
+                by: DecidedBy::Default,
+            });
+        }
+        let shared = Arc::clone(&self.shared);
+        self.stop();
+        wait_for_answers_in_flight(&shared);
+        Ok(listener)
+    }
+
     /// Sets the stop flag and waits for the receiver and the hang-up
     /// watcher to end.
     fn stop_receiving(&mut self) {

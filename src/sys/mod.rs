@@ -4,6 +4,7 @@
 
 pub mod bpf;
 pub mod creds;
+pub mod fdpass;
 pub mod leader;
 pub mod lesson;
 pub mod mem;

@@ -991,6 +991,15 @@ fn quit_asks_while_running_and_not_after() {
     let out = a.on_key(key('l'), now);
     assert!(matches!(out.as_slice(), [Command::Quit(QuitHow::Detach)]));
     a.on_key(key('q'), now);
+    let out = a.on_key(key('d'), now);
+    assert!(matches!(out.as_slice(), [Command::Quit(QuitHow::Detach)]));
+    a.on_key(key('q'), now);
+    let out = a.on_key(key('c'), now);
+    assert!(matches!(
+        out.as_slice(),
+        [Command::Quit(QuitHow::CloseListener)]
+    ));
+    a.on_key(key('q'), now);
     let out = a.on_key(code(KeyCode::Enter), now);
     assert!(matches!(out.as_slice(), [Command::Quit(QuitHow::Kill)]));
     a.on_exit(0, now);

@@ -1,4 +1,5 @@
-//! `q` while the program runs: kill it, or let it run on unsupervised.
+//! `q` while the program runs: kill it, detach from it (a holder answers
+//! its calls), or close the listener and let it run on unsupervised.
 
 use super::{Dialog, Step};
 use crate::app::keymap::{Action, Press};
@@ -8,6 +9,7 @@ pub(super) fn on(press: Press) -> Step {
     match press.action {
         Action::Kill => (None, vec![Command::Quit(QuitHow::Kill)]),
         Action::Detach => (None, vec![Command::Quit(QuitHow::Detach)]),
+        Action::CloseListener => (None, vec![Command::Quit(QuitHow::CloseListener)]),
         Action::Cancel => (None, vec![]),
         _ => (Some(Dialog::Quit), vec![]),
     }

@@ -292,6 +292,18 @@ impl Rule {
         self.last_hit_us.fetch_max(us, Ordering::Relaxed);
     }
 
+    /// Sets the counters as another process had them (a rule handed over
+    /// at detach or re-attach).
+    pub(crate) fn set_counters(&self, hits: u64, last_hit_us: u64) {
+        self.hits.store(hits, Ordering::Relaxed);
+        self.last_hit_us.store(last_hit_us, Ordering::Relaxed);
+    }
+
+    /// [`Rule::last_hit`] in microseconds since the Unix epoch (0: never).
+    pub(crate) fn last_hit_us(&self) -> u64 {
+        self.last_hit_us.load(Ordering::Relaxed)
+    }
+
     /// The rule in plain words, e.g. "allow mkdir, mkdirat under /tmp/**",
     /// "deny connect to port 80, 443 (EPERM)", "allow any call by comm
     /// python3". Globs are escaped: session rules carry target data.
