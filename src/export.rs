@@ -26,7 +26,7 @@ use crate::decode::groups;
 use crate::errno::Errno;
 use crate::error::Error;
 use crate::model::Answer;
-use crate::policy::rules::{Origin, Rule, RuleAction, builtin_rules, load_rules};
+use crate::policy::rules::{Origin, Rule, RuleAction};
 
 /// What one trapped syscall becomes in the profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,23 +340,19 @@ pub fn export(args: &ExportArgs, out: &mut dyn Write, notes: &mut dyn Write) -> 
                 .into(),
         ));
     }
-    let errno = Errno::parse(&args.errno).map_err(|e| Error::Usage(format!("--errno: {e}")))?;
     let trapped =
         groups::parse_trap_list(&args.trap).map_err(|e| Error::Usage(format!("--trap: {e}")))?;
-    let default = crate::session::any_call_action(
-        "--default-action",
+    let crate::session::Policy {
+        default_action: default,
+        rules,
+        ..
+    } = crate::session::policy(
+        &args.errno,
         &args.default_action,
-        errno,
-        "emulate cannot be a default (most calls have no emulation); use a rule with \
-         action = \"emulate\"",
+        &args.files,
+        Vec::new(),
+        !args.no_default_rules,
     )?;
-    let mut rules = Vec::new();
-    for file in &args.files {
-        rules.extend(load_rules(file, errno)?);
-    }
-    if !args.no_default_rules {
-        rules.extend(builtin_rules());
-    }
     let profile = profile(&trapped, &rules, default, args.socket.as_deref())?;
     for note in untrapped_notes(&trapped, &rules) {
         // A note that cannot be written changes nothing in the profile.

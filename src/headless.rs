@@ -122,19 +122,9 @@ fn drive(
     run.take_late_records();
     let status = run.status.unwrap_or(0);
     run.end_trace(status);
-    let Headless {
-        sink,
-        learner,
-        summary,
-        ..
-    } = run;
     // Each failure was said when it happened; the first one, said again,
     // ends the run.
-    let written = sink.finish();
-    if let Some(s) = summary {
-        // Not eprintln!: stderr may be a pipe nobody reads any more.
-        let _ = io::stderr().write_all(s.report().as_bytes());
-    }
+    let (written, learner) = run.close();
     let mut code = running.exit_code(status);
     running.supervisor.stop();
     if let (Some(l), Some(path)) = (learner, &opts.save_rules) {
@@ -192,16 +182,7 @@ pub fn run_attached(
         .quit_by
         .map(|_| run.running.supervisor.stop_answering(fallback));
     run.take_late_records();
-    let Headless {
-        sink,
-        learner,
-        summary,
-        ..
-    } = run;
-    let written = sink.finish();
-    if let Some(s) = summary {
-        let _ = io::stderr().write_all(s.report().as_bytes());
-    }
+    let (written, learner) = run.close();
     let end = match answered {
         Some(n) => attached.after_leaving(n, fallback),
         None => format!(
@@ -383,6 +364,20 @@ struct Headless<'a> {
     quit_by: Option<i32>,
     /// `--summary`: every record counted, printed at exit.
     summary: Option<Summary>,
+}
+
+impl Headless<'_> {
+    /// Ends the outputs: the sink finished (its first failure given back
+    /// to end the run with), the `--summary` table printed; hands back
+    /// what was learned.
+    fn close(self) -> (Result<(), OutputError>, Option<Learner>) {
+        let written = self.sink.finish();
+        if let Some(s) = self.summary {
+            // Not eprintln!: stderr may be a pipe nobody reads any more.
+            let _ = io::stderr().write_all(s.report().as_bytes());
+        }
+        (written, self.learner)
+    }
 }
 
 /// How long after the program's exit its descendants are looked for:

@@ -179,20 +179,63 @@ pub fn parse_timeout(
     Ok(Some(Timeout { after, answer }))
 }
 
+/// What decides calls: the errno a plain deny means, the default action
+/// and the rules in order (files, then `extra`, then the built-in quiet
+/// rules when `builtin`). A launch, the agent and `rules export` read
+/// their options the same way.
+pub(crate) struct Policy {
+    pub errno: Errno,
+    pub default_action: Answer,
+    pub rules: Vec<Rule>,
+}
+
+pub(crate) fn policy(
+    errno: &str,
+    default_action: &str,
+    files: &[std::path::PathBuf],
+    extra: Vec<Rule>,
+    builtin: bool,
+) -> Result<Policy, Error> {
+    let errno = Errno::parse(errno).map_err(|e| Error::Usage(format!("--errno: {e}")))?;
+    let default_action = any_call_action(
+        "--default-action",
+        default_action,
+        errno,
+        "emulate cannot be a default (most calls have no emulation); use a rule with \
+         action = \"emulate\"",
+    )?;
+    let mut rules = Vec::new();
+    for file in files {
+        rules.extend(load_rules(file, errno)?);
+    }
+    rules.extend(extra);
+    if builtin {
+        rules.extend(builtin_rules());
+    }
+    Ok(Policy {
+        errno,
+        default_action,
+        rules,
+    })
+}
+
 /// Checks every option before anything runs; rule files are read here.
 pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
     if opts.history == 0 {
         return Err(Error::Usage("--history: must be at least 1".into()));
     }
-    let errno = Errno::parse(&opts.errno).map_err(|e| Error::Usage(format!("--errno: {e}")))?;
     let trapped =
         groups::parse_trap_list(&opts.trap).map_err(|e| Error::Usage(format!("--trap: {e}")))?;
-    let default_action = any_call_action(
-        "--default-action",
-        &opts.default_action,
+    let Policy {
         errno,
-        "emulate cannot be a default (most calls have no emulation); use a rule with \
-         action = \"emulate\"",
+        default_action,
+        rules,
+    } = policy(
+        &opts.errno,
+        &opts.default_action,
+        &opts.rules,
+        extra_rules,
+        !opts.no_default_rules,
     )?;
     let sync_wakeup = match opts.sync_wakeup.as_str() {
         "auto" => None,
@@ -218,14 +261,6 @@ pub fn plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<Plan, Error> {
             )));
         }
     };
-    let mut rules = Vec::new();
-    for file in &opts.rules {
-        rules.extend(load_rules(file, errno)?);
-    }
-    rules.extend(extra_rules);
-    if !opts.no_default_rules {
-        rules.extend(builtin_rules());
-    }
     // Headless with the trace and the log thrown away and nothing learned
     // (the benchmark) is the one run where nobody looks at real paths.
     let discarded =

@@ -23,13 +23,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::cli::AgentArgs;
-use crate::errno::Errno;
 use crate::error::Error;
 use crate::escape::escape_bytes;
 use crate::model::{Answer, DecidedBy, Record};
 use crate::output::sink::{OutputError, Sink, TraceTo};
-use crate::policy::rules::{RuleSet, builtin_rules, load_rules};
-use crate::session::{EVENTS_BOUND, any_call_action, kernel_at_least};
+use crate::policy::rules::RuleSet;
+use crate::session::{EVENTS_BOUND, kernel_at_least};
 use crate::supervisor::{Decision, Event, Settings, Supervisor};
 use crate::sys::notify::{self, NotifyFd};
 use crate::sys::proc as sysproc;
@@ -85,21 +84,17 @@ fn noted(news: &[OutputError]) {
 
 /// Runs the agent until a signal ends it.
 pub fn run(args: &AgentArgs) -> Result<i32, Error> {
-    let errno = Errno::parse(&args.errno).map_err(|e| Error::Usage(format!("--errno: {e}")))?;
-    let fallback = any_call_action(
-        "--default-action",
+    let crate::session::Policy {
+        default_action: fallback,
+        rules,
+        ..
+    } = crate::session::policy(
+        &args.errno,
         &args.default_action,
-        errno,
-        "emulate cannot be a default (most calls have no emulation); use a rule with \
-         action = \"emulate\"",
+        &args.rules,
+        Vec::new(),
+        !args.no_default_rules,
     )?;
-    let mut rules = Vec::new();
-    for file in &args.rules {
-        rules.extend(load_rules(file, errno)?);
-    }
-    if !args.no_default_rules {
-        rules.extend(builtin_rules());
-    }
     let sizes = notify::notif_sizes().map_err(|e| {
         Error::Kernel(format!(
             "seccomp user notification is not available here (seccomp(2): {e})"

@@ -77,7 +77,7 @@ pub const GROUPS: &[Group] = &[
 
 /// Syscalls `@all` leaves alone, and why: a process must always be able to
 /// return from a signal handler and to exit, even when nobody answers
-/// (after `q` → "let it run", a trapped call fails with ENOSYS, and an
+/// (after `q` → "close the listener", a trapped call fails with ENOSYS, and an
 /// `exit_group` that fails would leave a process that cannot die).
 /// The launch handshake's `sendmsg` of the listener fd is exempted in BPF by
 /// its fd number instead (see `sys::bpf`), so `sendmsg` stays trappable.

@@ -59,9 +59,9 @@ pub(super) fn target(out: &Out) -> i32 {
     let r = mkdir("enosys-first");
     out.say(&format!("[1/4] mkdir enosys-first → {}", outcome(&r)));
     out.hint(
-        "mkdir bye: as the classic supervisor does on /bye, stop supervising: press q and choose \
-         to close the listener (let the program run on unsupervised). The calls after it fail \
-         with ENOSYS",
+        "mkdir bye: as the classic supervisor does on /bye, stop supervising: press q, then c \
+         (close the listener; the program runs on unsupervised). The calls after it fail with \
+         ENOSYS",
     );
     let r = mkdir("bye");
     out.say(&format!(
