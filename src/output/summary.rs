@@ -266,9 +266,15 @@ impl Column {
         Column::ALL[if back { (i + n - 1) % n } else { (i + 1) % n }]
     }
 
-    /// Where a group of columns begins (a `│` before it in the table).
-    fn starts_group(self) -> bool {
-        matches!(self, Column::Allow | Column::Rule | Column::P50)
+    /// The group a column belongs to (a `│` between groups in the table):
+    /// the call, the answers, who decided, the latencies.
+    fn group(self) -> u8 {
+        match self {
+            Column::Syscall | Column::Calls => 0,
+            Column::Allow | Column::Deny | Column::Return | Column::Emulate | Column::Gone => 1,
+            Column::Rule | Column::You | Column::Default | Column::Timeout | Column::Continue => 2,
+            Column::P50 | Column::P99 => 3,
+        }
     }
 }
 
@@ -341,6 +347,38 @@ impl Summary {
     /// The table as lines of text: a header, a row per syscall sorted by
     /// `by`, a rule and the total.
     pub fn table(&self, by: Column) -> Vec<String> {
+        self.table_of(by, &Column::ALL)
+    }
+
+    /// The table for a screen `width` characters wide: when the whole
+    /// table is wider, the columns that are 0 in every row are left out
+    /// (never the syscall, calls, the latencies or the sorted column), and
+    /// a last line names them.
+    pub fn table_within(&self, by: Column, width: usize) -> Vec<String> {
+        let full = self.table(by);
+        if full.first().is_none_or(|h| h.chars().count() <= width) {
+            return full;
+        }
+        let total = self.total();
+        let always = |c: Column| {
+            c == by
+                || matches!(
+                    c,
+                    Column::Syscall | Column::Calls | Column::P50 | Column::P99
+                )
+        };
+        let (keep, left): (Vec<Column>, Vec<Column>) = Column::ALL
+            .iter()
+            .partition(|&&c| always(c) || total.value(c) > 0);
+        let mut t = self.table_of(by, &keep);
+        if !left.is_empty() {
+            let names: Vec<&str> = left.iter().map(|c| c.header()).collect();
+            t.push(format!("(0 in every row, left out: {})", names.join(", ")));
+        }
+        t
+    }
+
+    fn table_of(&self, by: Column, columns: &[Column]) -> Vec<String> {
         let rows = self.rows(by);
         let total = self.total();
         let all: Vec<&Row> = rows
@@ -356,7 +394,7 @@ impl Summary {
                 c => r.value(c).to_string(),
             }
         };
-        let widths: Vec<usize> = Column::ALL
+        let widths: Vec<usize> = columns
             .iter()
             .map(|&c| {
                 all.iter()
@@ -368,14 +406,17 @@ impl Summary {
             .collect();
         let line = |cells: &dyn Fn(Column) -> String| -> String {
             let mut s = String::new();
-            for (&c, &w) in Column::ALL.iter().zip(&widths) {
+            let mut group = None;
+            for (&c, &w) in columns.iter().zip(&widths) {
                 let text = cells(c);
                 if c == Column::Syscall {
                     let _ = write!(s, "{text:<w$}");
                 } else {
-                    s.push_str(if c.starts_group() { " │ " } else { " " });
+                    let starts = group.is_some_and(|g| g != c.group());
+                    s.push_str(if starts { " │ " } else { " " });
                     let _ = write!(s, "{text:>w$}");
                 }
+                group = Some(c.group());
             }
             s.trim_end().to_string()
         };
@@ -547,6 +588,42 @@ mod tests {
             8
         );
         assert_eq!(t.latency.count(), 7);
+    }
+
+    #[test]
+    fn a_narrow_screen_leaves_out_columns_of_zeros_and_names_them() {
+        let mut s = Summary::default();
+        for _ in 0..3 {
+            s.add(&rec(Sysno::openat, Some(Answer::Allow), rule(), 40));
+        }
+        s.add(&rec(
+            Sysno::mkdir,
+            Some(Answer::Deny(Errno::EPERM)),
+            DecidedBy::User,
+            900,
+        ));
+        let full = s.table(Column::Calls);
+        let wide = full[0].chars().count();
+        assert_eq!(s.table_within(Column::Calls, wide), full);
+        let narrow = s.table_within(Column::Timeout, 70);
+        for l in &narrow[..narrow.len() - 1] {
+            assert!(l.chars().count() <= 70, "{l:?} in {narrow:#?}");
+        }
+        let header = &narrow[0];
+        for kept in [
+            "syscall", "calls", "allow", "deny", "rule", "you", "timeout", "p50",
+        ] {
+            assert!(header.contains(kept), "{kept}: {header}");
+        }
+        for gone in ["return", "emulate", "gone", "default", "continue"] {
+            assert!(!header.contains(gone), "{gone}: {header}");
+        }
+        assert_eq!(
+            narrow.last().unwrap(),
+            "(0 in every row, left out: return, emulate, gone, default, continue)"
+        );
+        // Groups stay apart: answers │ deciders │ latencies.
+        assert_eq!(header.matches('│').count(), 3, "{header}");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub fn stats(frame: &mut Frame, app: &App, v: &StatsView, area: Rect) {
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     }
-    let table = summary.table(v.sort);
+    let table = summary.table_within(v.sort, inner.width as usize);
     drop(summary);
     let mut rows = table.into_iter();
     let header = rows.next().unwrap_or_default();
