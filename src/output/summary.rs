@@ -373,7 +373,7 @@ impl Summary {
         let mut t = self.table_of(by, &keep);
         if !left.is_empty() {
             let names: Vec<&str> = left.iter().map(|c| c.header()).collect();
-            t.push(format!("(0 in every row, left out: {})", names.join(", ")));
+            t.push(format!("(not shown, 0 everywhere: {})", names.join(", ")));
         }
         t
     }
@@ -620,7 +620,7 @@ mod tests {
         }
         assert_eq!(
             narrow.last().unwrap(),
-            "(0 in every row, left out: return, emulate, gone, default, continue)"
+            "(not shown, 0 everywhere: return, emulate, gone, default, continue)"
         );
         // Groups stay apart: answers │ deciders │ latencies.
         assert_eq!(header.matches('│').count(), 3, "{header}");
