@@ -520,3 +520,58 @@ fn quiet_rules_let_nothing_through_that_a_default_deny_refuses() {
     let (_, e) = t.both(exec, &deny, &["read", "/proc/self/status"]);
     assert!(e.starts_with("open: ok"), "{e}");
 }
+
+/// A rule on `exe` sees the program that runs now: when a thread other
+/// than the leader execs, the new program goes on under the leader's pid,
+/// whose facts unotify-tui had cached from the old program a moment
+/// before. The new program (mkdir) must be denied by an `exe` rule naming
+/// it, as its own error message shows.
+#[test]
+fn an_exe_rule_sees_the_program_a_non_leader_thread_exec_started() {
+    let dir = tempdir();
+    let mkdir_bin = ["/usr/bin/mkdir", "/bin/mkdir"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("mkdir(1)");
+    let rules = write_rules(
+        dir.path(),
+        r#"
+[[rule]]
+syscall = ["mkdir", "mkdirat"]
+exe = "**/mkdir"
+action = "deny"
+"#,
+    );
+    let first = dir.path().join("first");
+    let second = dir.path().join("second");
+    let out = Command::new(BIN)
+        .args([
+            "--headless",
+            "--output",
+            "/dev/null",
+            "--trap",
+            "mkdir,mkdirat,execve",
+            "--rules",
+        ])
+        .arg(&rules)
+        .arg("--")
+        .arg(*PROG)
+        .arg("thread-exec")
+        .arg(&first)
+        .arg(mkdir_bin)
+        .arg(&second)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The test program's own mkdir: no rule names it.
+    assert!(stdout.contains("mkdir: ok"), "{stdout}\n{stderr}");
+    assert!(first.is_dir());
+    // mkdir(1), run from the second thread, is denied by the exe rule.
+    assert!(!second.exists(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("Operation not permitted"),
+        "{stdout}\n{stderr}"
+    );
+    assert_ne!(out.status.code(), Some(0));
+}

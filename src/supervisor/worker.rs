@@ -597,9 +597,13 @@ impl ProcCache {
         (info, true)
     }
 
-    /// exec changes comm, exe and possibly credentials.
-    fn forget(&mut self, tid: u32) {
-        self.map.remove(&tid);
+    /// exec changes comm, exe and possibly credentials, of the whole
+    /// thread group: when a thread other than the leader execs, the
+    /// kernel ends the other threads and the new program goes on under
+    /// the leader's tid, whose facts are those of the old program.
+    fn forget_group(&mut self, tid: u32, tgid: u32) {
+        self.map
+            .retain(|&t, (_, info)| t != tid && info.tgid != tgid);
     }
 }
 
@@ -696,7 +700,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
         c.capture(n.pid, info.tgid)
     });
     if matches!(sysno, Some(Sysno::execve | Sysno::execveat)) {
-        cache.forget(n.pid);
+        cache.forget_group(n.pid, info.tgid);
         if let Some(c) = cache.stacks.as_mut() {
             c.forget(info.tgid);
         }

@@ -1013,6 +1013,25 @@ fn main() {
             }
             report("mkdir", mkdir(&arg(3)));
         }
+        // thread-exec PATH PROGRAM ARGS...: mkdir PATH from the main
+        // thread (so a supervisor has seen this process as it is), then
+        // execve PROGRAM from a second thread: the kernel ends the main
+        // thread and PROGRAM goes on under the main thread's pid
+        "thread-exec" => {
+            report("mkdir", mkdir(&arg(1)));
+            let argv: Vec<CString> = (2..args.len())
+                .map(|i| CString::new(arg(i)).unwrap())
+                .collect();
+            let t = std::thread::spawn(move || {
+                let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+                ptrs.push(std::ptr::null());
+                // SAFETY: NUL-terminated strings and a null-terminated
+                // array, alive for the call; environ is the process's.
+                unsafe { libc::execv(ptrs[0], ptrs.as_ptr()) };
+                println!("execv failed");
+            });
+            let _ = t.join();
+        }
         // oci-client SOCKET ID PATH [PATH2]: trap mkdir with a listener,
         // hand it to the agent at SOCKET with a container process state
         // for container ID, mkdir PATH; with PATH2, print "waiting", wait
