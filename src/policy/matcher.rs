@@ -489,6 +489,8 @@ c",
     fn port_ranges() {
         assert_eq!(parse_port_range("80"), Ok((80, 80)));
         assert_eq!(parse_port_range("8000-8999"), Ok((8000, 8999)));
+        // A range of one port is a range, not a mistake.
+        assert_eq!(parse_port_range("8080-8080"), Ok((8080, 8080)));
         assert_eq!(parse_port_range(" 1 - 2 "), Ok((1, 2)));
         assert!(
             parse_port_range("9-1")
