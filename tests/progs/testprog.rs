@@ -85,6 +85,26 @@ fn handle_usr1(restart: bool) {
     }
 }
 
+/// A BPF statement (load, return) for the filters below.
+fn bpf_stmt(code: u32, k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+/// A BPF jump if the accumulator equals `k`.
+fn bpf_jeq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k,
+    }
+}
+
 /// Installs a seccomp filter that makes seccomp(2) fail with EPERM: every
 /// seccomp(2) call (`all`), or only SECCOMP_SET_MODE_FILTER (`set-filter`),
 /// as container runtimes and sandboxes do.
@@ -93,18 +113,7 @@ fn forbid_seccomp(which: &[u8]) {
     const OFF_NR: u32 = 0;
     const OFF_ARCH: u32 = 4;
     const OFF_ARG0: u32 = 16;
-    let stmt = |code: u32, k: u32| libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
-    };
-    let jeq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
-        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
-        jt,
-        jf,
-        k,
-    };
+    let (stmt, jeq) = (bpf_stmt, bpf_jeq);
     let ld = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
     let ret = libc::BPF_RET | libc::BPF_K;
     let eperm = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
@@ -147,18 +156,7 @@ fn forbid_seccomp(which: &[u8]) {
 /// runtime's NOTIFY profile does) and returns the listener.
 fn trap_mkdir_with_listener() -> i32 {
     const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
-    let stmt = |code: u32, k: u32| libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
-    };
-    let jeq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
-        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
-        jt,
-        jf,
-        k,
-    };
+    let (stmt, jeq) = (bpf_stmt, bpf_jeq);
     let ld = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
     let ret = libc::BPF_RET | libc::BPF_K;
     let prog = [
