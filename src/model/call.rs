@@ -1,7 +1,7 @@
 //! What the supervisor knows about one trapped call.
 
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use syscalls::Sysno;
@@ -107,7 +107,7 @@ pub struct Arg {
 pub struct Creds {
     pub fsuid: u32,
     pub fsgid: u32,
-    pub groups: Vec<u32>,
+    pub groups: Arc<[u32]>,
     pub umask: u32,
     /// Effective capability bits.
     pub cap_eff: u64,
@@ -170,8 +170,10 @@ pub struct Call {
     pub tgid: u32,
     /// Parent of the process.
     pub ppid: u32,
-    pub comm: Vec<u8>,
-    pub exe: Vec<u8>,
+    /// Shared with the receiver's cache of /proc facts: a call costs no
+    /// copy of them (and no free on another thread).
+    pub comm: Arc<[u8]>,
+    pub exe: Arc<[u8]>,
     pub creds: Creds,
     pub copies: Copies,
     /// The syscall, if the number is a known x86_64 one.

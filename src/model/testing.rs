@@ -33,8 +33,8 @@ impl FakeCall {
             },
             tgid: 100,
             ppid: 1,
-            comm: b"prog".to_vec(),
-            exe: b"/usr/bin/prog".to_vec(),
+            comm: b"prog"[..].into(),
+            exe: b"/usr/bin/prog"[..].into(),
             creds: Creds::default(),
             copies: Copies::default(),
             sysno,
@@ -78,8 +78,8 @@ impl FakeCall {
 
     /// Made by the program `comm`, run from `/usr/bin/comm`.
     pub fn program(mut self, comm: &str) -> Self {
-        self.0.comm = comm.as_bytes().to_vec();
-        self.0.exe = format!("/usr/bin/{comm}").into_bytes();
+        self.0.comm = comm.as_bytes().into();
+        self.0.exe = format!("/usr/bin/{comm}").into_bytes().into();
         self
     }
 

@@ -66,7 +66,7 @@ mod tests {
 
     fn call(id: u64, sysno: Sysno, exe: &str) -> Call {
         let mut c = FakeCall::new(Some(sysno), [0; 6]).id(id).build();
-        c.exe = exe.as_bytes().to_vec();
+        c.exe = exe.as_bytes().into();
         c
     }
 

@@ -524,8 +524,8 @@ impl Scope {
             addr: None,
             port: None,
             access: Access::of_call(call),
-            comm: call.comm.clone(),
-            exe: call.exe.clone(),
+            comm: call.comm.to_vec(),
+            exe: call.exe.to_vec(),
             from: call_line(call),
         }
     }
@@ -992,11 +992,11 @@ mod tests {
         );
         let mut other = with_paths(Sysno::mkdir, &[b"/tmp/e"]);
         assert!(by_exe.matches(&other) && by_comm.matches(&other));
-        other.exe = b"/usr/bin/prog2".to_vec();
-        other.comm = b"prog2".to_vec();
+        other.exe = b"/usr/bin/prog2"[..].into();
+        other.comm = b"prog2"[..].into();
         assert!(!by_exe.matches(&other) && !by_comm.matches(&other));
         let mut anon = c.clone();
-        anon.exe.clear();
+        anon.exe = std::sync::Arc::from(&b""[..]);
         assert!(
             scopes(&anon)[1]
                 .to_rule(Answer::Allow, Narrow::Exe, Lifetime::Session)

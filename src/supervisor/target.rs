@@ -5,6 +5,7 @@ use std::cell::Cell;
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::decode::TargetView;
 use crate::model::Creds;
@@ -72,8 +73,8 @@ impl TargetView for LiveTarget {
 pub struct ProcInfo {
     pub tgid: u32,
     pub ppid: u32,
-    pub comm: Vec<u8>,
-    pub exe: Vec<u8>,
+    pub comm: Arc<[u8]>,
+    pub exe: Arc<[u8]>,
     pub creds: Creds,
 }
 
@@ -98,8 +99,10 @@ pub fn proc_info(tid: u32) -> ProcInfo {
         }
         comm = Some(c);
     }
-    info.comm = comm.unwrap_or_default();
-    info.exe = readlink(&format!("/proc/{tid}/exe")).unwrap_or_default();
+    info.comm = comm.unwrap_or_default().into();
+    info.exe = readlink(&format!("/proc/{tid}/exe"))
+        .unwrap_or_default()
+        .into();
     info
 }
 
@@ -137,7 +140,7 @@ pub fn parse_status(status: &[u8], info: &mut ProcInfo) {
             // Real, effective, saved, filesystem.
             "Uid" => info.creds.fsuid = nums.get(3).copied().unwrap_or(0),
             "Gid" => info.creds.fsgid = nums.get(3).copied().unwrap_or(0),
-            "Groups" => info.creds.groups = nums,
+            "Groups" => info.creds.groups = nums.into(),
             // Octal, linux 4.7.
             "Umask" => info.creds.umask = u32::from_str_radix(rest.trim(), 8).unwrap_or(0o022),
             "CapEff" => info.creds.cap_eff = u64::from_str_radix(rest.trim(), 16).unwrap_or(0),
@@ -161,7 +164,7 @@ mod tests {
         assert_eq!(info.ppid, 1);
         assert_eq!(info.creds.fsuid, 1003);
         assert_eq!(info.creds.fsgid, 13);
-        assert_eq!(info.creds.groups, vec![4, 24, 27]);
+        assert_eq!(&info.creds.groups[..], &[4, 24, 27]);
         assert_eq!(info.creds.umask, 0o027);
         assert_eq!(info.creds.cap_eff, 1 << 10);
     }
@@ -185,6 +188,6 @@ mod tests {
         assert!(!info.exe.is_empty());
         let mut comm = std::fs::read(format!("/proc/{me}/comm")).unwrap();
         comm.pop();
-        assert_eq!(info.comm, comm);
+        assert_eq!(&info.comm[..], &comm[..]);
     }
 }

@@ -80,7 +80,7 @@ fn call(
         .creds(Creds {
             fsuid: 1000,
             fsgid: 1000,
-            groups: vec![1000],
+            groups: vec![1000].into(),
             umask: 0o022,
             cap_eff: 0,
         })

@@ -520,16 +520,16 @@ mod tests {
         let r = one("[[rule]]\ncomm = \"python3\"\naction = \"allow\"");
         let mut c = with_paths(Sysno::mkdir, &["/a"]);
         assert!(!r.matches(&c));
-        c.comm = b"python3".to_vec();
+        c.comm = b"python3"[..].into();
         assert!(r.matches(&c));
-        c.comm = b"python3.12".to_vec();
+        c.comm = b"python3.12"[..].into();
         assert!(!r.matches(&c), "a plain comm is an exact match");
         let r = one("[[rule]]\ncomm = \"python3*\"\nexe = \"/usr/bin/*\"\naction = \"allow\"");
-        c.exe = b"/usr/bin/python3.12".to_vec();
+        c.exe = b"/usr/bin/python3.12"[..].into();
         assert!(r.matches(&c));
-        c.exe = b"/usr/local/bin/python3.12".to_vec();
+        c.exe = b"/usr/local/bin/python3.12"[..].into();
         assert!(!r.matches(&c));
-        c.exe = b"/usr/bin/sub/python3".to_vec();
+        c.exe = b"/usr/bin/sub/python3"[..].into();
         assert!(!r.matches(&c), "* does not cross /");
     }
 

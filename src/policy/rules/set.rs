@@ -494,8 +494,8 @@ action = "allow"
                         3 => openat(&a, libc::O_WRONLY),
                         _ => with_sockaddr(Sysno::connect, inet("10.0.0.1", 80)),
                     };
-                    c.comm = comm.as_bytes().to_vec();
-                    c.exe = exe.as_bytes().to_vec();
+                    c.comm = comm.as_bytes().into();
+                    c.exe = exe.as_bytes().into();
                     if in_proc {
                         c.real = std::sync::OnceLock::from(RealPaths {
                             paths: Vec::new(),
