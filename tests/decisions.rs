@@ -575,3 +575,103 @@ action = "deny"
     );
     assert_ne!(out.status.code(), Some(0));
 }
+
+/// The same exec with execve not trapped: nothing tells unotify-tui that
+/// the program changed, and its cached facts (from the test program's own
+/// mkdir a moment before) name the old program. An `exe` rule must still
+/// see mkdir(1): the facts a rule depends on are read fresh for each call.
+#[test]
+fn an_exe_rule_sees_a_program_an_untrapped_exec_started() {
+    let dir = tempdir();
+    let mkdir_bin = ["/usr/bin/mkdir", "/bin/mkdir"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("mkdir(1)");
+    let rules = write_rules(
+        dir.path(),
+        r#"
+[[rule]]
+syscall = ["mkdir", "mkdirat"]
+exe = "**/mkdir"
+action = "deny"
+"#,
+    );
+    let first = dir.path().join("first");
+    let second = dir.path().join("second");
+    let out = Command::new(BIN)
+        .args([
+            "--headless",
+            "--output",
+            "/dev/null",
+            "--trap",
+            "mkdir,mkdirat",
+            "--rules",
+        ])
+        .arg(&rules)
+        .arg("--")
+        .arg(*PROG)
+        .arg("thread-exec")
+        .arg(&first)
+        .arg(mkdir_bin)
+        .arg(&second)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("mkdir: ok"), "{stdout}\n{stderr}");
+    assert!(first.is_dir());
+    assert!(!second.exists(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("Operation not permitted"),
+        "{stdout}\n{stderr}"
+    );
+    assert_ne!(out.status.code(), Some(0));
+}
+
+/// A thread that renames itself (PR_SET_NAME, never trapped) between two
+/// mkdirs: a `comm` rule on the new name decides the second, as the
+/// program's own report of each mkdir shows.
+#[test]
+fn a_comm_rule_sees_a_name_the_thread_just_took() {
+    let dir = tempdir();
+    let rules = write_rules(
+        dir.path(),
+        r#"
+[[rule]]
+syscall = ["mkdir", "mkdirat"]
+comm = "renamed"
+action = "deny"
+"#,
+    );
+    let first = dir.path().join("first");
+    let second = dir.path().join("second");
+    let out = Command::new(BIN)
+        .args([
+            "--headless",
+            "--output",
+            "/dev/null",
+            "--trap",
+            "mkdir,mkdirat",
+            "--rules",
+        ])
+        .arg(&rules)
+        .arg("--")
+        .arg(*PROG)
+        .arg("rename-mkdir")
+        .arg(&first)
+        .arg("renamed")
+        .arg(&second)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let reports: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("mkdir: "))
+        .collect();
+    assert_eq!(reports.len(), 2, "{stdout}\n{stderr}");
+    assert!(reports[0].starts_with("mkdir: ok"), "{stdout}\n{stderr}");
+    assert_eq!(reports[1], "mkdir: err EPERM", "{stdout}\n{stderr}");
+    assert!(first.is_dir());
+    assert!(!second.exists());
+}

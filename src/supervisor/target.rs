@@ -106,6 +106,20 @@ pub fn proc_info(tid: u32) -> ProcInfo {
     info
 }
 
+/// Reads /proc/TID/{comm,exe} alone: the facts an exec or PR_SET_NAME
+/// changes without a trapped call, read fresh when a rule depends on them.
+/// Either is `None` when it could not be read (the thread is exiting).
+pub fn proc_identity(tid: u32) -> (Option<Arc<[u8]>>, Option<Arc<[u8]>>) {
+    let comm = read_proc(&format!("/proc/{tid}/comm")).map(|mut c| {
+        if c.last() == Some(&b'\n') {
+            c.pop();
+        }
+        c.into()
+    });
+    let exe = readlink(&format!("/proc/{tid}/exe")).map(Into::into);
+    (comm, exe)
+}
+
 /// Reads a small /proc file in one go (`std::fs::read` starts with a
 /// 32-byte read for files that say they are empty, and doubles).
 fn read_proc(path: &str) -> Option<Vec<u8>> {

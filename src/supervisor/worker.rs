@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use syscalls::Sysno;
 
 use super::emulate::{self, Emulated};
-use super::target::{LiveTarget, ProcInfo, proc_info};
+use super::target::{self, LiveTarget, ProcInfo, proc_info};
 use crate::decode;
 use crate::errno::Errno;
 use crate::model::emulation;
@@ -597,6 +597,24 @@ impl ProcCache {
         (info, true)
     }
 
+    /// The facts with comm and exe read again now (kept for later calls):
+    /// a rule on them must see the program the thread runs now, even if
+    /// it exec'd (execve not trapped) or renamed itself since the facts
+    /// were cached.
+    fn refresh_identity(&mut self, tid: u32, info: &mut ProcInfo) {
+        let (comm, exe) = target::proc_identity(tid);
+        if let Some(c) = comm {
+            info.comm = c;
+        }
+        if let Some(e) = exe {
+            info.exe = e;
+        }
+        if let Some((_, cached)) = self.map.get_mut(&tid) {
+            cached.comm = Arc::clone(&info.comm);
+            cached.exe = Arc::clone(&info.exe);
+        }
+    }
+
     /// exec changes comm, exe and possibly credentials, of the whole
     /// thread group: when a thread other than the leader execs, the
     /// kernel ends the other threads and the new program goes on under
@@ -687,7 +705,11 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
     let received = Instant::now();
     let received_wall = SystemTime::now();
     let sysno = decode::native_sysno(&n);
-    let (info, fresh) = cache.get(n.pid, received);
+    let (mut info, mut fresh) = cache.get(n.pid, received);
+    if !fresh && shared.rules.needs_fresh_identity(sysno) {
+        cache.refresh_identity(n.pid, &mut info);
+        fresh = true;
+    }
     let view = LiveTarget::new(n.pid);
     // The raw copies emulation uses come from the same reads as the
     // decoded values that are shown and decided on.

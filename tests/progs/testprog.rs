@@ -1015,6 +1015,15 @@ fn main() {
         // thread (so a supervisor has seen this process as it is), then
         // execve PROGRAM from a second thread: the kernel ends the main
         // thread and PROGRAM goes on under the main thread's pid
+        // rename-mkdir A NAME B: mkdir A, rename the thread NAME
+        // (PR_SET_NAME, which no filter traps), mkdir B
+        "rename-mkdir" => {
+            report("mkdir", mkdir(&arg(1)));
+            let name = CString::new(arg(2)).unwrap();
+            // SAFETY: a NUL-terminated string alive for the call.
+            unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr(), 0, 0, 0) };
+            report("mkdir", mkdir(&arg(3)));
+        }
         "thread-exec" => {
             report("mkdir", mkdir(&arg(1)));
             let argv: Vec<CString> = (2..args.len())

@@ -118,6 +118,8 @@ struct Group {
     paths: GlobIndex,
     /// Every rule of the group with a path condition.
     path_rules: Positions,
+    /// Every rule of the group with a `comm` or `exe` condition.
+    identity_rules: Positions,
     comm: GlobIndex,
     exe: GlobIndex,
     rest: Positions,
@@ -163,6 +165,9 @@ impl Index {
                 }
             };
             let group = &mut index.groups[g];
+            if c.comm.is_some() || c.exe.is_some() {
+                group.identity_rules.push(pos);
+            }
             if let Some(paths) = &c.paths {
                 for glob in &paths.0 {
                     group.paths.add(glob, pos);
@@ -192,6 +197,16 @@ impl Index {
     pub(super) fn has_path_rule_for(&self, rules: &[Arc<Rule>], sysno: Option<Sysno>) -> bool {
         self.groups(sysno)
             .any(|g| g.path_rules.iter().any(|&p| rules[p as usize].enabled()))
+    }
+
+    /// Whether an enabled rule with a `comm` or `exe` condition could apply
+    /// to a call of `sysno` ([`super::RuleSet::needs_fresh_identity`]).
+    pub(super) fn has_identity_rule_for(&self, rules: &[Arc<Rule>], sysno: Option<Sysno>) -> bool {
+        self.groups(sysno).any(|g| {
+            g.identity_rules
+                .iter()
+                .any(|&p| rules[p as usize].enabled())
+        })
     }
 
     /// The position of the first enabled rule that matches `call`: what

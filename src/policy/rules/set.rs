@@ -144,6 +144,15 @@ impl RuleSet {
         state.index.has_path_rule_for(&state.rules, sysno)
     }
 
+    /// Whether an enabled rule with a `comm` or `exe` condition could
+    /// decide a call of `sysno`: only then must the caller's name and
+    /// program be read fresh for every call, rather than taken from a
+    /// cache that an exec or a rename it did not see has made stale.
+    pub fn needs_fresh_identity(&self, sysno: Option<syscalls::Sysno>) -> bool {
+        let state = self.current();
+        state.index.has_identity_rule_for(&state.rules, sysno)
+    }
+
     /// [`find`](Self::find), and counts the hit at the call's receive time.
     pub fn decide(&self, call: &Call) -> Option<(usize, Arc<Rule>)> {
         let found = self.find(call)?;
