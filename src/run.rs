@@ -77,13 +77,16 @@ fn has_terminal() -> bool {
 /// always.
 fn mistyped_command(program: &OsStr) -> Option<&'static str> {
     let name = program.to_str()?;
-    if name.contains('/') || !matches!(resolve_program(program), Err(Error::NotFound(_))) {
+    if name.contains('/') {
         return None;
     }
-    crate::suggest::closest(
+    // PATH is searched only for a name close to a subcommand: every run
+    // would otherwise search it twice.
+    let near = crate::suggest::closest(
         &name.to_lowercase(),
         ["demo", "attach", "agent", "rules", "completions", "manpage"].into_iter(),
-    )
+    )?;
+    matches!(resolve_program(program), Err(Error::NotFound(_))).then_some(near)
 }
 
 /// Takes back the program a detach left with a holder (see

@@ -61,12 +61,9 @@ pub fn resolve_program(program: &OsStr) -> Result<PathBuf, Error> {
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
     let mut first_err = None;
     for dir in std::env::split_paths(&path) {
-        let candidate = dir.join(program);
-        if !candidate.exists() {
-            continue;
-        }
-        match check(&candidate) {
+        match check(&dir.join(program)) {
             Ok(p) => return Ok(p),
+            Err(Error::NotFound(_)) => {}
             Err(e) => {
                 first_err.get_or_insert(e);
             }
