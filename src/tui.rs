@@ -162,14 +162,53 @@ fn program_size(cols: u16, rows: u16) -> (u16, u16) {
     }
 }
 
-/// Reads the program's output from the pty master until it closes.
-fn spawn_pty_reader(master: File, tx: Sender<Vec<u8>>) {
-    let _ = std::thread::Builder::new()
+/// The thread reading the program's output, which can be told to stop
+/// reading: what the program writes after that stays in the pty for
+/// whoever reads it next (a detach's holder).
+struct PtyReader {
+    stop: File,
+    /// Closed when the thread has ended.
+    ended: Receiver<()>,
+}
+
+impl PtyReader {
+    /// Stops the thread; whether it ended within `wait`.
+    fn stop(&self, wait: Duration) -> bool {
+        let _ = (&self.stop).write_all(b"x");
+        matches!(
+            self.ended.recv_timeout(wait),
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected)
+        )
+    }
+}
+
+/// Reads the program's output from the pty master until it closes or the
+/// reader is stopped.
+fn spawn_pty_reader(master: File, tx: Sender<Vec<u8>>) -> io::Result<PtyReader> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let (stop_r, stop_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let (ended_tx, ended) = crossbeam_channel::bounded::<()>(0);
+    std::thread::Builder::new()
         .name("unotify-pty-read".into())
         .spawn(move || {
+            let _ended = ended_tx;
             let mut master = master;
             let mut buf = vec![0u8; 16384];
             loop {
+                let mut fds = [
+                    PollFd::new(master.as_fd(), PollFlags::POLLIN),
+                    PollFd::new(stop_r.as_fd(), PollFlags::POLLIN),
+                ];
+                match poll(&mut fds, PollTimeout::NONE) {
+                    Ok(_) => {}
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(_) => return,
+                }
+                // Stopping wins over output waiting to be read: that
+                // output is the next reader's.
+                if fds[1].revents().is_some_and(|r| !r.is_empty()) {
+                    return;
+                }
                 match master.read(&mut buf) {
                     Ok(0) => return,
                     Ok(n) => {
@@ -183,7 +222,11 @@ fn spawn_pty_reader(master: File, tx: Sender<Vec<u8>>) {
                     Err(_) => return,
                 }
             }
-        });
+        })?;
+    Ok(PtyReader {
+        stop: File::from(stop_w),
+        ended,
+    })
 }
 
 /// Writes keys to the program on a thread of its own: a program that
@@ -477,7 +520,7 @@ fn run_session(
     let sig_rx = sysproc::signal_channel(signals);
     let mut app = new_app(config, &running, prow, pcol);
     app.attached = attached;
-    let (out_rx, to_program) = connect_pty(&master)?;
+    let (out_rx, to_program, pty_reader) = connect_pty(&master)?;
     let (terminal, stop_input, input) = take_terminal(tty)?;
     let exits = running.exits.clone();
     let gone = match &running.leader {
@@ -497,6 +540,7 @@ fn run_session(
         to_program,
         out_rx: out_rx.clone(),
         output: out_rx,
+        pty_reader,
         exits,
         gone,
         all_gone: false,
@@ -531,7 +575,7 @@ fn new_app(mut config: Config, running: &Running, prow: u16, pcol: u16) -> App {
 }
 
 /// Threads that carry the program's output to us and keys to it.
-fn connect_pty(master: &OwnedFd) -> Result<(Receiver<Bytes>, Sender<Bytes>), Error> {
+fn connect_pty(master: &OwnedFd) -> Result<(Receiver<Bytes>, Sender<Bytes>, PtyReader), Error> {
     let dup = || {
         master
             .try_clone()
@@ -539,9 +583,9 @@ fn connect_pty(master: &OwnedFd) -> Result<(Receiver<Bytes>, Sender<Bytes>), Err
             .map_err(error::pty("duplicating the pty"))
     };
     let (out_tx, out_rx) = crossbeam_channel::unbounded();
-    spawn_pty_reader(dup()?, out_tx);
+    let reader = spawn_pty_reader(dup()?, out_tx).map_err(error::pty("reading the pty"))?;
     let to_program = spawn_pty_writer(dup()?);
-    Ok((out_rx, to_program))
+    Ok((out_rx, to_program, reader))
 }
 
 type Bytes = Vec<u8>;
@@ -581,6 +625,7 @@ struct Tui {
     to_program: Sender<Vec<u8>>,
     /// The program's output, for the relay after a detach.
     out_rx: Receiver<Vec<u8>>,
+    pty_reader: PtyReader,
     // A channel whose sender is gone is always ready in `select!`: once
     // the pty reader, the reaper or the input thread has ended, its arm
     // is swapped for one that never fires, or the loop would spin.
@@ -915,6 +960,7 @@ impl Tui {
             terminal,
             master,
             out_rx,
+            pty_reader,
             mut guard,
             stats,
             status,
@@ -927,6 +973,13 @@ impl Tui {
         // Nobody draws any more: the recorder only writes the log now.
         drop(shown);
         restore_terminal();
+        if how == QuitHow::Detach && pty_reader.stop(Duration::from_secs(1)) {
+            // Everything read before the stop is shown in the last screen;
+            // the rest stays in the pty for the holder.
+            while let Ok(b) = out_rx.try_recv() {
+                app.on_output(&b);
+            }
+        }
         if how != QuitHow::CloseListener {
             // The program's screen as it is, not as scrolled back to.
             app.screen.screen_mut().set_scrollback(0);

@@ -398,6 +398,52 @@ fn the_holder_uses_the_rules_and_the_default_action_and_ends_with_the_program() 
     assert!(out.contains("all-done"), "{out:?}");
 }
 
+/// What the program prints the moment the handover answers its waiting
+/// call is not lost: the TUI stops reading the program's terminal before
+/// it answers, so the holder's output file gets it.
+#[test]
+fn output_printed_as_the_waiting_call_is_answered_reaches_the_holder() {
+    let dir = tempdir();
+    let runtime = tempdir();
+    let script = format!(
+        "echo ready; {p} mkdir {d}/x > /dev/null; echo printed-after-the-answer; sleep 30",
+        p = quote(&PROG),
+        d = quote(&dir.path().display().to_string()),
+    );
+    let t = Tmux::start(
+        dir.path(),
+        runtime.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--default-action",
+            "allow",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+    );
+    t.wait_for("ready");
+    // The mkdir waits for a person.
+    t.wait_for("Pending (1)");
+    t.keys(&["q"]);
+    t.wait_for("Quit unotify-tui?");
+    t.keys(&["d"]);
+    assert_eq!(t.exit_status(), 0);
+    let (_, s) = the_state_file(runtime.path());
+    let (holder, program) = (pid_field(&s, "holder"), pid_field(&s, "program"));
+    let _left = Leftovers(vec![program, holder]);
+    assert!(
+        dir.path().join("x").is_dir(),
+        "the waiting mkdir was allowed"
+    );
+    let output = PathBuf::from(s["output"].as_str().expect("an output file"));
+    wait_until("the holder has the line printed after the answer", || {
+        std::fs::read_to_string(&output).is_ok_and(|o| o.contains("printed-after-the-answer"))
+    });
+}
+
 /// "close the listener" is the old way out, kept: the program runs on,
 /// and its next trapped call fails with ENOSYS.
 #[test]
