@@ -42,9 +42,10 @@ pub struct Query {
     terms: Vec<Term>,
 }
 
+/// Shown escaped: a pasted query may hold control characters.
 impl fmt::Display for Query {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&crate::escape::escape_str(&self.text))
     }
 }
 
@@ -341,6 +342,17 @@ mod tests {
 
     fn rec(call: crate::model::Call, answer: Answer, by: DecidedBy) -> Record {
         record(call, answer, by)
+    }
+
+    #[test]
+    fn a_query_is_shown_escaped() {
+        let q = Query::parse("/tmp/\x1bx\u{202e}y").unwrap();
+        let shown = q.to_string();
+        assert!(
+            !shown.contains('\x1b') && !shown.contains('\u{202e}'),
+            "{shown:?}"
+        );
+        assert!(shown.starts_with("/tmp/"), "{shown:?}");
     }
 
     #[test]
