@@ -310,3 +310,48 @@ fn the_attach_lesson_denies_noopen_in_the_target_itself() {
         r.log
     );
 }
+
+/// A scripted lesson (signals, enosys) stopped with SIGTERM part-way:
+/// it exits 128+15 with its target killed and its workspace removed.
+#[test]
+fn a_scripted_lesson_stopped_with_sigterm_leaves_nothing_behind() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for name in ["signals", "enosys"] {
+        let dir = tempdir();
+        let mut child = Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["demo", name, "--headless"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running unotify-tui");
+        let pid = child.id();
+        let workspace = std::path::PathBuf::from(format!("/tmp/unotify-demo-{pid}"));
+        // The first trace line: the lesson's target runs, its workspace
+        // made.
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        assert!(!line.is_empty(), "{name}: no output");
+        let target =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        let status = child.wait().unwrap();
+        let rest = std::io::read_to_string(err).unwrap_or_default();
+        // Each lesson runs for tenths of a second after its first line.
+        assert_eq!(status.code(), Some(128 + 15), "{name}: {line}{rest}");
+        assert!(!workspace.exists(), "{name}: workspace left");
+        for t in target.split_whitespace() {
+            let stat = std::fs::read_to_string(format!("/proc/{t}/stat")).unwrap_or_default();
+            assert!(
+                stat.is_empty() || stat.contains(") Z "),
+                "{name}: the target {t} runs on: {stat}"
+            );
+        }
+    }
+}

@@ -21,6 +21,7 @@ pub(super) fn run(opts: &Options) -> Result<i32, Error> {
             Some("unotify-tui demo enosys".into()),
         );
     }
+    ws.end_on_signals();
     let target = lesson_target("enosys", Some(ws.path()), false, None)?;
     let mut run = Scripted::launch(opts, &target, None, scripted::open_sink(opts)?)?;
     while let Some(call) = run.next() {

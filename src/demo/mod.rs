@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::policy::rules::{Rule, parse_rules};
 use crate::run;
 use crate::session::Target;
+use crate::sys::proc as sysproc;
 
 mod basics;
 mod enosys;
@@ -219,10 +220,39 @@ impl Workspace {
     fn path(&self) -> &Path {
         &self.0
     }
+
+    /// For a scripted lesson, which has no run loop that would see a
+    /// signal: SIGINT, SIGQUIT, SIGTERM or SIGHUP kill the lesson's
+    /// processes, remove the workspace and exit with 128+N. Called before
+    /// any other thread starts, so every thread has them blocked.
+    fn end_on_signals(&self) {
+        let signals = sysproc::signal_channel(sysproc::block_signals());
+        let path = self.0.clone();
+        let _ = std::thread::Builder::new()
+            .name("unotify-lesson-signals".into())
+            .spawn(move || {
+                if let Ok(sig) = signals.recv() {
+                    STOPPED_BY_SIGNAL.store(true, std::sync::atomic::Ordering::SeqCst);
+                    let until = std::time::Instant::now() + std::time::Duration::from_secs(2);
+                    sysproc::kill_descendants(std::process::id(), until);
+                    let _ = fs::remove_dir_all(&path);
+                    std::process::exit(128 + sig);
+                }
+            });
+    }
 }
+
+/// Set when a signal stops a scripted lesson: the thread that saw it ends
+/// the process, with 128+N, once the lesson's processes are killed.
+static STOPPED_BY_SIGNAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 impl Drop for Workspace {
     fn drop(&mut self) {
+        // The lesson ended because its target was killed: its status is
+        // not the one to exit with.
+        while STOPPED_BY_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         let _ = fs::remove_dir_all(&self.0);
     }
 }

@@ -48,6 +48,7 @@ pub(super) fn run(opts: &Options) -> Result<i32, Error> {
         )?;
         return Ok(if code != 0 { code } else { code2 });
     }
+    ws.end_on_signals();
     let sink = scripted::open_sink(opts)?;
     let (code, sink) = withdraw(opts, &ws, sink)?;
     let (code2, sink) = wait(opts, &ws, sink)?;
