@@ -106,10 +106,13 @@ pub fn proc_info(tid: u32) -> ProcInfo {
     info
 }
 
+/// Bytes shared between the cache and the calls.
+type Bytes = Arc<[u8]>;
+
 /// Reads /proc/TID/{comm,exe} alone: the facts an exec or PR_SET_NAME
 /// changes without a trapped call, read fresh when a rule depends on them.
 /// Either is `None` when it could not be read (the thread is exiting).
-pub fn proc_identity(tid: u32) -> (Option<Arc<[u8]>>, Option<Arc<[u8]>>) {
+pub fn proc_identity(tid: u32) -> (Option<Bytes>, Option<Bytes>) {
     let comm = read_proc(&format!("/proc/{tid}/comm")).map(|mut c| {
         if c.last() == Some(&b'\n') {
             c.pop();
