@@ -9,9 +9,9 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::{BIN, is_root, require, tempdir, write_rules};
 
 /// The target: `unotify-tui __attach-target FILE...` in its own temp
@@ -373,93 +373,6 @@ fn the_lesson_runs_headless_and_shows_the_kernel_outcome() {
 
 // ----- the TUI ---------------------------------------------------------------
 
-static SESSIONS: AtomicUsize = AtomicUsize::new(0);
-
-/// A tmux server with one 80×24 window running unotify-tui attach.
-struct Tmux {
-    socket: String,
-    status_file: PathBuf,
-}
-
-impl Tmux {
-    fn start(dir: &Path, args: &[&str]) -> Tmux {
-        let socket = format!(
-            "unotify-attach-{}-{}",
-            std::process::id(),
-            SESSIONS.fetch_add(1, Ordering::Relaxed)
-        );
-        let status_file = dir.join("exit-status");
-        let quoted: Vec<String> = std::iter::once(BIN)
-            .chain(args.iter().copied())
-            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-            .collect();
-        let script = format!(
-            "{}; echo $? > '{}'; echo unotify-exited; sleep 60",
-            quoted.join(" "),
-            status_file.display()
-        );
-        let ok = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", "80", "-y", "24", "sh", "-c", &script])
-            .status()
-            .expect("tmux must be installed for the TUI tests");
-        assert!(ok.success(), "tmux new-session failed");
-        Tmux {
-            socket,
-            status_file,
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-J"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; the screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-    }
-
-    fn exit_status(&self) -> i32 {
-        self.wait_for("unotify-exited");
-        std::fs::read_to_string(&self.status_file)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
 fn have_tmux() -> bool {
     Command::new("tmux").arg("-V").output().is_ok()
 }
@@ -475,7 +388,7 @@ fn tui_answers_a_call_and_leaving_answers_the_one_still_waiting() {
     }
     let mut t = Target::start(&["noopen.txt", "open.txt"]);
     let dir = tempdir();
-    let tmux = Tmux::start(dir.path(), &["attach", &t.pid.to_string()]);
+    let tmux = Tmux::start_sized(dir.path(), (80, 24), &["attach", &t.pid.to_string()]).joined();
     // No program pane: what is attached, and where its output goes.
     let s = tmux.wait_for("own terminal");
     assert!(s.contains(&format!("pid {} (attach-target)", t.pid)), "{s}");

@@ -11,107 +11,31 @@ use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::tmux::{Tmux, quote};
 use common::{BIN, PROG, require, tempdir};
-
-static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 
 /// Generous: the machine is busy.
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// One tmux server with one 120×40 window running a shell command line.
-struct Tmux {
-    socket: String,
-    status_file: PathBuf,
-}
-
-fn quote(a: &str) -> String {
-    format!("'{}'", a.replace('\'', r"'\''"))
-}
-
-impl Tmux {
-    /// Runs unotify-tui with `args` in `dir`, with `runtime` as its
-    /// XDG_RUNTIME_DIR (where the holder's state files go).
-    fn start(dir: &Path, runtime: &Path, args: &[&str]) -> Tmux {
-        let socket = format!(
-            "unotify-detach-{}-{}",
-            std::process::id(),
-            SESSIONS.fetch_add(1, Ordering::Relaxed)
-        );
-        let status_file = dir.join(format!("exit-status-{socket}"));
-        let command: Vec<String> = std::iter::once(BIN)
-            .chain(args.iter().copied())
-            .map(quote)
-            .collect();
-        let script = format!(
-            "cd {} && XDG_RUNTIME_DIR={} {}; echo $? > {}; echo unotify-exited; sleep 120",
-            quote(&dir.display().to_string()),
+/// unotify-tui with `args` in a tmux window in `dir`, with `runtime` as
+/// its XDG_RUNTIME_DIR (where the holder's state files go).
+fn start(dir: &Path, runtime: &Path, args: &[&str]) -> Tmux {
+    let command: Vec<String> = std::iter::once(BIN)
+        .chain(args.iter().copied())
+        .map(quote)
+        .collect();
+    Tmux::start_shell(
+        dir,
+        &format!(
+            "XDG_RUNTIME_DIR={} {}",
             quote(&runtime.display().to_string()),
-            command.join(" "),
-            quote(&status_file.display().to_string()),
-        );
-        let ok = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", "120", "-y", "40", "sh", "-c", &script])
-            .status()
-            .expect("tmux must be installed for the TUI tests (.ci/run installs it)");
-        assert!(ok.success(), "tmux new-session failed");
-        Tmux {
-            socket,
-            status_file,
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-J"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; the screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-    }
-
-    fn exit_status(&self) -> i32 {
-        self.wait_for("unotify-exited");
-        std::fs::read_to_string(&self.status_file)
-            .expect("the exit status file")
-            .trim()
-            .parse()
-            .expect("a number")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
+            command.join(" ")
+        ),
+    )
+    .joined()
 }
 
 /// Kills what a detach left running when the test ends, however it ends:
@@ -228,7 +152,7 @@ fn a_detached_http_server_serves_and_comes_back_on_reattach() {
     let log = dir.path().join("log.jsonl");
     let port = free_port();
     let port_s = port.to_string();
-    let t = Tmux::start(
+    let t = start(
         dir.path(),
         runtime.path(),
         &[
@@ -301,7 +225,7 @@ fn a_detached_http_server_serves_and_comes_back_on_reattach() {
     assert!(by_default >= 1, "{logged}");
 
     // Re-attach, with the program's pid.
-    let t2 = Tmux::start(
+    let t2 = start(
         dir.path(),
         runtime.path(),
         &["attach", &program.to_string()],
@@ -361,7 +285,7 @@ fn the_holder_uses_the_rules_and_the_default_action_and_ends_with_the_program() 
     )
     .unwrap();
     let script = waiting_script(dir.path());
-    let t = Tmux::start(
+    let t = start(
         dir.path(),
         runtime.path(),
         &[
@@ -410,7 +334,7 @@ fn output_printed_as_the_waiting_call_is_answered_reaches_the_holder() {
         p = quote(&PROG),
         d = quote(&dir.path().display().to_string()),
     );
-    let t = Tmux::start(
+    let t = start(
         dir.path(),
         runtime.path(),
         &[
@@ -451,7 +375,7 @@ fn closing_the_listener_makes_trapped_calls_fail_with_enosys() {
     let dir = tempdir();
     let runtime = tempdir();
     let script = waiting_script(dir.path());
-    let t = Tmux::start(
+    let t = start(
         dir.path(),
         runtime.path(),
         &["--trap", "mkdir", "--", "sh", "-c", &script],
@@ -547,7 +471,7 @@ fn a_headless_reattach_supervises_to_the_end_with_the_program_status() {
     )
     .unwrap();
     let script = format!("{}; exit 7", waiting_script(dir.path()));
-    let t = Tmux::start(
+    let t = start(
         dir.path(),
         runtime.path(),
         &[

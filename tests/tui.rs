@@ -5,118 +5,22 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::{BIN, PROG, tempdir};
 
-static SESSIONS: AtomicUsize = AtomicUsize::new(0);
-
-/// One tmux server with one 120×40 window running a command.
-struct Tmux {
-    socket: String,
-    status_file: PathBuf,
+/// The TUI in tmux, with this test process adopting orphans first (so
+/// a test can see zombies left behind).
+fn tmux_start(dir: &Path, args: &[&str]) -> Tmux {
+    adopt_orphans();
+    Tmux::start(dir, args)
 }
 
-impl Tmux {
-    /// Runs `args` (the unotify-tui command line) in `dir`; the exit
-    /// status lands in a file, then the pane stays for inspection.
-    fn start(dir: &Path, args: &[&str]) -> Tmux {
-        let quoted: Vec<String> = std::iter::once(BIN)
-            .chain(args.iter().copied())
-            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-            .collect();
-        Tmux::start_shell(dir, &quoted.join(" "))
-    }
-
-    /// Runs the shell command line `command` in `dir` (for pipes and
-    /// redirections), like [`Tmux::start`].
-    fn start_shell(dir: &Path, command: &str) -> Tmux {
-        adopt_orphans();
-        let socket = format!(
-            "unotify-test-{}-{}",
-            std::process::id(),
-            SESSIONS.fetch_add(1, Ordering::Relaxed)
-        );
-        let status_file = dir.join("exit-status");
-        let script = format!(
-            "cd '{}' && {}; echo $? > '{}'; echo unotify-exited; sleep 60",
-            dir.display(),
-            command,
-            status_file.display()
-        );
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "120",
-                "-y",
-                "40",
-            ])
-            .args(["sh", "-c", &script])
-            .status()
-            .expect("tmux must be installed for the TUI tests (.ci/run installs it)");
-        assert!(ok.success(), "tmux new-session failed");
-        Tmux {
-            socket,
-            status_file,
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen contains `text`; fails with the screen.
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {text:?}; the screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-    }
-
-    /// Waits for unotify-tui to exit; returns its status.
-    fn exit_status(&self) -> i32 {
-        self.wait_for("unotify-exited");
-        std::fs::read_to_string(&self.status_file)
-            .expect("the exit status file")
-            .trim()
-            .parse()
-            .expect("a number")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
+/// [`tmux_start`] for a shell command line.
+fn tmux_shell(dir: &Path, command: &str) -> Tmux {
+    adopt_orphans();
+    Tmux::start_shell(dir, command)
 }
 
 /// Waits for the target's own execve (trapped by @exec) and allows it.
@@ -129,7 +33,7 @@ fn allow_exec(t: &Tmux) {
 fn pending_mkdir() -> (tempfile::TempDir, PathBuf, Tmux) {
     let dir = tempdir();
     let target = dir.path().join("never");
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
@@ -197,7 +101,7 @@ fn reap_or_kill(pid: u32) {
 fn deny_mkdir_from_the_keyboard() {
     let dir = tempdir();
     let target = dir.path().join("DIR");
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &["--", *PROG, "mkdir-exit", target.to_str().unwrap()],
     );
@@ -219,7 +123,7 @@ fn deny_mkdir_from_the_keyboard() {
 fn allow_mkdir_from_the_keyboard() {
     let dir = tempdir();
     let target = dir.path().join("DIR");
-    let t = Tmux::start(dir.path(), &["--", "mkdir", target.to_str().unwrap()]);
+    let t = tmux_start(dir.path(), &["--", "mkdir", target.to_str().unwrap()]);
     allow_exec(&t);
     t.wait_for("mkdir(pathname, mode)");
     t.keys(&["a"]);
@@ -233,7 +137,7 @@ fn allow_mkdir_from_the_keyboard() {
 fn emulated_open_writes_through_the_injected_fd() {
     let dir = tempdir();
     let file = dir.path().join("out.txt");
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
@@ -276,7 +180,7 @@ fn quit_with_a_pending_call_kills_the_program_and_restores_the_terminal() {
 fn quit_with_a_hundred_pending_calls_leaves_nothing_behind() {
     let dir = tempdir();
     let prefix = dir.path().join("t");
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
@@ -317,7 +221,7 @@ fn quit_with_a_hundred_pending_calls_leaves_nothing_behind() {
 #[test]
 fn keys_reach_an_interactive_program_in_the_pane() {
     let dir = tempdir();
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
@@ -347,7 +251,7 @@ fn sigterm_restores_the_terminal_and_kills_the_program() {
     let target = dir.path().join("never");
     let pidfile = dir.path().join("pid");
     let (target_s, pidfile_s) = (target.to_str().unwrap(), pidfile.to_str().unwrap());
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap", "mkdir", "--", *PROG, "stubborn", pidfile_s, target_s,
@@ -394,7 +298,7 @@ fn a_rule_made_with_always_is_saved_and_decides_the_same_way_headless() {
     let rules = dir.path().join("learned.toml");
     let (a, b) = (work.join("a"), work.join("b"));
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
@@ -447,10 +351,11 @@ fn a_rule_made_with_always_is_saved_and_decides_the_same_way_headless() {
 #[test]
 fn closing_the_terminal_ends_the_demo_and_removes_its_workspace() {
     let dir = tempdir();
-    let t = Tmux::start(dir.path(), &["demo"]);
+    let t = tmux_start(dir.path(), &["demo"]);
     t.wait_for("execve(pathname, argv, envp)");
-    let pane = Command::new("tmux")
-        .args(["-L", &t.socket, "list-panes", "-F", "#{pane_pid}"])
+    let pane = t
+        .tmux()
+        .args(["list-panes", "-F", "#{pane_pid}"])
         .output()
         .unwrap();
     let shell = String::from_utf8_lossy(&pane.stdout).trim().to_string();
@@ -459,9 +364,7 @@ fn closing_the_terminal_ends_the_demo_and_removes_its_workspace() {
     let workspace = PathBuf::from(format!("/tmp/unotify-demo-{pid}"));
     assert!(workspace.is_dir(), "{}", workspace.display());
     // The terminal goes away: SIGHUP, and writes to it fail from now on.
-    let _ = Command::new("tmux")
-        .args(["-L", &t.socket, "kill-server"])
-        .status();
+    let _ = t.tmux().args(["kill-server"]).status();
     let deadline = Instant::now() + Duration::from_secs(10);
     while workspace.exists() {
         assert!(
@@ -505,7 +408,7 @@ fn the_log_has_one_record_per_call_decided_by_rules_and_keys() {
         by_key.to_str().unwrap(),
     ];
     args.extend(by_rule.iter().map(String::as_str));
-    let t = Tmux::start(dir.path(), &args);
+    let t = tmux_start(dir.path(), &args);
     t.wait_for("Pending (1)");
     t.keys(&["a"]);
     t.wait_for("exited 0");
@@ -537,7 +440,7 @@ fn the_log_has_one_record_per_call_decided_by_rules_and_keys() {
 #[test]
 fn a_save_rules_file_that_is_not_a_rule_file_is_refused_at_start() {
     let dir = tempdir();
-    let t = Tmux::start(dir.path(), &["--save-rules", "/dev/zero", "--", "true"]);
+    let t = tmux_start(dir.path(), &["--save-rules", "/dev/zero", "--", "true"]);
     assert_eq!(t.exit_status(), 2);
     let screen = t.screen();
     assert!(
@@ -565,7 +468,7 @@ fn a_log_on_a_full_disk_is_said_at_once_and_the_session_goes_on() {
     let dir = tempdir();
     let rules = getppid_rules(dir.path());
     let asked = dir.path().join("asked");
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
@@ -619,7 +522,7 @@ fn a_log_nobody_reads_does_not_keep_the_tui_from_quitting() {
         .write(true)
         .open(&fifo)
         .unwrap();
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
@@ -685,7 +588,7 @@ fn piped_stdin_and_redirected_stdout_go_to_the_program_under_the_tui() {
     // and the file are the program's own stdin and stdout.
     let dir = tempdir();
     let (bin, _) = quoted_bin_and_prog();
-    let t = Tmux::start_shell(
+    let t = tmux_shell(
         dir.path(),
         &format!("echo piped-x | {bin} --trap write -- cat > out"),
     );
@@ -707,7 +610,7 @@ fn stdin_from_a_file_reaches_the_program_and_its_output_the_pane() {
     let dir = tempdir();
     std::fs::write(dir.path().join("in"), "from-the-file\n").unwrap();
     let (bin, _) = quoted_bin_and_prog();
-    let t = Tmux::start_shell(dir.path(), &format!("{bin} --trap write -- cat < in"));
+    let t = tmux_shell(dir.path(), &format!("{bin} --trap write -- cat < in"));
     t.wait_for("write(fd, buf, count)");
     t.keys(&["a"]);
     // Written to the pty: the program pane shows it.
@@ -756,7 +659,7 @@ fn a_background_child_outlives_the_program_and_is_still_supervised() {
     let dir = tempdir();
     let target = dir.path().join("DIR");
     let script = format!("(sleep 1 && mkdir '{}') & echo started", target.display());
-    let t = Tmux::start(dir.path(), &["--trap", "mkdir", "--", "sh", "-c", &script]);
+    let t = tmux_start(dir.path(), &["--trap", "mkdir", "--", "sh", "-c", &script]);
     let screen = t.wait_for("mkdir(pathname, mode)");
     assert!(screen.contains("started"), "{screen}");
     assert!(screen.contains("program exited 0 · "), "{screen}");
@@ -787,7 +690,7 @@ fn a_background_child_outlives_the_program_and_is_still_supervised() {
 #[test]
 fn ctrl_c_in_the_pane_reaches_the_program() {
     let dir = tempdir();
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
@@ -815,7 +718,7 @@ fn ctrl_c_in_the_pane_reaches_the_program() {
 #[test]
 fn the_precedence_lesson_hints_what_to_press_and_shows_the_errno_filter_win() {
     let dir = tempdir();
-    let t = Tmux::start(dir.path(), &["demo", "precedence"]);
+    let t = tmux_start(dir.path(), &["demo", "precedence"]);
     allow_exec(&t);
     t.wait_for("next: mkdir plain: only unotify-tui's filter is installed");
     t.wait_for("\"plain\"</tmp/unotify-demo-");
@@ -839,7 +742,7 @@ fn the_precedence_lesson_hints_what_to_press_and_shows_the_errno_filter_win() {
 #[test]
 fn the_program_pane_scrolls_back_to_an_early_line() {
     let dir = tempdir();
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
@@ -901,7 +804,7 @@ fn search_filter_and_stats_find_calls_that_scrolled_away() {
         ),
     )
     .unwrap();
-    let t = Tmux::start(
+    let t = tmux_start(
         dir.path(),
         &[
             "--trap",
