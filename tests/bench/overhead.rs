@@ -21,8 +21,9 @@
 //!   --call C         getppid or mkdirat (UNOTIFY_BENCH_CALL, default getppid)
 //!   --only LIST      comma-separated case keys to run (UNOTIFY_BENCH_ONLY),
 //!                    e.g. 1,2,3,5; the probes 5p, 5v and 5w (the reference
-//!                    plus poll, ID_VALID, a channel wake-up per call) run
-//!                    only when named
+//!                    plus poll, ID_VALID, a channel wake-up per call) and
+//!                    5k (the reference's filter with WAIT_KILLABLE_RECV,
+//!                    as unotify-tui sets it) run only when named
 //!
 //! Cases: 0 whole runs: `unotify-tui --headless -- true` against `true`,
 //! interleaved, the time each takes from start to exit, wall clock and CPU (what supervision
@@ -314,6 +315,10 @@ enum Case {
     /// group per session) the round trip then crosses two groups, which
     /// costs the kernel more: (4) compares fairly with this.
     ReferenceSession,
+    /// (5k) Not run unless named: the reference with the filter flag
+    /// unotify-tui sets by default, WAIT_KILLABLE_RECV (what it costs the
+    /// kernel's round trip).
+    ReferenceKillable,
     /// (6) strace -f -e trace=CALL.
     Strace,
     /// (6b) strace -f --seccomp-bpf -e trace=CALL: strace's fast mode,
@@ -360,6 +365,7 @@ impl Case {
             Case::Probe(Extra::Valid),
             Case::Probe(Extra::Wake),
             Case::ReferenceSession,
+            Case::ReferenceKillable,
             Case::Strace,
             Case::StraceBpf,
         ]
@@ -367,7 +373,7 @@ impl Case {
 
     /// Cases a plain run leaves out.
     fn on_request(self) -> bool {
-        matches!(self, Case::Probe(_))
+        matches!(self, Case::Probe(_) | Case::ReferenceKillable)
     }
 
     /// Cases that exist only for `--call mkdirat`.
@@ -404,6 +410,7 @@ impl Case {
             Case::Probe(Extra::Valid) => "5v",
             Case::Probe(Extra::Wake) => "5w",
             Case::ReferenceSession => "5s",
+            Case::ReferenceKillable => "5k",
             Case::Strace => "6",
             Case::StraceBpf => "6b",
         }
@@ -438,6 +445,7 @@ impl Case {
             Case::Probe(Extra::Valid) => "  (5p) + NOTIF_ID_VALID",
             Case::Probe(Extra::Wake) => "  (5v) + a channel send to a waiting thread",
             Case::ReferenceSession => "  (5), the program in its own session (pty)",
+            Case::ReferenceKillable => "  (5), the filter with WAIT_KILLABLE_RECV",
             Case::Strace => "strace -f -e trace=CALL",
             Case::StraceBpf => "strace -f --seccomp-bpf -e trace=CALL",
         }
@@ -705,7 +713,16 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             cmd.args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
-        Case::Floor => reference(env, &out, Vec::new(), n, false, Extra::None, false, false),
+        Case::Floor => reference(
+            env,
+            &out,
+            Vec::new(),
+            n,
+            Reference {
+                sync: false,
+                ..Reference::default()
+            },
+        ),
         Case::Untrapped => {
             // The default trap list, minus the benchmark's call.
             let trap = if env.cfg.call == "mkdirat" {
@@ -745,19 +762,68 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
         Case::Tui => tui(env, &out, n),
         Case::Reference { sync } => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], n, sync, Extra::None, false, false)
+            reference(
+                env,
+                &out,
+                vec![call],
+                n,
+                Reference {
+                    sync,
+                    ..Reference::default()
+                },
+            )
         }
         Case::ReferencePath => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], n, true, Extra::None, false, true)
+            reference(
+                env,
+                &out,
+                vec![call],
+                n,
+                Reference {
+                    read_path: true,
+                    ..Reference::default()
+                },
+            )
         }
         Case::ReferenceSession => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], n, true, Extra::None, true, false)
+            reference(
+                env,
+                &out,
+                vec![call],
+                n,
+                Reference {
+                    own_session: true,
+                    ..Reference::default()
+                },
+            )
         }
         Case::Probe(extra) => {
             let call = sysno(&env.cfg.call);
-            reference(env, &out, vec![call], n, true, extra, false, false)
+            reference(
+                env,
+                &out,
+                vec![call],
+                n,
+                Reference {
+                    extra,
+                    ..Reference::default()
+                },
+            )
+        }
+        Case::ReferenceKillable => {
+            let call = sysno(&env.cfg.call);
+            reference(
+                env,
+                &out,
+                vec![call],
+                n,
+                Reference {
+                    wait_killable: true,
+                    ..Reference::default()
+                },
+            )
         }
         Case::Strace | Case::StraceBpf => {
             let Some(strace) = env.strace.clone() else {
@@ -802,17 +868,46 @@ fn cstr(b: impl Into<Vec<u8>>) -> CString {
 /// looks at it must: one process_vm_readv up to the page's end (where the
 /// path may stop being mapped), the NUL found, then NOTIF_ID_VALID
 /// before answering.
-#[allow(clippy::too_many_arguments)]
+/// How the reference supervisor runs.
+#[derive(Clone, Copy)]
+struct Reference {
+    /// SYNC_WAKE_UP on the listener.
+    sync: bool,
+    extra: Extra,
+    /// The program a session leader on a pty of its own.
+    own_session: bool,
+    /// Read the call's path and check NOTIF_ID_VALID (5m).
+    read_path: bool,
+    /// The filter with WAIT_KILLABLE_RECV.
+    wait_killable: bool,
+}
+
+impl Default for Reference {
+    fn default() -> Reference {
+        Reference {
+            sync: true,
+            extra: Extra::None,
+            own_session: false,
+            read_path: false,
+            wait_killable: false,
+        }
+    }
+}
+
 fn reference(
     env: &Env,
     out: &Path,
     trapped: Vec<Sysno>,
     n: u64,
-    sync: bool,
-    extra: Extra,
-    own_session: bool,
-    read_path: bool,
+    how: Reference,
 ) -> Result<Sample, String> {
+    let Reference {
+        sync,
+        extra,
+        own_session,
+        read_path,
+        wait_killable,
+    } = how;
     let expect = if trapped.is_empty() { 0 } else { n + WARMUP };
     // The launcher makes the program a session leader on this terminal.
     let pty = if own_session {
@@ -845,7 +940,7 @@ fn reference(
         pty_slave,
         pty_stdio: [true; 3],
         trapped,
-        wait_killable: false,
+        wait_killable,
     };
     let mut spawned = spawn(&spec).map_err(|e| format!("spawn: {e}"))?;
     let pid = Pid::from_raw(spawned.pid as i32);
