@@ -946,7 +946,9 @@ fn the_agent_tui_asks_for_each_containers_calls_and_filters_by_container() {
             && lines.get(at + 1).is_some_and(|l| l.contains(" pending ")),
         "{screen}"
     );
-    t.wait_until("ua's pending mkdir", |s| lines_with(s, &ua, path) == 1);
+    t.wait_until("ua's pending mkdir", |s| {
+        s.contains("Pending (1)") && lines_with(s, &ua, path) == 1
+    });
     t.keys(&["d"]);
     let (code, out, err) = first.join().unwrap();
     assert_eq!(code, 0, "{out}{err}");
@@ -1053,7 +1055,7 @@ fn a_rule_for_one_container_made_in_the_tui_replays_for_that_container_only() {
     let (sa, sb) = (format!("sa-{n}"), format!("sb-{n}"));
     let first = runc_in_background(&b, &sa);
     t.wait_until("sa's pending mkdir", |s| {
-        lines_with(s, &sa, "\"/tmp/x\"") == 1
+        s.contains("Pending (1)") && lines_with(s, &sa, "\"/tmp/x\"") == 1
     });
     // Always allow, for this container only (n: exe, comm, container).
     t.keys(&["A"]);
