@@ -265,8 +265,29 @@ fn attached(frame: &mut Frame, app: &App, a: &crate::app::AttachedView, area: Re
 /// The agent has no program pane: the containers it has seen take its
 /// place (id escaped, host pid, calls, live or ended).
 fn containers(frame: &mut Frame, app: &App, a: &crate::app::AgentView, area: Rect) {
+    // The container the filter shows (`C`), if any: highlighted, and
+    // named in the title.
+    let only = app
+        .filter
+        .as_ref()
+        .filter(|f| f.query.names_container())
+        .map(|f| f.query.to_string());
+    let is_shown = |c: &crate::app::ContainerRow| {
+        only.as_deref()
+            == Some(
+                crate::app::find::Query::container(&c.container.id)
+                    .to_string()
+                    .as_str(),
+            )
+    };
     let title = if a.containers.is_empty() {
         "Containers".to_string()
+    } else if only.is_some() {
+        format!(
+            "Containers ({} live of {}) · C: only one shown",
+            a.live(),
+            a.containers.len()
+        )
     } else {
         format!("Containers ({} live of {})", a.live(), a.containers.len())
     };
@@ -286,12 +307,6 @@ fn containers(frame: &mut Frame, app: &App, a: &crate::app::AgentView, area: Rec
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
         return;
     }
-    // The container the filter shows, if any.
-    let only = app
-        .filter
-        .as_ref()
-        .filter(|f| f.query.names_container())
-        .map(|f| f.query.to_string());
     let width = inner.width as usize;
     let idw = a
         .containers
@@ -303,7 +318,8 @@ fn containers(frame: &mut Frame, app: &App, a: &crate::app::AgentView, area: Rec
         })
         .max()
         .unwrap_or(0)
-        .clamp(2, (width / 2).max(2));
+        // What follows the id takes 30 columns (`pid 48211  12 calls  live`).
+        .clamp(2, width.saturating_sub(30).max(4));
     let height = inner.height as usize;
     // The newest at the bottom, in view.
     let skip = a.containers.len().saturating_sub(height);
@@ -320,22 +336,17 @@ fn containers(frame: &mut Frame, app: &App, a: &crate::app::AgentView, area: Rec
                 ("○", "ended", dim)
             };
             let calls = format!("{} call{}", c.calls, if c.calls == 1 { "" } else { "s" });
-            let shown = only.as_deref()
-                == Some(
-                    crate::app::find::Query::container(&c.container.id)
-                        .to_string()
-                        .as_str(),
-                );
-            Line::from(vec![
+            let line = Line::from(vec![
                 Span::styled(format!("{mark} "), style),
                 Span::raw(format!("{id:<idw$} ")),
                 Span::styled(format!("pid {pid:<7} {calls:>9}  "), dim),
                 Span::styled(state, style),
-                Span::styled(
-                    if shown { "  ◀ shown" } else { "" },
-                    Style::new().fg(Color::Yellow),
-                ),
-            ])
+            ]);
+            if is_shown(c) {
+                line.style(Style::new().add_modifier(Modifier::REVERSED))
+            } else {
+                line
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);

@@ -1795,8 +1795,27 @@ fn c_shows_one_container_at_a_time_in_pending_and_history() {
         "{screen}"
     );
     assert!(
-        line_with(&screen, "pid 4100").contains("◀ shown"),
+        screen.contains("Containers (1 live of 2) · C: only one shown"),
         "{screen}"
+    );
+    // The one shown is highlighted.
+    let t = render(&a, 120, 40);
+    let buf = t.backend().buffer();
+    let row = (0..buf.area.height)
+        .find(|&y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains("pid 4100")
+        })
+        .unwrap();
+    let x = (0..buf.area.width)
+        .find(|&x| buf[(x, row)].symbol() == "w")
+        .unwrap();
+    assert!(
+        buf[(x, row)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
     );
     // Keys act on what is shown: moving down skips the hidden call.
     assert_eq!(a.selected, Some(1));
