@@ -70,9 +70,10 @@ pub enum Command {
         opts: Box<Options>,
     },
     /// Supervise containers: listen on a unix socket for the seccomp
-    /// listeners runc and crun hand over (the profile's listenerPath) and
-    /// answer each container's trapped calls by rules and
-    /// --default-action, with a trace line and a log record per call.
+    /// listeners runc and crun hand over (the profile's listenerPath).
+    /// In the TUI, rules answer what they decide and the rest waits for
+    /// you, each call naming its container; --headless answers by rules
+    /// and --default-action, with a trace line and a log record per call.
     Agent(AgentArgs),
     /// Supervise a process that installed its own seccomp filter with a
     /// listener (SECCOMP_FILTER_FLAG_NEW_LISTENER): the listener is
@@ -217,8 +218,8 @@ pub struct AgentArgs {
     #[arg(long)]
     pub no_default_rules: bool,
 
-    /// What a trapped call no rule decides gets: allow, deny, deny:ERRNO
-    /// or return:N.
+    /// Headless: what a trapped call no rule decides gets (allow, deny,
+    /// deny:ERRNO or return:N). In the TUI such calls wait for you.
     #[arg(long, value_name = "ACTION", default_value = "allow")]
     pub default_action: String,
 
@@ -231,9 +232,30 @@ pub struct AgentArgs {
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
 
-    /// Where trace lines go (default: stderr).
+    /// Where trace lines go (default: stderr). Headless only: the TUI
+    /// shows the calls.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// No TUI: answer by rules and --default-action, print a trace (also
+    /// when there is no terminal).
+    #[arg(long)]
+    pub headless: bool,
+
+    /// TUI: answer a call nobody answered after SECS seconds (decimals
+    /// allowed) with --timeout-action. Default: the call waits.
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub timeout: Option<String>,
+
+    /// What a timed-out call gets: allow, deny, deny:ERRNO or return:N
+    /// [default: deny]. Needs --timeout.
+    #[arg(long, value_name = "ACTION")]
+    pub timeout_action: Option<String>,
+
+    /// TUI: the rule file `w` adds the rules made with "save" to
+    /// (existing content is kept).
+    #[arg(long, value_name = "FILE")]
+    pub save_rules: Option<PathBuf>,
 }
 
 /// The shells `completions` knows. Any word is taken here and checked by

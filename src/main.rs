@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use unotify_tui::cli::{self, Cli, Command, RulesCommand};
-use unotify_tui::{agent, attach, check, demo, export, handover, run};
+use unotify_tui::{attach, check, demo, export, handover, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -17,7 +17,7 @@ fn main() -> ExitCode {
             part,
         }) => Ok(demo::lesson_target_main(&lesson, hints, part.as_deref())),
         Some(Command::Demo { lesson, list, opts }) => demo::run(lesson.as_deref(), list, &opts),
-        Some(Command::Agent(args)) => agent::run(&args),
+        Some(Command::Agent(args)) => run::agent(&args),
         Some(Command::Attach { opts, pid, fd }) => attach::run(&opts, &pid, fd.as_deref()),
         Some(Command::AttachTarget { files }) => Ok(attach::target::target_main(&files)),
         Some(Command::Hold) => Ok(handover::hold_main()),

@@ -43,6 +43,15 @@ pub fn main(opts: &Options, mut program: Vec<OsString>) -> Result<i32, Error> {
     }
 }
 
+/// `unotify-tui agent`: the TUI when there is a terminal, else headless
+/// (said on stderr unless --headless asked for it).
+pub fn agent(args: &crate::cli::AgentArgs) -> Result<i32, Error> {
+    if !args.headless && has_terminal() {
+        return crate::tui::run_agent(args);
+    }
+    crate::agent::run(args, !args.headless)
+}
+
 /// The TUI runs unless --headless was given or there is no terminal at
 /// all: it draws on /dev/tty, so redirected standard streams don't turn it
 /// off (they go to the program, as with fzf or less). Running headless

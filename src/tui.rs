@@ -365,6 +365,108 @@ pub fn run_attached(
     run_session(setup, opts, running, signals, Some(view), (root, detach))
 }
 
+/// `unotify-tui agent` with the TUI: the calls of every container the
+/// runtimes hand over, each row naming its container; what no rule
+/// decides waits for the person. Quitting leaves the containers still
+/// running unsupervised (ENOSYS for their trapped calls).
+pub fn run_agent(args: &crate::cli::AgentArgs) -> Result<i32, Error> {
+    let errno = crate::errno::Errno::parse(&args.errno)
+        .map_err(|e| Error::Usage(format!("--errno: {e}")))?;
+    // A --save-rules file that exists must load (a regular rule file) now,
+    // not when the person presses w after a long session.
+    if let Some(path) = args.save_rules.as_deref().filter(|p| p.exists()) {
+        crate::policy::rules::load_rules(path, errno)?;
+    }
+    // Everything that can fail comes before the socket is bound, so a
+    // failure leaves no socket behind.
+    let sink = Sink::open(TraceTo::Nowhere, args.log.as_deref()).map_err(Error::opening)?;
+    let tty = open_tty().map_err(terminal("opening /dev/tty"))?;
+    let (cols, rows) =
+        ratatui::crossterm::terminal::size().map_err(terminal("reading the terminal size"))?;
+    // No program: the pty stays unused (as attached).
+    let pty = pty::open(2, 2).map_err(error::pty("opening a pseudo-terminal"))?;
+    // Before any thread starts: every thread inherits the mask.
+    let signals = sysproc::block_signals();
+    let mut running = crate::agent::start(args, true)?;
+    let Some(for_tui) = running.tui.take() else {
+        return Err(Error::Kernel(
+            "the agent started without its TUI side".into(),
+        ));
+    };
+    let socket = running.socket_shown();
+    let mut features = Vec::new();
+    if session::kernel_at_least(5, 14) {
+        features.push("ADDFD_SEND");
+    }
+    // Set on each container's listener as it comes.
+    if session::kernel_at_least(6, 6) {
+        features.push("SYNC_WAKE_UP");
+    }
+    let config = Config {
+        errno,
+        history_cap: 100_000,
+        log: args.log.clone(),
+        features,
+        trap: "each container's own profile".into(),
+        filter: vec![
+            "# The filters are the containers' own: each seccomp profile's SCMP_ACT_NOTIFY \
+             entries say what is trapped, and its runtime installed it. unotify-tui has no \
+             copy to show."
+                .into(),
+        ],
+        program: format!("agent on {socket}"),
+        started: SystemTime::now(),
+        timeout: running.timeout().map(|t| t.after),
+        save_path: args.save_rules.clone(),
+    };
+    let mut app = App::new(config.clone(), 2, 2);
+    app.rules = Arc::clone(running.containers().rules());
+    app.agent = Some(crate::app::AgentView {
+        socket: socket.clone(),
+        containers: Vec::new(),
+    });
+    app.say(
+        format!("listening on {socket}: calls no rule decides wait here; ? explains the keys"),
+        Instant::now(),
+    );
+    let setup = Setup {
+        sink,
+        tty,
+        screen: (cols, rows),
+        size: (2, 2),
+        master: pty.master,
+        slave: Some(pty.slave),
+        config,
+    };
+    let guard = Restore {
+        pid: 0,
+        leader: None,
+        root: 0,
+        // Nothing here is ours to kill.
+        armed: false,
+    };
+    let detach = DetachInfo {
+        default: crate::model::Answer::Allow,
+        errno: errno.name(),
+        log: args.log.clone(),
+        keep_output: false,
+    };
+    let ends = Ends {
+        exits: crossbeam_channel::never(),
+        gone: crossbeam_channel::never(),
+        news: for_tui.news,
+    };
+    run_host(
+        setup,
+        app,
+        Host::Agent(running),
+        (guard, ends, for_tui.events),
+        signals,
+        detach,
+        (None, false),
+    )
+}
+
 /// The plan with what the TUI needs on top of the options.
 fn tui_plan(opts: &Options, extra_rules: Vec<Rule>) -> Result<session::Plan, Error> {
     let mut plan = session::plan(opts, extra_rules)?;
@@ -499,16 +601,6 @@ fn run_session(
     attached: Option<crate::app::AttachedView>,
     (root, detach): (u32, DetachInfo),
 ) -> Result<i32, Error> {
-    let Setup {
-        sink,
-        tty,
-        screen: (cols, rows),
-        size: (prow, pcol),
-        master,
-        slave,
-        config,
-    } = setup;
-    drop(slave);
     let leader = running.leader.as_ref().map(|l| l.pid);
     let guard = Restore {
         pid: running.pid,
@@ -517,22 +609,73 @@ fn run_session(
         // Never armed for an attached process: it is not ours to kill.
         armed: running.attached().is_none(),
     };
-    let sig_rx = sysproc::signal_channel(signals);
-    let mut app = new_app(config, &running, prow, pcol);
+    let (exits, gone) = (
+        running.exits.clone(),
+        match &running.leader {
+            Some(l) => l.gone.clone(),
+            None => crossbeam_channel::never(),
+        },
+    );
+    let events = running.events.clone();
+    let mut app = new_app(setup.config.clone(), &running, setup.size);
     app.attached = attached;
+    let ends = Ends {
+        exits,
+        gone,
+        news: crossbeam_channel::never(),
+    };
+    run_host(
+        setup,
+        app,
+        Host::Program(running),
+        (guard, ends, events),
+        signals,
+        detach,
+        (opts.stats.as_deref(), opts.summary),
+    )
+}
+
+/// What ends a session or tells the TUI something besides calls.
+struct Ends {
+    /// The program's wait status.
+    exits: Receiver<i32>,
+    /// The session leader's exit.
+    gone: Receiver<i32>,
+    /// The agent's messages.
+    news: Receiver<String>,
+}
+
+/// Runs the TUI on `host` until the person quits or it ends; returns
+/// the exit status.
+fn run_host(
+    setup: Setup,
+    app: App,
+    host: Host,
+    (guard, ends, events): (Restore, Ends, Receiver<Event>),
+    signals: nix::sys::signal::SigSet,
+    detach: DetachInfo,
+    (stats_path, summary): (Option<&Path>, bool),
+) -> Result<i32, Error> {
+    let Setup {
+        sink,
+        tty,
+        screen: (cols, rows),
+        size: (prow, pcol),
+        master,
+        slave,
+        config: _,
+    } = setup;
+    drop(slave);
+    let sig_rx = sysproc::signal_channel(signals);
     let (out_rx, to_program, pty_reader) = connect_pty(&master)?;
     let (terminal, stop_input, input) = take_terminal(tty)?;
-    let exits = running.exits.clone();
-    let gone = match &running.leader {
-        Some(l) => l.gone.clone(),
-        None => crossbeam_channel::never(),
-    };
-    let (recorder, shown) = Recorder::start(sink, running.events.clone(), app.summary.clone());
+    let (recorder, shown) = Recorder::start(sink, events, app.summary.clone());
+    let Ends { exits, gone, news } = ends;
 
     let mut tui = Tui {
         guard,
         app,
-        running,
+        host,
         recorder,
         shown,
         terminal,
@@ -543,11 +686,12 @@ fn run_session(
         pty_reader,
         exits,
         gone,
+        news,
         all_gone: false,
         kill_sent: false,
         keys: input,
         sig_rx,
-        stats: opts.stats.as_ref().map(|_| Stats::default()),
+        stats: stats_path.map(|_| Stats::default()),
         screen: (cols, rows),
         size: (prow, pcol),
         status: None,
@@ -559,11 +703,11 @@ fn run_session(
     };
     let how = tui.event_loop()?;
     stop_input.store(true, Ordering::Relaxed);
-    tui.finish(how, opts.stats.as_deref(), opts.summary)
+    tui.finish(how, stats_path, summary)
 }
 
 /// The App with what the launch found out, and the first hint.
-fn new_app(mut config: Config, running: &Running, prow: u16, pcol: u16) -> App {
+fn new_app(mut config: Config, running: &Running, (prow, pcol): (u16, u16)) -> App {
     config.features = features(running);
     let mut app = App::new(config, prow, pcol);
     app.rules = Arc::clone(running.supervisor.rules());
@@ -616,7 +760,7 @@ struct Tui {
     /// First, so it is dropped first when an error ends the loop.
     guard: Restore,
     app: App,
-    running: Running,
+    host: Host,
     /// Writes the log and passes the events on to `shown`.
     recorder: Recorder,
     shown: Receiver<Shown>,
@@ -633,6 +777,8 @@ struct Tui {
     exits: Receiver<i32>,
     /// The session leader's exit: nothing under the filter is left.
     gone: Receiver<i32>,
+    /// The agent's messages for the message line.
+    news: Receiver<String>,
     all_gone: bool,
     /// Whether the program and its descendants were killed after the
     /// supervisor failed.
@@ -651,6 +797,64 @@ struct Tui {
     last_tick: Instant,
     by_signal: Option<i32>,
     detach: DetachInfo,
+}
+
+/// What the TUI supervises: a program (launched, attached or adopted),
+/// or the containers of the agent, each with its own supervisor.
+enum Host {
+    Program(Running),
+    Agent(crate::agent::Running),
+}
+
+impl Host {
+    fn program(&self) -> Option<&Running> {
+        match self {
+            Host::Program(r) => Some(r),
+            Host::Agent(_) => None,
+        }
+    }
+
+    fn rules(&self) -> &Arc<crate::policy::rules::RuleSet> {
+        match self {
+            Host::Program(r) => r.supervisor.rules(),
+            Host::Agent(a) => a.containers().rules(),
+        }
+    }
+
+    fn decide(&self, d: crate::supervisor::Decision) -> bool {
+        match self {
+            Host::Program(r) => r.supervisor.decide(d),
+            Host::Agent(a) => a.containers().decide(d),
+        }
+    }
+
+    fn set_continue(&self, on: bool) {
+        match self {
+            Host::Program(r) => r.supervisor.set_continue(on),
+            Host::Agent(a) => a.containers().set_continue(on),
+        }
+    }
+
+    fn add_rule(&self, rule: Rule, waiting: &[Arc<crate::model::Call>]) -> Vec<u64> {
+        match self {
+            Host::Program(r) => r.supervisor.add_rule(rule, waiting).1,
+            Host::Agent(a) => a.containers().add_rule(rule, waiting),
+        }
+    }
+
+    fn reconsider(&self, waiting: &[Arc<crate::model::Call>]) -> Vec<u64> {
+        match self {
+            Host::Program(r) => r.supervisor.reconsider(waiting),
+            Host::Agent(a) => a.containers().reconsider(waiting),
+        }
+    }
+
+    fn hold(&self, id: u64) -> bool {
+        match self {
+            Host::Program(r) => r.supervisor.hold(id),
+            Host::Agent(a) => a.containers().hold(id),
+        }
+    }
 }
 
 /// What woke the event loop.
@@ -771,6 +975,14 @@ impl Tui {
                 self.gone = crossbeam_channel::never();
                 self.on_all_gone(st.ok());
             },
+            recv(self.news) -> msg => match msg {
+                Ok(m) => {
+                    self.app.say(m, Instant::now());
+                    self.refresh_containers();
+                    self.dirty = true;
+                }
+                Err(_) => self.news = crossbeam_channel::never(),
+            },
             recv(self.sig_rx) -> sig => {
                 if let Ok(sig) = sig {
                     if sig == libc::SIGTERM || sig == libc::SIGHUP {
@@ -778,9 +990,15 @@ impl Tui {
                         return Ok(Woken::Quit(QuitHow::Kill));
                     }
                     // SIGINT or SIGQUIT sent to us with kill(2); an
-                    // attached process is not ours to signal.
-                    if self.running.attached().is_none() {
-                        sysproc::kill_group(self.running.pid, sig);
+                    // attached process is not ours to signal. The agent
+                    // ends by it, as headless.
+                    match self.host.program() {
+                        Some(r) if r.attached().is_none() => sysproc::kill_group(r.pid, sig),
+                        Some(_) => {}
+                        None => {
+                            self.by_signal = Some(sig);
+                            return Ok(Woken::Quit(QuitHow::CloseListener));
+                        }
                     }
                 }
             },
@@ -791,7 +1009,10 @@ impl Tui {
 
     /// The program has exited with wait status `st`.
     fn on_exit(&mut self, st: i32) {
-        let (code, note) = self.running.exit_status(st);
+        let (code, note) = match self.host.program() {
+            Some(r) => r.exit_status(st),
+            None => (sysproc::exit_code(st), None),
+        };
         self.status = Some(code);
         self.count_still_running();
         self.app.on_exit(code, Instant::now());
@@ -857,37 +1078,58 @@ impl Tui {
         if self.app.message.is_some() {
             self.dirty = true;
         }
+        self.refresh_containers();
+    }
+
+    /// The agent's containers as the screen lists them (calls counted).
+    fn refresh_containers(&mut self) {
+        if let Host::Agent(a) = &self.host {
+            let list = a
+                .containers()
+                .list()
+                .into_iter()
+                .map(|c| crate::app::ContainerRow {
+                    container: c.container,
+                    pid: c.pid,
+                    calls: c.calls,
+                    live: c.live,
+                })
+                .collect();
+            if self.app.set_containers(list) {
+                self.dirty = true;
+            }
+        }
     }
 
     /// Carries out a command of the App; `Some` to quit.
     fn command(&mut self, c: Command) -> Option<QuitHow> {
-        let supervisor = &self.running.supervisor;
+        let host = &self.host;
         match c {
             Command::Decide(d) => {
                 // False: a rule or the timeout answered it first.
-                supervisor.decide(d);
+                host.decide(d);
             }
-            Command::SetContinue(on) => supervisor.set_continue(on),
+            Command::SetContinue(on) => host.set_continue(on),
             Command::ToProgram(b) => {
                 let _ = self.to_program.send(b);
             }
             Command::Quit(h) => return Some(h),
             Command::AddRule(rule) => {
                 let waiting = self.app.waiting_calls().cloned().collect::<Vec<_>>();
-                let (_, ids) = supervisor.add_rule(*rule, &waiting);
+                let ids = host.add_rule(*rule, &waiting);
                 self.app.answered_by_rule(&ids);
             }
             Command::EditRule(edit) => {
-                edit.apply(supervisor.rules());
+                edit.apply(host.rules());
             }
             Command::Reconsider => {
                 let waiting = self.app.waiting_calls().cloned().collect::<Vec<_>>();
-                let ids = supervisor.reconsider(&waiting);
+                let ids = host.reconsider(&waiting);
                 self.app.answered_by_rule(&ids);
             }
             Command::SaveRules(path) => self.save_rules(&path),
             Command::Hold(id) => {
-                supervisor.hold(id);
+                host.hold(id);
             }
         }
         None
@@ -895,7 +1137,7 @@ impl Tui {
 
     fn save_rules(&mut self, path: &Path) {
         let now = Instant::now();
-        match crate::policy::write::save_session_rules(self.running.supervisor.rules(), path) {
+        match crate::policy::write::save_session_rules(self.host.rules(), path) {
             Ok(n) => self.app.say(
                 format!(
                     "wrote {n} rule(s) to {}",
@@ -916,10 +1158,14 @@ impl Tui {
                 Err(_) => break,
             }
         }
-        if self.app.failed.is_some() && self.guard.armed && !self.kill_sent {
+        if let Some(r) = self.host.program()
+            && self.app.failed.is_some()
+            && self.guard.armed
+            && !self.kill_sent
+        {
             // Nobody can answer their calls any more.
             self.kill_sent = true;
-            kill_tree(self.running.pid, self.guard.leader, self.guard.root);
+            kill_tree(r.pid, self.guard.leader, self.guard.root);
         }
     }
 
@@ -952,9 +1198,12 @@ impl Tui {
     /// Gives the terminal back, ends or lets go of the program, and
     /// returns the exit status.
     fn finish(self, how: QuitHow, stats_path: Option<&Path>, summary: bool) -> Result<i32, Error> {
+        if matches!(self.host, Host::Agent(_)) {
+            return self.finish_agent(summary);
+        }
         let Tui {
             mut app,
-            mut running,
+            host,
             recorder,
             shown,
             terminal,
@@ -969,6 +1218,9 @@ impl Tui {
             detach,
             ..
         } = self;
+        let Host::Program(mut running) = host else {
+            unreachable!("the agent finishes above");
+        };
         drop(terminal);
         // Nobody draws any more: the recorder only writes the log now.
         drop(shown);
@@ -1039,35 +1291,75 @@ impl Tui {
             let _ = l.gone.recv_timeout(Duration::from_secs(5));
         }
         guard.armed = false;
-        // Records of calls answered while the TUI quit (a killed program's
-        // calls going away, emulations finishing) still belong in the log.
-        match recorder.finish(LATE_RECORDS, STUCK_WRITER) {
-            Ended::Done(Ok(())) => {}
-            Ended::Done(Err(e)) => say(&e.to_string()),
-            Ended::Stuck(n) => say(&format!(
-                "writing the log {} did not return: {n} {} not written",
-                app.config
-                    .log
-                    .as_deref()
-                    .map(|p| escape_bytes(p.as_os_str().as_encoded_bytes()))
-                    .unwrap_or_default(),
-                if n == 1 { "record" } else { "records" }
-            )),
-        }
-        if summary {
-            // Every record is in by now: the recorder has finished.
-            let report = app
-                .summary
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .report();
-            print_on_terminal(&report);
-        }
+        finish_recorder(recorder, &app, summary);
         if let (Some(s), Some(path)) = (stats, stats_path) {
             s.write(path, app.config.history_cap)
                 .map_err(|source| Error::Stats { source })?;
         }
         Ok(code)
+    }
+}
+
+/// Lets the recorder write the last records (calls answered while the
+/// TUI quit: a killed program's calls going away, emulations finishing
+/// still belong in the log), then prints the summary if asked.
+fn finish_recorder(recorder: Recorder, app: &App, summary: bool) {
+    match recorder.finish(LATE_RECORDS, STUCK_WRITER) {
+        Ended::Done(Ok(())) => {}
+        Ended::Done(Err(e)) => say(&e.to_string()),
+        Ended::Stuck(n) => say(&format!(
+            "writing the log {} did not return: {n} {} not written",
+            app.config
+                .log
+                .as_deref()
+                .map(|p| escape_bytes(p.as_os_str().as_encoded_bytes()))
+                .unwrap_or_default(),
+            if n == 1 { "record" } else { "records" }
+        )),
+    }
+    if summary {
+        // Every record is in by now: the recorder has finished.
+        let report = app
+            .summary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .report();
+        print_on_terminal(&report);
+    }
+}
+
+impl Tui {
+    /// Ends the agent's TUI: the socket goes, and the containers still
+    /// running lose their supervisor. The calls waiting get ENOSYS now,
+    /// as every later trapped call will once the listeners close with
+    /// this process; that is said on the terminal given back.
+    fn finish_agent(self, summary: bool) -> Result<i32, Error> {
+        let Tui {
+            app,
+            host,
+            recorder,
+            shown,
+            terminal,
+            by_signal,
+            ..
+        } = self;
+        let Host::Agent(agent) = host else {
+            unreachable!("called for the agent only");
+        };
+        drop(terminal);
+        restore_terminal();
+        let why = match by_signal.and_then(|s| nix::sys::signal::Signal::try_from(s).ok()) {
+            Some(sig) => format!("ended by {}", sig.as_str()),
+            None => "quit".to_string(),
+        };
+        let msg = agent.stop(&why);
+        // Their records still go to the log (the recorder runs on).
+        agent.containers().stop_all();
+        // Nobody draws any more: the recorder only writes the log now.
+        drop(shown);
+        finish_recorder(recorder, &app, summary);
+        say(&msg);
+        Ok(0)
     }
 }
 

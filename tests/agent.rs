@@ -79,6 +79,7 @@ impl Agent {
         let log = dir.join("log.jsonl");
         let mut child = Command::new(BIN)
             .arg("agent")
+            .arg("--headless")
             .arg("--socket")
             .arg(&socket)
             .arg("--output")
@@ -272,6 +273,58 @@ fn two_containers_at_once_each_named_and_selected_by_rules() {
             && err.contains("bundle /bundle/box-a, metadata meta-box-a"),
         "{err}"
     );
+    // Each listener gets SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the
+    // kernel has it (6.6), as a launch's does.
+    if kernel_at_least(6, 6) {
+        assert!(
+            err.contains("metadata meta-box-a, sync wake-up)")
+                && err.contains("metadata meta-box-b1, sync wake-up)"),
+            "{err}"
+        );
+    }
+}
+
+/// Whether the running kernel is at least `major.minor`.
+fn kernel_at_least(major: u32, minor: u32) -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let mut parts = release
+        .trim()
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (major, minor)
+}
+
+#[test]
+fn without_a_terminal_the_agent_runs_headless_and_says_so() {
+    let dir = tempdir();
+    let d = dir.path();
+    let socket = d.join("agent.sock");
+    // setsid: a new session with no controlling terminal, so /dev/tty
+    // does not open, whatever terminal the test suite runs in.
+    let mut child = Command::new("setsid")
+        .args(["-w", BIN, "agent", "--output"])
+        .arg(d.join("trace.txt"))
+        .arg("--socket")
+        .arg(&socket)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("setsid (util-linux)");
+    let err = Collected::from(child.stderr.take().unwrap());
+    err.wait_for("agent listening on", "the agent starting");
+    assert!(
+        err.text().starts_with(
+            "unotify-tui: no terminal: the agent runs headless (--headless to say so)\n"
+        ),
+        "{}",
+        err.text()
+    );
+    let c = Client::start(&socket, "no-tty", &d.join("x"), None);
+    assert!(c.finish().contains("mkdir: ok 0"));
+    assert!(d.join("x").is_dir());
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Connects to the agent and sends `bytes` with `fds`.
@@ -722,4 +775,413 @@ fn a_learned_policy_exported_runs_under_runc_with_the_agent_deciding() {
             && lines[1].ends_with("(default)"),
         "{trace}"
     );
+}
+
+// ---- the agent's TUI (tmux) ----
+
+/// One tmux server with one window running the agent's TUI.
+struct Tmux {
+    socket: String,
+    status_file: PathBuf,
+}
+
+impl Tmux {
+    /// Runs `unotify-tui ARGS` in a `cols`×`rows` window; its exit status
+    /// lands in a file, and the pane stays for inspection.
+    fn start(dir: &Path, args: &[&str], cols: u16, rows: u16) -> Tmux {
+        let quoted: Vec<String> = std::iter::once(BIN)
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+            .collect();
+        let socket = format!(
+            "unotify-agent-test-{}-{}",
+            std::process::id(),
+            next_session()
+        );
+        let status_file = dir.join("exit-status");
+        let script = format!(
+            "{}; echo $? > '{}'; echo unotify-exited; sleep 60",
+            quoted.join(" "),
+            status_file.display()
+        );
+        let ok = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
+            .args(["-x", &cols.to_string(), "-y", &rows.to_string()])
+            .args(["sh", "-c", &script])
+            .status()
+            .expect("tmux (Debian package tmux)");
+        assert!(ok.success(), "tmux new-session failed");
+        Tmux {
+            socket,
+            status_file,
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until `ok` holds for the screen; fails with the screen.
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys"])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(ok.success());
+    }
+
+    fn exit_status(&self) -> i32 {
+        self.wait_for("unotify-exited");
+        std::fs::read_to_string(&self.status_file)
+            .expect("the exit status file")
+            .trim()
+            .parse()
+            .expect("a number")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn next_session() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn tmux_ready() -> bool {
+    require(
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "tmux (Debian package tmux)",
+    )
+}
+
+/// `runc run` on a thread of its own: the container waits for the person
+/// at the TUI. Joined, it gives runc's exit code and the container's own
+/// stdout and stderr.
+fn runc_in_background(bundle: &Path, id: &str) -> std::thread::JoinHandle<(i32, String, String)> {
+    let (b, id) = (bundle.to_path_buf(), id.to_string());
+    std::thread::spawn(move || runc_run(&b, &id))
+}
+
+/// Lines of `screen` holding `a` and `b`.
+fn lines_with(screen: &str, a: &str, b: &str) -> usize {
+    screen
+        .lines()
+        .filter(|l| l.contains(a) && l.contains(b))
+        .count()
+}
+
+#[test]
+fn the_agent_tui_asks_for_each_containers_calls_and_filters_by_container() {
+    if !runc_ready() || !tmux_ready() {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let socket = d.join("agent.sock");
+    let log = d.join("log.jsonl");
+    let t = Tmux::start(
+        d,
+        &[
+            "agent",
+            "--socket",
+            socket.to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        100,
+        30,
+    );
+    t.wait_for("no container yet; listening on");
+    let b = bundle(d, &socket, "mkdir /tmp/x; echo rc=$?");
+    let n = std::process::id();
+    let (ua, ub, uc) = (format!("ua-{n}"), format!("ub-{n}"), format!("uc-{n}"));
+    // A pending row has room for the path, history for the whole call.
+    let (path, mkdir) = ("\"/tmp/x\"", "mkdir(\"/tmp/x\"");
+
+    // The first container's mkdir waits, its row naming the container;
+    // d denies it.
+    let first = runc_in_background(&b, &ua);
+    // Said on the message line, just above the status line (stderr is
+    // the screen: written there, it would land anywhere).
+    let said = format!("container {ua}: supervising (pid");
+    let screen = t.wait_for(&said);
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines.iter().position(|l| l.contains(&said)).unwrap();
+    assert!(
+        lines[at].starts_with(&format!(" {said}"))
+            && lines.get(at + 1).is_some_and(|l| l.contains(" pending ")),
+        "{screen}"
+    );
+    t.wait_until("ua's pending mkdir", |s| {
+        s.contains("Pending (1)") && lines_with(s, &ua, path) == 1
+    });
+    t.keys(&["d"]);
+    let (code, out, err) = first.join().unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rc=1"), "{out}{err}");
+    assert!(
+        err.contains("can't create directory '/tmp/x': Operation not permitted"),
+        "{err}"
+    );
+
+    // The second container's call: a allows it.
+    let second = runc_in_background(&b, &ub);
+    t.wait_until("ub's pending mkdir", |s| {
+        s.contains("Pending (1)") && lines_with(s, &ub, path) == 1
+    });
+    t.keys(&["a"]);
+    let (code, out, err) = second.join().unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rc=0"), "{out}{err}");
+    // Both in history, and both containers listed (ended).
+    let screen = t.wait_until("both in history and ended", |s| {
+        lines_with(s, &ua, "→ deny") == 1
+            && lines_with(s, &ub, "→ allow") == 1
+            && lines_with(s, &ua, "ended") == 1
+            && lines_with(s, &ub, "ended") == 1
+    });
+    assert!(screen.contains("Containers (0 live of 2)"), "{screen}");
+
+    // C: only the first container's calls.
+    t.keys(&["C"]);
+    let screen = t.wait_for(&format!("History: only `container {ua}`"));
+    assert_eq!(lines_with(&screen, &ua, "→ deny"), 1, "{screen}");
+    assert_eq!(lines_with(&screen, mkdir, "→ allow"), 0, "{screen}");
+    // A third container's call while the filter shows the first: it waits
+    // unseen in the pending list, and is counted.
+    let third = runc_in_background(&b, &uc);
+    t.wait_for(&format!("Pending (0 of 1: only `container {ua}`)"));
+    // C again: the second container, then the third, with its call.
+    t.keys(&["C"]);
+    let screen = t.wait_for(&format!("History: only `container {ub}`"));
+    assert_eq!(lines_with(&screen, &ub, "→ allow"), 1, "{screen}");
+    assert_eq!(lines_with(&screen, mkdir, "→ deny"), 0, "{screen}");
+    t.keys(&["C"]);
+    t.wait_until("uc's pending mkdir, shown", |s| {
+        s.contains(&format!("History: only `container {uc}`")) && lines_with(s, &uc, path) == 1
+    });
+    // Quitting while it runs asks, and says what its calls get.
+    t.keys(&["q"]);
+    let screen = t.wait_for("Quit the agent?");
+    assert!(
+        screen.contains(&format!("1 container still runs: {uc}.")),
+        "{screen}"
+    );
+    assert!(screen.contains("fail with ENOSYS"), "{screen}");
+    t.keys(&["y"]);
+    assert_eq!(t.exit_status(), 0);
+    let (code, out, err) = third.join().unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rc=1"), "{out}{err}");
+    assert!(err.contains("Function not implemented"), "{err}");
+    let screen = t.screen();
+    assert!(
+        screen.contains(&format!("agent quit while supervising 1 container ({uc})")),
+        "{screen}"
+    );
+    // The log has every call, each with its container.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let of = |id: &str| {
+        records
+            .iter()
+            .filter(|r| r["container"]["id"] == id)
+            .count()
+    };
+    assert_eq!((of(&ua), of(&ub), of(&uc)), (1, 1, 1), "{text}");
+}
+
+#[test]
+fn a_rule_for_one_container_made_in_the_tui_replays_for_that_container_only() {
+    if !runc_ready() || !tmux_ready() {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let socket = d.join("agent.sock");
+    let rules = d.join("learned.toml");
+    let t = Tmux::start(
+        d,
+        &[
+            "agent",
+            "--socket",
+            socket.to_str().unwrap(),
+            "--save-rules",
+            rules.to_str().unwrap(),
+        ],
+        100,
+        30,
+    );
+    t.wait_for("no container yet; listening on");
+    let b = bundle(d, &socket, "mkdir /tmp/x; echo rc=$?");
+    let n = std::process::id();
+    let (sa, sb) = (format!("sa-{n}"), format!("sb-{n}"));
+    let first = runc_in_background(&b, &sa);
+    t.wait_until("sa's pending mkdir", |s| {
+        s.contains("Pending (1)") && lines_with(s, &sa, "\"/tmp/x\"") == 1
+    });
+    // Always allow, for this container only (n: exe, comm, container).
+    t.keys(&["A"]);
+    t.wait_for("always allow — which calls?");
+    t.keys(&["n"]);
+    t.keys(&["n"]);
+    t.keys(&["n"]);
+    t.wait_for(&format!("this container only: {sa}"));
+    t.keys(&["Enter"]);
+    let (code, out, err) = first.join().unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rc=0"), "{out}{err}");
+    t.keys(&["w"]);
+    t.wait_for("wrote 1 rule(s)");
+    // Once the container is gone, q quits without asking.
+    t.wait_for("Containers (0 live of 1)");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+    let written = std::fs::read_to_string(&rules).unwrap();
+    assert!(
+        written.contains(&format!("container = \"{sa}\"")),
+        "{written}"
+    );
+
+    // Replayed headless with deny for the rest: that container's mkdir
+    // goes through, another container's does not.
+    let replay = tempdir();
+    let agent = Agent::start(
+        replay.path(),
+        &[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--default-action",
+            "deny",
+        ],
+    );
+    let b = bundle(replay.path(), &agent.socket, "mkdir /tmp/x; echo rc=$?");
+    let (code, out, err) = runc_run(&b, &sa);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rc=0"), "{out}{err}");
+    let (code, out, err) = runc_run(&b, &sb);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rc=1"), "{out}{err}");
+    assert!(err.contains("Operation not permitted"), "{err}");
+}
+
+// ---- crun ----
+
+/// Whether /sys/fs/cgroup/unified is a mount point here (a hybrid cgroup
+/// layout, which crun 1.8 refuses).
+fn hybrid_cgroups() -> bool {
+    std::fs::read_to_string("/proc/self/mountinfo").is_ok_and(|m| {
+        m.lines()
+            .any(|l| l.split(' ').nth(4) == Some("/sys/fs/cgroup/unified"))
+    })
+}
+
+/// `crun run -b BUNDLE ID`, in a mount namespace of its own without the
+/// hybrid layout's cgroup2 mount when there is one: its exit code and
+/// what the container wrote.
+fn crun_run(bundle: &Path, id: &str) -> (i32, String, String) {
+    let umount = if hybrid_cgroups() {
+        "umount /sys/fs/cgroup/unified && "
+    } else {
+        ""
+    };
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c"])
+        .arg(format!("{umount}exec crun run -b \"$0\" \"$1\""))
+        .arg(bundle)
+        .arg(id)
+        .stdin(Stdio::null())
+        .output()
+        .expect("unshare (util-linux)");
+    let _ = Command::new("crun")
+        .args(["delete", "--force", id])
+        .output();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn crun_containers_are_decided_by_id_as_runc_ones_are() {
+    if !runc_ready() {
+        return;
+    }
+    let crun = Command::new("crun")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !require(crun, "crun (Debian package crun)") {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path();
+    let rules = common::write_rules(
+        d,
+        "[[rule]]\ncontainer = \"crun-deny-*\"\npath = \"/tmp/x\"\naction = \"deny\"\n",
+    );
+    let agent = Agent::start(d, &["--rules", rules.to_str().unwrap()]);
+    // runc's bundle serves crun as it is.
+    let b = bundle(d, &agent.socket, "mkdir /tmp/x; echo rc=$?");
+    let n = std::process::id();
+    let denied = format!("crun-deny-{n}");
+    let (code, out, err) = crun_run(&b, &denied);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rc=1"), "{out}{err}");
+    assert!(err.contains("Operation not permitted"), "{err}");
+    let allowed = format!("crun-ok-{n}");
+    let (code, out, err) = crun_run(&b, &allowed);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rc=0"), "{out}{err}");
+    agent
+        .stderr
+        .wait_for_n("done, its last process is gone", 2, "both containers");
+    let trace = agent.trace();
+    assert!(
+        trace.contains(&format!("[{denied}] [")) && trace.contains("→ deny"),
+        "{trace}"
+    );
+    assert!(trace.contains(&format!("[{allowed}] [")), "{trace}");
+    // crun's state says ociVersion 0.2.0: not a reason to turn it away.
+    let log = agent.log();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0]["container"]["metadata"], "from-the-test");
 }

@@ -8,6 +8,8 @@
 //! - a syscall name or a group: `openat`, `@net`
 //! - `pid N`: the process (or thread) N
 //! - `comm NAME`: the process name (a glob: `comm py*`)
+//! - `container ID`: the container a call comes from (the agent; a glob
+//!   on its id). This word filters the pending calls too.
 //! - a path glob: `/etc/*` (`*` within a directory, `**` across); a glob
 //!   not starting with `/` matches the end of a path (`*.so`, `*hostname`)
 
@@ -18,12 +20,13 @@ use std::time::Instant;
 use syscalls::Sysno;
 
 use super::{App, Focus};
-use crate::model::{Answer, DecidedBy, Outcome, RealPath, Record};
+use crate::model::{Answer, Call, DecidedBy, Outcome, RealPath, Record};
 use crate::policy::Glob;
 
 /// What the query syntax is, for error messages.
 const SYNTAX: &str = "words: allow deny return emulate gone, rule you default timeout continue, \
-                      a syscall or @group, pid N, comm NAME, a path glob (/etc/*, *.so)";
+                      a syscall or @group, pid N, comm NAME, container ID, a path glob (/etc/*, \
+                      *.so)";
 
 #[derive(Clone, Debug)]
 enum Term {
@@ -32,6 +35,7 @@ enum Term {
     Syscalls(Vec<Sysno>),
     Pid(u32),
     Comm(Glob),
+    Container(Glob),
     Path(Glob),
 }
 
@@ -81,6 +85,11 @@ impl Query {
                     .next()
                     .ok_or("`comm` needs a process name, e.g. `comm cat`")?;
                 Term::Comm(Glob::new(n)?)
+            } else if w == "container" {
+                let n = words
+                    .next()
+                    .ok_or("`container` needs a container id, e.g. `container web-*`")?;
+                Term::Container(Glob::new(n)?)
             } else if w.starts_with('@') {
                 Term::Syscalls(crate::decode::groups::expand(w)?)
             } else if let Ok(s) = w.parse::<Sysno>() {
@@ -97,7 +106,7 @@ impl Query {
                     .iter()
                     .chain(DECIDERS.iter())
                     .copied()
-                    .chain(["pid", "comm"])
+                    .chain(["pid", "comm", "container"])
                     .chain(Sysno::iter().map(|s| s.name()));
                 let hint = match crate::suggest::closest(&w.to_lowercase(), words) {
                     Some(best) => format!("did you mean `{best}`? "),
@@ -124,6 +133,37 @@ impl Query {
     pub fn matches(&self, rec: &Record) -> bool {
         self.terms.iter().all(|t| term_matches(t, rec))
     }
+
+    /// The calls of the container with exactly this `id` (the runtime's
+    /// string: shown escaped, matched as it is).
+    pub fn container(id: &str) -> Query {
+        let glob = crate::policy::scope::glob_literal(id.as_bytes());
+        Query {
+            text: format!("container {}", crate::escape::escape_bytes(glob.as_bytes())),
+            terms: Glob::new(&glob).map(Term::Container).into_iter().collect(),
+        }
+    }
+
+    /// Whether the query names a container (it then filters the pending
+    /// calls too).
+    pub fn names_container(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t, Term::Container(_)))
+    }
+
+    /// Whether a waiting call passes the query's container words (the
+    /// other words are about answers, which it has not had yet).
+    pub fn container_matches(&self, call: &Call) -> bool {
+        self.terms.iter().all(|t| match t {
+            Term::Container(g) => container_is(g, call),
+            _ => true,
+        })
+    }
+}
+
+fn container_is(g: &Glob, c: &Call) -> bool {
+    c.container
+        .as_ref()
+        .is_some_and(|k| g.is_match(k.id.as_bytes()))
 }
 
 fn answer_word(rec: &Record) -> &'static str {
@@ -155,6 +195,7 @@ fn term_matches(t: &Term, rec: &Record) -> bool {
         Term::Syscalls(set) => c.sysno.is_some_and(|s| set.contains(&s)),
         Term::Pid(p) => c.tgid == *p || c.notif.pid == *p,
         Term::Comm(g) => g.is_match(&c.comm),
+        Term::Container(g) => container_is(g, c),
         Term::Path(g) => {
             c.paths().iter().any(|p| g.is_match(p))
                 || c.real.get().is_some_and(|r| {
@@ -242,6 +283,13 @@ impl App {
                 return;
             }
         };
+        self.filter_by(query, now);
+        self.focus = Focus::History;
+    }
+
+    /// Filters history (and, for a query naming a container, the pending
+    /// calls) by `query`.
+    pub(super) fn filter_by(&mut self, query: Query, now: Instant) {
         let first = self.first_seq();
         let hits: VecDeque<u64> = self
             .history
@@ -260,7 +308,7 @@ impl App {
         );
         self.filter = Some(HistoryFilter { query, hits });
         self.history_back = None;
-        self.focus = Focus::History;
+        self.select_shown_pending();
     }
 
     /// `/` with `text`: find the nearest earlier entry that matches, and

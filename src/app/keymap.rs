@@ -45,6 +45,8 @@ pub enum Action {
     SearchNewer,
     /// Show only the history entries matching a query.
     FilterHistory,
+    /// The agent: show only the next container's calls, then all again.
+    NextContainer,
     /// The stats view: calls per syscall, answers, who decided, latency.
     Stats,
     /// Scroll the program pane back into its scrollback, or forward.
@@ -98,6 +100,8 @@ pub enum Context {
     Filter,
     /// `q`: kill, detach or close the listener.
     Quit,
+    /// `q` in the agent while containers run: leave them unsupervised.
+    QuitAgent,
     /// `A`, `X`, `E`: which calls a new rule covers.
     Scope,
     /// `R`: the rule list.
@@ -115,7 +119,7 @@ pub enum Context {
 impl Context {
     /// Every context, main screen first, dialogs in the order the help
     /// lists them.
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Ui,
         Context::Program,
         Context::DenyWith,
@@ -128,6 +132,7 @@ impl Context {
         Context::FilterHistory,
         Context::Stats,
         Context::Quit,
+        Context::QuitAgent,
         Context::Help,
         Context::Filter,
     ];
@@ -150,6 +155,7 @@ impl Context {
             Context::Help => "This help (?)",
             Context::Filter => "The filter view (f)",
             Context::Quit => "Quit (q)",
+            Context::QuitAgent => "Quit the agent (q)",
             Context::Scope => "Always …: which calls (A, X, E)",
             Context::Rules => "The rule list (R)",
             Context::SavePath => "Write the rules to which file (w)",
@@ -470,6 +476,16 @@ pub const KEYMAP: &[Binding] = &[
          (allow deny return emulate gone), who decided (rule you default timeout continue), a \
          syscall or @group, pid N, comm NAME, a path glob (/etc/*, *.so); nothing typed shows all",
     ),
+    // The agent's footer shows it (see `ui::footer_items_for`); launched
+    // or attached, there is no container.
+    ui(
+        &[(k('C'), Action::NextContainer)],
+        "C",
+        "container",
+        "the agent: show only one container's calls, pending and history (each C the next \
+         container, then all again); & takes `container ID` too",
+    )
+    .help_only(),
     ui(
         &[(k('s'), Action::Stats)],
         "s",
@@ -625,7 +641,8 @@ pub const KEYMAP: &[Binding] = &[
         &[(k('n'), Action::Narrow)],
         "n",
         "who",
-        "who the rule covers: any program, this executable, this process name",
+        "who the rule covers: any program, this executable, this process name (and, for a \
+         call from a container, that container only)",
     )
     .help_only(),
     dialog(
@@ -847,6 +864,28 @@ pub const KEYMAP: &[Binding] = &[
     ),
     dialog(
         &[Context::Quit],
+        &[
+            (code(KeyCode::Esc), Action::Cancel),
+            (k('n'), Action::Cancel),
+        ],
+        "Esc n",
+        "stay",
+        "stay",
+    ),
+    dialog(
+        &[Context::QuitAgent],
+        &[
+            (k('q'), Action::CloseListener),
+            (code(KeyCode::Enter), Action::CloseListener),
+            (k('y'), Action::CloseListener),
+        ],
+        "q Enter y",
+        "quit",
+        "quit: the socket goes, and the containers run on unsupervised: their trapped calls \
+         (waiting ones too) then fail with ENOSYS",
+    ),
+    dialog(
+        &[Context::QuitAgent],
         &[
             (code(KeyCode::Esc), Action::Cancel),
             (k('n'), Action::Cancel),

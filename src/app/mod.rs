@@ -25,9 +25,9 @@ use std::time::{Duration, Instant, SystemTime};
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 
 use crate::errno::Errno;
-use crate::model::Call;
 use crate::model::emulation as emulate;
 use crate::model::{Answer, DecidedBy};
+use crate::model::{Call, Container};
 use crate::model::{Outcome, Record, Tally};
 use crate::output::exec::ExecWatch;
 use crate::output::summary;
@@ -220,6 +220,9 @@ pub struct App {
     /// `unotify-tui attach`: the process is someone else's (no program
     /// pane, never killed).
     pub attached: Option<AttachedView>,
+    /// `unotify-tui agent`: the containers (no program pane; its place
+    /// lists them).
+    pub agent: Option<AgentView>,
     /// Attached, `q` was pressed once while calls waited (the second
     /// leaves).
     quit_asked: bool,
@@ -246,6 +249,35 @@ pub struct AttachedView {
     /// What calls still waiting get when the person leaves
     /// (`--default-action`).
     pub leave_answer: Answer,
+}
+
+/// What the TUI shows of the agent: where it listens and the containers
+/// it has seen.
+#[derive(Clone, Debug, Default)]
+pub struct AgentView {
+    /// The socket's path, escaped.
+    pub socket: String,
+    pub containers: Vec<ContainerRow>,
+}
+
+/// One container the agent has seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerRow {
+    /// Its id and metadata: the runtime's strings (escape them).
+    pub container: Arc<Container>,
+    /// The container process's pid on the host, as its runtime said.
+    pub pid: Option<i64>,
+    /// Trapped calls answered so far.
+    pub calls: u64,
+    /// Still supervised (its listener is open).
+    pub live: bool,
+}
+
+impl AgentView {
+    /// How many containers are still supervised.
+    pub fn live(&self) -> usize {
+        self.containers.iter().filter(|c| c.live).count()
+    }
 }
 
 impl App {
@@ -275,6 +307,7 @@ impl App {
             show_stack: true,
             rules: Default::default(),
             attached: None,
+            agent: None,
             quit_asked: false,
             history_seq: 0,
             filter: None,
@@ -283,10 +316,109 @@ impl App {
         }
     }
 
-    /// The selected pending call's index.
+    /// The selected pending call's index (a call the filter hides is
+    /// never the selected one: keys act on what is shown).
     pub fn selected_index(&self) -> Option<usize> {
         let id = self.selected?;
-        self.pending.iter().position(|p| p.call.notif.id == id)
+        self.pending
+            .iter()
+            .position(|p| p.call.notif.id == id)
+            .filter(|&i| self.pending_shown(&self.pending[i].call))
+    }
+
+    /// Whether the pending list shows `call`: a filter naming a
+    /// container (`&`, `C`) hides the other containers' calls.
+    pub fn pending_shown(&self, call: &Call) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|f| f.query.container_matches(call))
+    }
+
+    /// The indices of the pending calls shown, in order.
+    pub fn shown_pending(&self) -> Vec<usize> {
+        (0..self.pending.len())
+            .filter(|&i| self.pending_shown(&self.pending[i].call))
+            .collect()
+    }
+
+    /// After the filter changed: the selection moves to a call shown.
+    pub(crate) fn select_shown_pending(&mut self) {
+        if self.selected_index().is_none() {
+            self.selected = self
+                .shown_pending()
+                .first()
+                .map(|&i| self.pending[i].call.notif.id);
+        }
+    }
+
+    /// The agent's containers, as the runtime found them now; true when
+    /// they changed.
+    pub fn set_containers(&mut self, rows: Vec<ContainerRow>) -> bool {
+        match &mut self.agent {
+            Some(a) if a.containers != rows => {
+                a.containers = rows;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `C`: show only the next container's calls (pending and history),
+    /// then every container's again.
+    fn next_container(&mut self, now: Instant) -> Vec<Command> {
+        let Some(a) = &self.agent else {
+            self.say(
+                "C shows one container's calls: for `unotify-tui agent`",
+                now,
+            );
+            return Vec::new();
+        };
+        let mut ids: Vec<String> = Vec::new();
+        for r in &a.containers {
+            if !ids.contains(&r.container.id) {
+                ids.push(r.container.id.clone());
+            }
+        }
+        if ids.is_empty() {
+            self.say("no container has connected yet", now);
+            return Vec::new();
+        }
+        let current = self
+            .filter
+            .as_ref()
+            .filter(|f| f.query.names_container())
+            .map(|f| f.query.to_string());
+        let at = ids
+            .iter()
+            .position(|id| Some(find::Query::container(id).to_string()) == current);
+        let next = match at {
+            None => Some(0),
+            Some(i) if i + 1 < ids.len() => Some(i + 1),
+            Some(_) => None,
+        };
+        match next {
+            Some(i) => {
+                let q = find::Query::container(&ids[i]);
+                self.filter_by(q, now);
+                let shown = self.shown_pending().len();
+                self.say(
+                    format!(
+                        "only container {}: {shown} waiting, {} in history (C: the next \
+                         container, & changes the filter)",
+                        crate::escape::escape_bytes(ids[i].as_bytes()),
+                        self.view_len()
+                    ),
+                    now,
+                );
+            }
+            None => {
+                self.filter = None;
+                self.history_back = None;
+                self.select_shown_pending();
+                self.say("every container's calls are shown again", now);
+            }
+        }
+        Vec::new()
     }
 
     pub fn selected_call(&self) -> Option<&PendingCall> {
@@ -354,7 +486,7 @@ impl App {
             Event::Pending(call) => {
                 // A q pressed before this call came did not mean it.
                 self.quit_asked = false;
-                if self.selected_index().is_none() {
+                if self.selected_index().is_none() && self.pending_shown(&call) {
                     self.selected = Some(call.notif.id);
                 }
                 let deadline = self.config.timeout.map(|t| call.received + t);
@@ -524,11 +656,13 @@ impl App {
         let was_selected = self.selected == Some(id);
         let p = self.pending.remove(i);
         if was_selected || self.selected_index().is_none() {
-            // The next call takes the place of the one that left.
-            self.selected = self
-                .pending
-                .get(i.min(self.pending.len().saturating_sub(1)))
-                .map(|p| p.call.notif.id);
+            // The next call shown takes the place of the one that left.
+            let shown = self.shown_pending();
+            self.selected = shown
+                .iter()
+                .find(|&&j| j >= i)
+                .or(shown.last())
+                .map(|&j| self.pending[j].call.notif.id);
         }
         Some(p)
     }
@@ -651,6 +785,7 @@ impl App {
                 Vec::new()
             }
             Action::FilterHistory => self.open_filter(),
+            Action::NextContainer => self.next_container(now),
             Action::Stats => self.open(Dialog::Stats(Default::default())),
             Action::ProgramBack | Action::ProgramForward => {
                 self.scroll_program(a == Action::ProgramBack);
@@ -703,7 +838,11 @@ impl App {
     fn next_focus(&mut self, now: Instant) -> Vec<Command> {
         self.focus = match self.focus {
             Focus::Pending => Focus::History,
-            Focus::History if self.state == TargetState::Running && self.attached.is_none() => {
+            Focus::History
+                if self.state == TargetState::Running
+                    && self.attached.is_none()
+                    && self.agent.is_none() =>
+            {
                 Focus::Program
             }
             Focus::History | Focus::Program => Focus::Pending,
@@ -724,6 +863,14 @@ impl App {
     /// `q`: asks while the program, or anything it started, runs; quits
     /// at once after they all exited.
     fn quit(&mut self) -> Vec<Command> {
+        if let Some(a) = &self.agent {
+            // Containers still running lose their supervisor: asked first.
+            return if a.live() > 0 {
+                self.open(Dialog::QuitAgent)
+            } else {
+                vec![Command::Quit(QuitHow::CloseListener)]
+            };
+        }
         if let Some(a) = &self.attached {
             // Leaving never harms the process, so no dialog; but calls
             // still waiting would get the default action, so the first q
@@ -833,11 +980,16 @@ impl App {
                 self.history_back = if back == 0 { None } else { Some(back) };
             }
             Focus::Pending | Focus::Program => {
-                let n = self.pending.len();
+                // Over the calls shown (a container filter hides some).
+                let shown = self.shown_pending();
+                let n = shown.len();
                 if n == 0 {
                     return;
                 }
-                let i = self.selected_index().unwrap_or(0);
+                let i = self
+                    .selected_index()
+                    .and_then(|s| shown.iter().position(|&j| j == s))
+                    .unwrap_or(0);
                 let i = match a {
                     Action::Up => i.saturating_sub(1),
                     Action::Down => (i + 1).min(n - 1),
@@ -846,7 +998,7 @@ impl App {
                     Action::Top => 0,
                     _ => n - 1,
                 };
-                self.selected = Some(self.pending[i].call.notif.id);
+                self.selected = Some(self.pending[shown[i]].call.notif.id);
             }
         }
     }

@@ -61,6 +61,8 @@ pub enum Narrow {
     Exe,
     /// Only processes with this name (`comm`).
     Comm,
+    /// Only calls from this container (`container` = its id; the agent).
+    Container,
 }
 
 /// How long a rule made from a scope lives.
@@ -91,6 +93,8 @@ pub struct Scope {
     access: Option<Access>,
     comm: Vec<u8>,
     exe: Vec<u8>,
+    /// The id of the container the call came from (the agent).
+    container: Option<String>,
     from: String,
 }
 
@@ -526,6 +530,7 @@ impl Scope {
             access: Access::of_call(call),
             comm: call.comm.to_vec(),
             exe: call.exe.to_vec(),
+            container: call.container.as_ref().map(|k| k.id.clone()),
             from: call_line(call),
         }
     }
@@ -563,6 +568,11 @@ impl Scope {
             Narrow::Any => self.label.clone(),
             Narrow::Exe => format!("{} · by exe {}", self.label, escape_bytes(&self.exe)),
             Narrow::Comm => format!("{} · by comm {}", self.label, escape_bytes(&self.comm)),
+            Narrow::Container => format!(
+                "{} · in container {}",
+                self.label,
+                escape_bytes(self.container.as_deref().unwrap_or_default().as_bytes())
+            ),
         }
     }
 
@@ -634,8 +644,15 @@ impl Scope {
             Some(a) => Some(Addr::parse(a).map_err(|e| format!("cannot make a rule: {e}"))?),
             None => None,
         };
+        let container = match (narrow, &self.container) {
+            (Narrow::Container, Some(id)) => Some(glob(&glob_literal(id.as_bytes()))?),
+            (Narrow::Container, None) => {
+                return Err("the call comes from no container".into());
+            }
+            _ => None,
+        };
         let (comm, exe) = match narrow {
-            Narrow::Any => (None, None),
+            Narrow::Any | Narrow::Container => (None, None),
             Narrow::Comm if self.comm.is_empty() => {
                 return Err("the process name is unknown".into());
             }
@@ -653,7 +670,7 @@ impl Scope {
             addr,
             comm,
             exe,
-            container: None,
+            container,
         };
         let origin = Origin::Session {
             made: SystemTime::now(),

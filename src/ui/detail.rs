@@ -107,6 +107,17 @@ fn real_path_lines(r: &RealPath, name_w: usize, width: usize) -> Vec<Line<'stati
 
 fn process_lines(call: &Call, cwd: Option<&[u8]>) -> Vec<Line<'static>> {
     let mut lines = vec![Line::default(), heading("process")];
+    // The runtime's strings: escaped like the program's.
+    if let Some(k) = &call.container {
+        let meta = match &k.metadata {
+            Some(m) => format!(" · metadata {}", escape_bytes(m.as_bytes())),
+            None => String::new(),
+        };
+        lines.push(Line::raw(format!(
+            "  container {}{meta}",
+            escape_bytes(k.id.as_bytes())
+        )));
+    }
     let tid = call.notif.pid;
     let thread = if tid == call.tgid {
         String::new()

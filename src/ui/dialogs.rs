@@ -53,6 +53,7 @@ pub fn dialog(frame: &mut Frame, app: &App, d: &Dialog, area: Rect) {
             scrolled(frame, "Filter", Context::Filter, lines, s.scroll, area);
         }
         Dialog::Quit => quit(frame, app, area),
+        Dialog::QuitAgent => quit_agent(frame, app, area),
         Dialog::Find(d) => find(frame, d, area),
         Dialog::Stats(v) => super::stats::stats(frame, app, v, area),
     }
@@ -217,6 +218,50 @@ fn quit(frame: &mut Frame, app: &App, area: Rect) {
     let r = centered(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
     let block = frame_block("Quit unotify-tui?");
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// `q` in the agent while containers run: which ones lose their
+/// supervisor, and what that means for their calls.
+fn quit_agent(frame: &mut Frame, app: &App, area: Rect) {
+    let width = area.width.min(72);
+    let mut lines = Vec::new();
+    if let Some(a) = &app.agent {
+        let live: Vec<String> = a
+            .containers
+            .iter()
+            .filter(|c| c.live)
+            .map(|c| crate::escape::escape_bytes(c.container.id.as_bytes()))
+            .collect();
+        lines.push(Line::styled(
+            format!(
+                "{} container{} still run{}: {}.",
+                live.len(),
+                if live.len() == 1 { "" } else { "s" },
+                if live.len() == 1 { "s" } else { "" },
+                live.join(", ")
+            ),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    let waiting = app.waiting();
+    if waiting > 0 {
+        lines.push(Line::styled(
+            format!(
+                "{waiting} call{} still wait{} for an answer.",
+                if waiting == 1 { "" } else { "s" },
+                if waiting == 1 { "s" } else { "" }
+            ),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    lines.extend(key_lines(Context::QuitAgent));
+    let lines = hang(lines, width.saturating_sub(2) as usize);
+    let r = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    let block = frame_block("Quit the agent?");
     let inner = block.inner(r);
     frame.render_widget(block, r);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

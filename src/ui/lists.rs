@@ -25,7 +25,7 @@ pub(crate) fn first_row(selected: usize, len: usize, height: usize) -> usize {
     selected.saturating_sub(height - 1).min(len - height)
 }
 
-fn clip(s: &str, width: usize) -> String {
+pub(crate) fn clip(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         return s.to_string();
     }
@@ -59,18 +59,50 @@ pub(crate) fn fit_call(c: &Call, width: usize) -> String {
     }
 }
 
+/// The container a call comes from, as a column `width` wide (escaped,
+/// cut with `…`); `None` outside the agent.
+pub(crate) fn container_tag(c: &Call, width: usize) -> Option<String> {
+    let k = c.container.as_ref()?;
+    let id = clip(&escape_bytes(k.id.as_bytes()), width);
+    Some(format!("{id:<width$} "))
+}
+
+/// How wide the container column is for `calls`: the longest id (up to
+/// a quarter of the row), 0 when no call comes from a container.
+fn container_width<'a>(calls: impl Iterator<Item = &'a Call>, row: usize) -> usize {
+    calls
+        .filter_map(|c| c.container.as_ref())
+        .map(|k| escape_bytes(k.id.as_bytes()).chars().count())
+        .max()
+        .map_or(0, |w| w.clamp(2, (row / 4).max(2)))
+}
+
 pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
     let focused = app.focus == Focus::Pending;
+    let shown = app.shown_pending();
+    let hidden = app.pending.len() - shown.len();
     let title = if app.pending.is_empty() {
         "Pending".to_string()
+    } else if hidden > 0 {
+        format!(
+            "Pending ({} of {}: only `{}`)",
+            shown.len(),
+            app.pending.len(),
+            app.filter
+                .as_ref()
+                .map(|f| f.query.to_string())
+                .unwrap_or_default()
+        )
     } else {
         format!("Pending ({})", app.pending.len())
     };
     let block = pane(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if app.pending.is_empty() {
-        let text = if app.continue_mode {
+    if shown.is_empty() {
+        let text = if hidden > 0 {
+            "no call of this container waits (C or & shows the others)"
+        } else if app.continue_mode {
             "continue mode: nothing waits; space pauses"
         } else {
             "no call is waiting"
@@ -85,14 +117,18 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
         return;
     }
     let height = inner.height as usize;
-    let sel = app.selected_index().unwrap_or(0);
-    let start = first_row(sel, app.pending.len(), height);
+    let sel = app
+        .selected_index()
+        .and_then(|s| shown.iter().position(|&i| i == s))
+        .unwrap_or(0);
+    let start = first_row(sel, shown.len(), height);
     let width = inner.width as usize;
     // Narrow panes give the call the room a long name would take.
     let comm_w = if width < 50 { 8 } else { 15 };
-    let lines: Vec<Line> = app
-        .pending
+    let cw = container_width(shown.iter().map(|&i| &*app.pending[i].call), width);
+    let lines: Vec<Line> = shown
         .iter()
+        .map(|&i| &app.pending[i])
         .enumerate()
         .skip(start)
         .take(height)
@@ -101,10 +137,11 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
             let selected = i == sel;
             let marker = if selected { "▶" } else { " " };
             let comm = clip(&escape_bytes(&c.comm), comm_w);
+            let ctr = container_tag(c, cw).unwrap_or_default();
             let head = if width < 40 {
-                format!("{marker}{comm:<comm_w$} ")
+                format!("{marker}{ctr}{comm:<comm_w$} ")
             } else {
-                format!("{marker}{:>7} {comm:<comm_w$} ", c.tgid)
+                format!("{marker}{ctr}{:>7} {comm:<comm_w$} ", c.tgid)
             };
             let mut spans = vec![Span::raw(head.clone())];
             let mut used = head.chars().count();
@@ -212,18 +249,26 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect) {
     let sel = n - 1 - app.history_back.unwrap_or(0).min(n - 1);
     let start = first_row(sel, n, height);
     let width = inner.width as usize;
-    let lines: Vec<Line> = (start..n.min(start + height))
+    let rows = start..n.min(start + height);
+    let cw = container_width(
+        rows.clone()
+            .filter_map(|i| app.view_get(i))
+            .map(|r| &*r.call),
+        width,
+    );
+    let lines: Vec<Line> = rows
         .filter_map(|i| app.view_get(i))
         .enumerate()
         .map(|(k, rec)| {
             let c = &rec.call;
             let at = since(app.config.started, c.received_wall);
+            let ctr = container_tag(c, cw).unwrap_or_default();
             let head = if width < 70 {
                 // Narrow: no pid, a shorter name, so the call keeps room.
-                format!("{at:>9} {:<8} ", clip(&escape_bytes(&c.comm), 8))
+                format!("{at:>9} {ctr}{:<8} ", clip(&escape_bytes(&c.comm), 8))
             } else {
                 format!(
-                    "{at:>9} {:>7} {:<12} ",
+                    "{at:>9} {ctr}{:>7} {:<12} ",
                     c.tgid,
                     clip(&escape_bytes(&c.comm), 12)
                 )

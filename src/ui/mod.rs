@@ -49,10 +49,26 @@ pub fn footer_items(context: Context) -> Vec<(&'static str, &'static str)> {
     keymap::footer(context).map(|b| (b.label, b.hint)).collect()
 }
 
+/// [`footer_items`], with the agent's own key after `&` in the agent.
+pub fn footer_items_for(context: Context, agent: bool) -> Vec<(&'static str, &'static str)> {
+    let mut items = footer_items(context);
+    if agent
+        && context == Context::Ui
+        && let Some(b) = keymap::binding_of(Context::Ui, keymap::Action::NextContainer)
+    {
+        let at = items
+            .iter()
+            .position(|(k, _)| *k == "&")
+            .map_or(items.len(), |i| i + 1);
+        items.insert(at, (b.label, b.hint));
+    }
+    items
+}
+
 /// The footer in at most `max` lines. When the hints do not all fit, the
 /// last line ends with `? help`, which lists every key.
-fn footer_lines(context: Context, width: u16, max: usize) -> Vec<Line<'static>> {
-    let items = footer_items(context);
+fn footer_lines(context: Context, agent: bool, width: u16, max: usize) -> Vec<Line<'static>> {
+    let items = footer_items_for(context, agent);
     let len = |(keys, hint): &(&str, &str)| keys.chars().count() + 1 + hint.chars().count() + 2;
     let help = items.iter().find(|(k, _)| *k == "?").copied();
     let mut rows: Vec<Vec<(&str, &str)>> = vec![Vec::new()];
@@ -99,6 +115,11 @@ fn footer_max(height: u16) -> usize {
 
 /// Lays the screen out, or `None` when the terminal is too small.
 pub fn layout(area: Rect) -> Option<Areas> {
+    layout_for(area, false)
+}
+
+/// [`layout`] for the agent (`agent`: its footer has a key more).
+pub fn layout_for(area: Rect, agent: bool) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
@@ -106,9 +127,10 @@ pub fn layout(area: Rect) -> Option<Areas> {
     // contexts are measured so the layout (and the program's terminal
     // size) does not change when the focus does.
     let max = footer_max(area.height);
-    let footer_h = footer_lines(Context::Ui, area.width, max)
+    let footer_h = footer_lines(Context::Ui, agent, area.width, max)
         .len()
-        .max(footer_lines(Context::Program, area.width, max).len()) as u16;
+        .max(footer_lines(Context::Program, agent, area.width, max).len())
+        as u16;
     let [body, message, status, footer] = Layout::vertical([
         Constraint::Min(8),
         Constraint::Length(1),
@@ -158,7 +180,8 @@ pub(crate) fn pane(title: String, focused: bool) -> Block<'static> {
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
     let area = frame.area();
-    let Some(areas) = layout(area) else {
+    let agent = app.agent.is_some();
+    let Some(areas) = layout_for(area, agent) else {
         too_small(frame, area);
         return;
     };
@@ -176,6 +199,7 @@ pub fn draw(frame: &mut Frame, app: &App, now: Instant) {
     frame.render_widget(
         Paragraph::new(footer_lines(
             ctx,
+            agent,
             areas.footer.width,
             footer_max(area.height),
         )),
@@ -238,9 +262,102 @@ fn attached(frame: &mut Frame, app: &App, a: &crate::app::AttachedView, area: Re
     );
 }
 
+/// The agent has no program pane: the containers it has seen take its
+/// place (id escaped, host pid, calls, live or ended).
+fn containers(frame: &mut Frame, app: &App, a: &crate::app::AgentView, area: Rect) {
+    // The container the filter shows (`C`), if any: highlighted, and
+    // named in the title.
+    let only = app
+        .filter
+        .as_ref()
+        .filter(|f| f.query.names_container())
+        .map(|f| f.query.to_string());
+    let is_shown = |c: &crate::app::ContainerRow| {
+        only.as_deref()
+            == Some(
+                crate::app::find::Query::container(&c.container.id)
+                    .to_string()
+                    .as_str(),
+            )
+    };
+    let title = if a.containers.is_empty() {
+        "Containers".to_string()
+    } else if only.is_some() {
+        format!(
+            "Containers ({} live of {}) · C: only one shown",
+            a.live(),
+            a.containers.len()
+        )
+    } else {
+        format!("Containers ({} live of {})", a.live(), a.containers.len())
+    };
+    let block = pane(title, false);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let dim = Style::new().fg(Color::DarkGray);
+    if a.containers.is_empty() {
+        let text = vec![
+            Line::from(format!("no container yet; listening on {}", a.socket)),
+            Line::styled(
+                "A runtime (runc, crun) connects here for each container whose seccomp profile \
+                 has this listenerPath and SCMP_ACT_NOTIFY entries.",
+                dim,
+            ),
+        ];
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+        return;
+    }
+    let width = inner.width as usize;
+    let idw = a
+        .containers
+        .iter()
+        .map(|c| {
+            crate::escape::escape_bytes(c.container.id.as_bytes())
+                .chars()
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+        // What follows the id takes 30 columns (`pid 48211  12 calls  live`).
+        .clamp(2, width.saturating_sub(30).max(4));
+    let height = inner.height as usize;
+    // The newest at the bottom, in view.
+    let skip = a.containers.len().saturating_sub(height);
+    let lines: Vec<Line> = a
+        .containers
+        .iter()
+        .skip(skip)
+        .map(|c| {
+            let id = lists::clip(&crate::escape::escape_bytes(c.container.id.as_bytes()), idw);
+            let pid = c.pid.map_or("?".to_string(), |p| p.to_string());
+            let (mark, state, style) = if c.live {
+                ("●", "live", Style::new().fg(Color::Green))
+            } else {
+                ("○", "ended", dim)
+            };
+            let calls = format!("{} call{}", c.calls, if c.calls == 1 { "" } else { "s" });
+            let line = Line::from(vec![
+                Span::styled(format!("{mark} "), style),
+                Span::raw(format!("{id:<idw$} ")),
+                Span::styled(format!("pid {pid:<7} {calls:>9}  "), dim),
+                Span::styled(state, style),
+            ]);
+            if is_shown(c) {
+                line.style(Style::new().add_modifier(Modifier::REVERSED))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
 fn program(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(a) = &app.attached {
         return attached(frame, app, a, area);
+    }
+    if let Some(a) = &app.agent {
+        return containers(frame, app, a, area);
     }
     let focused = app.focus == Focus::Program;
     let title = match app.state {
@@ -409,6 +526,13 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
         ),
         TargetState::Exited(code) => (format!("exited {code}"), Color::Gray),
         TargetState::Running if waiting > 0 => ("waiting on you".to_string(), Color::Yellow),
+        // The agent runs on with no container: it waits for runtimes.
+        TargetState::Running if app.agent.as_ref().is_some_and(|a| a.live() == 0) => {
+            ("listening".to_string(), Color::Gray)
+        }
+        TargetState::Running if app.agent.is_some() => {
+            ("containers running".to_string(), Color::Green)
+        }
         TargetState::Running => ("running".to_string(), Color::Green),
     };
     let c = &app.counts;

@@ -51,16 +51,27 @@ pub fn scope(frame: &mut Frame, d: &ScopeDialog, area: Rect) {
     }
     lines.push(Line::default());
     let narrow = match d.narrow {
-        Narrow::Any => "any program",
-        Narrow::Exe => "this executable only",
-        Narrow::Comm => "this process name only",
+        Narrow::Any if d.call.container.is_some() => "any program, in any container".to_string(),
+        Narrow::Any => "any program".to_string(),
+        Narrow::Exe => "this executable only".to_string(),
+        Narrow::Comm => "this process name only".to_string(),
+        Narrow::Container => format!(
+            "this container only: {}",
+            crate::escape::escape_bytes(
+                d.call
+                    .container
+                    .as_ref()
+                    .map(|k| k.id.as_bytes())
+                    .unwrap_or_default()
+            )
+        ),
     };
     let lifetime = match d.lifetime {
         Lifetime::Session => "this session only",
         Lifetime::Save => "this session, and saved by w to the rule file",
     };
     // The two settings, each with its key and hint from the keymap.
-    for (action, setting) in [(Action::Narrow, narrow), (Action::Keep, lifetime)] {
+    for (action, setting) in [(Action::Narrow, narrow.as_str()), (Action::Keep, lifetime)] {
         if let Some(b) = keymap::binding_of(Context::Scope, action) {
             lines.push(Line::from(vec![
                 Span::styled(format!("{} ", b.label), Style::new().fg(Color::Cyan).bold()),

@@ -546,6 +546,10 @@ fn with_dialog(ctx: Context) -> App {
         Context::Scope => key('A'),
         Context::Rules => key('R'),
         Context::Quit => key('q'),
+        Context::QuitAgent => {
+            a.agent = Some(agent_view());
+            key('q')
+        }
         Context::Help => key('?'),
         Context::Filter => key('f'),
         Context::Search => key('/'),
@@ -569,7 +573,7 @@ fn every_dialog_shows_the_keys_of_its_context() {
         for b in keymap::footer(ctx) {
             // The quit dialog lists its keys with their help, the others
             // have a footer of keys and hints.
-            let shown = if ctx == Context::Quit {
+            let shown = if ctx == Context::Quit || ctx == Context::QuitAgent {
                 format!("{} ", b.label)
             } else {
                 format!("{} {}", b.label, b.hint)
@@ -1638,4 +1642,292 @@ fn the_program_pane_scrolls_back_through_its_output() {
     let out = a.on_key(key('x'), Instant::now());
     assert!(matches!(out.as_slice(), [Command::ToProgram(b)] if b == b"x"));
     assert_eq!(a.program_scrolled(), 0);
+}
+
+// ----- the agent: containers
+
+/// `c` as if it came from container `id` (the agent).
+fn in_container(c: Arc<Call>, id: &str) -> Arc<Call> {
+    let mut c = (*c).clone();
+    c.container = Some(Arc::new(crate::model::Container {
+        id: id.into(),
+        metadata: Some("meta\x07".into()),
+    }));
+    Arc::new(c)
+}
+
+/// Two containers, one live and one ended (its id holds an escape).
+fn agent_view() -> crate::app::AgentView {
+    let row = |id: &str, pid, calls, live| crate::app::ContainerRow {
+        container: Arc::new(crate::model::Container {
+            id: id.into(),
+            metadata: None,
+        }),
+        pid: Some(pid),
+        calls,
+        live,
+    };
+    crate::app::AgentView {
+        socket: "/run/agent.sock".into(),
+        containers: vec![
+            row("web-1", 4100, 3, true),
+            row("ev\x1b[2Jil", 4200, 1, false),
+        ],
+    }
+}
+
+/// The pending row at line `y` of the screen that names `call`.
+fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in\n{screen}"))
+}
+
+#[test]
+fn the_agent_names_each_calls_container_in_rows_detail_and_its_pane() {
+    let mut a = app();
+    a.agent = Some(agent_view());
+    pending(
+        &mut a,
+        in_container(mkdir(1, 4101, 4101, b"/tmp/x"), "web-1"),
+    );
+    pending(
+        &mut a,
+        in_container(mkdir(2, 4201, 4201, b"/tmp/y"), "ev\x1b[2Jil"),
+    );
+    answered(
+        &mut a,
+        in_container(openat(3, 4102, 4102, b"/etc/hostname"), "web-1"),
+        Answer::Allow,
+        DecidedBy::User,
+        Outcome::Returned(3),
+    );
+    let screen = text(&render(&a, 120, 40));
+    // Pending rows: the container before the pid.
+    let row = line_with(&screen, "\"/tmp/x\"");
+    assert!(row.contains("web-1"), "{row}");
+    assert!(row.find("web-1") < row.find("4101"), "{row}");
+    let row = line_with(&screen, "\"/tmp/y\"");
+    assert!(row.contains("ev\\e[2Jil"), "escaped: {row}");
+    // History row.
+    let row = line_with(&screen, "hostname");
+    assert!(row.contains("web-1"), "{row}");
+    // The detail pane of the selected call (the first), in its process
+    // section (on a taller screen: further down it scrolls).
+    let tall = text(&render(&a, 120, 70));
+    assert!(
+        tall.contains("container web-1 · metadata meta\\x07"),
+        "{tall}"
+    );
+    // The containers pane instead of the program pane.
+    assert!(screen.contains("Containers (1 live of 2)"), "{screen}");
+    let row = line_with(&screen, "pid 4100");
+    assert!(
+        row.contains("web-1") && row.contains("3 calls") && row.contains("live"),
+        "{row}"
+    );
+    let row = line_with(&screen, "pid 4200");
+    assert!(row.contains("ended") && row.contains("1 call "), "{row}");
+    assert!(
+        !screen.contains('\x1b'),
+        "the runtime's strings are escaped"
+    );
+    // The footer names the agent's key; a launch's does not.
+    assert!(screen.contains("C container"), "{screen}");
+    let launch = text(&render(&app(), 120, 40));
+    assert!(!launch.contains("C container"), "{launch}");
+    // No container yet: where runtimes connect.
+    let mut b = app();
+    b.agent = Some(crate::app::AgentView {
+        socket: "/run/agent.sock".into(),
+        containers: Vec::new(),
+    });
+    let screen = text(&render(&b, 120, 40));
+    assert!(
+        screen.contains("no container yet; listening on /run/agent.sock"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn c_shows_one_container_at_a_time_in_pending_and_history() {
+    let mut a = app();
+    a.agent = Some(agent_view());
+    let now = Instant::now();
+    pending(
+        &mut a,
+        in_container(mkdir(1, 4101, 4101, b"/tmp/a1"), "web-1"),
+    );
+    pending(
+        &mut a,
+        in_container(mkdir(2, 4201, 4201, b"/tmp/b1"), "ev\x1b[2Jil"),
+    );
+    pending(
+        &mut a,
+        in_container(mkdir(3, 4101, 4101, b"/tmp/a2"), "web-1"),
+    );
+    for (id, ctr) in [(4, "web-1"), (5, "ev\x1b[2Jil")] {
+        answered(
+            &mut a,
+            in_container(
+                openat(id, 4100, 4100, format!("/etc/f{id}").as_bytes()),
+                ctr,
+            ),
+            Answer::Allow,
+            DecidedBy::User,
+            Outcome::Returned(3),
+        );
+    }
+    a.on_key(key('C'), now);
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("/tmp/a1") && screen.contains("/tmp/a2"),
+        "{screen}"
+    );
+    assert!(!screen.contains("/tmp/b1"), "{screen}");
+    assert!(
+        screen.contains("/etc/f4") && !screen.contains("/etc/f5"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Pending (2 of 3: only `container web-1`)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Containers (1 live of 2) · C: only one shown"),
+        "{screen}"
+    );
+    // The one shown is highlighted.
+    let t = render(&a, 120, 40);
+    let buf = t.backend().buffer();
+    let row = (0..buf.area.height)
+        .find(|&y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains("pid 4100")
+        })
+        .unwrap();
+    let x = (0..buf.area.width)
+        .find(|&x| buf[(x, row)].symbol() == "w")
+        .unwrap();
+    assert!(
+        buf[(x, row)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+    // Keys act on what is shown: moving down skips the hidden call.
+    assert_eq!(a.selected, Some(1));
+    a.on_key(key('j'), now);
+    assert_eq!(a.selected, Some(3));
+    let out = a.on_key(key('d'), now);
+    assert!(
+        matches!(&out[..], [Command::Decide(d)] if d.call.notif.id == 3),
+        "{out:?}"
+    );
+    // The next container: its id escaped on the screen, matched as it is.
+    a.on_key(key('C'), now);
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("/tmp/b1") && !screen.contains("/tmp/a1"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("/etc/f5") && !screen.contains("/etc/f4"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\x1b'), "{screen}");
+    assert_eq!(a.selected, Some(2));
+    // Then all again.
+    a.on_key(key('C'), now);
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("/tmp/b1") && screen.contains("/tmp/a1"),
+        "{screen}"
+    );
+    assert!(a.filter.is_none());
+    // `&` takes the same word.
+    a.set_filter("container web-*", now);
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("/tmp/a1") && !screen.contains("/tmp/b1"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn quitting_the_agent_asks_while_containers_run() {
+    let now = Instant::now();
+    let mut a = app();
+    a.agent = Some(agent_view());
+    assert!(a.on_key(key('q'), now).is_empty());
+    assert!(matches!(a.dialog, Some(Dialog::QuitAgent)));
+    let screen = text(&render(&a, 120, 40));
+    assert!(
+        screen.contains("1 container still runs: web-1."),
+        "{screen}"
+    );
+    assert!(screen.contains("fail with ENOSYS"), "{screen}");
+    a.on_key(code(KeyCode::Esc), now);
+    assert!(a.dialog.is_none());
+    a.on_key(key('q'), now);
+    let out = a.on_key(key('y'), now);
+    assert!(
+        matches!(&out[..], [Command::Quit(QuitHow::CloseListener)]),
+        "{out:?}"
+    );
+    // None left running: q quits at once.
+    let mut b = app();
+    let mut view = agent_view();
+    view.containers.retain(|c| !c.live);
+    b.agent = Some(view);
+    let out = b.on_key(key('q'), now);
+    assert!(
+        matches!(&out[..], [Command::Quit(QuitHow::CloseListener)]),
+        "{out:?}"
+    );
+    // No program pane to move the focus to.
+    b.on_key(code(KeyCode::Tab), now);
+    b.on_key(code(KeyCode::Tab), now);
+    assert_eq!(b.focus, Focus::Pending);
+}
+
+#[test]
+fn a_rule_for_this_container_only_from_the_scope_dialog() {
+    let now = Instant::now();
+    let mut a = app();
+    a.agent = Some(agent_view());
+    pending(
+        &mut a,
+        in_container(mkdir(1, 4101, 4101, b"/tmp/x"), "web-[1]"),
+    );
+    a.on_key(key('A'), now);
+    // n: exe, comm, then this container.
+    for _ in 0..3 {
+        a.on_key(key('n'), now);
+    }
+    let screen = text(&render(&a, 120, 40));
+    assert!(screen.contains("this container only: web-[1]"), "{screen}");
+    assert!(screen.contains("· in container web-[1]"), "{screen}");
+    let out = a.on_key(code(KeyCode::Enter), now);
+    let [Command::AddRule(rule)] = &out[..] else {
+        panic!("{out:?}");
+    };
+    let table = crate::policy::write::rule_table(rule).to_string();
+    assert!(table.contains(r"container = 'web-\[1\]'"), "{table}");
+    assert!(rule.matches(&in_container(mkdir(2, 1, 1, b"/tmp/y"), "web-[1]")));
+    assert!(!rule.matches(&in_container(mkdir(2, 1, 1, b"/tmp/y"), "web-1")));
+    assert!(!rule.matches(&mkdir(2, 1, 1, b"/tmp/y")));
+    // A call from no container: n never offers it.
+    let mut b = app();
+    pending(&mut b, mkdir(1, 4101, 4101, b"/tmp/x"));
+    b.on_key(key('A'), now);
+    for _ in 0..3 {
+        b.on_key(key('n'), now);
+    }
+    let Some(Dialog::Scope(d)) = &b.dialog else {
+        panic!("the scope dialog");
+    };
+    assert_eq!(d.narrow, crate::policy::scope::Narrow::Any);
 }

@@ -41,6 +41,8 @@ pub enum Dialog {
     Filter(Scroll),
     /// `q`: kill (default) or let it run.
     Quit,
+    /// `q` in the agent while containers run.
+    QuitAgent,
     /// `A`, `X`, `E`: which calls the new rule covers, and for how long.
     Scope(ScopeDialog),
     /// `R`: the rule list.
@@ -66,6 +68,7 @@ impl Dialog {
             Dialog::Help(_) => Context::Help,
             Dialog::Filter(_) => Context::Filter,
             Dialog::Quit => Context::Quit,
+            Dialog::QuitAgent => Context::QuitAgent,
             Dialog::Scope(_) => Context::Scope,
             Dialog::Rules(_) => Context::Rules,
             Dialog::SavePath(_) => Context::SavePath,
@@ -98,6 +101,7 @@ impl App {
             Dialog::Help(s) => (s.on(press).map(Dialog::Help), vec![]),
             Dialog::Filter(s) => (s.on(press).map(Dialog::Filter), vec![]),
             Dialog::Quit => quit::on(press),
+            Dialog::QuitAgent => quit::on_agent(press),
             Dialog::Scope(d) => d.on(self, press, now),
             Dialog::Rules(d) => d.on(self, press, now),
             Dialog::SavePath(d) => d.on(self, press),

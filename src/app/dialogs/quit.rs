@@ -14,3 +14,13 @@ pub(super) fn on(press: Press) -> Step {
         _ => (Some(Dialog::Quit), vec![]),
     }
 }
+
+/// `q` in the agent while containers run: quit (they lose their
+/// supervisor) or stay.
+pub(super) fn on_agent(press: Press) -> Step {
+    match press.action {
+        Action::CloseListener => (None, vec![Command::Quit(QuitHow::CloseListener)]),
+        Action::Cancel => (None, vec![]),
+        _ => (Some(Dialog::QuitAgent), vec![]),
+    }
+}

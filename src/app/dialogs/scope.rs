@@ -56,7 +56,10 @@ impl ScopeDialog {
                 self.narrow = match self.narrow {
                     Narrow::Any => Narrow::Exe,
                     Narrow::Exe => Narrow::Comm,
-                    Narrow::Comm => Narrow::Any,
+                    // A call from a container (the agent) can make a rule
+                    // for that container alone.
+                    Narrow::Comm if self.call.container.is_some() => Narrow::Container,
+                    Narrow::Comm | Narrow::Container => Narrow::Any,
                 };
                 self.count(app);
             }
