@@ -12,6 +12,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::{BIN, PROG, is_root, require, tempdir};
 
 /// Generous: the machine running the tests may be very busy.
@@ -779,105 +780,6 @@ fn a_learned_policy_exported_runs_under_runc_with_the_agent_deciding() {
 
 // ---- the agent's TUI (tmux) ----
 
-/// One tmux server with one window running the agent's TUI.
-struct Tmux {
-    socket: String,
-    status_file: PathBuf,
-}
-
-impl Tmux {
-    /// Runs `unotify-tui ARGS` in a `cols`×`rows` window; its exit status
-    /// lands in a file, and the pane stays for inspection.
-    fn start(dir: &Path, args: &[&str], cols: u16, rows: u16) -> Tmux {
-        let quoted: Vec<String> = std::iter::once(BIN)
-            .chain(args.iter().copied())
-            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-            .collect();
-        let socket = format!(
-            "unotify-agent-test-{}-{}",
-            std::process::id(),
-            next_session()
-        );
-        let status_file = dir.join("exit-status");
-        let script = format!(
-            "{}; echo $? > '{}'; echo unotify-exited; sleep 60",
-            quoted.join(" "),
-            status_file.display()
-        );
-        let ok = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", &cols.to_string(), "-y", &rows.to_string()])
-            .args(["sh", "-c", &script])
-            .status()
-            .expect("tmux (Debian package tmux)");
-        assert!(ok.success(), "tmux new-session failed");
-        Tmux {
-            socket,
-            status_file,
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until `ok` holds for the screen; fails with the screen.
-    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-    }
-
-    fn exit_status(&self) -> i32 {
-        self.wait_for("unotify-exited");
-        std::fs::read_to_string(&self.status_file)
-            .expect("the exit status file")
-            .trim()
-            .parse()
-            .expect("a number")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-fn next_session() -> usize {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
-}
-
 fn tmux_ready() -> bool {
     require(
         Command::new("tmux")
@@ -913,8 +815,9 @@ fn the_agent_tui_asks_for_each_containers_calls_and_filters_by_container() {
     let d = dir.path();
     let socket = d.join("agent.sock");
     let log = d.join("log.jsonl");
-    let t = Tmux::start(
+    let t = Tmux::start_sized(
         d,
+        (100, 30),
         &[
             "agent",
             "--socket",
@@ -922,8 +825,6 @@ fn the_agent_tui_asks_for_each_containers_calls_and_filters_by_container() {
             "--log",
             log.to_str().unwrap(),
         ],
-        100,
-        30,
     );
     t.wait_for("no container yet; listening on");
     let b = bundle(d, &socket, "mkdir /tmp/x; echo rc=$?");
@@ -1037,8 +938,9 @@ fn a_rule_for_one_container_made_in_the_tui_replays_for_that_container_only() {
     let d = dir.path();
     let socket = d.join("agent.sock");
     let rules = d.join("learned.toml");
-    let t = Tmux::start(
+    let t = Tmux::start_sized(
         d,
+        (100, 30),
         &[
             "agent",
             "--socket",
@@ -1046,8 +948,6 @@ fn a_rule_for_one_container_made_in_the_tui_replays_for_that_container_only() {
             "--save-rules",
             rules.to_str().unwrap(),
         ],
-        100,
-        30,
     );
     t.wait_for("no container yet; listening on");
     let b = bundle(d, &socket, "mkdir /tmp/x; echo rc=$?");

@@ -104,15 +104,21 @@ impl Tmux {
 
     /// Waits until the screen contains `text`; fails with the screen.
     pub fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    /// Waits until `ok` holds for the screen; fails with `what` and the
+    /// screen.
+    pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let s = self.screen();
-            if s.contains(text) {
+            if ok(&s) {
                 return s;
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {text:?}; the screen:\n{s}"
+                "timed out waiting for {what}; the screen:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
