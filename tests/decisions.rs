@@ -639,3 +639,25 @@ action = "deny"
     assert!(first.is_dir());
     assert!(!second.exists());
 }
+
+/// Path arguments the kernel would refuse fail an emulated call with the
+/// kernel's own errno: NULL and an unmapped pointer with EFAULT, an empty
+/// path with ENOENT.
+#[test]
+fn emulated_calls_with_bad_paths_fail_as_they_do_alone() {
+    let d = tempdir();
+    let cases: [&[&[u8]]; 3] = [
+        &[b"mkdir-null"],
+        // Below mmap_min_addr: never mapped.
+        &[b"mkdir-addr", b"4096"],
+        &[b"mkdir", b""],
+    ];
+    for args in cases {
+        let cmd = argv(&[PROG.as_bytes()], args);
+        let alone = plain(&cmd);
+        let (e, records) = emulated(d.path(), &cmd);
+        assert!(alone.contains("err E"), "{args:?} alone: {alone}");
+        assert_eq!(e, alone, "{args:?} emulated");
+        assert!(!records.is_empty(), "{args:?}: nothing was emulated");
+    }
+}

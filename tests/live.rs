@@ -479,3 +479,44 @@ fn a_call_asked_while_the_event_queue_is_full_still_reaches_the_person() {
     assert!(recs.iter().any(|r| r.call.notif.id == call.notif.id));
     assert!(asked.is_dir(), "the person's answer reached the program");
 }
+
+/// A call's real path is found when it arrives, while the kernel vouches
+/// for the reads: the person's view and the scopes offered name the file
+/// the call named then, not where a symlink points by the time they look;
+/// and in continue mode, where nobody is asked, the log still names the
+/// file each allowed call touched.
+#[test]
+fn real_paths_are_those_of_the_moment_of_the_call_asked_or_continued() {
+    let dir = tempdir();
+    for d in ["a", "b"] {
+        std::fs::create_dir(dir.path().join(d)).unwrap();
+    }
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink("a", &link).unwrap();
+    // mkdir link/0, then (once that is answered) mkdir link/y.
+    let (l, y) = (join(dir.path(), "link"), join(dir.path(), "link/y"));
+    let live = start(&[], &[b"mkdir-after", b"1", &l, &y]);
+    let call = live.pending(1).remove(0);
+    // The link is moved while the call waits.
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("b", &link).unwrap();
+    let s = scopes(&call);
+    let scope = s.iter().find(|s| s.preselected).unwrap();
+    assert_eq!(
+        scope.label,
+        format!("this directory: {}/a/*", dir.path().display())
+    );
+    let sup = &live.running.supervisor;
+    sup.set_continue(true);
+    assert!(live.decide(&call, Answer::Deny(Errno::EACCES)));
+    let recs = live.finish();
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    let real = |r: &Record| trace::log_record(r)["decoded"][0]["real"].clone();
+    let (asked, continued) = (&recs[0], &recs[1]);
+    assert_eq!(asked.decided_by, DecidedBy::User);
+    assert_eq!(real(asked), format!("{}/a/0", dir.path().display()));
+    assert_eq!(continued.decided_by, DecidedBy::Continue);
+    assert_eq!(real(continued), format!("{}/b/y", dir.path().display()));
+    assert!(!dir.path().join("a/0").exists() && !dir.path().join("b/0").exists());
+    assert!(dir.path().join("b/y").is_dir());
+}

@@ -392,4 +392,24 @@ mod tests {
             "{\"old\":1}\n{\"a\":1}\n"
         );
     }
+
+    #[test]
+    fn a_cut_write_after_whole_writes_keeps_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        std::fs::write(&path, "{\"old\":1}\n").unwrap();
+        let mut log = LogFile::open(&path).unwrap();
+        for line in ["{\"a\":1}\n", "{\"b\":2}\n"] {
+            log.pending = line.as_bytes().to_vec();
+            log.flush().unwrap();
+        }
+        // Then a full disk takes a line and a half.
+        log.pending = b"{\"c\":3}\n{\"d\":".to_vec();
+        log.file.write_all(&log.pending.clone()).unwrap();
+        log.roll_back(log.pending.len());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"old\":1}\n{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n"
+        );
+    }
 }
