@@ -641,15 +641,16 @@ action = "deny"
 }
 
 /// Path arguments the kernel would refuse fail an emulated call with the
-/// kernel's own errno: NULL and an unmapped pointer with EFAULT, an empty
-/// path with ENOENT.
+/// kernel's own errno: NULL, an unmapped pointer and a path running into
+/// unmapped memory with EFAULT, an empty path with ENOENT.
 #[test]
 fn emulated_calls_with_bad_paths_fail_as_they_do_alone() {
     let d = tempdir();
-    let cases: [&[&[u8]]; 3] = [
+    let cases: [&[&[u8]]; 4] = [
         &[b"mkdir-null"],
         // Below mmap_min_addr: never mapped.
         &[b"mkdir-addr", b"4096"],
+        &[b"mkdir-unterminated"],
         &[b"mkdir", b""],
     ];
     for args in cases {

@@ -150,7 +150,11 @@ fn path_arg(call: &Call, index: usize) -> Result<Vec<u8>, Errno> {
         Value::Path { given, .. } if given.is_empty() => Err(Errno::ENOENT),
         Value::Path { given, .. } if given.contains(&0) => Err(Errno::EINVAL),
         Value::Path { given, .. } => Ok(given.clone()),
-        Value::Unreadable { errno, .. } => Err(Errno::new(*errno).unwrap_or(Errno::EFAULT)),
+        // A path that runs into unreadable memory before its NUL: the
+        // kernel's own copy fails the same way.
+        Value::Unreadable { errno, .. } | Value::Partial { errno, .. } => {
+            Err(Errno::new(*errno).unwrap_or(Errno::EFAULT))
+        }
         Value::Null => Err(Errno::EFAULT),
         _ => Err(Errno::EINVAL),
     }
