@@ -16,7 +16,7 @@ use common::{BIN, PROG, path_bytes, tempdir, write_rules};
 
 const EMULATE: &str = r#"
 [[rule]]
-syscall = ["mkdir", "open", "openat", "bind", "connect", "listen"]
+syscall = ["mkdir", "mkdirat", "open", "openat", "bind", "connect", "listen"]
 exe = "**/unotify-testprog"
 action = "emulate"
 "#;
@@ -642,16 +642,18 @@ action = "deny"
 
 /// Path arguments the kernel would refuse fail an emulated call with the
 /// kernel's own errno: NULL, an unmapped pointer and a path running into
-/// unmapped memory with EFAULT, an empty path with ENOENT.
+/// unmapped memory with EFAULT, an empty path with ENOENT, a dirfd that
+/// is not open with EBADF.
 #[test]
 fn emulated_calls_with_bad_paths_fail_as_they_do_alone() {
     let d = tempdir();
-    let cases: [&[&[u8]]; 4] = [
+    let cases: [&[&[u8]]; 5] = [
         &[b"mkdir-null"],
         // Below mmap_min_addr: never mapped.
         &[b"mkdir-addr", b"4096"],
         &[b"mkdir-unterminated"],
         &[b"mkdir", b""],
+        &[b"mkdirat-fd", b"999", b"x"],
     ];
     for args in cases {
         let cmd = argv(&[PROG.as_bytes()], args);

@@ -24,6 +24,8 @@ fn errno_name(e: i32) -> String {
         libc::EXDEV => "EXDEV".into(),
         libc::EAGAIN => "EAGAIN".into(),
         libc::EMFILE => "EMFILE".into(),
+        libc::EBADF => "EBADF".into(),
+        libc::EINVAL => "EINVAL".into(),
         n => format!("errno {n}"),
     }
 }
@@ -607,6 +609,13 @@ fn main() {
         "mkdir-addr" => {
             // SAFETY: the kernel checks the pointer; a bad one is EFAULT.
             let rc = unsafe { libc::syscall(libc::SYS_mkdir, num(1) as usize, 0o755) };
+            report("mkdir", rc);
+        }
+        // mkdirat-fd FD PATH: mkdirat relative to the fd number FD
+        "mkdirat-fd" => {
+            let c = CString::new(arg(2)).unwrap();
+            // SAFETY: a valid NUL-terminated string; the kernel checks FD.
+            let rc = unsafe { libc::syscall(libc::SYS_mkdirat, num(1) as i32, c.as_ptr(), 0o755) };
             report("mkdir", rc);
         }
         // mkdir-unterminated: a path that runs into an unmapped page
