@@ -760,71 +760,51 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             r
         }
         Case::Tui => tui(env, &out, n),
-        Case::Reference { sync } => {
-            let call = sysno(&env.cfg.call);
-            reference(
-                env,
-                &out,
-                vec![call],
-                n,
-                Reference {
-                    sync,
-                    ..Reference::default()
-                },
-            )
-        }
-        Case::ReferencePath => {
-            let call = sysno(&env.cfg.call);
-            reference(
-                env,
-                &out,
-                vec![call],
-                n,
-                Reference {
-                    read_path: true,
-                    ..Reference::default()
-                },
-            )
-        }
-        Case::ReferenceSession => {
-            let call = sysno(&env.cfg.call);
-            reference(
-                env,
-                &out,
-                vec![call],
-                n,
-                Reference {
-                    own_session: true,
-                    ..Reference::default()
-                },
-            )
-        }
-        Case::Probe(extra) => {
-            let call = sysno(&env.cfg.call);
-            reference(
-                env,
-                &out,
-                vec![call],
-                n,
-                Reference {
-                    extra,
-                    ..Reference::default()
-                },
-            )
-        }
-        Case::ReferenceKillable => {
-            let call = sysno(&env.cfg.call);
-            reference(
-                env,
-                &out,
-                vec![call],
-                n,
-                Reference {
-                    wait_killable: true,
-                    ..Reference::default()
-                },
-            )
-        }
+        Case::Reference { sync } => reference_on_call(
+            env,
+            &out,
+            n,
+            Reference {
+                sync,
+                ..Reference::default()
+            },
+        ),
+        Case::ReferencePath => reference_on_call(
+            env,
+            &out,
+            n,
+            Reference {
+                read_path: true,
+                ..Reference::default()
+            },
+        ),
+        Case::ReferenceSession => reference_on_call(
+            env,
+            &out,
+            n,
+            Reference {
+                own_session: true,
+                ..Reference::default()
+            },
+        ),
+        Case::Probe(extra) => reference_on_call(
+            env,
+            &out,
+            n,
+            Reference {
+                extra,
+                ..Reference::default()
+            },
+        ),
+        Case::ReferenceKillable => reference_on_call(
+            env,
+            &out,
+            n,
+            Reference {
+                wait_killable: true,
+                ..Reference::default()
+            },
+        ),
         Case::Strace | Case::StraceBpf => {
             let Some(strace) = env.strace.clone() else {
                 return Err("strace not found (apt-get install strace)".into());
@@ -868,6 +848,11 @@ fn cstr(b: impl Into<Vec<u8>>) -> CString {
 /// looks at it must: one process_vm_readv up to the page's end (where the
 /// path may stop being mapped), the NUL found, then NOTIF_ID_VALID
 /// before answering.
+/// The reference trapping the benchmark's call.
+fn reference_on_call(env: &Env, out: &Path, n: u64, how: Reference) -> Result<Sample, String> {
+    reference(env, out, vec![sysno(&env.cfg.call)], n, how)
+}
+
 /// How the reference supervisor runs.
 #[derive(Clone, Copy)]
 struct Reference {
