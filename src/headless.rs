@@ -569,6 +569,7 @@ impl Headless<'_> {
                 }
                 let news = self.sink.record(&rec);
                 self.noted(news);
+                self.running.supervisor.give_back(rec);
             }
             Event::ListenerClosed => self.closed = true,
             Event::Failed(msg) if self.running.attached().is_some() => {

@@ -151,7 +151,13 @@ struct Shared {
     watch: Mutex<Option<JoinHandle<()>>>,
     /// The container every call comes from (the agent), put on each call.
     container: Option<Arc<Container>>,
+    /// Records their reader is done with, given back
+    /// ([`Supervisor::give_back`]).
+    spare: (Sender<Box<Record>>, Receiver<Box<Record>>),
 }
+
+/// How many read records wait to be reused.
+const SPARE_RECORDS: usize = 1024;
 
 impl Shared {
     fn waiting(&self) -> MutexGuard<'_, HashMap<u64, Waiting>> {
@@ -275,6 +281,7 @@ impl Supervisor {
             wake: Condvar::new(),
             watch: Mutex::new(None),
             container,
+            spare: crossbeam_channel::bounded(SPARE_RECORDS),
         });
         let (dtx, drx) = crossbeam_channel::unbounded::<(Decision, InFlight)>();
         let recv_sees_hangup = settings.recv_sees_hangup;
@@ -347,6 +354,16 @@ impl Supervisor {
     /// runs; every call received after an edit is decided by the new list.
     /// Follow an edit that can decide more calls with
     /// [`reconsider`](Self::reconsider).
+    /// Gives a record back once read (dropped here when enough wait). The
+    /// receiver writes a later record into it, and the call it held is
+    /// freed on the receiver's thread, so the next call's memory comes
+    /// back warm: a record freed on another thread leaves the receiver
+    /// writing about 550 bytes no cache has seen for every call, which
+    /// cost more than deciding the call.
+    pub fn give_back(&self, rec: Box<Record>) {
+        let _ = self.shared.spare.0.try_send(rec);
+    }
+
     pub fn rules(&self) -> &Arc<RuleSet> {
         &self.shared.rules
     }
@@ -890,7 +907,14 @@ fn record(
         latency: call.received.elapsed(),
         answered_wall: SystemTime::now(),
     };
-    shared.events.send(Event::Answered(Box::new(rec)));
+    let boxed = match shared.spare.1.try_recv() {
+        Ok(mut spare) => {
+            *spare = rec;
+            spare
+        }
+        Err(_) => Box::new(rec),
+    };
+    shared.events.send(Event::Answered(boxed));
 }
 
 /// Counts one answer in flight until dropped.
