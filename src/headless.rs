@@ -42,12 +42,26 @@ const LATE_RECORDS: Duration = Duration::from_millis(500);
 /// unotify-tui is a child subreaper, so the program's orphans become its
 /// children, and it starts no other processes.
 pub fn run_headless(opts: &Options, target: &Target, extra_rules: Vec<Rule>) -> Result<i32, Error> {
+    run_headless_saying(opts, target, extra_rules, false)
+}
+
+/// [`run_headless`]; with `no_terminal`, says once the program runs that
+/// the run is headless for want of a terminal.
+pub fn run_headless_saying(
+    opts: &Options,
+    target: &Target,
+    extra_rules: Vec<Rule>,
+    no_terminal: bool,
+) -> Result<i32, Error> {
     let plan = plan(opts, extra_rules)?;
     let sink = open_outputs(opts)?;
     let fallback = plan.default_action;
     let learner = start_learning(opts.save_rules.as_deref())?;
     let signals = sysproc::block_signals();
     let running = launch(target, plan, Some(fallback), None)?;
+    if no_terminal {
+        crate::run::say_no_terminal();
+    }
     drive(opts, running, sink, learner, fallback, signals)
 }
 

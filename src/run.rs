@@ -36,10 +36,12 @@ pub fn main(opts: &Options, mut program: Vec<OsString>) -> Result<i32, Error> {
             crate::escape::escape_bytes(target.program.as_bytes())
         )));
     }
-    if interactive(opts) {
+    if tui_possible(opts) {
         crate::tui::run(opts, &target, Vec::new(), None)
     } else {
-        crate::headless::run_headless(opts, &target, Vec::new())
+        // Said once the program runs: a mistake in the options or the
+        // program's name stays a one-line error.
+        crate::headless::run_headless_saying(opts, &target, Vec::new(), !opts.headless)
     }
 }
 
@@ -58,17 +60,24 @@ pub fn agent(args: &crate::cli::AgentArgs) -> Result<i32, Error> {
 /// without being asked allows what the rules don't decide, so that is
 /// said on stderr.
 pub fn interactive(opts: &Options) -> bool {
-    if opts.headless {
-        return false;
+    let tui = tui_possible(opts);
+    if !tui && !opts.headless {
+        say_no_terminal();
     }
-    if has_terminal() {
-        return true;
-    }
+    tui
+}
+
+/// Whether the TUI runs: not --headless, and a terminal to draw on.
+fn tui_possible(opts: &Options) -> bool {
+    !opts.headless && has_terminal()
+}
+
+/// Says that the run is headless for want of a terminal.
+pub fn say_no_terminal() {
     let _ = writeln!(
         io::stderr(),
         "unotify-tui: no terminal: running headless (--headless to say so)"
     );
-    false
 }
 
 /// Whether this process has a terminal to draw on (a controlling

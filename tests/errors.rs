@@ -339,3 +339,45 @@ fn trap_names_are_suggested_whatever_their_case() {
         "unotify-tui: --trap: unknown syscall `MKDIR` (did you mean `mkdir`?)"
     );
 }
+
+/// Without a terminal (setsid: no controlling terminal), a run goes
+/// headless and says so, but only once the program runs: a mistake in the
+/// options or the program's name stays a one-line error.
+#[test]
+fn without_a_terminal_bad_input_is_still_one_line() {
+    if !require(
+        Command::new("setsid").arg("--version").output().is_ok(),
+        "setsid (Debian package util-linux)",
+    ) {
+        return;
+    }
+    let stderr_of = |args: &[&str]| {
+        let out = Command::new("setsid")
+            .arg("--wait")
+            .arg(BIN)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for (args, code) in [
+        (&["--trap", "exit_group", "--", "true"][..], 2),
+        (&["--timeout", "-1", "--", "true"][..], 2),
+        (&["--", "no-such-program-here"][..], 127),
+    ] {
+        let (c, err) = stderr_of(args);
+        assert_eq!(c, code, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("no terminal"), "{args:?}: {err}");
+    }
+    // A good run says it once.
+    let (c, err) = stderr_of(&["--output", "/dev/null", "--", "true"]);
+    assert_eq!(c, 0, "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "unotify-tui: no terminal: running headless (--headless to say so)"
+    );
+}
