@@ -552,6 +552,10 @@ mod tests {
         assert!(read.matches(&open));
         let creat = call(Sysno::creat, [0x1000, 0o644, 0, 0, 0, 0], vec![]);
         assert!(!read.matches(&creat));
+        // creat always writes: a write rule on it matches.
+        let write_creat =
+            one("[[rule]]\nsyscall = \"creat\"\naccess = \"write\"\naction = \"deny\"");
+        assert!(write_creat.matches(&creat));
         let how = |text: &str| {
             call(
                 Sysno::openat2,
