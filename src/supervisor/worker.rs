@@ -722,8 +722,9 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
     let received = Instant::now();
     let received_wall = SystemTime::now();
     let sysno = decode::native_sysno(&n);
+    let needs = shared.rules.needs(sysno);
     let (mut info, mut fresh) = cache.get(n.pid, received);
-    if !fresh && shared.rules.needs_fresh_identity(sysno) {
+    if !fresh && needs.fresh_identity {
         cache.refresh_identity(n.pid, &mut info);
         fresh = true;
     }
@@ -770,8 +771,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
         .args
         .iter()
         .any(|a| matches!(a.value, crate::model::Value::Path { .. }));
-    if has_path && (settings.resolve_paths || asks_a_person || shared.rules.needs_real_paths(sysno))
-    {
+    if has_path && (settings.resolve_paths || asks_a_person || needs.real_paths) {
         decode::realpath::real_paths(&call);
         view.note_read();
     }

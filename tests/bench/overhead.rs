@@ -1254,7 +1254,7 @@ fn preflight_mkdir(env: &mut Env, cases: &[Case]) -> Result<(), String> {
             }
         };
         rules.extend(builtin_rules());
-        let walks = RuleSet::new(rules).needs_real_paths(Some(Sysno::mkdirat));
+        let walks = RuleSet::new(rules).needs(Some(Sysno::mkdirat)).real_paths;
         if walks != how.has_path_rule() {
             return Err(format!(
                 "preflight ({key}): the rules {} a path condition for mkdirat",

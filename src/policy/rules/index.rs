@@ -192,21 +192,16 @@ impl Index {
         self.any.iter().chain(named).map(move |&g| &self.groups[g])
     }
 
-    /// Whether an enabled rule with a path condition could apply to a call
-    /// of `sysno` ([`super::RuleSet::needs_real_paths`]).
-    pub(super) fn has_path_rule_for(&self, rules: &[Arc<Rule>], sysno: Option<Sysno>) -> bool {
-        self.groups(sysno)
-            .any(|g| g.path_rules.iter().any(|&p| rules[p as usize].enabled()))
-    }
-
-    /// Whether an enabled rule with a `comm` or `exe` condition could apply
-    /// to a call of `sysno` ([`super::RuleSet::needs_fresh_identity`]).
-    pub(super) fn has_identity_rule_for(&self, rules: &[Arc<Rule>], sysno: Option<Sysno>) -> bool {
-        self.groups(sysno).any(|g| {
-            g.identity_rules
-                .iter()
-                .any(|&p| rules[p as usize].enabled())
-        })
+    /// What the enabled rules that could apply to a call of `sysno` look
+    /// at besides its arguments ([`super::RuleSet::needs`]).
+    pub(super) fn needs(&self, rules: &[Arc<Rule>], sysno: Option<Sysno>) -> super::Needs {
+        let any_enabled = |list: &[u32]| list.iter().any(|&p| rules[p as usize].enabled());
+        let mut needs = super::Needs::default();
+        for g in self.groups(sysno) {
+            needs.real_paths |= any_enabled(&g.path_rules);
+            needs.fresh_identity |= any_enabled(&g.identity_rules);
+        }
+        needs
     }
 
     /// The position of the first enabled rule that matches `call`: what

@@ -66,6 +66,19 @@ impl Default for RuleSet {
     }
 }
 
+/// What an enabled rule that could decide a call looks at besides the
+/// call's arguments ([`RuleSet::needs`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// A path condition: deciding depends on the call's real paths (and
+    /// only then does the receiver pay for finding them up front).
+    pub real_paths: bool,
+    /// A `comm` or `exe` condition: the caller's name and program must be
+    /// read fresh, not taken from a cache that an exec or a rename it did
+    /// not see has made stale.
+    pub fresh_identity: bool,
+}
+
 impl RuleSet {
     /// A rule set holding `rules` in this order.
     pub fn new(rules: Vec<Rule>) -> Self {
@@ -136,21 +149,11 @@ impl RuleSet {
         Some((i + 1, Arc::clone(rule)))
     }
 
-    /// Whether an enabled rule with a path condition could decide a call
-    /// of `sysno`: only then does deciding depend on the call's real paths
-    /// (and only then does the receiver pay for finding them up front).
-    pub fn needs_real_paths(&self, sysno: Option<syscalls::Sysno>) -> bool {
+    /// What deciding a call of `sysno` depends on besides its arguments,
+    /// found in one look at the rules (the receiver asks for every call).
+    pub fn needs(&self, sysno: Option<syscalls::Sysno>) -> Needs {
         let state = self.current();
-        state.index.has_path_rule_for(&state.rules, sysno)
-    }
-
-    /// Whether an enabled rule with a `comm` or `exe` condition could
-    /// decide a call of `sysno`: only then must the caller's name and
-    /// program be read fresh for every call, rather than taken from a
-    /// cache that an exec or a rename it did not see has made stale.
-    pub fn needs_fresh_identity(&self, sysno: Option<syscalls::Sysno>) -> bool {
-        let state = self.current();
-        state.index.has_identity_rule_for(&state.rules, sysno)
+        state.index.needs(&state.rules, sysno)
     }
 
     /// [`find`](Self::find), and counts the hit at the call's receive time.
@@ -538,7 +541,7 @@ action = "allow"
                     .list()
                     .iter()
                     .any(|r| r.enabled() && r.has_path_condition_for(c.sysno));
-                prop_assert_eq!(set.needs_real_paths(c.sysno), linear);
+                prop_assert_eq!(set.needs(c.sysno).real_paths, linear);
             }
             Ok(())
         }
