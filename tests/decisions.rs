@@ -540,27 +540,20 @@ fn an_exe_rule_sees_a_program_an_untrapped_exec_started() {
     thread_exec_under_an_exe_rule("mkdir,mkdirat");
 }
 
-/// The test program mkdirs `first` itself, then execs mkdir(1) of
-/// `second` from a second thread, trapping `trap`, under a rule denying
-/// mkdir to programs named mkdir: the first is made, the second denied.
-fn thread_exec_under_an_exe_rule(trap: &str) {
-    let dir = tempdir();
-    let mkdir_bin = ["/usr/bin/mkdir", "/bin/mkdir"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("mkdir(1)");
+/// The test program run headless with only `trap` trapped under the one
+/// rule `condition` (a `comm` or `exe` line) denying mkdir and mkdirat,
+/// with `args` after it.
+fn under_a_deny_rule(
+    dir: &Path,
+    trap: &str,
+    condition: &str,
+    args: &[&std::ffi::OsStr],
+) -> std::process::Output {
     let rules = write_rules(
-        dir.path(),
-        r#"
-[[rule]]
-syscall = ["mkdir", "mkdirat"]
-exe = "**/mkdir"
-action = "deny"
-"#,
+        dir,
+        &format!("[[rule]]\nsyscall = [\"mkdir\", \"mkdirat\"]\n{condition}\naction = \"deny\"\n"),
     );
-    let first = dir.path().join("first");
-    let second = dir.path().join("second");
-    let out = Command::new(BIN)
+    Command::new(BIN)
         .args([
             "--headless",
             "--output",
@@ -572,12 +565,33 @@ action = "deny"
         .arg(&rules)
         .arg("--")
         .arg(*PROG)
-        .arg("thread-exec")
-        .arg(&first)
-        .arg(mkdir_bin)
-        .arg(&second)
+        .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// The test program mkdirs `first` itself, then execs mkdir(1) of
+/// `second` from a second thread, trapping `trap`, under a rule denying
+/// mkdir to programs named mkdir: the first is made, the second denied.
+fn thread_exec_under_an_exe_rule(trap: &str) {
+    let dir = tempdir();
+    let mkdir_bin = ["/usr/bin/mkdir", "/bin/mkdir"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("mkdir(1)");
+    let first = dir.path().join("first");
+    let second = dir.path().join("second");
+    let out = under_a_deny_rule(
+        dir.path(),
+        trap,
+        "exe = \"**/mkdir\"",
+        &[
+            "thread-exec".as_ref(),
+            first.as_os_str(),
+            mkdir_bin.as_ref(),
+            second.as_os_str(),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     // The test program's own mkdir: no rule names it.
@@ -598,35 +612,19 @@ action = "deny"
 #[test]
 fn a_comm_rule_sees_a_name_the_thread_just_took() {
     let dir = tempdir();
-    let rules = write_rules(
-        dir.path(),
-        r#"
-[[rule]]
-syscall = ["mkdir", "mkdirat"]
-comm = "renamed"
-action = "deny"
-"#,
-    );
     let first = dir.path().join("first");
     let second = dir.path().join("second");
-    let out = Command::new(BIN)
-        .args([
-            "--headless",
-            "--output",
-            "/dev/null",
-            "--trap",
-            "mkdir,mkdirat",
-            "--rules",
-        ])
-        .arg(&rules)
-        .arg("--")
-        .arg(*PROG)
-        .arg("rename-mkdir")
-        .arg(&first)
-        .arg("renamed")
-        .arg(&second)
-        .output()
-        .unwrap();
+    let out = under_a_deny_rule(
+        dir.path(),
+        "mkdir,mkdirat",
+        "comm = \"renamed\"",
+        &[
+            "rename-mkdir".as_ref(),
+            first.as_os_str(),
+            "renamed".as_ref(),
+            second.as_os_str(),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let reports: Vec<&str> = stdout
