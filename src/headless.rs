@@ -19,13 +19,16 @@ use crate::policy::learn::Learner;
 use crate::policy::rules::Rule;
 use crate::policy::write;
 use crate::session::{self, Attached, Running, Target, launch, plan};
-use crate::supervisor::{Decision, Event};
+use crate::supervisor::{Decision, Event, Spares};
 use crate::sys::notify::NotifyFd;
 use crate::sys::proc as sysproc;
 
 /// How long headless mode lets records queue up while calls keep coming
 /// (so a trace line can lag its call by this much).
 const BATCH_PAUSE: Duration = Duration::from_millis(5);
+
+/// How many written records are given back to the supervisor at once.
+const GIVE_BACK: usize = 256;
 
 /// How long to wait, once the target is gone, for records of answers
 /// still being carried out. The supervisor waited for them already before
@@ -131,6 +134,7 @@ fn drive(
         quit: crossbeam_channel::never(),
         quit_by: None,
         summary: opts.summary.then(Summary::default),
+        read: Vec::new(),
     };
     run.supervise();
     run.take_late_records();
@@ -190,6 +194,7 @@ pub fn run_attached(
         quit: sysproc::signal_channel(signals),
         quit_by: None,
         summary: opts.summary.then(Summary::default),
+        read: Vec::new(),
     };
     run.supervise();
     let answered = run
@@ -378,6 +383,9 @@ struct Headless<'a> {
     quit_by: Option<i32>,
     /// `--summary`: every record counted, printed at exit.
     summary: Option<Summary>,
+    /// Records written out, given back to the supervisor a batch at a
+    /// time ([`Supervisor::give_back`]).
+    read: Spares,
 }
 
 impl Headless<'_> {
@@ -583,7 +591,11 @@ impl Headless<'_> {
                 }
                 let news = self.sink.record(&rec);
                 self.noted(news);
-                self.running.supervisor.give_back(rec);
+                self.read.push(rec);
+                if self.read.len() >= GIVE_BACK {
+                    let batch = std::mem::replace(&mut self.read, Vec::with_capacity(GIVE_BACK));
+                    self.running.supervisor.give_back(batch);
+                }
             }
             Event::ListenerClosed => self.closed = true,
             Event::Failed(msg) if self.running.attached().is_some() => {

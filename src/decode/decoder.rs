@@ -923,7 +923,7 @@ mod tests {
             "connect(3<socket:[1234]>, {AF_INET, 127.0.0.1:8080}, 16)"
         );
         assert_eq!(c.sockaddr().and_then(SockAddr::port), Some(8080));
-        assert_eq!(c.copies.sockaddr, Some(sockaddr_in([127, 0, 0, 1], 8080)));
+        assert_eq!(c.copies().sockaddr, Some(sockaddr_in([127, 0, 0, 1], 8080)));
 
         let c = call(&t, Some(Sysno::listen), [4, 128, 0, 0, 0, 0]);
         assert_eq!(format_call(&c), "listen(4<socket:[77] 0.0.0.0:8080>, 128)");
@@ -945,7 +945,7 @@ mod tests {
             format_call(&c),
             "bind(3<socket:[1234]>, <unreadable: EFAULT>, 16)"
         );
-        assert_eq!(c.copies.sockaddr, None);
+        assert_eq!(c.copies().sockaddr, None);
         assert_eq!(
             line(&t, Sysno::bind, &[3, 0, 0]),
             "bind(3<socket:[1234]>, NULL, 0)"
@@ -965,7 +965,7 @@ mod tests {
                     len: len as usize
                 })
             );
-            assert_eq!(c.copies.sockaddr, None);
+            assert_eq!(c.copies().sockaddr, None);
         }
 
         let ty = (libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK) as u64;
@@ -1223,7 +1223,7 @@ mod tests {
         // The struct is read once for resolution, display and emulation.
         let how_reads = t.reads.borrow().iter().filter(|r| r.0 == BUF + 64).count();
         assert_eq!(how_reads, 1);
-        assert_eq!(c.copies.open_how, Some([0, 0, libc::RESOLVE_IN_ROOT]));
+        assert_eq!(c.copies().open_how, Some([0, 0, libc::RESOLVE_IN_ROOT]));
         t.fd(5, b"/");
         let c = call(&t, Some(Sysno::openat2), [5, STR + 64, BUF + 64, 24, 0, 0]);
         assert_eq!(c.paths(), vec![b"/etc/passwd".as_slice()]);

@@ -265,7 +265,7 @@ fn one(
     start: Start,
     given: &[u8],
 ) -> RealPath {
-    if sysno == Sysno::openat2 && call.copies.open_how.is_some_and(|h| h[2] != 0) {
+    if sysno == Sysno::openat2 && call.copies().open_how.is_some_and(|h| h[2] != 0) {
         return RealPath::Unresolved("openat2 with RESOLVE_* flags: matched as written".into());
     }
     if given.is_empty() && !at_flag(call, libc::AT_EMPTY_PATH) {
@@ -324,7 +324,7 @@ fn follow(call: &Call, sysno: Sysno, i: usize) -> Follow {
     let open_flags = match sysno {
         Sysno::open => Some(a[1]),
         Sysno::openat => Some(a[2]),
-        Sysno::openat2 => call.copies.open_how.map(|h| h[0]),
+        Sysno::openat2 => call.copies().open_how.map(|h| h[0]),
         Sysno::creat => return Follow::Final,
         _ => None,
     };

@@ -123,6 +123,19 @@ pub struct Copies {
     pub open_how: Option<[u64; 3]>,
 }
 
+impl Copies {
+    const NONE: Copies = Copies {
+        sockaddr: None,
+        open_how: None,
+    };
+
+    /// Boxed for a [`Call`] when there is anything: most calls have no
+    /// copies, and a call's size is memory written for every call.
+    pub fn boxed(self) -> Option<Box<Copies>> {
+        (self != Copies::NONE).then(|| Box::new(self))
+    }
+}
+
 /// The object a path argument makes the kernel touch, found by walking
 /// the path as the program sees the filesystem (`decode::realpath`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,7 +188,8 @@ pub struct Call {
     pub comm: Arc<[u8]>,
     pub exe: Arc<[u8]>,
     pub creds: Creds,
-    pub copies: Copies,
+    /// See [`Call::copies`].
+    pub copies: Option<Box<Copies>>,
     /// The syscall, if the number is a known x86_64 one.
     pub sysno: Option<Sysno>,
     pub args: Vec<Arg>,
@@ -189,10 +203,16 @@ pub struct Call {
     /// The container the call comes from (the agent), else `None`.
     pub container: Option<std::sync::Arc<Container>>,
     /// The call site (`--stack`), captured before the call was answered.
-    pub stack: Option<super::Stack>,
+    /// Boxed: a call's size is memory written for every call.
+    pub stack: Option<Box<super::Stack>>,
 }
 
 impl Call {
+    /// The raw copies made before deciding (none for most calls).
+    pub fn copies(&self) -> &Copies {
+        self.copies.as_deref().unwrap_or(&Copies::NONE)
+    }
+
     /// The syscall's name, or `syscall_N` for unknown numbers; a call of
     /// another architecture says which (`i386:syscall_5`, `x32:syscall_2`):
     /// its number means another syscall there.

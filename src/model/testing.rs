@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 use syscalls::Sysno;
 
 use crate::decode::{TargetView, decode_with_copies};
-use crate::model::{Arg, Call, Copies, Creds, Notif, SockAddr, Value};
+use crate::model::{Arg, Call, Creds, Notif, SockAddr, Value};
 
 /// The `nr` of a call made with no [`Sysno`]: a number the kernel does not
 /// know.
@@ -36,7 +36,7 @@ impl FakeCall {
             comm: b"prog"[..].into(),
             exe: b"/usr/bin/prog"[..].into(),
             creds: Creds::default(),
-            copies: Copies::default(),
+            copies: None,
             sysno,
             args: Vec::new(),
             received: Instant::now(),
@@ -54,7 +54,7 @@ impl FakeCall {
     pub fn decoded(sysno: Option<Sysno>, raw: [u64; 6], view: &dyn TargetView) -> Self {
         let (args, copies) = decode_with_copies(sysno, &raw, view);
         let mut fake = FakeCall::new(sysno, raw).args(args);
-        fake.0.copies = copies;
+        fake.0.copies = copies.boxed();
         fake
     }
 

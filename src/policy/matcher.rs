@@ -368,7 +368,7 @@ impl Access {
             Sysno::creat => Some(Access::Write),
             // openat2's flags live in a struct in the target's memory: use
             // the raw copy the supervisor made, else the decoded flag names.
-            Sysno::openat2 => match call.copies.open_how {
+            Sysno::openat2 => match call.copies().open_how {
                 Some([flags, _, _]) => Some(from_raw(flags)),
                 None => Access::from_flag_names(call),
             },

@@ -229,7 +229,7 @@ fn creates(call: &Call) -> bool {
     let flags = match call.sysno {
         Some(Sysno::open) => call.notif.args[1],
         Some(Sysno::openat) => call.notif.args[2],
-        Some(Sysno::openat2) => call.copies.open_how.map_or(0, |h| h[0]),
+        Some(Sysno::openat2) => call.copies().open_how.map_or(0, |h| h[0]),
         _ => 0,
     };
     (flags as i32) & libc::O_CREAT != 0

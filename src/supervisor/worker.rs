@@ -18,7 +18,7 @@ use crate::decode;
 use crate::errno::Errno;
 use crate::model::emulation;
 use crate::model::{Answer, Call, Container, DecidedBy, Notif, Outcome, Record};
-use crate::policy::rules::{Rule, RuleAction, RuleSet};
+use crate::policy::rules::{Rule, RuleAction, RuleSet, RuleView};
 use crate::sys::notify::{self, NotifyFd, RecvWaker, Response, is_gone};
 
 /// Messages into the UI (or the headless writer).
@@ -151,13 +151,27 @@ struct Shared {
     watch: Mutex<Option<JoinHandle<()>>>,
     /// The container every call comes from (the agent), put on each call.
     container: Option<Arc<Container>>,
-    /// Records their reader is done with, given back
+    /// Records their reader is done with, given back a batch at a time
     /// ([`Supervisor::give_back`]).
-    spare: (Sender<Box<Record>>, Receiver<Box<Record>>),
+    spare: (Sender<Spares>, Receiver<Spares>),
 }
 
-/// How many read records wait to be reused.
-const SPARE_RECORDS: usize = 1024;
+/// Records given back to be written into again: the boxes are the point
+/// (an `Event::Answered` carries one), not the records in them.
+#[allow(clippy::vec_box)]
+pub type Spares = Vec<Box<Record>>;
+
+/// How many batches of read records wait to be reused.
+const SPARE_BATCHES: usize = 4;
+
+thread_local! {
+    /// The batch of spare records this thread writes its next records
+    /// into: taken from `Shared::spare` a batch at a time, so a call
+    /// costs no look at a channel the reader writes to.
+    static SPARES: std::cell::RefCell<Spares> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
 
 impl Shared {
     fn waiting(&self) -> MutexGuard<'_, HashMap<u64, Waiting>> {
@@ -281,7 +295,7 @@ impl Supervisor {
             wake: Condvar::new(),
             watch: Mutex::new(None),
             container,
-            spare: crossbeam_channel::bounded(SPARE_RECORDS),
+            spare: crossbeam_channel::bounded(SPARE_BATCHES),
         });
         let (dtx, drx) = crossbeam_channel::unbounded::<(Decision, InFlight)>();
         let recv_sees_hangup = settings.recv_sees_hangup;
@@ -354,14 +368,16 @@ impl Supervisor {
     /// runs; every call received after an edit is decided by the new list.
     /// Follow an edit that can decide more calls with
     /// [`reconsider`](Self::reconsider).
-    /// Gives a record back once read (dropped here when enough wait). The
-    /// receiver writes a later record into it, and the call it held is
-    /// freed on the receiver's thread, so the next call's memory comes
-    /// back warm: a record freed on another thread leaves the receiver
-    /// writing about 550 bytes no cache has seen for every call, which
+    /// Gives records back once read (dropped here when enough wait). The
+    /// receiver writes later records into them, and the calls they held
+    /// are freed on the receiver's thread, so the next calls' memory
+    /// comes back warm: a record freed on another thread leaves the
+    /// receiver writing memory no cache has seen for every call, which
     /// cost more than deciding the call.
-    pub fn give_back(&self, rec: Box<Record>) {
-        let _ = self.shared.spare.0.try_send(rec);
+    pub fn give_back(&self, recs: Spares) {
+        if !recs.is_empty() {
+            let _ = self.shared.spare.0.try_send(recs);
+        }
     }
 
     pub fn rules(&self) -> &Arc<RuleSet> {
@@ -591,8 +607,69 @@ impl Supervisor {
 /// trip, so a burst of calls from one thread reads them once.
 const PROC_TTL: Duration = Duration::from_millis(200);
 
+/// What only the receiver thread uses, kept from one call to the next.
+struct Local {
+    cache: ProcCache,
+    /// The rules, looked up without a lock (brought up to date per call).
+    rules: RuleView,
+    wall: WallClock,
+}
+
+/// How long the wall clock time of a call is counted from one reading of
+/// both clocks before they are read together again.
+const WALL_ANCHOR: Duration = Duration::from_millis(100);
+
+/// Wall clock times worked out from the monotonic clock and one reading
+/// of both: the receiver reads one clock per call instead of two. A step
+/// of the wall clock shows within `WALL_ANCHOR`.
+struct WallClock {
+    instant: Instant,
+    wall: SystemTime,
+}
+
+impl WallClock {
+    fn new() -> WallClock {
+        WallClock {
+            instant: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+
+    fn at(&mut self, now: Instant) -> SystemTime {
+        let since = now.saturating_duration_since(self.instant);
+        if since < WALL_ANCHOR {
+            return self.wall + since;
+        }
+        *self = WallClock::new();
+        self.wall
+    }
+}
+
+/// Thread ids are small integers the kernel hands out: hashing them with
+/// SipHash (a defence against chosen keys) costs more than the lookup.
+#[derive(Default)]
+struct TidHasher(u64);
+
+impl std::hash::Hasher for TidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        // Fibonacci hashing: spreads consecutive tids over the high bits
+        // hashbrown takes its control bytes from.
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 struct ProcCache {
-    map: HashMap<u32, (Instant, ProcInfo)>,
+    map: HashMap<u32, (Instant, ProcInfo), std::hash::BuildHasherDefault<TidHasher>>,
     /// With `--stack`: maps and parsed objects, for the stacks.
     stacks: Option<decode::stack::Capturer>,
 }
@@ -643,12 +720,16 @@ impl ProcCache {
 }
 
 fn receive_loop(shared: &Arc<Shared>, first: Option<Notif>, settings: &Settings) {
-    let mut cache = ProcCache {
-        map: HashMap::new(),
-        stacks: settings.stack.then(decode::stack::Capturer::new),
+    let mut local = Local {
+        cache: ProcCache {
+            map: HashMap::default(),
+            stacks: settings.stack.then(decode::stack::Capturer::new),
+        },
+        rules: shared.rules.view(),
+        wall: WallClock::new(),
     };
     if let Some(n) = first {
-        handle(shared, settings, &mut cache, n);
+        handle(shared, settings, &mut local, n);
     }
     // RECV without a poll before it: one syscall less per call. Stop and
     // hang-up come as a signal that makes RECV fail with EINTR.
@@ -668,7 +749,7 @@ fn receive_loop(shared: &Arc<Shared>, first: Option<Notif>, settings: &Settings)
             break;
         }
         match shared.notify.recv() {
-            Ok(n) => handle(shared, settings, &mut cache, n),
+            Ok(n) => handle(shared, settings, &mut local, n),
             // Woken on purpose: the flags above say why.
             Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
             // The call went away before RECV took it, or (Linux 6.11+)
@@ -718,11 +799,15 @@ fn watch_hangup(shared: &Shared, receiver: &RecvWaker) {
 }
 
 /// Reads, decodes and decides one notification.
-fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: Notif) {
+fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif) {
     let received = Instant::now();
-    let received_wall = SystemTime::now();
+    let received_wall = local.wall.at(received);
     let sysno = decode::native_sysno(&n);
-    let needs = shared.rules.needs(sysno);
+    // One state of the rules for the whole call: what it needs and what
+    // decides it.
+    shared.rules.refresh(&mut local.rules);
+    let needs = local.rules.needs(sysno);
+    let cache = &mut local.cache;
     let (mut info, mut fresh) = cache.get(n.pid, received);
     if !fresh && needs.fresh_identity {
         cache.refresh_identity(n.pid, &mut info);
@@ -737,7 +822,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
     // with everything else read.
     let stack = cache.stacks.as_mut().map(|c| {
         view.note_read();
-        c.capture(n.pid, info.tgid)
+        Box::new(c.capture(n.pid, info.tgid))
     });
     if matches!(sysno, Some(Sysno::execve | Sysno::execveat)) {
         cache.forget_group(n.pid, info.tgid);
@@ -752,7 +837,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
         comm: info.comm,
         exe: info.exe,
         creds: info.creds,
-        copies,
+        copies: copies.boxed(),
         sysno,
         args,
         received,
@@ -784,10 +869,10 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, cache: &mut ProcCache, n: N
         record(shared, &call, None, DecidedBy::Supervisor, Outcome::Gone);
         return;
     }
-    if let Some((number, rule)) = shared.rules.decide(&call) {
+    if let Some((number, rule)) = local.rules.decide(&call) {
         match rule.action {
             RuleAction::Answer(a) => {
-                dispatch(shared, call, a, rule_decided(number, &rule));
+                dispatch(shared, call, a, rule_decided(number, rule));
                 return;
             }
             // An `ask` rule interrupts continue mode and the fallback.
@@ -899,20 +984,30 @@ fn record(
     by: DecidedBy,
     outcome: Outcome,
 ) {
+    let latency = call.received.elapsed();
     let rec = Record {
         call: Arc::clone(call),
         answer,
         decided_by: by,
         outcome,
-        latency: call.received.elapsed(),
-        answered_wall: SystemTime::now(),
+        latency,
+        // One clock read: the answer's wall time follows from the call's.
+        answered_wall: call.received_wall + latency,
     };
-    let boxed = match shared.spare.1.try_recv() {
-        Ok(mut spare) => {
+    let spare = SPARES.with_borrow_mut(|stash| {
+        if stash.is_empty()
+            && let Ok(batch) = shared.spare.1.try_recv()
+        {
+            *stash = batch;
+        }
+        stash.pop()
+    });
+    let boxed = match spare {
+        Some(mut spare) => {
             *spare = rec;
             spare
         }
-        Err(_) => Box::new(rec),
+        None => Box::new(rec),
     };
     shared.events.send(Event::Answered(boxed));
 }
@@ -946,7 +1041,6 @@ fn wait_for_answers_in_flight(shared: &Shared) {
 
 /// Carries out an answer. Emulation goes to a thread of its own.
 fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
-    let guard = InFlight::new(&shared.in_flight);
     let id = call.notif.id;
     let (resp, outcome) = match answer {
         Answer::Allow => (Response::continue_call(id), Outcome::Continued),
@@ -961,6 +1055,10 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                 record(shared, &call, Some(Answer::Deny(e)), by, outcome);
                 return;
             }
+            // Counted until the thread has sent its record. The other
+            // answers are counted by whoever calls this (the receiver,
+            // which sends ListenerClosed itself, needs no count).
+            let guard = InFlight::new(&shared.in_flight);
             let notify = Arc::clone(&shared.notify);
             let events = shared.events.clone();
             let (thread_call, thread_by) = (Arc::clone(&call), by.clone());
@@ -1006,5 +1104,47 @@ fn send_or_gone(shared: &Shared, resp: Response, ok: Outcome) -> Outcome {
         // Any other SEND failure also means the target never got this
         // answer; the call is no longer ours to answer.
         Err(_) => Outcome::Gone,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wall_clock_times_follow_the_wall_clock_and_each_other() {
+        let mut clock = WallClock::new();
+        let start = Instant::now();
+        // Across several anchors: each time lies between two readings of
+        // the wall clock taken around it (give or take a millisecond of
+        // drift between the two clocks).
+        let slack = Duration::from_millis(1);
+        while start.elapsed() < WALL_ANCHOR * 3 {
+            let before = SystemTime::now();
+            let t = clock.at(Instant::now());
+            let after = SystemTime::now();
+            assert!(
+                t + slack >= before && t <= after + slack,
+                "{t:?} not in {before:?}..{after:?}"
+            );
+            std::thread::sleep(Duration::from_millis(7));
+        }
+        // An instant before the anchor (a call received earlier) is not
+        // moved after it.
+        let early = clock.instant - Duration::from_millis(5);
+        assert_eq!(clock.at(early), clock.wall);
+    }
+
+    #[test]
+    fn tid_hashes_differ_for_neighbouring_tids() {
+        use std::hash::BuildHasher;
+        let h = std::hash::BuildHasherDefault::<TidHasher>::default();
+        let hashes: std::collections::HashSet<u64> =
+            (1000u32..1064).map(|t| h.hash_one(t)).collect();
+        assert_eq!(hashes.len(), 64);
+        // hashbrown takes the control byte from the top 7 bits.
+        let tops: std::collections::HashSet<u64> =
+            (1000u32..1064).map(|t| h.hash_one(t) >> 57).collect();
+        assert!(tops.len() > 32, "{}", tops.len());
     }
 }

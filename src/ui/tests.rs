@@ -1364,7 +1364,7 @@ fn the_stack_section_shows_frames_and_b_hides_it() {
         symbols: std::sync::OnceLock::new(),
     };
     // Before the symbolizer thread has named them: addresses only.
-    c.stack = Some(stack.clone());
+    c.stack = Some(Box::new(stack.clone()));
     pending(&mut a, Arc::new(c.clone()));
     let screen = text(&render(&a, 120, 60));
     assert!(screen.contains("#0 0x7f0000001234"), "{screen}");
@@ -1376,7 +1376,7 @@ fn the_stack_section_shows_frames_and_b_hides_it() {
         file: None,
         line: None,
     }]);
-    c.stack = Some(stack);
+    c.stack = Some(Box::new(stack));
     c.notif.id = 8;
     pending(&mut a, Arc::new(c));
     a.on_key(key('j'), Instant::now());

@@ -26,4 +26,4 @@ pub use parse::{
 };
 pub(crate) use rule::Conditions;
 pub use rule::{Origin, Rule, RuleAction, RuleId};
-pub use set::{Needs, RuleInfo, RuleSet};
+pub use set::{Needs, RuleInfo, RuleSet, RuleView};

@@ -573,9 +573,9 @@ mod tests {
         assert!(!read.matches(&how("{flags=O_RDWR, mode=0644}")));
         // The raw copy of open_how wins over the decoded text.
         let mut raw = how("O_RDONLY");
-        raw.copies.open_how = Some([O_WRONLY, 0, 0]);
+        raw.copies.get_or_insert_default().open_how = Some([O_WRONLY, 0, 0]);
         assert!(!read.matches(&raw));
-        raw.copies.open_how = Some([O_RDONLY, 0, 0]);
+        raw.copies.get_or_insert_default().open_how = Some([O_RDONLY, 0, 0]);
         assert!(read.matches(&raw));
         // An unreadable open_how matches neither kind.
         assert!(!read.matches(&call(Sysno::openat2, [0; 6], vec![])));

@@ -42,6 +42,9 @@ pub struct RuleInfo {
 #[derive(Debug)]
 pub struct RuleSet {
     state: RwLock<Arc<State>>,
+    /// Counts the swaps of `state`, so a [`RuleView`] sees with one load
+    /// whether it is still current.
+    generation: AtomicU64,
     /// Serialises edits, so none is lost between copying and swapping.
     edit: Mutex<()>,
     next_id: AtomicU64,
@@ -57,6 +60,30 @@ impl State {
     fn new(rules: Vec<Arc<Rule>>) -> Arc<State> {
         let index = Index::new(&rules);
         Arc::new(State { rules, index })
+    }
+}
+
+/// One thread's copy of a [`RuleSet`]'s state, kept current with
+/// [`RuleSet::refresh`]: deciding with it takes no lock.
+#[derive(Debug)]
+pub struct RuleView {
+    generation: u64,
+    state: Arc<State>,
+}
+
+impl RuleView {
+    /// As [`RuleSet::needs`].
+    pub fn needs(&self, sysno: Option<syscalls::Sysno>) -> Needs {
+        self.state.index.needs(&self.state.rules, sysno)
+    }
+
+    /// As [`RuleSet::decide`]: the first enabled matching rule, its hit
+    /// counted at the call's receive time.
+    pub fn decide(&self, call: &Call) -> Option<(usize, &Arc<Rule>)> {
+        let i = self.state.index.first_match(&self.state.rules, call)?;
+        let rule = &self.state.rules[i];
+        rule.hit(call.received_wall);
+        Some((i + 1, rule))
     }
 }
 
@@ -84,6 +111,7 @@ impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> Self {
         let set = RuleSet {
             state: RwLock::new(Arc::default()),
+            generation: AtomicU64::new(0),
             edit: Mutex::new(()),
             next_id: AtomicU64::new(1),
         };
@@ -107,6 +135,9 @@ impl RuleSet {
         let out = change(&mut list);
         let next = State::new(list);
         *self.state.write().unwrap_or_else(|e| e.into_inner()) = next;
+        // After the swap: a view that sees the new count takes the new
+        // state (or a later one).
+        self.generation.fetch_add(1, Ordering::SeqCst);
         out
     }
 
@@ -161,6 +192,26 @@ impl RuleSet {
         let found = self.find(call)?;
         found.1.hit(call.received_wall);
         Some(found)
+    }
+
+    /// The rules as they are now, for one thread to decide many calls with
+    /// ([`refresh`](Self::refresh) before each).
+    pub fn view(&self) -> RuleView {
+        let generation = self.generation.load(Ordering::SeqCst);
+        RuleView {
+            generation,
+            state: self.current(),
+        }
+    }
+
+    /// Brings `view` up to date with the last edit. Without an edit since,
+    /// this is one atomic load: the receiver asks for every call, and the
+    /// lock and reference count `current` takes would cost it each time.
+    pub fn refresh(&self, view: &mut RuleView) {
+        let now = self.generation.load(Ordering::SeqCst);
+        if now != view.generation {
+            *view = self.view();
+        }
     }
 
     /// Puts `rule` at `index` (0 = first; past the end = last) and returns
@@ -281,6 +332,56 @@ mod tests {
     use crate::model::testing::with_paths;
     use crate::policy::rules::Origin;
     use crate::policy::rules::fixtures::*;
+
+    #[test]
+    fn a_view_follows_every_edit_and_counts_hits_on_the_live_rule() {
+        let set = RuleSet::new(parse(
+            r#"
+[[rule]]
+syscall = "mkdir"
+action = "allow"
+"#,
+        ));
+        let call = with_paths(Sysno::mkdir, &["/tmp/x"]);
+        let mut view = set.view();
+        let (n, r) = view.decide(&call).unwrap();
+        assert_eq!((n, r.action), (1, RuleAction::Answer(Answer::Allow)));
+        assert_eq!(set.list()[0].hit_count(), 1);
+
+        // A rule put first: a view not refreshed still decides as before,
+        // a refreshed one sees it.
+        set.insert(
+            0,
+            parse("[[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\n").remove(0),
+        );
+        assert_eq!(view.decide(&call).unwrap().0, 1);
+        set.refresh(&mut view);
+        let (n, r) = view.decide(&call).unwrap();
+        assert_eq!(
+            (n, r.action),
+            (1, RuleAction::Answer(Answer::Deny(Errno::EPERM)))
+        );
+        assert_eq!(set.list()[0].hit_count(), 1);
+
+        // Removed, moved, disabled: each seen after a refresh.
+        let first = set.list()[0].id();
+        set.move_down(first);
+        set.refresh(&mut view);
+        assert_eq!(
+            view.decide(&call).unwrap().1.action,
+            RuleAction::Answer(Answer::Allow)
+        );
+        set.set_enabled(first, false);
+        set.remove(set.list()[0].id());
+        set.refresh(&mut view);
+        assert!(view.decide(&call).is_none());
+        assert!(!view.needs(Some(Sysno::mkdir)).real_paths);
+        set.push(
+            parse("[[rule]]\nsyscall = \"mkdir\"\npath = \"/a\"\naction = \"deny\"\n").remove(0),
+        );
+        set.refresh(&mut view);
+        assert!(view.needs(Some(Sysno::mkdir)).real_paths);
+    }
 
     #[test]
     fn first_match_wins() {

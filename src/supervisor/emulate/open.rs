@@ -33,7 +33,7 @@ pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
         ),
         Sysno::openat => (Some(a[0]), 1, a[2], a[3]),
         Sysno::openat2 => {
-            let how = call.copies.open_how.ok_or(Errno::EFAULT)?;
+            let how = call.copies().open_how.ok_or(Errno::EFAULT)?;
             if how[2] != 0 {
                 // RESOLVE_* restrictions need openat2 itself; refusing is
                 // safer than opening with fewer restrictions.

@@ -45,7 +45,7 @@ pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
             if a[2] as u32 as usize > crate::decode::SOCKADDR_STORAGE_LEN {
                 return Err(Stop::Fail(Errno::EINVAL));
             }
-            let addr = call.copies.sockaddr.as_deref().ok_or(Errno::EFAULT)?;
+            let addr = call.copies().sockaddr.as_deref().ok_or(Errno::EFAULT)?;
             let addr = address(call, addr)?;
             if sysno == Sysno::connect {
                 Op::Connect(addr)
