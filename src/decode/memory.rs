@@ -46,15 +46,28 @@ pub enum ReadStr {
 /// (so a [`ReadStr::Full`] string is at most `max - 1` bytes long).
 ///
 /// Each `read_mem` request stops at the next 4096-byte boundary, so memory
-/// after the NUL is never asked for.
+/// after the NUL is never asked for. The first asks for at most
+/// [`FIRST_READ`] bytes: most strings end within them, and a read up to
+/// the page's end copies (and first zeroes) up to a page for a path of
+/// twenty bytes.
 pub fn read_cstring(view: &dyn TargetView, addr: u64, max: usize) -> ReadStr {
     let mut out = Vec::new();
-    let mut buf = [0u8; PAGE_SIZE as usize];
+    let mut first = [0u8; FIRST_READ];
+    let mut page: Vec<u8> = Vec::new();
     let mut cur = addr;
     while out.len() < max {
         let to_boundary = (PAGE_SIZE - cur % PAGE_SIZE) as usize;
-        let want = to_boundary.min(max - out.len());
-        let got = match view.read_mem(cur, &mut buf[..want]) {
+        let mut want = to_boundary.min(max - out.len());
+        let buf: &mut [u8] = if out.is_empty() {
+            want = want.min(FIRST_READ);
+            &mut first[..want]
+        } else {
+            if page.is_empty() {
+                page = vec![0; PAGE_SIZE as usize];
+            }
+            &mut page[..want]
+        };
+        let got = match view.read_mem(cur, buf) {
             // A reader that returns nothing would make us spin; the kernel's
             // process_vm_readv reports that case as EFAULT.
             Ok(0) => Err(libc::EFAULT),
@@ -78,6 +91,9 @@ pub fn read_cstring(view: &dyn TargetView, addr: u64, max: usize) -> ReadStr {
     }
     ReadStr::Truncated(out)
 }
+
+/// How many bytes the first read of a string asks for.
+const FIRST_READ: usize = 256;
 
 /// Fills `buf` from `addr`, or fails with the errno of the read that could
 /// not continue (a short read counts as EFAULT).
@@ -148,6 +164,28 @@ mod tests {
             assert!(addr % PAGE + len as u64 <= PAGE, "{addr:#x}+{len}");
             assert!(t.pages.contains_key(&(addr / PAGE)), "{addr:#x}");
         }
+    }
+
+    #[test]
+    fn a_short_string_costs_one_small_read_and_a_long_one_reads_on() {
+        let mut t = FakeTarget::new();
+        t.map(STR, b"/tmp/short\0");
+        assert_eq!(
+            read_cstring(&t, STR, PATH_MAX),
+            ReadStr::Full(b"/tmp/short".to_vec())
+        );
+        assert_eq!(*t.reads.borrow(), [(STR, FIRST_READ)]);
+        t.reads.borrow_mut().clear();
+        let long = vec![b'y'; 1000];
+        t.map(STR2, &[&long[..], b"\0"].concat());
+        assert_eq!(read_cstring(&t, STR2, PATH_MAX), ReadStr::Full(long));
+        assert_eq!(
+            *t.reads.borrow(),
+            [
+                (STR2, FIRST_READ),
+                (STR2 + FIRST_READ as u64, PAGE as usize - FIRST_READ)
+            ]
+        );
     }
 
     proptest! {
