@@ -19,16 +19,13 @@ use crate::policy::learn::Learner;
 use crate::policy::rules::Rule;
 use crate::policy::write;
 use crate::session::{self, Attached, Running, Target, launch, plan};
-use crate::supervisor::{Decision, Event, Spares};
+use crate::supervisor::{Decision, Event, GIVE_BACK, Spares};
 use crate::sys::notify::NotifyFd;
 use crate::sys::proc as sysproc;
 
 /// How long headless mode lets records queue up while calls keep coming
 /// (so a trace line can lag its call by this much).
 const BATCH_PAUSE: Duration = Duration::from_millis(5);
-
-/// How many written records are given back to the supervisor at once.
-const GIVE_BACK: usize = 256;
 
 /// How long to wait, once the target is gone, for records of answers
 /// still being carried out. The supervisor waited for them already before

@@ -34,7 +34,7 @@ use crate::model::{Answer, DecidedBy, Record};
 use crate::output::sink::{OutputError, Sink, TraceTo};
 use crate::policy::rules::RuleSet;
 use crate::session::{EVENTS_BOUND, kernel_at_least};
-use crate::supervisor::{Decision, Event, Settings, Supervisor, Timeout};
+use crate::supervisor::{Decision, Event, GIVE_BACK, Settings, Spares, Supervisor, Timeout};
 use crate::sys::notify::{self, NotifyFd, USER_NOTIF_FD_SYNC_WAKE_UP};
 use crate::sys::proc as sysproc;
 
@@ -93,16 +93,20 @@ impl Agent {
     }
 
     /// One answered call: its trace line and log record, or to the TUI.
-    fn record(&self, rec: Box<Record>) {
+    /// Headless, the record is handed back once written, for the
+    /// supervisor to reuse ([`Supervisor::give_back`]).
+    fn record(&self, rec: Box<Record>) -> Option<Box<Record>> {
         match &self.outlet {
             Outlet::Tui { events, .. } => {
                 let _ = events.send(Event::Answered(rec));
+                None
             }
             Outlet::Headless(_) => {
                 let mut sink = self.sink().expect("headless");
                 let mut news = sink.record(&rec);
                 news.extend(sink.flush());
                 noted(&news);
+                Some(rec)
             }
         }
     }
@@ -458,12 +462,17 @@ fn session(agent: &Agent, n: u64, stream: &UnixStream) {
     ));
     let mut calls = 0u64;
     let mut failed = None;
+    let mut read = Spares::new();
     for ev in &events {
         match ev {
             Event::Answered(rec) => {
                 calls += 1;
                 agent.containers.count_call(n);
-                agent.record(rec);
+                read.extend(agent.record(rec));
+                if read.len() >= GIVE_BACK {
+                    let batch = std::mem::take(&mut read);
+                    agent.containers.with_supervisor(n, |s| s.give_back(batch));
+                }
             }
             Event::Pending(call) => match &agent.outlet {
                 Outlet::Tui { events, .. } => {

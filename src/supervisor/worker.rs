@@ -164,6 +164,10 @@ pub type Spares = Vec<Box<Record>>;
 /// How many batches of read records wait to be reused.
 const SPARE_BATCHES: usize = 4;
 
+/// How many written records a reader gives back at once
+/// ([`Supervisor::give_back`]).
+pub const GIVE_BACK: usize = 256;
+
 thread_local! {
     /// The batch of spare records this thread writes its next records
     /// into: taken from `Shared::spare` a batch at a time, so a call
