@@ -104,3 +104,45 @@ fn hang_up_is_reported_after_the_last_process_exits() {
     assert!(start.elapsed() >= Duration::from_millis(250));
     running.supervisor.stop();
 }
+
+/// Nobody reads the events (as when the reader is the one stopping the
+/// supervisor: `attach --headless` leaving on a signal): the receiver
+/// waits for room in the full queue, and must still stop, answering what
+/// waits, instead of both waiting for each other for ever.
+#[test]
+fn stopping_with_the_event_queue_full_returns() {
+    // dd reads one byte a million times. (Not the test program: building
+    // it runs cargo, whose exit another test's launch may reap first.)
+    let mut running = launch(
+        "read",
+        "dd",
+        &["if=/dev/zero", "of=/dev/null", "bs=1", "count=1000000"],
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while running.events.len() < run::EVENTS_BOUND {
+        assert!(
+            Instant::now() < deadline,
+            "the queue did not fill: {} events",
+            running.events.len()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The program now waits for its next call's answer, which waits for
+    // room in the queue.
+    let pid = running.pid;
+    let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+    let events = running.events.clone();
+    std::thread::spawn(move || {
+        running.supervisor.stop_answering(Answer::Allow);
+        let _ = done_tx.send(());
+    });
+    let stopped = done_rx.recv_timeout(Duration::from_secs(10));
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    assert!(stopped.is_ok(), "stop_answering did not return");
+    // Nothing was dropped to get there: the record of the call that
+    // waited for room is in the queue too.
+    assert!(events.len() > run::EVENTS_BOUND, "{}", events.len());
+}

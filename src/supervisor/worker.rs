@@ -84,11 +84,16 @@ pub struct Settings {
 struct Events {
     tx: Sender<Event>,
     bound: Option<usize>,
+    /// Set once the supervisor is being stopped: whoever reads the
+    /// queue may be the one stopping it, waiting for threads that would
+    /// otherwise wait for room. What is still sent then is little (the
+    /// calls being answered) and is all read afterwards.
+    unbound: Arc<AtomicBool>,
 }
 
 impl Events {
     fn has_room(&self) -> bool {
-        self.bound.is_none_or(|b| self.tx.len() < b)
+        self.bound.is_none_or(|b| self.tx.len() < b) || self.unbound.load(Ordering::Relaxed)
     }
 
     /// Sends unless the queue is full; gives the event back when it is.
@@ -287,6 +292,7 @@ impl Supervisor {
             events: Events {
                 tx: events,
                 bound: settings.events_bound,
+                unbound: Arc::new(AtomicBool::new(false)),
             },
             rules: Arc::clone(&settings.rules),
             timeout: settings.timeout,
@@ -550,6 +556,9 @@ impl Supervisor {
     /// watcher to end.
     fn stop_receiving(&mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
+        // A thread waiting for room in the queue would never see the stop
+        // while the queue's reader waits here for it.
+        self.shared.events.unbound.store(true, Ordering::Relaxed);
         for h in [self.receiver.take(), self.hangup.take()]
             .into_iter()
             .flatten()
