@@ -135,16 +135,26 @@ pub fn reattach(opts: &Options, pid: u32) -> Result<Option<i32>, Error> {
         plan.rules
             .extend(crate::policy::rules::load_rules(f, plan.errno)?);
     }
+    // The holder's file stays: it is the only copy of that output.
+    let kept = t.output.as_ref().map(|p| {
+        format!(
+            "what the program printed while detached is in {}",
+            crate::escape::escape_bytes(p.as_os_str().as_encoded_bytes())
+        )
+    });
     let code = if interactive {
         crate::tui::run_adopted(
             &o,
             plan,
-            t.adopted,
-            t.master,
+            (t.adopted, t.master),
             t.handover.label,
             t.handover.trap,
+            kept,
         )?
     } else {
+        if let Some(k) = kept {
+            eprintln!("unotify-tui: {k}");
+        }
         crate::headless::run_adopted(&o, plan, t.adopted, t.master)?
     };
     Ok(Some(code))

@@ -331,7 +331,7 @@ pub fn run(
         opts,
         running,
         signals,
-        None,
+        (None, None),
         (std::process::id(), detach),
     )
 }
@@ -362,7 +362,14 @@ pub fn run_attached(
     let detach = DetachInfo::new(opts, &plan);
     let root = attached.pid;
     let running = session::attach(listener, attached, plan, None)?;
-    run_session(setup, opts, running, signals, Some(view), (root, detach))
+    run_session(
+        setup,
+        opts,
+        running,
+        signals,
+        (Some(view), None),
+        (root, detach),
+    )
 }
 
 /// `unotify-tui agent` with the TUI: the calls of every container the
@@ -528,13 +535,14 @@ fn setup(opts: &Options, plan: &session::Plan, program: String) -> Result<Setup,
 /// Runs the TUI on a program taken over from a detach holder (see
 /// [`crate::handover`]): `master` is its pty, `label` what it is called,
 /// `trap` the trap list its filter was made from.
+/// `said` goes to the message line first.
 pub fn run_adopted(
     opts: &Options,
     plan: session::Plan,
-    adopted: session::Adopted,
-    master: OwnedFd,
+    (adopted, master): (session::Adopted, OwnedFd),
     label: String,
     trap: String,
+    said: Option<String>,
 ) -> Result<i32, Error> {
     let sink = Sink::open(TraceTo::Nowhere, opts.log.as_deref()).map_err(Error::opening)?;
     let tty = open_tty().map_err(terminal("opening /dev/tty"))?;
@@ -569,7 +577,7 @@ pub fn run_adopted(
     // Every process under the filter descends from the session leader.
     let root = adopted.leader.unwrap_or(adopted.program);
     let running = session::adopt(adopted, plan, None)?;
-    run_session(setup, opts, running, signals, None, (root, detach))
+    run_session(setup, opts, running, signals, (None, said), (root, detach))
 }
 
 /// What a detach hands the holder besides the fds.
@@ -598,7 +606,7 @@ fn run_session(
     opts: &Options,
     running: Running,
     signals: nix::sys::signal::SigSet,
-    attached: Option<crate::app::AttachedView>,
+    (attached, said): (Option<crate::app::AttachedView>, Option<String>),
     (root, detach): (u32, DetachInfo),
 ) -> Result<i32, Error> {
     let leader = running.leader.as_ref().map(|l| l.pid);
@@ -619,6 +627,9 @@ fn run_session(
     let events = running.events.clone();
     let mut app = new_app(setup.config.clone(), &running, setup.size);
     app.attached = attached;
+    if let Some(s) = said {
+        app.say(s, Instant::now());
+    }
     let ends = Ends {
         exits,
         gone,

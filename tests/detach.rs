@@ -231,6 +231,8 @@ fn a_detached_http_server_serves_and_comes_back_on_reattach() {
         &["attach", &program.to_string()],
     );
     t2.wait_for("http.server");
+    // Where the detached time's output is, said on arrival.
+    t2.wait_for("what the program printed while detached is in");
     wait_until("the holder has exited after the handover", || {
         !alive(holder)
     });
@@ -510,6 +512,14 @@ fn a_headless_reattach_supervises_to_the_end_with_the_program_status() {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(7), "{err}");
+    let kept = s["output"].as_str().expect("an output file");
+    assert!(
+        err.contains(&format!(
+            "what the program printed while detached is in {kept}"
+        )),
+        "{err}"
+    );
+    assert!(Path::new(kept).exists(), "{kept}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("all-done"),
