@@ -755,7 +755,7 @@ fn receive_loop(shared: &Arc<Shared>, first: Option<Notif>, settings: &Settings)
             // can be answered any more; each such call gets its record.
             let left: Vec<Arc<Call>> = shared.waiting().drain().map(|(_, w)| w.call).collect();
             for call in left {
-                record(shared, &call, None, DecidedBy::Supervisor, Outcome::Gone);
+                record(shared, call, None, DecidedBy::Supervisor, Outcome::Gone);
             }
             wait_for_answers_in_flight(shared);
             shared.events.send(Event::ListenerClosed);
@@ -879,7 +879,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
     // there is nothing to vouch for, and SEND reports a call that went
     // away: the ioctl is skipped on that hot path.
     if (fresh || view.read_anything()) && !shared.notify.id_valid(n.id) {
-        record(shared, &call, None, DecidedBy::Supervisor, Outcome::Gone);
+        record(shared, call, None, DecidedBy::Supervisor, Outcome::Gone);
         return;
     }
     if let Some((number, rule)) = local.rules.decide(&call) {
@@ -960,7 +960,7 @@ fn watch_loop(shared: &Shared) {
                 .collect();
             for id in gone {
                 if let Some(w) = shared.claim(id) {
-                    record(shared, &w, None, DecidedBy::Supervisor, Outcome::Gone);
+                    record(shared, w, None, DecidedBy::Supervisor, Outcome::Gone);
                 }
             }
             waiting = shared.waiting();
@@ -992,20 +992,21 @@ fn answer_loop(shared: &Shared, decisions: &Receiver<(Decision, InFlight)>) {
 
 fn record(
     shared: &Shared,
-    call: &Arc<Call>,
+    call: Arc<Call>,
     answer: Option<Answer>,
     by: DecidedBy,
     outcome: Outcome,
 ) {
     let latency = call.received.elapsed();
+    let answered_wall = call.received_wall + latency;
     let rec = Record {
-        call: Arc::clone(call),
+        call,
         answer,
         decided_by: by,
         outcome,
         latency,
         // One clock read: the answer's wall time follows from the call's.
-        answered_wall: call.received_wall + latency,
+        answered_wall,
     };
     let spare = SPARES.with_borrow_mut(|stash| {
         if stash.is_empty()
@@ -1065,7 +1066,7 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                 // the call hanging if it slips through.
                 let e = Errno::ENOSYS;
                 let outcome = send_or_gone(shared, Response::error(id, e), Outcome::Failed(e));
-                record(shared, &call, Some(Answer::Deny(e)), by, outcome);
+                record(shared, call, Some(Answer::Deny(e)), by, outcome);
                 return;
             }
             // Counted until the thread has sent its record. The other
@@ -1101,13 +1102,13 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                 // emulation, not a deny: emulate is what was decided.
                 let e = Errno::EAGAIN;
                 let outcome = send_or_gone(shared, Response::error(id, e), Outcome::Failed(e));
-                record(shared, &call, Some(Answer::Emulate), by, outcome);
+                record(shared, call, Some(Answer::Emulate), by, outcome);
             }
             return;
         }
     };
     let outcome = send_or_gone(shared, resp, outcome);
-    record(shared, &call, Some(answer), by, outcome);
+    record(shared, call, Some(answer), by, outcome);
 }
 
 fn send_or_gone(shared: &Shared, resp: Response, ok: Outcome) -> Outcome {
