@@ -180,7 +180,7 @@ pub struct App {
     /// The selected pending call, by notification id: an index would move
     /// to another call when an earlier one is answered or goes away.
     pub selected: Option<u64>,
-    pub history: VecDeque<Record>,
+    pub history: VecDeque<Box<Record>>,
     /// The selected history entry as an offset from the newest (0 = the
     /// newest); `None` follows the newest.
     pub history_back: Option<usize>,
@@ -515,9 +515,9 @@ impl App {
                     }
                     Some(_) => {
                         self.remove_pending(id);
-                        self.push_history(*rec);
+                        self.push_history(rec);
                     }
-                    None => self.push_history(*rec),
+                    None => self.push_history(rec),
                 }
             }
             // A launch learns the end from the program's exit; attached,
@@ -670,11 +670,11 @@ impl App {
     /// Moves a gone call to history, with the supervisor's record of it.
     fn retire_gone(&mut self, id: u64) {
         if let Some(rec) = self.remove_pending(id).and_then(|p| p.gone) {
-            self.push_history(*rec);
+            self.push_history(rec);
         }
     }
 
-    fn push_history(&mut self, rec: Record) {
+    fn push_history(&mut self, rec: Box<Record>) {
         self.counts.add(&rec);
         let shown_before = self.view_len();
         let mut dropped = None;
