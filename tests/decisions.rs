@@ -799,6 +799,116 @@ fn emulated_unlink_and_rmdir_remove_what_they_remove_alone() {
     }
 }
 
+/// open, openat, openat2 and creat, emulated, give the program the same
+/// fd (its open flags, close-on-exec, what it is) or the same error as
+/// alone, and leave the same files: creating, truncating, appending,
+/// O_EXCL and O_NOFOLLOW on links, dangling links, directories, the root
+/// and a magic link. (O_PATH is left out: the kernel's SECCOMP_IOCTL_NOTIF_ADDFD
+/// refuses to install an O_PATH file, so an emulated O_PATH open fails
+/// with EBADF.)
+#[test]
+fn emulated_opens_give_the_fd_or_error_they_give_alone() {
+    // x86_64 open flags.
+    const AT_FDCWD: &str = "-100";
+    let cases: [(&[&str], &str); 19] = [
+        (&["sys", "open", "s:{}/f", "0"], "open: ok"),
+        (&["sys", "open", "s:{}/f", "0x401"], "open: ok"),
+        (&["sys", "open", "s:{}/new", "0x41", "0x1a4"], "open: ok"),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0x202"],
+            "openat: ok",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0x80000"],
+            "openat: ok",
+        ),
+        (&["sys", "creat", "s:{}/new", "0x1a0"], "creat: ok"),
+        (&["sys", "creat", "s:{}/f", "0x1a0"], "creat: ok"),
+        // O_CREAT on an existing file opens it, on a directory fails.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0x41", "0x1a4"],
+            "openat: ok",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/d", "0x40", "0x1a4"],
+            "openat: err errno 21",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/d", "0x10040", "0x1a4"],
+            "openat: err EINVAL",
+        ),
+        // O_CREAT|O_EXCL: never an existing name, not even a dangling link.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0xc1", "0x1a4"],
+            "openat: err EEXIST",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/dl", "0xc1", "0x1a4"],
+            "openat: err EEXIST",
+        ),
+        // O_CREAT alone follows the dangling link and creates `gone`.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/dl", "0x41", "0x1a4"],
+            "openat: ok",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/l", "0x20000"],
+            "openat: err errno 40",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/nothing", "0"],
+            "openat: err ENOENT",
+        ),
+        // The root, and a magic link (the program's stdin, /dev/null).
+        (&["sys", "openat", AT_FDCWD, "s:/", "0x10000"], "openat: ok"),
+        (
+            &["sys", "openat", AT_FDCWD, "s:/proc/self/fd/0", "0x1"],
+            "openat: ok",
+        ),
+        (
+            &["sys", "openat2", AT_FDCWD, "s:{}/f", "how:0x401:0:0", "24"],
+            "openat2: ok",
+        ),
+        (
+            &[
+                "sys",
+                "openat2",
+                AT_FDCWD,
+                "s:{}/new",
+                "how:0xc1:0x1a4:0",
+                "24",
+            ],
+            "openat2: ok",
+        ),
+    ];
+    for (args, expect) in cases {
+        let out = alone_and_emulated(args);
+        assert!(out.starts_with(expect), "{args:?}: {out}");
+    }
+}
+
+/// openat2 with RESOLVE_* restrictions is refused (EOPNOTSUPP) rather
+/// than emulated with fewer restrictions than the program asked for.
+#[test]
+fn emulated_openat2_with_resolve_flags_is_refused() {
+    let fx = fixture();
+    let f = format!("s:{}/f", fx.path().display());
+    // RESOLVE_NO_SYMLINKS: alone, f is no link and opens.
+    let cmd: Vec<&[u8]> = vec![
+        PROG.as_bytes(),
+        b"sys",
+        b"openat2",
+        b"-100",
+        f.as_bytes(),
+        b"how:0:0:0x4",
+        b"24",
+    ];
+    assert!(plain(&cmd).starts_with("openat2: ok"));
+    let (e, records) = emulated(fx.path(), &cmd);
+    assert_eq!(e.trim(), "openat2: err EOPNOTSUPP");
+    assert!(records.iter().any(|r| r["syscall"] == "openat2"));
+}
+
 /// A unix-socket server answering each connection with "hello", until the
 /// test ends. Nobody waits for it: a program that does not connect fails
 /// the test instead of hanging it.
