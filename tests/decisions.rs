@@ -810,7 +810,7 @@ fn emulated_unlink_and_rmdir_remove_what_they_remove_alone() {
 fn emulated_opens_give_the_fd_or_error_they_give_alone() {
     // x86_64 open flags.
     const AT_FDCWD: &str = "-100";
-    let cases: [(&[&str], &str); 19] = [
+    let cases: [(&[&str], &str); 21] = [
         (&["sys", "open", "s:{}/f", "0"], "open: ok"),
         (&["sys", "open", "s:{}/f", "0x401"], "open: ok"),
         (&["sys", "open", "s:{}/new", "0x41", "0x1a4"], "open: ok"),
@@ -863,6 +863,22 @@ fn emulated_opens_give_the_fd_or_error_they_give_alone() {
         (&["sys", "openat", AT_FDCWD, "s:/", "0x10000"], "openat: ok"),
         (
             &["sys", "openat", AT_FDCWD, "s:/proc/self/fd/0", "0x1"],
+            "openat: ok",
+        ),
+        // O_CREAT there too: EISDIR on /, and an open of what the link names.
+        (
+            &["sys", "openat", AT_FDCWD, "s:/", "0x40", "0"],
+            "openat: err errno 21",
+        ),
+        (
+            &[
+                "sys",
+                "openat",
+                AT_FDCWD,
+                "s:/proc/self/fd/0",
+                "0x41",
+                "0x1a4",
+            ],
             "openat: ok",
         ),
         (
