@@ -16,7 +16,10 @@ use common::{BIN, PROG, path_bytes, tempdir, write_rules};
 
 const EMULATE: &str = r#"
 [[rule]]
-syscall = ["mkdir", "mkdirat", "open", "openat", "bind", "connect", "listen"]
+syscall = [
+    "mkdir", "mkdirat", "open", "openat", "openat2", "creat",
+    "unlink", "unlinkat", "rmdir", "bind", "connect", "listen",
+]
 exe = "**/unotify-testprog"
 action = "emulate"
 "#;
@@ -307,9 +310,10 @@ fn a_unix_socket_peer_sees_the_programs_uid() {
     let sock = d.path().join("sock");
     let listener = UnixListener::bind(&sock).unwrap();
     std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let server = std::thread::spawn(move || {
-        for _ in 0..2 {
-            let (mut s, _) = listener.accept().unwrap();
+    // Serves until the test ends, and is never waited for: a program that
+    // does not connect fails the test instead of hanging it.
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
             let cred = nix::sys::socket::getsockopt(&s, nix::sys::socket::sockopt::PeerCredentials)
                 .unwrap();
             let _ = writeln!(s, "uid={} gid={}", cred.uid(), cred.gid());
@@ -319,7 +323,6 @@ fn a_unix_socket_peer_sees_the_programs_uid() {
     let cmd = argv(&NOBODY, &[PROG.as_bytes(), b"connect-unix", &sb]);
     let p = plain(&cmd);
     let (e, records) = emulated(d.path(), &cmd);
-    server.join().unwrap();
     assert_eq!(p.trim(), "connect: ok server said \"uid=65534 gid=65534\"");
     assert_eq!(e.trim(), p.trim());
     assert!(records.iter().any(|r| r["syscall"] == "connect"));
@@ -661,4 +664,340 @@ fn emulated_calls_with_bad_paths_fail_as_they_do_alone() {
         assert_eq!(e, alone, "{args:?} emulated");
         assert!(!records.is_empty(), "{args:?}: nothing was emulated");
     }
+}
+
+/// A fresh directory for one run of a case in [`alone_and_emulated`]: a
+/// file `f` ("x\n", 0644), a directory `d` with a file in it, an empty
+/// directory `e`, a symlink `l` to `f` and a dangling symlink `dl` to `gone`.
+fn fixture() -> tempfile::TempDir {
+    let d = tempdir();
+    let p = d.path();
+    std::fs::write(p.join("f"), "x\n").unwrap();
+    std::fs::set_permissions(p.join("f"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::create_dir(p.join("d")).unwrap();
+    std::fs::write(p.join("d/in"), "in\n").unwrap();
+    std::fs::create_dir(p.join("e")).unwrap();
+    std::os::unix::fs::symlink("f", p.join("l")).unwrap();
+    std::os::unix::fs::symlink("gone", p.join("dl")).unwrap();
+    d
+}
+
+/// What a directory holds, one line per entry (recursively, sorted):
+/// name, type, permission bits, and a file's content or a link's target.
+fn snapshot(root: &Path) -> String {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            let name = path.strip_prefix(root).unwrap().display().to_string();
+            let m = std::fs::symlink_metadata(&path).unwrap();
+            let mode = m.permissions().mode() & 0o7777;
+            if m.file_type().is_symlink() {
+                let to = std::fs::read_link(&path).unwrap();
+                out.push(format!("{name} link -> {}", to.display()));
+            } else if m.is_dir() {
+                out.push(format!("{name} dir {mode:o}"));
+                walk(root, &path, out);
+            } else {
+                let text = std::fs::read(&path).unwrap();
+                out.push(format!(
+                    "{name} file {mode:o} {:?}",
+                    String::from_utf8_lossy(&text)
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out.join("\n")
+}
+
+/// `out` with O_NOFOLLOW cleared in the `fd: flags 0x…` lines. A known
+/// difference: emulation opens the name its walk found with O_NOFOLLOW
+/// (a link put there since must not be followed), and the kernel keeps
+/// that flag in what F_GETFL reports.
+fn without_nofollow(out: &str) -> String {
+    let mut lines = Vec::new();
+    for line in out.lines() {
+        let Some(rest) = line.strip_prefix("fd: flags 0x") else {
+            lines.push(line.to_string());
+            continue;
+        };
+        let (hex, tail) = rest.split_once(' ').unwrap();
+        let flags = u32::from_str_radix(hex, 16).unwrap() & !(libc::O_NOFOLLOW as u32);
+        lines.push(format!("fd: flags {flags:#x} {tail}"));
+    }
+    lines.join("\n")
+}
+
+/// Runs the test program with `args` (where `{}` stands for a fresh
+/// [`fixture`] directory) alone and under the emulate rule, each on a
+/// fixture of its own, and asserts that it printed the same and left the
+/// same files behind. Returns what it printed.
+fn alone_and_emulated(args: &[&str]) -> String {
+    let log = tempdir();
+    let mut seen = Vec::new();
+    for run_emulated in [false, true] {
+        let fx = fixture();
+        let dir = fx.path().to_str().unwrap();
+        let args: Vec<String> = args.iter().map(|a| a.replace("{}", dir)).collect();
+        let mut cmd: Vec<&[u8]> = vec![PROG.as_bytes()];
+        cmd.extend(args.iter().map(|a| a.as_bytes()));
+        let (out, records) = if run_emulated {
+            emulated(log.path(), &cmd)
+        } else {
+            (plain(&cmd), Vec::new())
+        };
+        if run_emulated {
+            assert!(!records.is_empty(), "{args:?}: nothing was emulated");
+        }
+        seen.push((without_nofollow(&out), snapshot(fx.path())));
+    }
+    assert_eq!(seen[1].0, seen[0].0, "{args:?}: what the program printed");
+    assert_eq!(seen[1].1, seen[0].1, "{args:?}: the files it left");
+    seen.swap_remove(0).0
+}
+
+/// unlink, rmdir and unlinkat, emulated, do what they do alone: remove
+/// the entry named (a link, not its target), fail on the wrong kind of
+/// entry, and refuse unknown unlinkat flags.
+#[test]
+fn emulated_unlink_and_rmdir_remove_what_they_remove_alone() {
+    const AT_FDCWD: &str = "-100";
+    let cases: [(&[&str], &str); 13] = [
+        (&["sys", "unlink", "s:{}/f"], "unlink: ok 0"),
+        (&["sys", "unlink", "s:{}/l"], "unlink: ok 0"),
+        (&["sys", "unlink", "s:{}/d"], "unlink: err errno 21"),
+        (&["sys", "unlink", "s:{}/nothing"], "unlink: err ENOENT"),
+        (&["sys", "rmdir", "s:{}/e"], "rmdir: ok 0"),
+        (&["sys", "rmdir", "s:{}/d"], "rmdir: err errno 39"),
+        (&["sys", "rmdir", "s:{}/f"], "rmdir: err errno 20"),
+        (&["sys", "rmdir", "s:/"], "rmdir: err errno 16"),
+        (
+            &["sys", "unlinkat", AT_FDCWD, "s:{}/f", "0"],
+            "unlinkat: ok 0",
+        ),
+        (
+            &["sys", "unlinkat", AT_FDCWD, "s:{}/e", "0x200"],
+            "unlinkat: ok 0",
+        ),
+        (
+            &["sys", "unlinkat", AT_FDCWD, "s:{}/e", "0"],
+            "unlinkat: err errno 21",
+        ),
+        (
+            &["sys", "unlinkat", AT_FDCWD, "s:{}/f", "0x1"],
+            "unlinkat: err EINVAL",
+        ),
+        (
+            &["sys", "unlinkat", AT_FDCWD, "s:{}/e", "0x201"],
+            "unlinkat: err EINVAL",
+        ),
+    ];
+    for (args, expect) in cases {
+        assert_eq!(alone_and_emulated(args).trim(), expect, "{args:?}");
+    }
+}
+
+/// open, openat, openat2 and creat, emulated, give the program the same
+/// fd (its open flags, close-on-exec, what it is) or the same error as
+/// alone, and leave the same files: creating, truncating, appending,
+/// O_EXCL and O_NOFOLLOW on links, dangling links, directories, the root
+/// and a magic link. (O_PATH is left out: the kernel's SECCOMP_IOCTL_NOTIF_ADDFD
+/// refuses to install an O_PATH file, so an emulated O_PATH open fails
+/// with EBADF.)
+#[test]
+fn emulated_opens_give_the_fd_or_error_they_give_alone() {
+    // x86_64 open flags.
+    const AT_FDCWD: &str = "-100";
+    let cases: [(&[&str], &str); 21] = [
+        (&["sys", "open", "s:{}/f", "0"], "open: ok"),
+        (&["sys", "open", "s:{}/f", "0x401"], "open: ok"),
+        (&["sys", "open", "s:{}/new", "0x41", "0x1a4"], "open: ok"),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0x202"],
+            "openat: ok",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0x80000"],
+            "openat: ok",
+        ),
+        (&["sys", "creat", "s:{}/new", "0x1a0"], "creat: ok"),
+        (&["sys", "creat", "s:{}/f", "0x1a0"], "creat: ok"),
+        // O_CREAT on an existing file opens it, on a directory fails.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0x41", "0x1a4"],
+            "openat: ok",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/d", "0x40", "0x1a4"],
+            "openat: err errno 21",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/d", "0x10040", "0x1a4"],
+            "openat: err EINVAL",
+        ),
+        // O_CREAT|O_EXCL: never an existing name, not even a dangling link.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0xc1", "0x1a4"],
+            "openat: err EEXIST",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/dl", "0xc1", "0x1a4"],
+            "openat: err EEXIST",
+        ),
+        // O_CREAT alone follows the dangling link and creates `gone`.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/dl", "0x41", "0x1a4"],
+            "openat: ok",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/l", "0x20000"],
+            "openat: err errno 40",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/nothing", "0"],
+            "openat: err ENOENT",
+        ),
+        // The root, and a magic link (the program's stdin, /dev/null).
+        (&["sys", "openat", AT_FDCWD, "s:/", "0x10000"], "openat: ok"),
+        (
+            &["sys", "openat", AT_FDCWD, "s:/proc/self/fd/0", "0x1"],
+            "openat: ok",
+        ),
+        // O_CREAT there too: EISDIR on /, and an open of what the link names.
+        (
+            &["sys", "openat", AT_FDCWD, "s:/", "0x40", "0"],
+            "openat: err errno 21",
+        ),
+        (
+            &[
+                "sys",
+                "openat",
+                AT_FDCWD,
+                "s:/proc/self/fd/0",
+                "0x41",
+                "0x1a4",
+            ],
+            "openat: ok",
+        ),
+        (
+            &["sys", "openat2", AT_FDCWD, "s:{}/f", "how:0x401:0:0", "24"],
+            "openat2: ok",
+        ),
+        (
+            &[
+                "sys",
+                "openat2",
+                AT_FDCWD,
+                "s:{}/new",
+                "how:0xc1:0x1a4:0",
+                "24",
+            ],
+            "openat2: ok",
+        ),
+    ];
+    for (args, expect) in cases {
+        let out = alone_and_emulated(args);
+        assert!(out.starts_with(expect), "{args:?}: {out}");
+    }
+}
+
+/// openat2 with RESOLVE_* restrictions is refused (EOPNOTSUPP) rather
+/// than emulated with fewer restrictions than the program asked for.
+#[test]
+fn emulated_openat2_with_resolve_flags_is_refused() {
+    let fx = fixture();
+    let f = format!("s:{}/f", fx.path().display());
+    // RESOLVE_NO_SYMLINKS: alone, f is no link and opens.
+    let cmd: Vec<&[u8]> = vec![
+        PROG.as_bytes(),
+        b"sys",
+        b"openat2",
+        b"-100",
+        f.as_bytes(),
+        b"how:0:0:0x4",
+        b"24",
+    ];
+    assert!(plain(&cmd).starts_with("openat2: ok"));
+    let (e, records) = emulated(fx.path(), &cmd);
+    assert_eq!(e.trim(), "openat2: err EOPNOTSUPP");
+    assert!(records.iter().any(|r| r["syscall"] == "openat2"));
+}
+
+/// A unix-socket server answering each connection with "hello", until the
+/// test ends. Nobody waits for it: a program that does not connect fails
+/// the test instead of hanging it.
+fn serve_unix(listener: std::os::unix::net::UnixListener) {
+    std::thread::spawn(move || {
+        use std::io::Write;
+        for mut s in listener.incoming().flatten() {
+            let _ = writeln!(s, "hello");
+        }
+    });
+}
+
+/// bind, connect and listen, emulated, act as they do alone: a relative
+/// unix-socket path is the program's (after its chdir), an abstract name
+/// is no path, an address length is checked as the kernel does, an IP
+/// port is no path, and listen listens.
+#[test]
+fn emulated_socket_calls_do_what_they_do_alone() {
+    use std::os::unix::net::{SocketAddr, UnixListener};
+    // Relative to the program's cwd, which is not the supervisor's.
+    let d = tempdir();
+    let listener = UnixListener::bind(d.path().join("sock")).unwrap();
+    serve_unix(listener);
+    let script = format!(
+        "cd {} && exec {} connect-unix sock",
+        d.path().display(),
+        *PROG
+    );
+    let cmd: Vec<&[u8]> = vec![b"sh", b"-c", script.as_bytes()];
+    let p = plain(&cmd);
+    let (e, records) = emulated(d.path(), &cmd);
+    assert_eq!(p.trim(), "connect: ok server said \"hello\"");
+    assert_eq!(e, p, "relative path");
+    assert!(records.iter().any(|r| r["syscall"] == "connect"));
+
+    // An abstract name.
+    use std::os::linux::net::SocketAddrExt;
+    let name = format!("unotify-test-{}", std::process::id());
+    let addr = SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let listener = UnixListener::bind_addr(&addr).unwrap();
+    serve_unix(listener);
+    let cmd: Vec<&[u8]> = vec![PROG.as_bytes(), b"connect-abstract", name.as_bytes()];
+    let p = plain(&cmd);
+    let (e, records) = emulated(d.path(), &cmd);
+    assert_eq!(p.trim(), "connect: ok server said \"hello\"");
+    assert_eq!(e, p, "abstract name");
+    assert!(records.iter().any(|r| r["syscall"] == "connect"));
+
+    // Address lengths: a whole sockaddr_storage is fine, one more is not.
+    assert_eq!(
+        alone_and_emulated(&["bind-len", "128"]).trim(),
+        "bind: ok 0"
+    );
+    assert_eq!(
+        alone_and_emulated(&["bind-len", "129"]).trim(),
+        "bind: err EINVAL"
+    );
+
+    // A port whose first byte (network order) is not 0: an IP address is
+    // used as it is, never read as a path.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    assert!(port >= 256);
+    let port = port.to_string();
+    assert_eq!(alone_and_emulated(&["bind", &port]).trim(), "bind: ok");
+
+    // listen: bind and listen on a port of the kernel's choosing.
+    let cmd: Vec<&[u8]> = vec![PROG.as_bytes(), b"listen"];
+    assert!(plain(&cmd).starts_with("listen: ok port "));
+    let (e, records) = emulated(d.path(), &cmd);
+    assert!(e.starts_with("listen: ok port "), "{e}");
+    assert!(records.iter().any(|r| r["syscall"] == "listen"));
 }

@@ -552,6 +552,90 @@ fn stack_inner_fn(depth: u64) -> i64 {
     r
 }
 
+/// One argument of the `sys` mode: `s:TEXT` is a pointer to the string
+/// TEXT, `how:FLAGS:MODE:RESOLVE` a pointer to a struct open_how, anything
+/// else a number (decimal, or hex after 0x; may be negative). The strings
+/// and structs are leaked: they must live until the call.
+fn sys_arg(a: &[u8]) -> i64 {
+    if let Some(text) = a.strip_prefix(b"s:") {
+        return CString::new(text).unwrap().into_raw() as i64;
+    }
+    if let Some(how) = a.strip_prefix(b"how:") {
+        let v: Vec<u64> = how
+            .split(|b| *b == b':')
+            .map(|n| sys_num(n) as u64)
+            .collect();
+        let how: &'static mut [u64; 3] = Box::leak(Box::new([v[0], v[1], v[2]]));
+        return how.as_ptr() as i64;
+    }
+    sys_num(a)
+}
+
+fn sys_num(a: &[u8]) -> i64 {
+    let s = String::from_utf8_lossy(a);
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, &*s),
+    };
+    let n = match s.strip_prefix("0x") {
+        Some(hex) => i64::from_str_radix(hex, 16),
+        None => s.parse(),
+    }
+    .unwrap_or_else(|_| panic!("testprog: not a number: {s}"));
+    if neg { -n } else { n }
+}
+
+/// What fd `fd` is, as the program sees it: its open flags (F_GETFL),
+/// close-on-exec, file type, permission bits and size.
+fn describe_fd(fd: i32) {
+    // SAFETY: fcntl on our own fd number; a bad one fails.
+    let (fl, fd_flags) = unsafe {
+        (
+            libc::fcntl(fd, libc::F_GETFL),
+            libc::fcntl(fd, libc::F_GETFD),
+        )
+    };
+    // SAFETY: fstat writes the zeroed struct it is given.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe { libc::fstat(fd, &mut st) };
+    let kind = match st.st_mode & libc::S_IFMT {
+        libc::S_IFREG => "reg",
+        libc::S_IFDIR => "dir",
+        libc::S_IFLNK => "link",
+        libc::S_IFCHR => "chr",
+        libc::S_IFSOCK => "sock",
+        _ => "other",
+    };
+    println!(
+        "fd: flags {fl:#x} cloexec {} type {kind} mode {:o} size {}",
+        fd_flags & libc::FD_CLOEXEC != 0,
+        st.st_mode & 0o7777,
+        st.st_size
+    );
+}
+
+/// Connects a unix stream socket to `addr` (`len` bytes of it) and prints
+/// what the server says, as `connect-unix` does.
+fn connect_unix_raw(addr: &libc::sockaddr_un, len: usize) {
+    // SAFETY: a fresh socket; `addr` is valid for `len` bytes.
+    let (fd, rc) = unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
+        let rc = libc::connect(fd, (addr as *const libc::sockaddr_un).cast(), len as u32);
+        (fd, rc)
+    };
+    if rc != 0 {
+        println!("connect: err {}", errno_name(last_errno()));
+        return;
+    }
+    use std::os::fd::FromRawFd;
+    // SAFETY: the connected socket is ours alone from here on.
+    let mut s = unsafe { std::os::unix::net::UnixStream::from_raw_fd(fd) };
+    let mut line = String::new();
+    let _ = s.read_to_string(&mut line);
+    println!("connect: ok server said {:?}", line.trim());
+}
+
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let mode = args
@@ -1074,6 +1158,70 @@ fn main() {
         "stack" => {
             let ppid = stack_outer_fn(3);
             println!("stack: ppid {ppid}");
+        }
+        // sys CALL ARG...: the raw syscall CALL (open, openat, openat2,
+        // creat, mkdirat, unlink, unlinkat, rmdir) with ARGs as `sys_arg`
+        // reads them; prints `CALL: ok N` or `CALL: err NAME`, and for an
+        // open that succeeded, what the fd is (see describe_fd)
+        "sys" => {
+            let name = String::from_utf8_lossy(&arg(1)).into_owned();
+            let nr = match name.as_str() {
+                "open" => libc::SYS_open,
+                "openat" => libc::SYS_openat,
+                "openat2" => libc::SYS_openat2,
+                "creat" => libc::SYS_creat,
+                "mkdirat" => libc::SYS_mkdirat,
+                "unlink" => libc::SYS_unlink,
+                "unlinkat" => libc::SYS_unlinkat,
+                "rmdir" => libc::SYS_rmdir,
+                _ => panic!("testprog: sys: unknown call {name}"),
+            };
+            let mut a = [0i64; 4];
+            for (i, v) in a.iter_mut().enumerate() {
+                *v = args.get(i + 2).map_or(0, |x| sys_arg(x.as_bytes()));
+            }
+            // SAFETY: the kernel checks every argument; pointers made by
+            // sys_arg are valid and leaked.
+            let rc = unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3]) };
+            report(&name, rc);
+            if rc >= 0 && (name.contains("open") || name == "creat") {
+                describe_fd(rc as i32);
+            }
+        }
+        // connect-abstract NAME: connect to the abstract unix socket NAME
+        // and print the first line the server says
+        "connect-abstract" => {
+            // SAFETY: sockaddr_un is plain data; zeroed is valid.
+            let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+            addr.sun_family = libc::AF_UNIX as u16;
+            let name = arg(1);
+            for (d, s) in addr.sun_path[1..].iter_mut().zip(&name) {
+                *d = *s as libc::c_char;
+            }
+            connect_unix_raw(&addr, 2 + 1 + name.len());
+        }
+        // bind-len LEN: bind a TCP socket to 127.0.0.1:0, passing LEN as
+        // the address length (a sockaddr_storage holds it)
+        "bind-len" => {
+            // SAFETY: sockaddr_storage is plain data; zeroed is valid.
+            let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+            // SAFETY: sockaddr_in fits in sockaddr_storage.
+            let sin = unsafe {
+                &mut *(&mut ss as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>()
+            };
+            sin.sin_family = libc::AF_INET as u16;
+            sin.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+            // SAFETY: a fresh socket; `ss` is valid for its whole size and
+            // the kernel refuses a larger LEN before reading.
+            let rc = unsafe {
+                let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+                libc::bind(
+                    fd,
+                    (&ss as *const libc::sockaddr_storage).cast(),
+                    num(1) as u32,
+                )
+            };
+            report("bind", i64::from(rc));
         }
         _ => {
             eprintln!("testprog: unknown mode {mode:?}");

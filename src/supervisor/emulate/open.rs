@@ -72,18 +72,20 @@ pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, St
                 return Err(Stop::Fail(Errno::ELOOP));
             }
             // The walk followed every link: open that very name without
-            // following anything that appeared there since.
-            let keep = flags & !(OFlag::O_CREAT | OFlag::O_EXCL);
+            // following anything that appeared there since. The program's
+            // flags go as they are: O_CREAT on a directory is the kernel's
+            // EISDIR (with O_DIRECTORY, EINVAL), and O_EXCL without
+            // O_CREAT means something of its own on a block device.
             openat(
                 found.dir.as_fd(),
                 OsStr::from_bytes(name),
-                keep | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                Mode::empty(),
+                flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::from_bits_truncate(plan.mode),
             )
             .map_err(nix_errno)?
         }
         // The root, or an object reached through a magic link.
-        (Some(object), None) => reopen(object, flags & !(OFlag::O_CREAT | OFlag::O_EXCL))?,
+        (Some(object), None) => reopen(object, flags)?,
         (None, Some(name)) if create => openat(
             found.dir.as_fd(),
             OsStr::from_bytes(name),
