@@ -237,7 +237,9 @@ impl App {
         match &self.filter {
             Some(f) => {
                 let seq = *f.hits.get(i)?;
-                self.history.get((seq - self.first_seq()) as usize).map(|r| &**r)
+                self.history
+                    .get((seq - self.first_seq()) as usize)
+                    .map(|r| &**r)
             }
             None => self.history.get(i).map(|r| &**r),
         }
