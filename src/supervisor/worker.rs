@@ -373,11 +373,6 @@ impl Supervisor {
         true
     }
 
-    /// The live rule list. Edit it with [`RuleSet::insert`],
-    /// [`RuleSet::set_enabled`], [`RuleSet::move_up`] … while the program
-    /// runs; every call received after an edit is decided by the new list.
-    /// Follow an edit that can decide more calls with
-    /// [`reconsider`](Self::reconsider).
     /// Gives records back once read (dropped here when enough wait). The
     /// receiver writes later records into them, and the calls they held
     /// are freed on the receiver's thread, so the next calls' memory
@@ -390,6 +385,11 @@ impl Supervisor {
         }
     }
 
+    /// The live rule list. Edit it with [`RuleSet::insert`],
+    /// [`RuleSet::set_enabled`], [`RuleSet::move_up`] … while the program
+    /// runs; every call received after an edit is decided by the new list.
+    /// Follow an edit that can decide more calls with
+    /// [`reconsider`](Self::reconsider).
     pub fn rules(&self) -> &Arc<RuleSet> {
         &self.shared.rules
     }
