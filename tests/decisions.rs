@@ -1001,3 +1001,77 @@ fn emulated_socket_calls_do_what_they_do_alone() {
     assert!(e.starts_with("listen: ok port "), "{e}");
     assert!(records.iter().any(|r| r["syscall"] == "listen"));
 }
+
+/// The tids of `pid`'s threads named `name`.
+fn threads_named(pid: u32, name: &str) -> Vec<u32> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|t| {
+                    std::fs::read_to_string(format!("/proc/{pid}/task/{t}/comm"))
+                        .is_ok_and(|c| c.trim() == name)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The program is killed while the supervisor carries out its emulated
+/// open, which waits on a FIFO for a writer. When a writer comes, the
+/// open completes, and installing its fd in the program finds the call
+/// gone: the record says gone, not that the open failed.
+#[test]
+fn a_program_killed_during_its_emulated_open_is_recorded_gone() {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::time::{Duration, Instant};
+    let dir = tempdir();
+    let fifo = dir.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let rules = write_rules(dir.path(), EMULATE);
+    let log = dir.path().join("log.jsonl");
+    let mut child = Command::new(BIN)
+        .args(["--headless", "--output", "/dev/null", "--log"])
+        .arg(&log)
+        .arg("--rules")
+        .arg(&rules)
+        .args(["--", &PROG, "read"])
+        .arg(&fifo)
+        .spawn()
+        .unwrap();
+    let me = child.id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // The emulation thread is in its open of the FIFO; the program waits.
+    while threads_named(me, "unotify-emulate").is_empty() {
+        assert!(Instant::now() < deadline, "no emulation started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let children = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap();
+    let program: i32 = children.split_whitespace().next().unwrap().parse().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(program),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    // A writer: the supervisor's open of the FIFO returns.
+    let _writer = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "unotify-tui did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let fifo_s = fifo.to_str().unwrap();
+    let opens: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["answer"]["action"] == "emulate" && v.to_string().contains(fifo_s))
+        .collect();
+    assert_eq!(opens.len(), 1, "{opens:?}");
+    assert_eq!(opens[0]["result"], "gone", "{}", opens[0]);
+}
