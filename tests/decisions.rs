@@ -55,7 +55,7 @@ fn emulated(dir: &Path, argv: &[&[u8]]) -> (String, Vec<serde_json::Value>) {
     use std::os::unix::ffi::OsStrExt;
     let rules = write_rules(dir, EMULATE);
     let log = dir.join("emulated.jsonl");
-    let out = Command::new(BIN)
+    let child = Command::new(BIN)
         .arg("--headless")
         .arg("--output")
         .arg("/dev/null")
@@ -65,8 +65,24 @@ fn emulated(dir: &Path, argv: &[&[u8]]) -> (String, Vec<serde_json::Value>) {
         .arg(&rules)
         .arg("--")
         .args(argv.iter().map(|a| std::ffi::OsStr::from_bytes(a)))
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    // A call never answered would leave the program waiting for ever:
+    // a failure, not a hang.
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            panic!("{argv:?} did not end within 60 s");
+        }
+    };
     let records = std::fs::read_to_string(&log)
         .unwrap_or_default()
         .lines()
@@ -1040,9 +1056,19 @@ fn a_program_killed_during_its_emulated_open_is_recorded_gone() {
         .unwrap();
     let me = child.id();
     let deadline = Instant::now() + Duration::from_secs(20);
-    // The emulation thread is in its open of the FIFO; the program waits.
-    while threads_named(me, "unotify-emulate").is_empty() {
-        assert!(Instant::now() < deadline, "no emulation started");
+    // The emulation thread waits in its open of the FIFO (openat, 257, in
+    // /proc/…/syscall); the program waits for its answer.
+    let in_open = || {
+        threads_named(me, "unotify-emulate").iter().any(|t| {
+            std::fs::read_to_string(format!("/proc/{me}/task/{t}/syscall"))
+                .is_ok_and(|s| s.starts_with("257 "))
+        })
+    };
+    while !in_open() {
+        assert!(
+            Instant::now() < deadline,
+            "no emulation waiting in its open"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let children = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap();
@@ -1052,6 +1078,19 @@ fn a_program_killed_during_its_emulated_open_is_recorded_gone() {
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
+    // Gone for good (a zombie, or reaped) before the open can complete:
+    // SIGKILL is delivered, not done, when kill returns.
+    let dead = || {
+        std::fs::read_to_string(format!("/proc/{program}/stat")).map_or(true, |s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        })
+    };
+    while !dead() {
+        assert!(Instant::now() < deadline, "the program did not die");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     // A writer: the supervisor's open of the FIFO returns.
     let _writer = std::fs::OpenOptions::new()
         .write(true)
