@@ -80,7 +80,8 @@ fn emulated(dir: &Path, argv: &[&[u8]]) -> (String, Vec<serde_json::Value>) {
         Err(_) => {
             let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL);
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-            panic!("{argv:?} did not end within 60 s");
+            let shown: Vec<_> = argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
+            panic!("`{}` did not end within 60 s", shown.join(" "));
         }
     };
     let records = std::fs::read_to_string(&log)
