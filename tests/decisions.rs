@@ -942,6 +942,27 @@ fn emulated_openat2_with_resolve_flags_is_refused() {
     assert!(records.iter().any(|r| r["syscall"] == "openat2"));
 }
 
+/// An O_PATH open cannot be emulated (the kernel will not install such a
+/// file in another process): it is refused with EOPNOTSUPP, not left to
+/// fail with an EBADF that reads like a bad descriptor.
+#[test]
+fn emulated_o_path_open_is_refused() {
+    let fx = fixture();
+    let f = format!("s:{}/f", fx.path().display());
+    let cmd: Vec<&[u8]> = vec![
+        PROG.as_bytes(),
+        b"sys",
+        b"openat",
+        b"-100",
+        f.as_bytes(),
+        b"0x200000",
+    ];
+    assert!(plain(&cmd).starts_with("openat: ok"), "{}", plain(&cmd));
+    let (e, records) = emulated(fx.path(), &cmd);
+    assert_eq!(e.trim(), "openat: err EOPNOTSUPP");
+    assert!(records.iter().any(|r| r["syscall"] == "openat"));
+}
+
 /// A unix-socket server answering each connection with "hello", until the
 /// test ends. Nobody waits for it: a program that does not connect fails
 /// the test instead of hanging it.

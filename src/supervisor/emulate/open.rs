@@ -44,6 +44,12 @@ pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
         // Not in this family (see model::emulation::FAMILIES).
         _ => return Err(Stop::Fail(Errno::ENOSYS)),
     };
+    if flags & libc::O_PATH as u64 != 0 {
+        // SECCOMP_IOCTL_NOTIF_ADDFD cannot install an O_PATH file in the
+        // program (the kernel takes it with fget, which refuses them):
+        // said plainly instead of an EBADF that looks like a bad fd.
+        return Err(Stop::Fail(Errno::EOPNOTSUPP));
+    }
     Ok(Plan {
         path: plan_path(call, dirfd, index)?,
         flags: OFlag::from_bits_retain(flags as i32),
