@@ -19,7 +19,7 @@ use crate::policy::learn::Learner;
 use crate::policy::rules::Rule;
 use crate::policy::write;
 use crate::session::{self, Attached, Running, Target, launch, plan};
-use crate::supervisor::{Decision, Event, GIVE_BACK, Spares};
+use crate::supervisor::{Decision, Event, ReadRecords};
 use crate::sys::notify::NotifyFd;
 use crate::sys::proc as sysproc;
 
@@ -131,7 +131,7 @@ fn drive(
         quit: crossbeam_channel::never(),
         quit_by: None,
         summary: opts.summary.then(Summary::default),
-        read: Vec::new(),
+        read: ReadRecords::default(),
     };
     run.supervise();
     run.take_late_records();
@@ -191,7 +191,7 @@ pub fn run_attached(
         quit: sysproc::signal_channel(signals),
         quit_by: None,
         summary: opts.summary.then(Summary::default),
-        read: Vec::new(),
+        read: ReadRecords::default(),
     };
     run.supervise();
     let answered = run
@@ -382,7 +382,7 @@ struct Headless<'a> {
     summary: Option<Summary>,
     /// Records written out, given back to the supervisor a batch at a
     /// time ([`Supervisor::give_back`]).
-    read: Spares,
+    read: ReadRecords,
 }
 
 impl Headless<'_> {
@@ -588,9 +588,7 @@ impl Headless<'_> {
                 }
                 let news = self.sink.record(&rec);
                 self.noted(news);
-                self.read.push(rec);
-                if self.read.len() >= GIVE_BACK {
-                    let batch = std::mem::replace(&mut self.read, Vec::with_capacity(GIVE_BACK));
+                if let Some(batch) = self.read.keep(rec) {
                     self.running.supervisor.give_back(batch);
                 }
             }

@@ -34,7 +34,7 @@ use crate::model::{Answer, DecidedBy, Record};
 use crate::output::sink::{OutputError, Sink, TraceTo};
 use crate::policy::rules::RuleSet;
 use crate::session::{EVENTS_BOUND, kernel_at_least};
-use crate::supervisor::{Decision, Event, GIVE_BACK, Settings, Spares, Supervisor, Timeout};
+use crate::supervisor::{Decision, Event, ReadRecords, Settings, Supervisor, Timeout};
 use crate::sys::notify::{self, NotifyFd, USER_NOTIF_FD_SYNC_WAKE_UP};
 use crate::sys::proc as sysproc;
 
@@ -462,15 +462,13 @@ fn session(agent: &Agent, n: u64, stream: &UnixStream) {
     ));
     let mut calls = 0u64;
     let mut failed = None;
-    let mut read = Spares::new();
+    let mut read = ReadRecords::default();
     for ev in &events {
         match ev {
             Event::Answered(rec) => {
                 calls += 1;
                 agent.containers.count_call(n);
-                read.extend(agent.record(rec));
-                if read.len() >= GIVE_BACK {
-                    let batch = std::mem::take(&mut read);
+                if let Some(batch) = agent.record(rec).and_then(|r| read.keep(r)) {
                     agent.containers.with_supervisor(n, |s| s.give_back(batch));
                 }
             }

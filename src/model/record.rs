@@ -66,6 +66,27 @@ pub struct Record {
     pub answered_wall: SystemTime,
 }
 
+impl Record {
+    /// The record of `call`, answered now: one clock read, the answer's
+    /// wall time following from the call's.
+    pub fn now(
+        call: Arc<Call>,
+        answer: Option<Answer>,
+        decided_by: DecidedBy,
+        outcome: Outcome,
+    ) -> Record {
+        let latency = call.received.elapsed();
+        Record {
+            answered_wall: call.received_wall + latency,
+            call,
+            answer,
+            decided_by,
+            outcome,
+            latency,
+        }
+    }
+}
+
 /// Answered calls counted by who decided them (the TUI's status line, and
 /// what it passed over when the screen fell behind).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -171,7 +171,20 @@ const SPARE_BATCHES: usize = 4;
 
 /// How many written records a reader gives back at once
 /// ([`Supervisor::give_back`]).
-pub const GIVE_BACK: usize = 256;
+const GIVE_BACK: usize = 256;
+
+/// Records a reader is done with, kept until there is a batch to give
+/// back ([`Supervisor::give_back`]).
+#[derive(Default)]
+pub struct ReadRecords(Spares);
+
+impl ReadRecords {
+    /// Keeps `rec`; returns the batch once it is full.
+    pub fn keep(&mut self, rec: Box<Record>) -> Option<Spares> {
+        self.0.push(rec);
+        (self.0.len() >= GIVE_BACK).then(|| std::mem::take(&mut self.0))
+    }
+}
 
 thread_local! {
     /// The batch of spare records this thread writes its next records
@@ -997,17 +1010,7 @@ fn record(
     by: DecidedBy,
     outcome: Outcome,
 ) {
-    let latency = call.received.elapsed();
-    let answered_wall = call.received_wall + latency;
-    let rec = Record {
-        call,
-        answer,
-        decided_by: by,
-        outcome,
-        latency,
-        // One clock read: the answer's wall time follows from the call's.
-        answered_wall,
-    };
+    let rec = Record::now(call, answer, by, outcome);
     let spare = SPARES.with_borrow_mut(|stash| {
         if stash.is_empty()
             && let Ok(batch) = shared.spare.1.try_recv()
@@ -1086,14 +1089,7 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                         Emulated::Refused(e, why) => Outcome::Refused(e, why),
                         Emulated::Gone => Outcome::Gone,
                     };
-                    let rec = Record {
-                        latency: thread_call.received.elapsed(),
-                        call: thread_call,
-                        answer: Some(Answer::Emulate),
-                        decided_by: thread_by,
-                        outcome,
-                        answered_wall: SystemTime::now(),
-                    };
+                    let rec = Record::now(thread_call, Some(Answer::Emulate), thread_by, outcome);
                     events.send(Event::Answered(Box::new(rec)));
                 });
             if spawned.is_err() {
