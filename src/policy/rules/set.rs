@@ -183,15 +183,13 @@ impl RuleSet {
     /// What deciding a call of `sysno` depends on besides its arguments,
     /// found in one look at the rules (the receiver asks for every call).
     pub fn needs(&self, sysno: Option<syscalls::Sysno>) -> Needs {
-        let state = self.current();
-        state.index.needs(&state.rules, sysno)
+        self.view().needs(sysno)
     }
 
     /// [`find`](Self::find), and counts the hit at the call's receive time.
     pub fn decide(&self, call: &Call) -> Option<(usize, Arc<Rule>)> {
-        let found = self.find(call)?;
-        found.1.hit(call.received_wall);
-        Some(found)
+        let view = self.view();
+        view.decide(call).map(|(n, r)| (n, Arc::clone(r)))
     }
 
     /// The rules as they are now, for one thread to decide many calls with
