@@ -451,6 +451,29 @@ impl Case {
         }
     }
 
+    /// How the reference supervisor runs in this case (`None`: not a
+    /// reference case).
+    fn reference(self) -> Option<Reference> {
+        let d = Reference::default();
+        Some(match self {
+            Case::Reference { sync } => Reference { sync, ..d },
+            Case::ReferencePath => Reference {
+                read_path: true,
+                ..d
+            },
+            Case::ReferenceSession => Reference {
+                own_session: true,
+                ..d
+            },
+            Case::Probe(extra) => Reference { extra, ..d },
+            Case::ReferenceKillable => Reference {
+                wait_killable: true,
+                ..d
+            },
+            _ => return None,
+        })
+    }
+
     /// Trapped calls per run. The cases that take tens of microseconds a
     /// call (strace, no SYNC_WAKE_UP on an idle machine) make a quarter as
     /// many, so the default run stays short; times are per call anyway.
@@ -760,51 +783,14 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
             r
         }
         Case::Tui => tui(env, &out, n),
-        Case::Reference { sync } => reference_on_call(
-            env,
-            &out,
-            n,
-            Reference {
-                sync,
-                ..Reference::default()
-            },
-        ),
-        Case::ReferencePath => reference_on_call(
-            env,
-            &out,
-            n,
-            Reference {
-                read_path: true,
-                ..Reference::default()
-            },
-        ),
-        Case::ReferenceSession => reference_on_call(
-            env,
-            &out,
-            n,
-            Reference {
-                own_session: true,
-                ..Reference::default()
-            },
-        ),
-        Case::Probe(extra) => reference_on_call(
-            env,
-            &out,
-            n,
-            Reference {
-                extra,
-                ..Reference::default()
-            },
-        ),
-        Case::ReferenceKillable => reference_on_call(
-            env,
-            &out,
-            n,
-            Reference {
-                wait_killable: true,
-                ..Reference::default()
-            },
-        ),
+        Case::Reference { .. }
+        | Case::ReferencePath
+        | Case::ReferenceSession
+        | Case::Probe(_)
+        | Case::ReferenceKillable => {
+            let how = case.reference().expect("a reference case");
+            reference_on_call(env, &out, n, how)
+        }
         Case::Strace | Case::StraceBpf => {
             let Some(strace) = env.strace.clone() else {
                 return Err("strace not found (apt-get install strace)".into());
