@@ -348,6 +348,37 @@ fn a_rule_made_with_always_is_saved_and_decides_the_same_way_headless() {
     assert_eq!(stderr.matches("(rule 1, ").count(), 2, "{stderr}");
 }
 
+/// A rule made in the TUI decides the calls that arrive after it by
+/// itself, not only the calls waiting when it was made: the second mkdir
+/// of the same path is answered by the rule with nobody pressing a key
+/// (the kernel's EEXIST, from the real call).
+#[test]
+fn a_rule_made_in_the_tui_decides_the_calls_that_come_after_it() {
+    let dir = tempdir();
+    let a = dir.path().join("a");
+    let p = common::tmux::quote(&PROG);
+    let a = common::tmux::quote(a.to_str().unwrap());
+    let script = format!("{p} mkdir {a}; {p} mkdir {a}");
+    let t = tmux_start(dir.path(), &["--trap", "mkdir", "--", "sh", "-c", &script]);
+    t.wait_for("Pending (1)");
+    t.keys(&["A"]);
+    t.wait_for("which calls?");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("exited 0");
+    assert!(screen.contains("mkdir: ok 0"), "{screen}");
+    assert!(screen.contains("mkdir: err EEXIST"), "{screen}");
+    // Both by the rule: the waiting one when it was made, the later one
+    // as it arrived.
+    assert!(screen.contains("answered 2 (rules 2, you 0)"), "{screen}");
+    assert_eq!(
+        screen.matches("rule 1 (this session)").count(),
+        2,
+        "{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status(), 0);
+}
+
 #[test]
 fn closing_the_terminal_ends_the_demo_and_removes_its_workspace() {
     let dir = tempdir();
