@@ -2,10 +2,10 @@
 //! install the fd in the target (open, openat, openat2, creat).
 
 use std::ffi::OsStr;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-use nix::fcntl::{OFlag, openat};
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
 use nix::sys::stat::{Mode, SFlag, fstat};
 use syscalls::Sysno;
 
@@ -13,12 +13,16 @@ use super::{Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_path, 
 use crate::decode::realpath::Follow;
 use crate::errno::Errno;
 use crate::model::Call;
+use crate::model::emulation::unsupported_open;
 use crate::sys::notify::{ForeignFd, NotifyFd, is_gone};
 
 pub(super) struct Plan {
     path: PathPlan,
     flags: OFlag,
-    mode: u32,
+    mode: u64,
+    /// The program called openat2, which checks its flags and mode
+    /// strictly; the older calls drop what they do not know.
+    strict: bool,
 }
 
 pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
@@ -34,31 +38,31 @@ pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
         Sysno::openat => (Some(a[0]), 1, a[2], a[3]),
         Sysno::openat2 => {
             let how = call.copies().open_how.ok_or(Errno::EFAULT)?;
-            if how[2] != 0 {
-                // RESOLVE_* restrictions need openat2 itself; refusing is
-                // safer than opening with fewer restrictions.
-                return Err(Stop::Fail(Errno::EOPNOTSUPP));
-            }
             (Some(a[0]), 1, how[0], how[1])
         }
         // Not in this family (see model::emulation::FAMILIES).
         _ => return Err(Stop::Fail(Errno::ENOSYS)),
     };
-    if flags & libc::O_PATH as u64 != 0 {
-        // SECCOMP_IOCTL_NOTIF_ADDFD cannot install an O_PATH file in the
-        // program (the kernel takes it with fget, which refuses them):
-        // said plainly instead of an EBADF that looks like a bad fd.
+    if unsupported_open(call).is_some() {
+        // O_PATH (ADDFD would fail with an EBADF that looks like a bad
+        // fd) or RESOLVE_* restrictions: said plainly.
         return Err(Stop::Fail(Errno::EOPNOTSUPP));
     }
     Ok(Plan {
         path: plan_path(call, dirfd, index)?,
         flags: OFlag::from_bits_retain(flags as i32),
-        mode: mode as u32,
+        mode,
+        strict: sysno == Sysno::openat2,
     })
 }
 
 pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, Stop> {
-    let flags = plan.flags;
+    let Plan {
+        path,
+        flags,
+        mode,
+        strict,
+    } = plan;
     let create = flags.contains(OFlag::O_CREAT);
     let exclusive = create && flags.contains(OFlag::O_EXCL);
     // O_NOFOLLOW and O_CREAT|O_EXCL act on the last component itself;
@@ -68,7 +72,7 @@ pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, St
     } else {
         Follow::Final
     };
-    let found = plan.path.walk(follow)?;
+    let found = path.walk(follow)?;
     let target_cloexec = flags.contains(OFlag::O_CLOEXEC);
     let fd = match (&found.object, &found.name) {
         (Some(_), _) if exclusive => return Err(Stop::Fail(Errno::EEXIST)),
@@ -82,26 +86,68 @@ pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, St
             // flags go as they are: O_CREAT on a directory is the kernel's
             // EISDIR (with O_DIRECTORY, EINVAL), and O_EXCL without
             // O_CREAT means something of its own on a block device.
-            openat(
-                found.dir.as_fd(),
-                OsStr::from_bytes(name),
-                flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                Mode::from_bits_truncate(plan.mode),
-            )
-            .map_err(nix_errno)?
+            open_found(found.dir.as_fd(), name, flags, mode, strict)?
         }
         // The root, or an object reached through a magic link.
         (Some(object), None) => reopen(object, flags)?,
-        (None, Some(name)) if create => openat(
-            found.dir.as_fd(),
-            OsStr::from_bytes(name),
-            flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::from_bits_truncate(plan.mode),
-        )
-        .map_err(nix_errno)?,
+        (None, Some(name)) if create => open_found(found.dir.as_fd(), name, flags, mode, strict)?,
         (None, _) => return Err(Stop::Fail(Errno::ENOENT)),
     };
     Ok(install_fd(notify, call.notif.id, &fd, target_cloexec)?)
+}
+
+/// Every flag open(2) knows (the kernel's VALID_OPEN_FLAGS); open and
+/// openat drop the rest, openat2 refuses them.
+const VALID_OPEN_FLAGS: i32 = libc::O_ACCMODE
+    | libc::O_CREAT
+    | libc::O_EXCL
+    | libc::O_NOCTTY
+    | libc::O_TRUNC
+    | libc::O_APPEND
+    | libc::O_NONBLOCK
+    | libc::O_SYNC
+    | libc::O_DSYNC
+    | libc::O_ASYNC
+    | libc::O_DIRECT
+    | libc::O_LARGEFILE
+    | libc::O_DIRECTORY
+    | libc::O_NOFOLLOW
+    | libc::O_NOATIME
+    | libc::O_CLOEXEC
+    | libc::O_PATH
+    | libc::O_TMPFILE;
+
+/// Opens `name` in `dir` with the program's flags and mode, not following
+/// a link that appeared there since the walk. RESOLVE_NO_SYMLINKS does
+/// that, not O_NOFOLLOW: the kernel keeps open flags in the file, and the
+/// program's F_GETFL would show an O_NOFOLLOW it never asked for.
+///
+/// openat2 checks what open and openat let pass, so for those the flags
+/// and mode are first cut down as the kernel does for them: unknown flags
+/// dropped, the mode kept only when a file may be created.
+fn open_found(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    flags: OFlag,
+    mode: u64,
+    strict: bool,
+) -> Result<OwnedFd, Errno> {
+    let (mut flags, mut mode) = (flags.bits(), mode);
+    if strict && mode > u64::from(libc::mode_t::MAX) {
+        // Bits the kernel would see and refuse that mode_t cannot carry.
+        return Err(Errno::EINVAL);
+    }
+    if !strict {
+        flags &= VALID_OPEN_FLAGS;
+        // The kernel's WILL_CREATE: O_CREAT, or O_TMPFILE's own bit.
+        let creates = flags & (libc::O_CREAT | (libc::O_TMPFILE & !libc::O_DIRECTORY)) != 0;
+        mode = if creates { mode & 0o7777 } else { 0 };
+    }
+    let how = OpenHow::new()
+        .flags(OFlag::from_bits_retain(flags | libc::O_CLOEXEC))
+        .mode(Mode::from_bits_retain(mode as libc::mode_t))
+        .resolve(ResolveFlag::RESOLVE_NO_SYMLINKS);
+    openat2(dir, OsStr::from_bytes(name), how).map_err(nix_errno)
 }
 
 fn is_symlink(fd: &OwnedFd) -> bool {
