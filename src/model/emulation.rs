@@ -60,12 +60,38 @@ pub fn emulable() -> impl Iterator<Item = Sysno> {
 /// Why a call cannot be emulated, in words for the user.
 pub fn refusal(call: &Call) -> Option<String> {
     match call.sysno {
-        Some(s) if can_emulate(s) => None,
+        Some(s) if can_emulate(s) => unsupported_open(call)
+            .map(|why| format!("unotify-tui cannot emulate this {}: {why}", call.name())),
         _ => Some(format!(
             "unotify-tui cannot emulate {}: emulation exists for {}",
             call.name(),
             emulable().map(|s| s.name()).collect::<Vec<_>>().join(", ")
         )),
+    }
+}
+
+/// Why this open, of a syscall that can be emulated, cannot be: emulation
+/// answers it with EOPNOTSUPP, and the UI does not offer it.
+pub fn unsupported_open(call: &Call) -> Option<&'static str> {
+    let a = &call.notif.args;
+    let (flags, resolve) = match call.sysno? {
+        Sysno::open => (a[1], 0),
+        Sysno::openat => (a[2], 0),
+        // Unread (EFAULT) is emulation's to say.
+        Sysno::openat2 => call.copies().open_how.map(|how| (how[0], how[2]))?,
+        _ => return None,
+    };
+    if flags & libc::O_PATH as u64 != 0 {
+        // The kernel takes an ADDFD file with fget, which refuses them.
+        Some(
+            "an O_PATH file cannot be installed in the program (SECCOMP_IOCTL_NOTIF_ADDFD refuses it)",
+        )
+    } else if resolve != 0 {
+        Some(
+            "openat2's RESOLVE_* restrictions need openat2 itself, and opening with fewer is unsafe",
+        )
+    } else {
+        None
     }
 }
 
@@ -80,5 +106,35 @@ mod tests {
             assert_eq!(all.iter().filter(|t| *t == s).count(), 1, "{s:?}");
         }
         assert_eq!(all.len(), 12);
+    }
+
+    #[test]
+    fn o_path_opens_and_resolve_restrictions_are_refused_by_name() {
+        use crate::model::testing::FakeCall;
+        let openat =
+            |flags: i32| FakeCall::new(Some(Sysno::openat), [0, 0, flags as u64, 0, 0, 0]).build();
+        assert_eq!(refusal(&openat(libc::O_RDONLY)), None);
+        assert_eq!(refusal(&openat(libc::O_CREAT | libc::O_WRONLY)), None);
+        let why = refusal(&openat(libc::O_PATH)).unwrap();
+        assert!(
+            why.starts_with("unotify-tui cannot emulate this openat: an O_PATH"),
+            "{why}"
+        );
+        let open = FakeCall::new(Some(Sysno::open), [0, libc::O_PATH as u64, 0, 0, 0, 0]);
+        assert!(refusal(&open.build()).is_some());
+        let openat2 = |how: [u64; 3]| {
+            let mut c = FakeCall::new(Some(Sysno::openat2), [0; 6]).build();
+            c.copies = Some(Box::new(crate::model::Copies {
+                open_how: Some(how),
+                ..Default::default()
+            }));
+            c
+        };
+        assert!(refusal(&openat2([0, 0, 0x4])).unwrap().contains("RESOLVE_"));
+        assert!(refusal(&openat2([libc::O_PATH as u64, 0, 0])).is_some());
+        assert_eq!(refusal(&openat2([libc::O_RDONLY as u64, 0, 0])), None);
+        // Other families look at no flags.
+        let mkdir = FakeCall::new(Some(Sysno::mkdir), [0, libc::O_PATH as u64, 0, 0, 0, 0]);
+        assert_eq!(refusal(&mkdir.build()), None);
     }
 }

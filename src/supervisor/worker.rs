@@ -1064,9 +1064,11 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
         Answer::Deny(e) => (Response::error(id, e), Outcome::Failed(e)),
         Answer::Return(v) => (Response::value(id, v), Outcome::Returned(v)),
         Answer::Emulate => {
-            if emulation::refusal(&call).is_some() {
+            if !call.sysno.is_some_and(emulation::can_emulate) {
                 // The UI and rule loading refuse this earlier; never leave
-                // the call hanging if it slips through.
+                // the call hanging if it slips through. (An open that
+                // cannot be emulated, O_PATH, is emulation's to refuse,
+                // with EOPNOTSUPP: a rule may well ask for it.)
                 let e = Errno::ENOSYS;
                 let outcome = send_or_gone(shared, Response::error(id, e), Outcome::Failed(e));
                 record(shared, call, Some(Answer::Deny(e)), by, outcome);
