@@ -52,10 +52,28 @@ fn plain(argv: &[&[u8]]) -> String {
 /// The program's own output under unotify-tui with the emulate rule,
 /// and the log records of the calls emulated.
 fn emulated(dir: &Path, argv: &[&[u8]]) -> (String, Vec<serde_json::Value>) {
+    emulated_under(&[], dir, argv)
+}
+
+/// [`emulated`], with unotify-tui started by `wrapper` (a command and its
+/// arguments, ending where unotify-tui's path goes).
+fn emulated_under(
+    wrapper: &[&str],
+    dir: &Path,
+    argv: &[&[u8]],
+) -> (String, Vec<serde_json::Value>) {
     use std::os::unix::ffi::OsStrExt;
     let rules = write_rules(dir, EMULATE);
     let log = dir.join("emulated.jsonl");
-    let child = Command::new(BIN)
+    let mut cmd = match wrapper.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(BIN);
+            c
+        }
+        None => Command::new(BIN),
+    };
+    let child = cmd
         .arg("--headless")
         .arg("--output")
         .arg("/dev/null")
@@ -966,6 +984,34 @@ fn emulated_o_path_open_is_refused() {
     let (e, records) = emulated(fx.path(), &cmd);
     assert_eq!(e.trim(), "openat: err EOPNOTSUPP");
     assert!(records.iter().any(|r| r["syscall"] == "openat"));
+}
+
+/// Where unotify-tui itself may not call openat2 (an older container
+/// runtime's seccomp profile answers it ENOSYS), an emulated open still
+/// opens the file, guarded by O_NOFOLLOW instead, which F_GETFL then shows.
+#[test]
+fn emulated_open_works_where_openat2_is_refused_to_unotify_tui() {
+    let fx = fixture();
+    let f = format!("s:{}/f", fx.path().display());
+    let cmd: Vec<&[u8]> = vec![
+        PROG.as_bytes(),
+        b"sys",
+        b"openat",
+        b"-100",
+        f.as_bytes(),
+        b"0",
+    ];
+    let alone = plain(&cmd);
+    assert!(
+        alone.starts_with("openat: ok 3\nfd: flags 0x8000 "),
+        "{alone}"
+    );
+    let (e, records) = emulated_under(&[&PROG, "no-seccomp", "openat2"], fx.path(), &cmd);
+    let nofollow = format!("fd: flags {:#x} ", 0x8000 | libc::O_NOFOLLOW);
+    assert_eq!(e, alone.replace("fd: flags 0x8000 ", &nofollow));
+    assert!(records.iter().any(|r| r["syscall"] == "openat"));
+    // The same open without that filter shows no O_NOFOLLOW.
+    assert_eq!(emulated(fx.path(), &cmd).0, alone);
 }
 
 /// A unix-socket server answering each connection with "hello", until the

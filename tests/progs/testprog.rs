@@ -109,7 +109,8 @@ fn bpf_jeq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 
 /// Installs a seccomp filter that makes seccomp(2) fail with EPERM: every
 /// seccomp(2) call (`all`), or only SECCOMP_SET_MODE_FILTER (`set-filter`),
-/// as container runtimes and sandboxes do.
+/// as container runtimes and sandboxes do; or (`openat2`) that makes
+/// openat2 fail with ENOSYS, as older container profiles did.
 fn forbid_seccomp(which: &[u8]) {
     const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
     const OFF_NR: u32 = 0;
@@ -122,16 +123,27 @@ fn forbid_seccomp(which: &[u8]) {
     // `all` jumps from the syscall check straight to EPERM; `set-filter`
     // first looks at the operation (arg0).
     let on_seccomp = if which == b"all" { 2 } else { 0 };
-    let prog = [
-        stmt(ld, OFF_ARCH),
-        jeq(AUDIT_ARCH_X86_64, 0, 5),
-        stmt(ld, OFF_NR),
-        jeq(libc::SYS_seccomp as u32, on_seccomp, 3),
-        stmt(ld, OFF_ARG0),
-        jeq(libc::SECCOMP_SET_MODE_FILTER, 0, 1),
-        stmt(ret, eperm),
-        stmt(ret, libc::SECCOMP_RET_ALLOW),
-    ];
+    let prog = if which == b"openat2" {
+        vec![
+            stmt(ld, OFF_ARCH),
+            jeq(AUDIT_ARCH_X86_64, 0, 3),
+            stmt(ld, OFF_NR),
+            jeq(libc::SYS_openat2 as u32, 0, 1),
+            stmt(ret, libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32),
+            stmt(ret, libc::SECCOMP_RET_ALLOW),
+        ]
+    } else {
+        vec![
+            stmt(ld, OFF_ARCH),
+            jeq(AUDIT_ARCH_X86_64, 0, 5),
+            stmt(ld, OFF_NR),
+            jeq(libc::SYS_seccomp as u32, on_seccomp, 3),
+            stmt(ld, OFF_ARG0),
+            jeq(libc::SECCOMP_SET_MODE_FILTER, 0, 1),
+            stmt(ret, eperm),
+            stmt(ret, libc::SECCOMP_RET_ALLOW),
+        ]
+    };
     let fprog = libc::sock_fprog {
         len: prog.len() as u16,
         filter: prog.as_ptr() as *mut libc::sock_filter,
@@ -899,8 +911,8 @@ fn main() {
             // SAFETY: signalling ourselves.
             unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
         }
-        // no-seccomp all|set-filter PROGRAM ARGS...: run PROGRAM where
-        // seccomp(2) fails with EPERM
+        // no-seccomp all|set-filter|openat2 PROGRAM ARGS...: run PROGRAM
+        // where seccomp(2) fails with EPERM (or openat2 with ENOSYS)
         "no-seccomp" => {
             use std::os::unix::process::CommandExt;
             forbid_seccomp(&arg(1));

@@ -5,7 +5,7 @@ use std::ffi::OsStr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat, openat2};
 use nix::sys::stat::{Mode, SFlag, fstat};
 use syscalls::Sysno;
 
@@ -143,11 +143,24 @@ fn open_found(
         let creates = flags & (libc::O_CREAT | (libc::O_TMPFILE & !libc::O_DIRECTORY)) != 0;
         mode = if creates { mode & 0o7777 } else { 0 };
     }
+    let (flags, mode) = (
+        OFlag::from_bits_retain(flags | libc::O_CLOEXEC),
+        Mode::from_bits_retain(mode as libc::mode_t),
+    );
     let how = OpenHow::new()
-        .flags(OFlag::from_bits_retain(flags | libc::O_CLOEXEC))
-        .mode(Mode::from_bits_retain(mode as libc::mode_t))
+        .flags(flags)
+        .mode(mode)
         .resolve(ResolveFlag::RESOLVE_NO_SYMLINKS);
-    openat2(dir, OsStr::from_bytes(name), how).map_err(nix_errno)
+    let name = OsStr::from_bytes(name);
+    match openat2(dir, name, how) {
+        // A seccomp filter on unotify-tui itself (a container runtime's
+        // older default profile) may refuse openat2: O_NOFOLLOW guards
+        // the same, at the cost of the flag showing in F_GETFL.
+        Err(nix::errno::Errno::ENOSYS) => {
+            openat(dir, name, flags | OFlag::O_NOFOLLOW, mode).map_err(nix_errno)
+        }
+        r => r.map_err(nix_errno),
+    }
 }
 
 fn is_symlink(fd: &OwnedFd) -> bool {
