@@ -83,13 +83,9 @@ pub fn unsupported_open(call: &Call) -> Option<&'static str> {
     };
     if flags & libc::O_PATH as u64 != 0 {
         // The kernel takes an ADDFD file with fget, which refuses them.
-        Some(
-            "an O_PATH file cannot be installed in the program (SECCOMP_IOCTL_NOTIF_ADDFD refuses it)",
-        )
+        Some("ADDFD cannot install an O_PATH file in the program")
     } else if resolve != 0 {
-        Some(
-            "openat2's RESOLVE_* restrictions need openat2 itself, and opening with fewer is unsafe",
-        )
+        Some("its RESOLVE_* restrictions would be lost (only openat2 itself keeps them)")
     } else {
         None
     }
@@ -117,7 +113,7 @@ mod tests {
         assert_eq!(refusal(&openat(libc::O_CREAT | libc::O_WRONLY)), None);
         let why = refusal(&openat(libc::O_PATH)).unwrap();
         assert!(
-            why.starts_with("unotify-tui cannot emulate this openat: an O_PATH"),
+            why.starts_with("unotify-tui cannot emulate this openat: ADDFD cannot install"),
             "{why}"
         );
         let open = FakeCall::new(Some(Sysno::open), [0, libc::O_PATH as u64, 0, 0, 0, 0]);
