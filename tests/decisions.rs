@@ -827,7 +827,7 @@ fn emulated_unlink_and_rmdir_remove_what_they_remove_alone() {
 fn emulated_opens_give_the_fd_or_error_they_give_alone() {
     // x86_64 open flags.
     const AT_FDCWD: &str = "-100";
-    let cases: [(&[&str], &str); 26] = [
+    let cases: [(&[&str], &str); 31] = [
         (&["sys", "open", "s:{}/f", "0"], "open: ok"),
         (&["sys", "open", "s:{}/f", "0x401"], "open: ok"),
         (&["sys", "open", "s:{}/new", "0x41", "0x1a4"], "open: ok"),
@@ -935,6 +935,38 @@ fn emulated_opens_give_the_fd_or_error_they_give_alone() {
         (
             &["sys", "openat2", AT_FDCWD, "s:{}/f", "how:0x4:0:0", "24"],
             "openat2: err EINVAL",
+        ),
+        // A mode only counts when creating: not with O_RDWR or
+        // O_DIRECTORY alone; a mode wider than mode_t, openat2 refuses.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0x2", "0x1ff"],
+            "openat: ok",
+        ),
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/d", "0x10000", "0x1ff"],
+            "openat: ok",
+        ),
+        (
+            &[
+                "sys",
+                "openat2",
+                AT_FDCWD,
+                "s:{}/f",
+                "how:0:0x100000000:0",
+                "24",
+            ],
+            "openat2: err EINVAL",
+        ),
+        // Every flag open keeps in the file, at once: O_WRONLY|O_APPEND|
+        // O_NONBLOCK|O_SYNC|O_NOATIME|O_ASYNC|O_NOCTTY.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0x143d01"],
+            "openat: ok",
+        ),
+        // O_TMPFILE|O_RDWR: an unnamed file in the directory.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/d", "0x410002", "0x180"],
+            "openat: ok",
         ),
     ];
     for (args, expect) in cases {

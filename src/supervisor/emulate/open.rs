@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
 use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat, openat2};
-use nix::sys::stat::{Mode, SFlag, fstat};
+use nix::sys::stat::Mode;
 use syscalls::Sysno;
 
 use super::{Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_path, reopen};
@@ -76,18 +76,13 @@ pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, St
     let target_cloexec = flags.contains(OFlag::O_CLOEXEC);
     let fd = match (&found.object, &found.name) {
         (Some(_), _) if exclusive => return Err(Stop::Fail(Errno::EEXIST)),
-        (Some(object), Some(name)) => {
-            if is_symlink(object) && !flags.contains(OFlag::O_PATH) {
-                // Only reachable with O_NOFOLLOW: the kernel's ELOOP.
-                return Err(Stop::Fail(Errno::ELOOP));
-            }
-            // The walk followed every link: open that very name without
-            // following anything that appeared there since. The program's
-            // flags go as they are: O_CREAT on a directory is the kernel's
-            // EISDIR (with O_DIRECTORY, EINVAL), and O_EXCL without
-            // O_CREAT means something of its own on a block device.
-            open_found(found.dir.as_fd(), name, flags, mode, strict)?
-        }
+        // The walk followed every link (but a last one with O_NOFOLLOW,
+        // which the open refuses with ELOOP as the kernel would): open
+        // that very name without following anything that appeared there
+        // since. O_CREAT on a directory is the kernel's EISDIR (with
+        // O_DIRECTORY, EINVAL), and O_EXCL without O_CREAT means something
+        // of its own on a block device: the open says so.
+        (Some(_), Some(name)) => open_found(found.dir.as_fd(), name, flags, mode, strict)?,
         // The root, or an object reached through a magic link.
         (Some(object), None) => reopen(object, flags)?,
         (None, Some(name)) if create => open_found(found.dir.as_fd(), name, flags, mode, strict)?,
@@ -161,11 +156,6 @@ fn open_found(
         }
         r => r.map_err(nix_errno),
     }
-}
-
-fn is_symlink(fd: &OwnedFd) -> bool {
-    fstat(fd.as_fd())
-        .is_ok_and(|st| SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFLNK)
 }
 
 /// Installs our fd into the target as the call's result, atomically with
