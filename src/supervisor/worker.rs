@@ -193,6 +193,63 @@ thread_local! {
     static SPARES: std::cell::RefCell<Spares> = const {
         std::cell::RefCell::new(Vec::new())
     };
+    /// The calls of reused records, when nothing else refers to them: the
+    /// next calls are written over them in place ([`share`]).
+    static SPARE_CALLS: std::cell::RefCell<Vec<Arc<Call>>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
+/// `call` in an allocation of its own: a spare one written over when
+/// there is one (no free, no allocation).
+fn share(call: Call) -> Arc<Call> {
+    let spare = SPARE_CALLS.with_borrow_mut(Vec::pop);
+    match spare {
+        Some(mut old) => match Arc::get_mut(&mut old) {
+            Some(slot) => {
+                *slot = call;
+                old
+            }
+            None => Arc::new(call),
+        },
+        None => Arc::new(call),
+    }
+}
+
+/// Keeps the call of a record being reused for [`share`] (at most a
+/// batch of them), if nothing else refers to it.
+fn keep_spare_call(call: Arc<Call>) {
+    if Arc::strong_count(&call) == 1 {
+        SPARE_CALLS.with_borrow_mut(|calls| {
+            if calls.len() < GIVE_BACK {
+                calls.push(call);
+            }
+        });
+    }
+}
+
+/// Starts bringing in the memory the next call will be written to (its
+/// spare call and record), while the program runs until that call: the
+/// spares were last touched hundreds of calls ago, and waiting for them
+/// then would add to the next call.
+fn prefetch_spares() {
+    use crate::sys::cache::prefetch;
+    SPARE_CALLS.with_borrow(|calls| {
+        if let Some(c) = calls.last() {
+            // From the reference counts, just before the call.
+            let counts = 2 * std::mem::size_of::<usize>();
+            let start = Arc::as_ptr(c).cast::<u8>().wrapping_sub(counts);
+            prefetch(start, counts + std::mem::size_of::<Call>());
+        }
+    });
+    SPARES.with_borrow(|recs| {
+        if let Some(r) = recs.last() {
+            prefetch(
+                (&**r as *const Record).cast(),
+                std::mem::size_of::<Record>(),
+            );
+        }
+    });
 }
 
 impl Shared {
@@ -856,7 +913,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
             c.forget(info.tgid);
         }
     }
-    let call = Arc::new(Call {
+    let call = share(Call {
         notif: n,
         tgid: info.tgid,
         ppid: info.ppid,
@@ -1021,12 +1078,14 @@ fn record(
     });
     let boxed = match spare {
         Some(mut spare) => {
-            *spare = rec;
+            let old = std::mem::replace(&mut *spare, rec);
+            keep_spare_call(old.call);
             spare
         }
         None => Box::new(rec),
     };
     shared.events.send(Event::Answered(boxed));
+    prefetch_spares();
 }
 
 /// Counts one answer in flight until dropped.
@@ -1158,5 +1217,29 @@ mod tests {
         let tops: std::collections::HashSet<u64> =
             (1000u32..1064).map(|t| h.hash_one(t) >> 57).collect();
         assert!(tops.len() > 32, "{}", tops.len());
+    }
+
+    #[test]
+    fn a_spare_call_is_written_over_in_place_unless_still_shared() {
+        use crate::model::testing::FakeCall;
+        let call = |id| FakeCall::new(Some(Sysno::getppid), [0; 6]).id(id).build();
+        let first = share(call(1));
+        let at = Arc::as_ptr(&first);
+        keep_spare_call(first);
+        let second = share(call(2));
+        assert_eq!(Arc::as_ptr(&second), at, "the same allocation");
+        assert_eq!(second.notif.id, 2);
+        // Still referred to (by a TUI's history, say): never written over.
+        let held = Arc::clone(&second);
+        keep_spare_call(second);
+        let third = share(call(3));
+        assert_ne!(Arc::as_ptr(&third), at);
+        assert_eq!((held.notif.id, third.notif.id), (2, 3));
+        // At most a batch is kept.
+        for id in 0..GIVE_BACK as u64 + 10 {
+            keep_spare_call(share(call(id)));
+            keep_spare_call(Arc::new(call(id)));
+        }
+        assert_eq!(SPARE_CALLS.with_borrow(Vec::len), GIVE_BACK);
     }
 }

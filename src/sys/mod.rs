@@ -3,6 +3,7 @@
 #![allow(unsafe_code)]
 
 pub mod bpf;
+pub mod cache;
 pub mod creds;
 pub mod fdpass;
 pub mod leader;
