@@ -680,7 +680,13 @@ fn run_host(
     let sig_rx = sysproc::signal_channel(signals);
     let (out_rx, to_program, pty_reader) = connect_pty(&master)?;
     let (terminal, stop_input, input) = take_terminal(tty)?;
-    let (recorder, shown) = Recorder::start(sink, events, app.summary.clone());
+    // The history keeps every record: the receiver writes into blank
+    // ones made on the recorder's thread instead of fresh memory.
+    let blanks = match &host {
+        Host::Program(r) => Some(r.supervisor.blanks()),
+        _ => None,
+    };
+    let (recorder, shown) = Recorder::start(sink, events, app.summary.clone(), blanks);
     let Ends { exits, gone, news } = ends;
 
     let mut tui = Tui {

@@ -19,7 +19,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySen
 use super::sink::{OutputError, Sink};
 use super::summary;
 use crate::model::Tally;
-use crate::supervisor::Event;
+use crate::supervisor::{Blanks, Event};
 
 /// Events queued for the screen at most; with long paths a record is a
 /// few kilobytes, so this bounds the queue to tens of megabytes.
@@ -72,8 +72,9 @@ impl Recorder {
         sink: Sink,
         events: Receiver<Event>,
         summary: summary::Shared,
+        blanks: Option<Blanks>,
     ) -> (Recorder, Receiver<Shown>) {
-        Recorder::with_queue(sink, events, summary, SCREEN_QUEUE)
+        Recorder::with_queue(sink, events, summary, SCREEN_QUEUE, blanks)
     }
 
     fn with_queue(
@@ -81,13 +82,18 @@ impl Recorder {
         events: Receiver<Event>,
         summary: summary::Shared,
         queue: usize,
+        blanks: Option<Blanks>,
     ) -> (Recorder, Receiver<Shown>) {
         let (to_screen, shown) = crossbeam_channel::bounded(queue);
         let (finish, finish_rx) = crossbeam_channel::bounded(1);
         let from = events.clone();
         let handle = std::thread::Builder::new()
             .name("unotify-recorder".into())
-            .spawn(move || Relay::new(sink, to_screen, summary).run(&from, &finish_rx))
+            .spawn(move || {
+                let mut relay = Relay::new(sink, to_screen, summary);
+                relay.blanks = blanks;
+                relay.run(&from, &finish_rx)
+            })
             .expect("spawning the recorder thread");
         (
             Recorder {
@@ -129,6 +135,8 @@ struct Relay {
     /// The screen is gone (the TUI ended): only the log is written.
     screen_gone: bool,
     summary: summary::Shared,
+    /// The screen keeps the records: the receiver gets blank ones.
+    blanks: Option<Blanks>,
 }
 
 impl Relay {
@@ -140,6 +148,7 @@ impl Relay {
             waiting: HashSet::new(),
             not_drawn: Tally::default(),
             screen_gone: false,
+            blanks: None,
         }
     }
 
@@ -205,6 +214,9 @@ impl Relay {
     fn take(&mut self, ev: Event) {
         match &ev {
             Event::Answered(rec) => {
+                if let Some(b) = self.blanks.as_mut() {
+                    b.took_one();
+                }
                 let news = self.sink.record(rec);
                 self.failed(news);
                 // A panic elsewhere while holding the lock leaves counts
@@ -331,7 +343,7 @@ mod tests {
         let sink = Sink::open(TraceTo::Nowhere, Some(&log)).unwrap();
         let (tx, rx) = crossbeam_channel::bounded(64);
         let summary = summary::Shared::default();
-        let (rec, shown) = Recorder::with_queue(sink, rx, summary.clone(), 16);
+        let (rec, shown) = Recorder::with_queue(sink, rx, summary.clone(), 16, None);
         // A slow screen: a frame's worth of work for every event it takes.
         let screen = std::thread::spawn(move || {
             let mut all = Vec::new();
@@ -403,7 +415,7 @@ mod tests {
     fn a_full_disk_is_passed_to_the_screen_at_once() {
         let sink = Sink::open(TraceTo::Nowhere, Some(Path::new("/dev/full"))).unwrap();
         let (tx, rx) = crossbeam_channel::unbounded();
-        let (rec, shown) = Recorder::start(sink, rx, Default::default());
+        let (rec, shown) = Recorder::start(sink, rx, Default::default(), None);
         let r = record(call(1), Answer::Allow, by_rule());
         tx.send(Event::Answered(Box::new(r))).unwrap();
         // Said while the session goes on, not at the end.
@@ -435,7 +447,7 @@ mod tests {
             .unwrap();
         let sink = Sink::open(TraceTo::Nowhere, Some(&fifo)).unwrap();
         let (tx, rx) = crossbeam_channel::bounded(1000);
-        let (rec, _shown) = Recorder::start(sink, rx, Default::default());
+        let (rec, _shown) = Recorder::start(sink, rx, Default::default(), None);
         // Far more than a pipe holds.
         for id in 0..1000 {
             let r = record(call(id), Answer::Allow, by_rule());

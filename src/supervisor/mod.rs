@@ -7,4 +7,4 @@ pub mod identity;
 pub mod target;
 pub mod worker;
 
-pub use worker::{Decision, Event, ReadRecords, Settings, Spares, Supervisor, Timeout};
+pub use worker::{Blanks, Decision, Event, ReadRecords, Settings, Spares, Supervisor, Timeout};

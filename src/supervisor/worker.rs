@@ -173,6 +173,69 @@ const SPARE_BATCHES: usize = 4;
 /// ([`Supervisor::give_back`]).
 const GIVE_BACK: usize = 256;
 
+/// Supplies the receiver a batch of blank records for every batch of
+/// records read ([`Supervisor::blanks`]).
+#[derive(Clone)]
+pub struct Blanks {
+    to: Sender<Spares>,
+    taken: usize,
+}
+
+impl Blanks {
+    /// Counts one record read; sends a batch of blanks once a batch was
+    /// read (none when the receiver has enough waiting).
+    pub fn took_one(&mut self) {
+        self.taken += 1;
+        if self.taken >= GIVE_BACK {
+            self.taken = 0;
+            if !self.to.is_full() {
+                let _ = self.to.try_send(blank_records(GIVE_BACK));
+            }
+        }
+    }
+}
+
+/// `n` records holding calls, all to be written over.
+fn blank_records(n: usize) -> Spares {
+    let name: Arc<[u8]> = Arc::from(&[][..]);
+    let groups: Arc<[u32]> = Arc::from(&[][..]);
+    let (now, then) = (Instant::now(), SystemTime::UNIX_EPOCH);
+    (0..n)
+        .map(|_| {
+            let call = Call {
+                notif: Notif::default(),
+                tgid: 0,
+                ppid: 0,
+                comm: Arc::clone(&name),
+                exe: Arc::clone(&name),
+                creds: crate::model::Creds {
+                    fsuid: 0,
+                    fsgid: 0,
+                    groups: Arc::clone(&groups),
+                    umask: 0,
+                    cap_eff: 0,
+                },
+                copies: None,
+                sysno: None,
+                args: Vec::new(),
+                received: now,
+                received_wall: then,
+                real: std::sync::OnceLock::new(),
+                container: None,
+                stack: None,
+            };
+            Box::new(Record {
+                call: Arc::new(call),
+                answer: None,
+                decided_by: DecidedBy::Supervisor,
+                outcome: Outcome::Gone,
+                latency: Duration::ZERO,
+                answered_wall: then,
+            })
+        })
+        .collect()
+}
+
 /// Records a reader is done with, kept until there is a batch to give
 /// back ([`Supervisor::give_back`]).
 #[derive(Default)]
@@ -452,6 +515,17 @@ impl Supervisor {
     pub fn give_back(&self, recs: Spares) {
         if !recs.is_empty() {
             let _ = self.shared.spare.0.try_send(recs);
+        }
+    }
+
+    /// Blank records for the receiver to write its next records into, for
+    /// a reader that keeps what it reads (the TUI's history). Made on the
+    /// reader's thread: the receiver then writes memory that is mapped
+    /// and brought in while the program runs, not fresh pages.
+    pub fn blanks(&self) -> Blanks {
+        Blanks {
+            to: self.shared.spare.0.clone(),
+            taken: 0,
         }
     }
 
@@ -1241,5 +1315,27 @@ mod tests {
             keep_spare_call(Arc::new(call(id)));
         }
         assert_eq!(SPARE_CALLS.with_borrow(Vec::len), GIVE_BACK);
+    }
+
+    #[test]
+    fn a_batch_read_brings_a_batch_of_blanks_the_receiver_can_write_over() {
+        let (to, from) = crossbeam_channel::bounded(SPARE_BATCHES);
+        let mut blanks = Blanks { to, taken: 0 };
+        for _ in 1..GIVE_BACK {
+            blanks.took_one();
+        }
+        assert!(from.is_empty(), "not before a whole batch was read");
+        blanks.took_one();
+        let batch = from.try_recv().unwrap();
+        assert_eq!(batch.len(), GIVE_BACK);
+        // Nothing else holds them: share() writes over each in place.
+        for mut rec in batch {
+            assert!(Arc::get_mut(&mut rec.call).is_some());
+        }
+        // With enough batches waiting, none is made.
+        for _ in 0..(SPARE_BATCHES + 2) * GIVE_BACK {
+            blanks.took_one();
+        }
+        assert_eq!(from.len(), SPARE_BATCHES);
     }
 }

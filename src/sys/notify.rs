@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use crate::errno::Errno;
 
 /// The raw notification, as `SECCOMP_IOCTL_NOTIF_RECV` filled it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Notif {
     /// Cookie identifying this call for ID_VALID / SEND / ADDFD.
     pub id: u64,
