@@ -1,5 +1,6 @@
 //! The only code allowed `unsafe`: seccomp and BPF, the listener fd,
-//! spawning, remote memory, pidfds, raw socket calls, credentials.
+//! spawning, remote memory, pidfds, raw socket calls, credentials, and a
+//! prefetch hint.
 #![allow(unsafe_code)]
 
 pub mod bpf;
