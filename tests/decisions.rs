@@ -827,7 +827,7 @@ fn emulated_unlink_and_rmdir_remove_what_they_remove_alone() {
 fn emulated_opens_give_the_fd_or_error_they_give_alone() {
     // x86_64 open flags.
     const AT_FDCWD: &str = "-100";
-    let cases: [(&[&str], &str); 31] = [
+    let cases: [(&[&str], &str); 34] = [
         (&["sys", "open", "s:{}/f", "0"], "open: ok"),
         (&["sys", "open", "s:{}/f", "0x401"], "open: ok"),
         (&["sys", "open", "s:{}/new", "0x41", "0x1a4"], "open: ok"),
@@ -962,6 +962,18 @@ fn emulated_opens_give_the_fd_or_error_they_give_alone() {
         (
             &["sys", "openat", AT_FDCWD, "s:{}/f", "0x143d01"],
             "openat: ok",
+        ),
+        // O_DIRECTORY on a file is ENOTDIR; O_DIRECT, whatever this file
+        // system makes of it, the same as alone.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/f", "0x10000"],
+            "openat: err errno 20",
+        ),
+        (&["sys", "openat", AT_FDCWD, "s:{}/f", "0x4000"], "openat: "),
+        // O_CREAT|O_DIRECTORY of a new name: EINVAL, nothing made.
+        (
+            &["sys", "openat", AT_FDCWD, "s:{}/newd", "0x10040", "0x1a4"],
+            "openat: err EINVAL",
         ),
         // O_TMPFILE|O_RDWR: an unnamed file in the directory.
         (
