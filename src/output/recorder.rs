@@ -89,11 +89,7 @@ impl Recorder {
         let from = events.clone();
         let handle = std::thread::Builder::new()
             .name("unotify-recorder".into())
-            .spawn(move || {
-                let mut relay = Relay::new(sink, to_screen, summary);
-                relay.blanks = blanks;
-                relay.run(&from, &finish_rx)
-            })
+            .spawn(move || Relay::new(sink, to_screen, summary, blanks).run(&from, &finish_rx))
             .expect("spawning the recorder thread");
         (
             Recorder {
@@ -140,7 +136,12 @@ struct Relay {
 }
 
 impl Relay {
-    fn new(sink: Sink, to_screen: Sender<Shown>, summary: summary::Shared) -> Relay {
+    fn new(
+        sink: Sink,
+        to_screen: Sender<Shown>,
+        summary: summary::Shared,
+        blanks: Option<Blanks>,
+    ) -> Relay {
         Relay {
             sink,
             to_screen,
@@ -148,7 +149,7 @@ impl Relay {
             waiting: HashSet::new(),
             not_drawn: Tally::default(),
             screen_gone: false,
-            blanks: None,
+            blanks,
         }
     }
 
