@@ -70,17 +70,52 @@ pub fn refusal(call: &Call) -> Option<String> {
     }
 }
 
-/// Why this open, of a syscall that can be emulated, cannot be: emulation
-/// answers it with EOPNOTSUPP, and the UI does not offer it.
-pub fn unsupported_open(call: &Call) -> Option<&'static str> {
+/// An open's arguments, wherever its syscall keeps them.
+pub struct OpenArgs {
+    /// The raw dirfd (`None`: relative to the cwd, open and creat).
+    pub dirfd: Option<u64>,
+    /// Which argument is the path.
+    pub path: usize,
+    pub flags: u64,
+    pub mode: u64,
+    /// openat2's RESOLVE_* restrictions (0 for the others).
+    pub resolve: u64,
+}
+
+/// The arguments of an open, openat, openat2 or creat; `None` for other
+/// calls, and for an openat2 whose `open_how` could not be read.
+pub fn open_args(call: &Call) -> Option<OpenArgs> {
     let a = &call.notif.args;
-    let (flags, resolve) = match call.sysno? {
-        Sysno::open => (a[1], 0),
-        Sysno::openat => (a[2], 0),
-        // Unread (EFAULT) is emulation's to say.
-        Sysno::openat2 => call.copies().open_how.map(|how| (how[0], how[2]))?,
+    let (dirfd, path, flags, mode, resolve) = match call.sysno? {
+        Sysno::open => (None, 0, a[1], a[2], 0),
+        Sysno::creat => (
+            None,
+            0,
+            (libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u64,
+            a[1],
+            0,
+        ),
+        Sysno::openat => (Some(a[0]), 1, a[2], a[3], 0),
+        Sysno::openat2 => {
+            let how = call.copies().open_how?;
+            (Some(a[0]), 1, how[0], how[1], how[2])
+        }
         _ => return None,
     };
+    Some(OpenArgs {
+        dirfd,
+        path,
+        flags,
+        mode,
+        resolve,
+    })
+}
+
+/// Why this open, of a syscall that can be emulated, cannot be: emulation
+/// answers it with EOPNOTSUPP, and the UI does not offer it. (Unread
+/// openat2 arguments are emulation's to say: EFAULT.)
+pub fn unsupported_open(call: &Call) -> Option<&'static str> {
+    let OpenArgs { flags, resolve, .. } = open_args(call)?;
     if flags & libc::O_PATH as u64 != 0 {
         // The kernel takes an ADDFD file with fget, which refuses them.
         Some("ADDFD cannot install an O_PATH file in the program")

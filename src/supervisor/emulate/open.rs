@@ -13,7 +13,7 @@ use super::{Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_path, 
 use crate::decode::realpath::Follow;
 use crate::errno::Errno;
 use crate::model::Call;
-use crate::model::emulation::unsupported_open;
+use crate::model::emulation::{Family, family, open_args, unsupported_open};
 use crate::sys::notify::{ForeignFd, NotifyFd, is_gone};
 
 pub(super) struct Plan {
@@ -26,32 +26,19 @@ pub(super) struct Plan {
 }
 
 pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
-    let a = &call.notif.args;
-    let (dirfd, index, flags, mode) = match sysno {
-        Sysno::open => (None, 0, a[1], a[2]),
-        Sysno::creat => (
-            None,
-            0,
-            (libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u64,
-            a[1],
-        ),
-        Sysno::openat => (Some(a[0]), 1, a[2], a[3]),
-        Sysno::openat2 => {
-            let how = call.copies().open_how.ok_or(Errno::EFAULT)?;
-            (Some(a[0]), 1, how[0], how[1])
-        }
-        // Not in this family (see model::emulation::FAMILIES).
-        _ => return Err(Stop::Fail(Errno::ENOSYS)),
-    };
+    if family(sysno) != Some(Family::Open) {
+        return Err(Stop::Fail(Errno::ENOSYS));
+    }
+    let args = open_args(call).ok_or(Errno::EFAULT)?;
     if unsupported_open(call).is_some() {
         // O_PATH (ADDFD would fail with an EBADF that looks like a bad
         // fd) or RESOLVE_* restrictions: said plainly.
         return Err(Stop::Fail(Errno::EOPNOTSUPP));
     }
     Ok(Plan {
-        path: plan_path(call, dirfd, index)?,
-        flags: OFlag::from_bits_retain(flags as i32),
-        mode,
+        path: plan_path(call, args.dirfd, args.path)?,
+        flags: OFlag::from_bits_retain(args.flags as i32),
+        mode: args.mode,
         strict: sysno == Sysno::openat2,
     })
 }
