@@ -109,14 +109,35 @@ impl Events {
     /// slower than the calls), so the program waits rather than memory
     /// growing. Looked at again soon, then every millisecond; a runtime
     /// that is gone empties the queue, which ends the wait.
+    ///
+    /// The room is looked at once every [`ROOM_CHECK_EVERY`] sends of a
+    /// thread: the queue's length is read from the reader's side of the
+    /// channel, a cache miss that cost the receiver as much as the send.
+    /// Each sending thread can overshoot the bound by that many at most.
     fn send(&self, ev: Event) {
-        let mut pause = Duration::from_micros(50);
-        while !self.has_room() {
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(1));
+        let due = UNCHECKED_SENDS.with(|n| {
+            let due = n.get() + 1 >= ROOM_CHECK_EVERY;
+            n.set(if due { 0 } else { n.get() + 1 });
+            due
+        });
+        if due {
+            let mut pause = Duration::from_micros(50);
+            while !self.has_room() {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(1));
+            }
         }
         let _ = self.tx.send(ev);
     }
+}
+
+/// How many events a thread sends between two looks at the queue's room
+/// ([`Events::send`]).
+const ROOM_CHECK_EVERY: u32 = 32;
+
+thread_local! {
+    /// Events this thread sent since it last looked at the queue's room.
+    static UNCHECKED_SENDS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 /// A call handed to the UI and not answered yet.
@@ -280,15 +301,16 @@ fn share(call: Call) -> Arc<Call> {
 }
 
 /// Keeps the call of a record being reused for [`share`] (at most a
-/// batch of them), if nothing else refers to it.
+/// batch of them). Whether anything else still refers to it is left to
+/// `share`: the reference count sits on a line the reader touched last,
+/// and looking at it now would wait for that line, where the prefetch at
+/// the end of this call brings it in while the program runs.
 fn keep_spare_call(call: Arc<Call>) {
-    if Arc::strong_count(&call) == 1 {
-        SPARE_CALLS.with_borrow_mut(|calls| {
-            if calls.len() < GIVE_BACK {
-                calls.push(call);
-            }
-        });
-    }
+    SPARE_CALLS.with_borrow_mut(|calls| {
+        if calls.len() < GIVE_BACK {
+            calls.push(call);
+        }
+    });
 }
 
 /// Starts bringing in the memory the next call will be written to (its
@@ -1315,6 +1337,35 @@ mod tests {
             keep_spare_call(Arc::new(call(id)));
         }
         assert_eq!(SPARE_CALLS.with_borrow(Vec::len), GIVE_BACK);
+    }
+
+    #[test]
+    fn a_full_queue_holds_a_sender_back_after_at_most_a_check_interval() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let events = Events {
+            tx,
+            bound: Some(10),
+            unbound: Arc::new(AtomicBool::new(false)),
+        };
+        let sender = std::thread::spawn(move || {
+            for _ in 0..200 {
+                events.send(Event::ListenerClosed);
+            }
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let held = rx.len();
+        assert!(
+            (10..=10 + ROOM_CHECK_EVERY as usize).contains(&held),
+            "{held} events queued against a bound of 10"
+        );
+        assert!(!sender.is_finished(), "the sender waits for room");
+        // Read everything: the sender goes on to the end.
+        let mut read = 0;
+        while read < 200 {
+            rx.recv_timeout(Duration::from_secs(10)).expect("an event");
+            read += 1;
+        }
+        sender.join().unwrap();
     }
 
     #[test]
