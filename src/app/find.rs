@@ -193,8 +193,8 @@ fn term_matches(t: &Term, rec: &Record) -> bool {
         Term::Answer(a) => answer_word(rec) == *a,
         Term::By(d) => decider_word(&rec.decided_by) == *d,
         Term::Syscalls(set) => c.sysno.is_some_and(|s| set.contains(&s)),
-        Term::Pid(p) => c.tgid == *p || c.notif.pid == *p,
-        Term::Comm(g) => g.is_match(&c.comm),
+        Term::Pid(p) => c.proc.tgid == *p || c.notif.pid == *p,
+        Term::Comm(g) => g.is_match(&c.proc.comm),
         Term::Container(g) => container_is(g, c),
         Term::Path(g) => {
             c.paths().iter().any(|p| g.is_match(p))

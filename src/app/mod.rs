@@ -503,7 +503,7 @@ impl App {
                     if self.ran.len() >= self.config.history_cap.max(1) {
                         self.ran.clear();
                     }
-                    self.ran.insert(exec.notif.id, rec.call.exe.to_vec());
+                    self.ran.insert(exec.notif.id, rec.call.proc.exe.to_vec());
                 }
                 let id = rec.call.notif.id;
                 let vanished = rec.answer.is_none() && rec.outcome == Outcome::Gone;

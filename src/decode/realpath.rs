@@ -107,7 +107,7 @@ impl Caller {
     pub fn of(call: &Call) -> Caller {
         Caller {
             tid: call.notif.pid,
-            tgid: call.tgid,
+            tgid: call.proc.tgid,
         }
     }
 }
@@ -252,7 +252,7 @@ fn of_call(call: &Call) -> RealPaths {
     // path in /proc (and costs a read of its status): found only then.
     let in_proc = |r: &RealPath| matches!(r, RealPath::Found(p) if p.starts_with(b"/proc/"));
     if out.paths.iter().any(|(_, r)| in_proc(r)) {
-        out.proc_self = inner_pid(call.tgid).or(Some(call.tgid));
+        out.proc_self = inner_pid(call.proc.tgid).or(Some(call.proc.tgid));
     }
     out
 }

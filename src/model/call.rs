@@ -101,6 +101,18 @@ pub struct Arg {
     pub value: Value,
 }
 
+/// What /proc says about the calling thread's process.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcFacts {
+    /// Thread group id (the process) of the calling thread.
+    pub tgid: u32,
+    /// Parent of the process.
+    pub ppid: u32,
+    pub comm: Arc<[u8]>,
+    pub exe: Arc<[u8]>,
+    pub creds: Creds,
+}
+
 /// The filesystem identity and rights of the calling process, which
 /// emulation adopts so it never does more than the target could.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -179,15 +191,10 @@ pub struct Container {
 #[derive(Clone, Debug)]
 pub struct Call {
     pub notif: Notif,
-    /// Thread group id (the process) of the calling thread.
-    pub tgid: u32,
-    /// Parent of the process.
-    pub ppid: u32,
-    /// Shared with the receiver's cache of /proc facts: a call costs no
-    /// copy of them (and no free on another thread).
-    pub comm: Arc<[u8]>,
-    pub exe: Arc<[u8]>,
-    pub creds: Creds,
+    /// The calling thread's process, shared with the receiver's cache of
+    /// /proc facts: a call costs one reference count, not a copy of them
+    /// (nor a free on another thread).
+    pub proc: Arc<ProcFacts>,
     /// See [`Call::copies`].
     pub copies: Option<Box<Copies>>,
     /// The syscall, if the number is a known x86_64 one.

@@ -10,8 +10,8 @@ pub mod stack;
 
 pub use answer::{Answer, DecidedBy, parse_value};
 pub use call::{
-    AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, Arg, Call, Container, Copies, Creds, Notif, RealPath,
-    RealPaths, SockAddr, Value,
+    AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, Arg, Call, Container, Copies, Creds, Notif, ProcFacts,
+    RealPath, RealPaths, SockAddr, Value,
 };
 pub use record::{Outcome, Record, Refusal, Tally};
 pub use stack::Stack;

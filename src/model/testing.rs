@@ -2,12 +2,13 @@
 //! builder shared by the decoder's, the policy's and the UI's tests.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use syscalls::Sysno;
 
 use crate::decode::{TargetView, decode_with_copies};
-use crate::model::{Arg, Call, Creds, Notif, SockAddr, Value};
+use crate::model::{Arg, Call, Creds, Notif, ProcFacts, SockAddr, Value};
 
 /// The `nr` of a call made with no [`Sysno`]: a number the kernel does not
 /// know.
@@ -31,11 +32,13 @@ impl FakeCall {
                 instruction_pointer: 0,
                 args: raw,
             },
-            tgid: 100,
-            ppid: 1,
-            comm: b"prog"[..].into(),
-            exe: b"/usr/bin/prog"[..].into(),
-            creds: Creds::default(),
+            proc: Arc::new(ProcFacts {
+                tgid: 100,
+                ppid: 1,
+                comm: b"prog"[..].into(),
+                exe: b"/usr/bin/prog"[..].into(),
+                creds: Creds::default(),
+            }),
             copies: None,
             sysno,
             args: Vec::new(),
@@ -70,21 +73,21 @@ impl FakeCall {
 
     /// Made by thread `tid` of process `tgid`, whose parent is `ppid`.
     pub fn thread(mut self, tgid: u32, tid: u32, ppid: u32) -> Self {
-        self.0.tgid = tgid;
+        Arc::make_mut(&mut self.0.proc).tgid = tgid;
         self.0.notif.pid = tid;
-        self.0.ppid = ppid;
+        Arc::make_mut(&mut self.0.proc).ppid = ppid;
         self
     }
 
     /// Made by the program `comm`, run from `/usr/bin/comm`.
     pub fn program(mut self, comm: &str) -> Self {
-        self.0.comm = comm.as_bytes().into();
-        self.0.exe = format!("/usr/bin/{comm}").into_bytes().into();
+        Arc::make_mut(&mut self.0.proc).comm = comm.as_bytes().into();
+        Arc::make_mut(&mut self.0.proc).exe = format!("/usr/bin/{comm}").into_bytes().into();
         self
     }
 
     pub fn creds(mut self, creds: Creds) -> Self {
-        self.0.creds = creds;
+        Arc::make_mut(&mut self.0.proc).creds = creds;
         self
     }
 

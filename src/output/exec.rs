@@ -35,11 +35,11 @@ impl ExecWatch {
         let c = &rec.call;
         let changed = self
             .tried
-            .get(&c.tgid)
+            .get(&c.proc.tgid)
             .and_then(|t| t.last())
-            .is_some_and(|last| last.exe != c.exe);
+            .is_some_and(|last| last.proc.exe != c.proc.exe);
         let ran = if changed {
-            self.tried.remove(&c.tgid).and_then(|mut t| t.pop())
+            self.tried.remove(&c.proc.tgid).and_then(|mut t| t.pop())
         } else {
             None
         };
@@ -47,7 +47,7 @@ impl ExecWatch {
             if self.tried.len() >= PROCESSES {
                 self.tried.clear();
             }
-            let tries = self.tried.entry(c.tgid).or_default();
+            let tries = self.tried.entry(c.proc.tgid).or_default();
             if tries.len() >= TRIES {
                 tries.remove(0);
             }
@@ -66,7 +66,7 @@ mod tests {
 
     fn call(id: u64, sysno: Sysno, exe: &str) -> Call {
         let mut c = FakeCall::new(Some(sysno), [0; 6]).id(id).build();
-        c.exe = exe.as_bytes().into();
+        std::sync::Arc::make_mut(&mut c.proc).exe = exe.as_bytes().into();
         c
     }
 

@@ -39,8 +39,8 @@ pub fn trace_line(rec: &Record) -> String {
     format!(
         "{}[{} {}] {} → {}{unknown}   ({})",
         container_prefix(c),
-        c.tgid,
-        escape_bytes(&c.comm),
+        c.proc.tgid,
+        escape_bytes(&c.proc.comm),
         format_call(c),
         result_text(rec.answer, rec.outcome),
         rec.decided_by
@@ -93,10 +93,10 @@ pub fn exec_ran_line(exec: &Call, now: &Call) -> String {
     format!(
         "{}[{} {}] ran: {} (the process is now {})",
         container_prefix(exec),
-        exec.tgid,
-        escape_bytes(&exec.comm),
+        exec.proc.tgid,
+        escape_bytes(&exec.proc.comm),
         format_call(exec),
-        escape_bytes(&now.exe)
+        escape_bytes(&now.proc.exe)
     )
 }
 
@@ -196,10 +196,10 @@ pub fn log_record(rec: &Record) -> Json {
         // A string: ids use all 64 bits, and JSON readers that hold
         // numbers as doubles (jq, JavaScript) would merge nearby ids.
         "id": c.notif.id.to_string(),
-        "pid": c.tgid,
+        "pid": c.proc.tgid,
         "tid": c.notif.pid,
-        "comm": bytes_json(&c.comm),
-        "exe": bytes_json(&c.exe),
+        "comm": bytes_json(&c.proc.comm),
+        "exe": bytes_json(&c.proc.exe),
         "syscall": c.name(),
         "nr": c.notif.nr,
         "args": c.notif.args.iter().map(|a| format!("{a:#x}")).collect::<Vec<_>>(),

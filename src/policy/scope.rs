@@ -125,8 +125,8 @@ pub fn siblings(sysno: Sysno) -> Vec<Sysno> {
 pub fn call_line(call: &Call) -> String {
     format!(
         "[{} {}] {}",
-        call.tgid,
-        escape_bytes(&call.comm),
+        call.proc.tgid,
+        escape_bytes(&call.proc.comm),
         format_call(call)
     )
 }
@@ -528,8 +528,8 @@ impl Scope {
             addr: None,
             port: None,
             access: Access::of_call(call),
-            comm: call.comm.to_vec(),
-            exe: call.exe.to_vec(),
+            comm: call.proc.comm.to_vec(),
+            exe: call.proc.exe.to_vec(),
             container: call.container.as_ref().map(|k| k.id.clone()),
             from: call_line(call),
         }
@@ -1009,11 +1009,11 @@ mod tests {
         );
         let mut other = with_paths(Sysno::mkdir, &[b"/tmp/e"]);
         assert!(by_exe.matches(&other) && by_comm.matches(&other));
-        other.exe = b"/usr/bin/prog2"[..].into();
-        other.comm = b"prog2"[..].into();
+        std::sync::Arc::make_mut(&mut other.proc).exe = b"/usr/bin/prog2"[..].into();
+        std::sync::Arc::make_mut(&mut other.proc).comm = b"prog2"[..].into();
         assert!(!by_exe.matches(&other) && !by_comm.matches(&other));
         let mut anon = c.clone();
-        anon.exe = std::sync::Arc::from(&b""[..]);
+        std::sync::Arc::make_mut(&mut anon.proc).exe = std::sync::Arc::from(&b""[..]);
         assert!(
             scopes(&anon)[1]
                 .to_rule(Answer::Allow, Narrow::Exe, Lifetime::Session)

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::decode::TargetView;
-use crate::model::Creds;
+use crate::model::ProcFacts;
 use crate::sys::{mem, notify::ForeignFd, pidfd, sock};
 
 /// A thread of the target, by tid.
@@ -68,22 +68,12 @@ impl TargetView for LiveTarget {
     }
 }
 
-/// Identity and credentials of the calling thread's process.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProcInfo {
-    pub tgid: u32,
-    pub ppid: u32,
-    pub comm: Arc<[u8]>,
-    pub exe: Arc<[u8]>,
-    pub creds: Creds,
-}
-
 /// Reads /proc/TID/{status,comm,exe}. Missing pieces stay empty: the
 /// thread may be exiting, and the call can still be answered.
-pub fn proc_info(tid: u32) -> ProcInfo {
-    let mut info = ProcInfo {
+pub fn proc_info(tid: u32) -> ProcFacts {
+    let mut info = ProcFacts {
         tgid: tid,
-        ..ProcInfo::default()
+        ..ProcFacts::default()
     };
     let mut comm = None;
     if let Some(status) = read_proc(&format!("/proc/{tid}/status")) {
@@ -141,7 +131,7 @@ fn status_name(status: &[u8]) -> Option<&[u8]> {
 }
 
 /// Fills tgid, ppid and the credentials from a /proc status file.
-pub fn parse_status(status: &[u8], info: &mut ProcInfo) {
+pub fn parse_status(status: &[u8], info: &mut ProcFacts) {
     let text = String::from_utf8_lossy(status);
     for line in text.lines() {
         let Some((key, rest)) = line.split_once(':') else {
@@ -175,7 +165,7 @@ mod tests {
         let status = b"Name:\tcat\nTgid:\t42\nPid:\t43\nPPid:\t1\n\
             Uid:\t1000\t1001\t1002\t1003\nGid:\t10\t11\t12\t13\nGroups:\t4 24 27 \n\
             Umask:\t0027\nCapEff:\t0000000000000400\n";
-        let mut info = ProcInfo::default();
+        let mut info = ProcFacts::default();
         parse_status(status, &mut info);
         assert_eq!(info.tgid, 42);
         assert_eq!(info.ppid, 1);

@@ -13,11 +13,11 @@ use crossbeam_channel::{Receiver, Sender};
 use syscalls::Sysno;
 
 use super::emulate::{self, Emulated};
-use super::target::{self, LiveTarget, ProcInfo, proc_info};
+use super::target::{self, LiveTarget, proc_info};
 use crate::decode;
 use crate::errno::Errno;
 use crate::model::emulation;
-use crate::model::{Answer, Call, Container, DecidedBy, Notif, Outcome, Record};
+use crate::model::{Answer, Call, Container, DecidedBy, Notif, Outcome, ProcFacts, Record};
 use crate::policy::rules::{Rule, RuleAction, RuleSet, RuleView};
 use crate::sys::notify::{self, NotifyFd, RecvWaker, Response, is_gone};
 
@@ -218,24 +218,13 @@ impl Blanks {
 
 /// `n` records holding calls, all to be written over.
 fn blank_records(n: usize) -> Spares {
-    let name: Arc<[u8]> = Arc::from(&[][..]);
-    let groups: Arc<[u32]> = Arc::from(&[][..]);
+    let nobody = Arc::new(ProcFacts::default());
     let (now, then) = (Instant::now(), SystemTime::UNIX_EPOCH);
     (0..n)
         .map(|_| {
             let call = Call {
                 notif: Notif::default(),
-                tgid: 0,
-                ppid: 0,
-                comm: Arc::clone(&name),
-                exe: Arc::clone(&name),
-                creds: crate::model::Creds {
-                    fsuid: 0,
-                    fsgid: 0,
-                    groups: Arc::clone(&groups),
-                    umask: 0,
-                    cap_eff: 0,
-                },
+                proc: Arc::clone(&nobody),
                 copies: None,
                 sysno: None,
                 args: Vec::new(),
@@ -848,25 +837,25 @@ impl std::hash::Hasher for TidHasher {
 }
 
 struct ProcCache {
-    map: HashMap<u32, (Instant, ProcInfo), std::hash::BuildHasherDefault<TidHasher>>,
+    map: HashMap<u32, (Instant, Arc<ProcFacts>), std::hash::BuildHasherDefault<TidHasher>>,
     /// With `--stack`: maps and parsed objects, for the stacks.
     stacks: Option<decode::stack::Capturer>,
 }
 
 impl ProcCache {
     /// The facts, and whether they were read just now (not cached).
-    fn get(&mut self, tid: u32, now: Instant) -> (ProcInfo, bool) {
+    fn get(&mut self, tid: u32, now: Instant) -> (Arc<ProcFacts>, bool) {
         if let Some((at, info)) = self.map.get(&tid)
             && now.duration_since(*at) < PROC_TTL
         {
-            return (info.clone(), false);
+            return (Arc::clone(info), false);
         }
         if self.map.len() > 4096 {
             self.map
                 .retain(|_, (at, _)| now.duration_since(*at) < PROC_TTL);
         }
-        let info = proc_info(tid);
-        self.map.insert(tid, (now, info.clone()));
+        let info = Arc::new(proc_info(tid));
+        self.map.insert(tid, (now, Arc::clone(&info)));
         (info, true)
     }
 
@@ -874,17 +863,17 @@ impl ProcCache {
     /// a rule on them must see the program the thread runs now, even if
     /// it exec'd (execve not trapped) or renamed itself since the facts
     /// were cached.
-    fn refresh_identity(&mut self, tid: u32, info: &mut ProcInfo) {
+    fn refresh_identity(&mut self, tid: u32, info: &mut Arc<ProcFacts>) {
         let (comm, exe) = target::proc_identity(tid);
+        let facts = Arc::make_mut(info);
         if let Some(c) = comm {
-            info.comm = c;
+            facts.comm = c;
         }
         if let Some(e) = exe {
-            info.exe = e;
+            facts.exe = e;
         }
         if let Some((_, cached)) = self.map.get_mut(&tid) {
-            cached.comm = Arc::clone(&info.comm);
-            cached.exe = Arc::clone(&info.exe);
+            *cached = Arc::clone(info);
         }
     }
 
@@ -1011,11 +1000,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
     }
     let call = share(Call {
         notif: n,
-        tgid: info.tgid,
-        ppid: info.ppid,
-        comm: info.comm,
-        exe: info.exe,
-        creds: info.creds,
+        proc: info,
         copies: copies.boxed(),
         sysno,
         args,

@@ -119,24 +119,24 @@ fn process_lines(call: &Call, cwd: Option<&[u8]>) -> Vec<Line<'static>> {
         )));
     }
     let tid = call.notif.pid;
-    let thread = if tid == call.tgid {
+    let thread = if tid == call.proc.tgid {
         String::new()
     } else {
         format!(" · tid {tid}")
     };
     lines.push(Line::raw(format!(
         "  pid {}{thread} · comm {} · parent {}",
-        call.tgid,
-        escape_bytes(&call.comm),
-        call.ppid
+        call.proc.tgid,
+        escape_bytes(&call.proc.comm),
+        call.proc.ppid
     )));
-    lines.push(Line::raw(format!("  exe {}", escape_bytes(&call.exe))));
+    lines.push(Line::raw(format!("  exe {}", escape_bytes(&call.proc.exe))));
     if let Some(cwd) = cwd {
         lines.push(Line::raw(format!("  cwd {}", escape_bytes(cwd))));
     }
     lines.push(Line::raw(format!(
         "  fsuid {} · fsgid {} · umask {:04o}",
-        call.creds.fsuid, call.creds.fsgid, call.creds.umask
+        call.proc.creds.fsuid, call.proc.creds.fsgid, call.proc.creds.umask
     )));
     lines
 }

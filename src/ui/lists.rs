@@ -136,12 +136,12 @@ pub fn pending(frame: &mut Frame, app: &App, area: Rect, now: Instant) {
             let c = &p.call;
             let selected = i == sel;
             let marker = if selected { "▶" } else { " " };
-            let comm = clip(&escape_bytes(&c.comm), comm_w);
+            let comm = clip(&escape_bytes(&c.proc.comm), comm_w);
             let ctr = container_tag(c, cw).unwrap_or_default();
             let head = if width < 40 {
                 format!("{marker}{ctr}{comm:<comm_w$} ")
             } else {
-                format!("{marker}{ctr}{:>7} {comm:<comm_w$} ", c.tgid)
+                format!("{marker}{ctr}{:>7} {comm:<comm_w$} ", c.proc.tgid)
             };
             let mut spans = vec![Span::raw(head.clone())];
             let mut used = head.chars().count();
@@ -265,12 +265,12 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect) {
             let ctr = container_tag(c, cw).unwrap_or_default();
             let head = if width < 70 {
                 // Narrow: no pid, a shorter name, so the call keeps room.
-                format!("{at:>9} {ctr}{:<8} ", clip(&escape_bytes(&c.comm), 8))
+                format!("{at:>9} {ctr}{:<8} ", clip(&escape_bytes(&c.proc.comm), 8))
             } else {
                 format!(
                     "{at:>9} {ctr}{:>7} {:<12} ",
-                    c.tgid,
-                    clip(&escape_bytes(&c.comm), 12)
+                    c.proc.tgid,
+                    clip(&escape_bytes(&c.proc.comm), 12)
                 )
             };
             let ran = if app.ran.contains_key(&c.notif.id) {

@@ -213,11 +213,11 @@ impl Index {
             try_in_order(rules, call, &g.rest, &mut best);
             if !g.comm.is_empty() {
                 g.comm
-                    .candidates(&call.comm, |l| try_in_order(rules, call, l, &mut best));
+                    .candidates(&call.proc.comm, |l| try_in_order(rules, call, l, &mut best));
             }
             if !g.exe.is_empty() {
                 g.exe
-                    .candidates(&call.exe, |l| try_in_order(rules, call, l, &mut best));
+                    .candidates(&call.proc.exe, |l| try_in_order(rules, call, l, &mut best));
             }
         }
         // The call's paths are found only when a rule that could still win

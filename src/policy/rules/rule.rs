@@ -230,8 +230,8 @@ impl Rule {
                 .is_none_or(|p| p.matches(call, self.refuses()))
             && c.ports.as_ref().is_none_or(|p| p.matches(call))
             && c.addr.as_ref().is_none_or(|a| a.matches(call))
-            && c.comm.as_ref().is_none_or(|g| g.is_match(&call.comm))
-            && c.exe.as_ref().is_none_or(|g| g.is_match(&call.exe))
+            && c.comm.as_ref().is_none_or(|g| g.is_match(&call.proc.comm))
+            && c.exe.as_ref().is_none_or(|g| g.is_match(&call.proc.exe))
             && c.container.as_ref().is_none_or(|g| {
                 call.container
                     .as_ref()
@@ -520,16 +520,16 @@ mod tests {
         let r = one("[[rule]]\ncomm = \"python3\"\naction = \"allow\"");
         let mut c = with_paths(Sysno::mkdir, &["/a"]);
         assert!(!r.matches(&c));
-        c.comm = b"python3"[..].into();
+        std::sync::Arc::make_mut(&mut c.proc).comm = b"python3"[..].into();
         assert!(r.matches(&c));
-        c.comm = b"python3.12"[..].into();
+        std::sync::Arc::make_mut(&mut c.proc).comm = b"python3.12"[..].into();
         assert!(!r.matches(&c), "a plain comm is an exact match");
         let r = one("[[rule]]\ncomm = \"python3*\"\nexe = \"/usr/bin/*\"\naction = \"allow\"");
-        c.exe = b"/usr/bin/python3.12"[..].into();
+        std::sync::Arc::make_mut(&mut c.proc).exe = b"/usr/bin/python3.12"[..].into();
         assert!(r.matches(&c));
-        c.exe = b"/usr/local/bin/python3.12"[..].into();
+        std::sync::Arc::make_mut(&mut c.proc).exe = b"/usr/local/bin/python3.12"[..].into();
         assert!(!r.matches(&c));
-        c.exe = b"/usr/bin/sub/python3"[..].into();
+        std::sync::Arc::make_mut(&mut c.proc).exe = b"/usr/bin/sub/python3"[..].into();
         assert!(!r.matches(&c), "* does not cross /");
     }
 

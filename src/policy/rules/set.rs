@@ -605,8 +605,8 @@ action = "allow"
                         3 => openat(&a, libc::O_WRONLY),
                         _ => with_sockaddr(Sysno::connect, inet("10.0.0.1", 80)),
                     };
-                    c.comm = comm.as_bytes().into();
-                    c.exe = exe.as_bytes().into();
+                    std::sync::Arc::make_mut(&mut c.proc).comm = comm.as_bytes().into();
+                    std::sync::Arc::make_mut(&mut c.proc).exe = exe.as_bytes().into();
                     if in_proc {
                         c.real = std::sync::OnceLock::from(RealPaths {
                             paths: Vec::new(),

@@ -56,7 +56,8 @@ pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
         // Not in this family (see model::emulation::FAMILIES).
         _ => return Err(Stop::Fail(Errno::ENOSYS)),
     };
-    let socket = pidfd::copy_fd(call.tgid, ForeignFd(a[0] as i32)).map_err(|e| errno_of(&e))?;
+    let socket =
+        pidfd::copy_fd(call.proc.tgid, ForeignFd(a[0] as i32)).map_err(|e| errno_of(&e))?;
     Ok(Plan { socket, op })
 }
 
