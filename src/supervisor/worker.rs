@@ -808,6 +808,12 @@ impl WallClock {
         if since < WALL_ANCHOR {
             return self.wall + since;
         }
+        self.reanchor()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn reanchor(&mut self) -> SystemTime {
         *self = WallClock::new();
         self.wall
     }
@@ -837,6 +843,9 @@ impl std::hash::Hasher for TidHasher {
 }
 
 struct ProcCache {
+    /// The facts by tid, with when they stop being fresh (compared, not
+    /// subtracted: a subtraction of two clock readings costs dozens of
+    /// instructions on every call).
     map: HashMap<u32, (Instant, Arc<ProcFacts>), std::hash::BuildHasherDefault<TidHasher>>,
     /// With `--stack`: maps and parsed objects, for the stacks.
     stacks: Option<decode::stack::Capturer>,
@@ -845,17 +854,23 @@ struct ProcCache {
 impl ProcCache {
     /// The facts, and whether they were read just now (not cached).
     fn get(&mut self, tid: u32, now: Instant) -> (Arc<ProcFacts>, bool) {
-        if let Some((at, info)) = self.map.get(&tid)
-            && now.duration_since(*at) < PROC_TTL
+        if let Some((until, info)) = self.map.get(&tid)
+            && now < *until
         {
             return (Arc::clone(info), false);
         }
+        self.read(tid, now)
+    }
+
+    /// Reads the facts anew and caches them.
+    #[cold]
+    #[inline(never)]
+    fn read(&mut self, tid: u32, now: Instant) -> (Arc<ProcFacts>, bool) {
         if self.map.len() > 4096 {
-            self.map
-                .retain(|_, (at, _)| now.duration_since(*at) < PROC_TTL);
+            self.map.retain(|_, (until, _)| now < *until);
         }
         let info = Arc::new(proc_info(tid));
-        self.map.insert(tid, (now, Arc::clone(&info)));
+        self.map.insert(tid, (now + PROC_TTL, Arc::clone(&info)));
         (info, true)
     }
 
@@ -863,6 +878,8 @@ impl ProcCache {
     /// a rule on them must see the program the thread runs now, even if
     /// it exec'd (execve not trapped) or renamed itself since the facts
     /// were cached.
+    #[cold]
+    #[inline(never)]
     fn refresh_identity(&mut self, tid: u32, info: &mut Arc<ProcFacts>) {
         let (comm, exe) = target::proc_identity(tid);
         let facts = Arc::make_mut(info);
@@ -881,6 +898,8 @@ impl ProcCache {
     /// thread group: when a thread other than the leader execs, the
     /// kernel ends the other threads and the new program goes on under
     /// the leader's tid, whose facts are those of the old program.
+    #[cold]
+    #[inline(never)]
     fn forget_group(&mut self, tid: u32, tgid: u32) {
         self.map
             .retain(|&t, (_, info)| t != tid && info.tgid != tgid);
