@@ -115,6 +115,8 @@ impl GlobIndex {
 /// nothing (tried in turn).
 #[derive(Debug, Default)]
 struct Group {
+    /// The position of the group's first rule.
+    first: u32,
     paths: GlobIndex,
     /// Every rule of the group with a path condition.
     path_rules: Positions,
@@ -133,6 +135,14 @@ pub(super) struct Index {
     any: Option<usize>,
     /// By syscall number: the groups whose rules name that syscall.
     by_sysno: Vec<Vec<usize>>,
+    /// By syscall number: the rule that decides every call of that
+    /// syscall while it is enabled, if there is one: the first rule that
+    /// could apply, when it has no condition but the syscall (an "allow
+    /// getppid"). Such a call needs no matching at all.
+    settled: Vec<Option<u32>>,
+    /// The same for syscalls no rule names: the first rule without a
+    /// `syscall` condition, if it has no condition at all.
+    settled_any: Option<u32>,
 }
 
 impl Index {
@@ -147,7 +157,10 @@ impl Index {
                 Some(&g) => g,
                 None => {
                     let g = index.groups.len();
-                    index.groups.push(Group::default());
+                    index.groups.push(Group {
+                        first: pos,
+                        ..Group::default()
+                    });
                     by_set.insert(set, g);
                     match set {
                         None => index.any = Some(g),
@@ -181,7 +194,38 @@ impl Index {
                 group.rest.push(pos);
             }
         }
+        index.settle(rules);
         index
+    }
+
+    /// Finds, for each syscall, the rule that decides all of its calls
+    /// ([`Index::settled`]).
+    fn settle(&mut self, rules: &[Arc<Rule>]) {
+        let alone = |p: u32| rules[p as usize].decides_by_syscall_alone();
+        let first_any = self.any.map(|g| self.groups[g].first);
+        self.settled_any = first_any.filter(|&p| alone(p));
+        self.settled = self
+            .by_sysno
+            .iter()
+            .map(|groups| {
+                let first = groups.iter().map(|&g| self.groups[g].first);
+                first.chain(first_any).min().filter(|&p| alone(p))
+            })
+            .collect();
+    }
+
+    /// The position of the enabled rule that decides every call of
+    /// `sysno`, if there is one.
+    fn settled(&self, rules: &[Arc<Rule>], sysno: Option<Sysno>) -> Option<usize> {
+        let p = match sysno {
+            Some(s) => self
+                .settled
+                .get(s.id() as usize)
+                .copied()
+                .unwrap_or(self.settled_any),
+            None => self.settled_any,
+        }? as usize;
+        rules[p].enabled().then_some(p)
     }
 
     /// The groups whose rules could apply to a call of `sysno`.
@@ -195,6 +239,10 @@ impl Index {
     /// What the enabled rules that could apply to a call of `sysno` look
     /// at besides its arguments ([`super::RuleSet::needs`]).
     pub(super) fn needs(&self, rules: &[Arc<Rule>], sysno: Option<Sysno>) -> super::Needs {
+        // Decided by the syscall alone: nothing else is looked at.
+        if self.settled(rules, sysno).is_some() {
+            return super::Needs::default();
+        }
         let any_enabled = |list: &[u32]| list.iter().any(|&p| rules[p as usize].enabled());
         let mut needs = super::Needs::default();
         for g in self.groups(sysno) {
@@ -207,6 +255,9 @@ impl Index {
     /// The position of the first enabled rule that matches `call`: what
     /// trying every rule in order would find.
     pub(super) fn first_match(&self, rules: &[Arc<Rule>], call: &Call) -> Option<usize> {
+        if let Some(p) = self.settled(rules, call.sysno) {
+            return Some(p);
+        }
         let mut best = usize::MAX;
         let groups = self.groups(call.sysno);
         for g in groups.clone() {
@@ -277,6 +328,8 @@ fn try_in_order(rules: &[Arc<Rule>], call: &Call, list: &[u32], best: &mut usize
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::testing::FakeCall;
+    use crate::policy::rules::Needs;
 
     #[test]
     fn keys() {
@@ -289,5 +342,48 @@ mod tests {
         assert_eq!(glob_key("**/*.so"), (false, &b""[..]));
         assert_eq!(glob_key("python3*"), (false, &b""[..]));
         assert_eq!(glob_key("python3"), (true, &b"python3"[..]));
+    }
+
+    #[test]
+    fn a_first_rule_with_only_a_syscall_settles_that_syscall() {
+        let rules = |text: &str| -> Vec<Arc<Rule>> {
+            crate::policy::rules::parse_rules(text, "t.toml", crate::errno::Errno::EPERM)
+                .unwrap()
+                .into_iter()
+                .map(Arc::new)
+                .collect()
+        };
+        let list = rules(
+            "[[rule]]\nsyscall = \"getppid\"\naction = \"allow\"\n\
+             [[rule]]\nsyscall = \"mkdir\"\npath = \"/a/**\"\naction = \"deny\"\n\
+             [[rule]]\nsyscall = [\"mkdir\", \"getppid\"]\naction = \"allow\"\n",
+        );
+        let ix = Index::new(&list);
+        assert_eq!(ix.settled(&list, Some(Sysno::getppid)), Some(0));
+        assert_eq!(
+            ix.settled(&list, Some(Sysno::mkdir)),
+            None,
+            "a path rule first"
+        );
+        assert_eq!(ix.settled(&list, Some(Sysno::rmdir)), None, "no rule");
+        assert!(ix.needs(&list, Some(Sysno::mkdir)).real_paths);
+        list[0].set_enabled(false);
+        assert_eq!(ix.settled(&list, Some(Sysno::getppid)), None, "disabled");
+        assert_eq!(
+            ix.first_match(&list, &FakeCall::new(Some(Sysno::getppid), [0; 6]).build()),
+            Some(2)
+        );
+        // A rule without any condition settles every syscall that no
+        // rule before it names.
+        let list = rules(
+            "[[rule]]\nsyscall = \"mkdir\"\ncomm = \"x\"\naction = \"deny\"\n\
+             [[rule]]\naction = \"allow\"\n",
+        );
+        let ix = Index::new(&list);
+        assert_eq!(ix.settled(&list, Some(Sysno::rmdir)), Some(1));
+        assert_eq!(ix.settled(&list, None), Some(1));
+        assert_eq!(ix.settled(&list, Some(Sysno::mkdir)), None);
+        assert!(ix.needs(&list, Some(Sysno::mkdir)).fresh_identity);
+        assert_eq!(ix.needs(&list, Some(Sysno::rmdir)), Needs::default());
     }
 }

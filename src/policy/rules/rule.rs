@@ -219,6 +219,29 @@ impl Rule {
         self.enabled.store(on, Ordering::Relaxed);
     }
 
+    /// Whether the rule has no condition but (perhaps) the syscall: it
+    /// matches every call of the syscalls it names.
+    pub(crate) fn decides_by_syscall_alone(&self) -> bool {
+        // Destructured so a new condition cannot be forgotten here.
+        let Conditions {
+            syscalls: _,
+            paths,
+            access,
+            ports,
+            addr,
+            comm,
+            exe,
+            container,
+        } = &self.cond;
+        paths.is_none()
+            && access.is_none()
+            && ports.is_none()
+            && addr.is_none()
+            && comm.is_none()
+            && exe.is_none()
+            && container.is_none()
+    }
+
     /// Whether every condition of the rule holds for `call` (regardless of
     /// `enabled`).
     pub fn matches(&self, call: &Call) -> bool {

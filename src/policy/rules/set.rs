@@ -636,11 +636,27 @@ action = "allow"
             };
             for c in calls {
                 prop_assert_eq!(ids(set.find(c)), ids(set.find_linear(c)), "{:?}", c.args);
-                let linear = set
-                    .list()
-                    .iter()
-                    .any(|r| r.enabled() && r.has_path_condition_for(c.sysno));
-                prop_assert_eq!(set.needs(c.sysno).real_paths, linear);
+                // Real paths may be needed only if an enabled path rule
+                // could apply, and must be if one comes before the first
+                // enabled rule that decides every call of the syscall.
+                let list = set.list();
+                let path_rule = |r: &std::sync::Arc<super::super::Rule>| {
+                    r.enabled() && r.has_path_condition_for(c.sysno)
+                };
+                let settles = |r: &std::sync::Arc<super::super::Rule>| {
+                    r.enabled()
+                        && r.decides_by_syscall_alone()
+                        && r.conditions()
+                            .syscalls
+                            .as_ref()
+                            .is_none_or(|s| s.contains(c.sysno))
+                };
+                let may = list.iter().any(path_rule);
+                let settled_at = list.iter().position(settles).unwrap_or(list.len());
+                let must = list[..settled_at].iter().any(path_rule);
+                let needs = set.needs(c.sysno).real_paths;
+                prop_assert!(!must || needs, "real paths not asked for");
+                prop_assert!(!needs || may, "real paths asked for with no path rule");
             }
             Ok(())
         }
