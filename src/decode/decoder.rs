@@ -72,6 +72,11 @@ pub fn decode_with_copies(
             .collect();
         return (generic, Copies::default());
     };
+    // A call without arguments (getppid, sched_yield) needs no decoder:
+    // the receiver is spared building one for every such call.
+    if params.is_empty() {
+        return (Vec::new(), Copies::default());
+    }
     let decoder = Decoder {
         params,
         args,
