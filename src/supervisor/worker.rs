@@ -259,24 +259,31 @@ impl ReadRecords {
     }
 }
 
-thread_local! {
+/// What a thread that records calls keeps for writing its next records
+/// into (one thread-local, looked at twice a call).
+struct Stash {
     /// The batch of spare records this thread writes its next records
     /// into: taken from `Shared::spare` a batch at a time, so a call
     /// costs no look at a channel the reader writes to.
-    static SPARES: std::cell::RefCell<Spares> = const {
-        std::cell::RefCell::new(Vec::new())
-    };
-    /// The calls of reused records, when nothing else refers to them: the
-    /// next calls are written over them in place ([`share`]).
-    static SPARE_CALLS: std::cell::RefCell<Vec<Arc<Call>>> = const {
-        std::cell::RefCell::new(Vec::new())
+    records: Spares,
+    /// The calls of reused records: the next calls are written over them
+    /// in place ([`share`]), where nothing else still refers to them.
+    calls: Vec<Arc<Call>>,
+}
+
+thread_local! {
+    static STASH: std::cell::RefCell<Stash> = const {
+        std::cell::RefCell::new(Stash {
+            records: Vec::new(),
+            calls: Vec::new(),
+        })
     };
 }
 
 /// `call` in an allocation of its own: a spare one written over when
 /// there is one (no free, no allocation).
 fn share(call: Call) -> Arc<Call> {
-    let spare = SPARE_CALLS.with_borrow_mut(Vec::pop);
+    let spare = STASH.with_borrow_mut(|s| s.calls.pop());
     match spare {
         Some(mut old) => match Arc::get_mut(&mut old) {
             Some(slot) => {
@@ -289,41 +296,56 @@ fn share(call: Call) -> Arc<Call> {
     }
 }
 
-/// Keeps the call of a record being reused for [`share`] (at most a
-/// batch of them). Whether anything else still refers to it is left to
-/// `share`: the reference count sits on a line the reader touched last,
-/// and looking at it now would wait for that line, where the prefetch at
-/// the end of this call brings it in while the program runs.
-fn keep_spare_call(call: Arc<Call>) {
-    SPARE_CALLS.with_borrow_mut(|calls| {
-        if calls.len() < GIVE_BACK {
-            calls.push(call);
+impl Stash {
+    /// Writes `rec` into a spare record (one from `more` when none is
+    /// left), or into a new one.
+    fn fill(&mut self, rec: Record, more: &Receiver<Spares>) -> Box<Record> {
+        if self.records.is_empty()
+            && let Ok(batch) = more.try_recv()
+        {
+            self.records = batch;
         }
-    });
-}
+        match self.records.pop() {
+            Some(mut spare) => {
+                let old = std::mem::replace(&mut *spare, rec);
+                self.keep_call(old.call);
+                spare
+            }
+            None => Box::new(rec),
+        }
+    }
 
-/// Starts bringing in the memory the next call will be written to (its
-/// spare call and record), while the program runs until that call: the
-/// spares were last touched hundreds of calls ago, and waiting for them
-/// then would add to the next call.
-fn prefetch_spares() {
-    use crate::sys::cache::prefetch;
-    SPARE_CALLS.with_borrow(|calls| {
-        if let Some(c) = calls.last() {
+    /// Keeps the call of a record being reused for [`share`] (at most a
+    /// batch of them). Whether anything else still refers to it is left
+    /// to `share`: the reference count sits on a line the reader touched
+    /// last, and looking at it now would wait for that line, where the
+    /// prefetch at the end of this call brings it in while the program
+    /// runs.
+    fn keep_call(&mut self, call: Arc<Call>) {
+        if self.calls.len() < GIVE_BACK {
+            self.calls.push(call);
+        }
+    }
+
+    /// Starts bringing in the memory the next call will be written to
+    /// (its spare call and record), while the program runs until that
+    /// call: the spares were last touched hundreds of calls ago, and
+    /// waiting for them then would add to the next call.
+    fn prefetch(&self) {
+        use crate::sys::cache::prefetch;
+        if let Some(c) = self.calls.last() {
             // From the reference counts, just before the call.
             let counts = 2 * std::mem::size_of::<usize>();
             let start = Arc::as_ptr(c).cast::<u8>().wrapping_sub(counts);
             prefetch(start, counts + std::mem::size_of::<Call>());
         }
-    });
-    SPARES.with_borrow(|recs| {
-        if let Some(r) = recs.last() {
+        if let Some(r) = self.records.last() {
             prefetch(
                 (&**r as *const Record).cast(),
                 std::mem::size_of::<Record>(),
             );
         }
-    });
+    }
 }
 
 impl Shared {
@@ -793,29 +815,38 @@ const WALL_ANCHOR: Duration = Duration::from_millis(100);
 struct WallClock {
     instant: Instant,
     wall: SystemTime,
+    /// `wall` in nanoseconds since the Unix epoch (until 2554).
+    wall_ns: u64,
 }
 
 impl WallClock {
     fn new() -> WallClock {
+        let wall = SystemTime::now();
         WallClock {
             instant: Instant::now(),
-            wall: SystemTime::now(),
+            wall,
+            wall_ns: wall
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
         }
     }
 
-    fn at(&mut self, now: Instant) -> SystemTime {
+    /// The wall clock time at `now`, also in microseconds since the Unix
+    /// epoch (what a rule's last hit is kept in).
+    fn at(&mut self, now: Instant) -> (SystemTime, u64) {
         let since = now.saturating_duration_since(self.instant);
         if since < WALL_ANCHOR {
-            return self.wall + since;
+            let us = self.wall_ns.saturating_add(since.as_nanos() as u64) / 1000;
+            return (self.wall + since, us);
         }
         self.reanchor()
     }
 
     #[cold]
     #[inline(never)]
-    fn reanchor(&mut self) -> SystemTime {
+    fn reanchor(&mut self) -> (SystemTime, u64) {
         *self = WallClock::new();
-        self.wall
+        (self.wall, self.wall_ns / 1000)
     }
 }
 
@@ -988,7 +1019,7 @@ fn watch_hangup(shared: &Shared, receiver: &RecvWaker) {
 /// Reads, decodes and decides one notification.
 fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif) {
     let received = Instant::now();
-    let received_wall = local.wall.at(received);
+    let (received_wall, received_us) = local.wall.at(received);
     let sysno = decode::native_sysno(&n);
     // One state of the rules for the whole call: what it needs and what
     // decides it.
@@ -1052,7 +1083,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
         record(shared, call, None, DecidedBy::Supervisor, Outcome::Gone);
         return;
     }
-    if let Some((number, rule)) = local.rules.decide(&call) {
+    if let Some((number, rule)) = local.rules.decide_at(&call, received_us) {
         match rule.action {
             RuleAction::Answer(a) => {
                 dispatch(shared, call, a, rule_decided(number, rule));
@@ -1168,24 +1199,9 @@ fn record(
     outcome: Outcome,
 ) {
     let rec = Record::now(call, answer, by, outcome);
-    let spare = SPARES.with_borrow_mut(|stash| {
-        if stash.is_empty()
-            && let Ok(batch) = shared.spare.1.try_recv()
-        {
-            *stash = batch;
-        }
-        stash.pop()
-    });
-    let boxed = match spare {
-        Some(mut spare) => {
-            let old = std::mem::replace(&mut *spare, rec);
-            keep_spare_call(old.call);
-            spare
-        }
-        None => Box::new(rec),
-    };
+    let boxed = STASH.with_borrow_mut(|s| s.fill(rec, &shared.spare.1));
     shared.events.send(Event::Answered(boxed));
-    prefetch_spares();
+    STASH.with_borrow(Stash::prefetch);
 }
 
 /// Counts one answer in flight until dropped.
@@ -1292,18 +1308,20 @@ mod tests {
         let slack = Duration::from_millis(1);
         while start.elapsed() < WALL_ANCHOR * 3 {
             let before = SystemTime::now();
-            let t = clock.at(Instant::now());
+            let (t, us) = clock.at(Instant::now());
             let after = SystemTime::now();
             assert!(
                 t + slack >= before && t <= after + slack,
                 "{t:?} not in {before:?}..{after:?}"
             );
+            // The same time in microseconds, as a rule's last hit keeps it.
+            assert_eq!(us, crate::policy::rules::micros_since_epoch(t));
             std::thread::sleep(Duration::from_millis(7));
         }
         // An instant before the anchor (a call received earlier) is not
         // moved after it.
         let early = clock.instant - Duration::from_millis(5);
-        assert_eq!(clock.at(early), clock.wall);
+        assert_eq!(clock.at(early), (clock.wall, clock.wall_ns / 1000));
     }
 
     #[test]
@@ -1323,6 +1341,7 @@ mod tests {
     fn a_spare_call_is_written_over_in_place_unless_still_shared() {
         use crate::model::testing::FakeCall;
         let call = |id| FakeCall::new(Some(Sysno::getppid), [0; 6]).id(id).build();
+        let keep_spare_call = |c| STASH.with_borrow_mut(|s| s.keep_call(c));
         let first = share(call(1));
         let at = Arc::as_ptr(&first);
         keep_spare_call(first);
@@ -1340,7 +1359,7 @@ mod tests {
             keep_spare_call(share(call(id)));
             keep_spare_call(Arc::new(call(id)));
         }
-        assert_eq!(SPARE_CALLS.with_borrow(Vec::len), GIVE_BACK);
+        assert_eq!(STASH.with_borrow(|s| s.calls.len()), GIVE_BACK);
     }
 
     #[test]

@@ -308,11 +308,14 @@ impl Rule {
     /// Counts one decided call at `at` (the call's receive time: reading
     /// the clock again would cost the receive path for nothing).
     pub fn hit(&self, at: SystemTime) {
+        self.hit_at_us(micros_since_epoch(at));
+    }
+
+    /// [`hit`](Self::hit) with the time in microseconds since the Unix
+    /// epoch, as the receiver has it at hand.
+    pub fn hit_at_us(&self, us: u64) {
         self.hits.fetch_add(1, Ordering::Relaxed);
-        let us = at.duration_since(UNIX_EPOCH).map_or(1, |d| {
-            u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
-        });
-        self.last_hit_us.fetch_max(us, Ordering::Relaxed);
+        self.last_hit_us.fetch_max(us.max(1), Ordering::Relaxed);
     }
 
     /// Sets the counters as another process had them (a rule handed over
@@ -376,6 +379,12 @@ impl Rule {
         }
         s
     }
+}
+
+/// `t` in microseconds since the Unix epoch (0 before it).
+pub fn micros_since_epoch(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]

@@ -80,9 +80,15 @@ impl RuleView {
     /// As [`RuleSet::decide`]: the first enabled matching rule, its hit
     /// counted at the call's receive time.
     pub fn decide(&self, call: &Call) -> Option<(usize, &Arc<Rule>)> {
+        self.decide_at(call, super::rule::micros_since_epoch(call.received_wall))
+    }
+
+    /// [`decide`](Self::decide) with the call's receive time in
+    /// microseconds since the Unix epoch, as the receiver has it at hand.
+    pub fn decide_at(&self, call: &Call, at_us: u64) -> Option<(usize, &Arc<Rule>)> {
         let i = self.state.index.first_match(&self.state.rules, call)?;
         let rule = &self.state.rules[i];
-        rule.hit(call.received_wall);
+        rule.hit_at_us(at_us);
         Some((i + 1, rule))
     }
 }
