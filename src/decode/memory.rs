@@ -80,6 +80,10 @@ pub fn read_cstring(view: &dyn TargetView, addr: u64, max: usize) -> ReadStr {
             Err(e) => return ReadStr::Unterminated(out, e),
         };
         if let Some(nul) = buf[..n].iter().position(|&b| b == 0) {
+            // Found in the first read (most strings): one exact allocation.
+            if out.is_empty() {
+                return ReadStr::Full(buf[..nul].to_vec());
+            }
             out.extend_from_slice(&buf[..nul]);
             return ReadStr::Full(out);
         }
