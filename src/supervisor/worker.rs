@@ -260,7 +260,8 @@ impl ReadRecords {
 }
 
 /// What a thread that records calls keeps for writing its next records
-/// into (one thread-local, looked at twice a call).
+/// into: one thread-local for both (each look at a thread-local costs
+/// the receiver a few dozen instructions).
 struct Stash {
     /// The batch of spare records this thread writes its next records
     /// into: taken from `Shared::spare` a batch at a time, so a call
