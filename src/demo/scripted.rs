@@ -146,6 +146,20 @@ impl Scripted {
             s.stop();
         }
         self.closed = true;
+        self.write_queued_records();
+    }
+
+    /// Writes the records still queued once the supervisor has stopped.
+    /// A record of a call the lesson answered can come after the next
+    /// call's `Pending`: the answer is sent on another thread, and the
+    /// program goes on at SEND, before that thread sends the record.
+    fn write_queued_records(&mut self) {
+        while let Ok(ev) = self.events.try_recv() {
+            if let Event::Answered(rec) = ev {
+                noted(self.sink.record(&rec));
+            }
+        }
+        noted(self.sink.flush());
     }
 
     /// Answers what is still coming with allow until the target is gone,
@@ -162,10 +176,11 @@ impl Scripted {
                 .recv_timeout(Duration::from_secs(60))
                 .unwrap_or(0),
         };
-        noted(self.sink.exit(status));
         if let Some(s) = self.supervisor.take() {
             s.stop();
         }
+        self.write_queued_records();
+        noted(self.sink.exit(status));
         (sysproc::exit_code(status), self.sink)
     }
 }
