@@ -204,3 +204,51 @@ fn noted(news: Vec<OutputError>) {
         eprintln!("unotify-tui: {e}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::FakeCall;
+    use crate::model::{Outcome, Record};
+    use syscalls::Sysno;
+
+    /// The record of a call the lesson answered arrives after the next
+    /// call's `Pending` (the answer thread sent it after the program went
+    /// on): closing the listener on that `Pending` must still log it.
+    #[test]
+    fn a_record_queued_behind_the_pending_call_is_logged_when_the_listener_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        let (tx, events) = crossbeam_channel::unbounded();
+        // The program has exited: nothing to wait for at the end.
+        let (_, exits) = crossbeam_channel::unbounded::<i32>();
+        let mut run = Scripted {
+            supervisor: None,
+            events,
+            exits,
+            sink: Sink::open(TraceTo::Nowhere, Some(&log)).unwrap(),
+            pid: 0,
+            status: None,
+            closed: false,
+            wait_killable: true,
+        };
+        let answered = FakeCall::new(Some(Sysno::mkdir), [0; 6]).id(1).build();
+        let next = FakeCall::new(Some(Sysno::mkdir), [0; 6]).id(2).build();
+        tx.send(Event::Pending(Arc::new(next))).unwrap();
+        tx.send(Event::Answered(Box::new(Record::now(
+            Arc::new(answered),
+            Some(Answer::Allow),
+            DecidedBy::Supervisor,
+            Outcome::Continued,
+        ))))
+        .unwrap();
+        let pending = run.next().expect("the pending call");
+        assert_eq!(pending.notif.id, 2);
+        run.close_listener();
+        let (_, sink) = run.finish();
+        drop(sink);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("\"mkdir\""), "{text}");
+    }
+}
