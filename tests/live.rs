@@ -522,3 +522,45 @@ fn real_paths_are_those_of_the_moment_of_the_call_asked_or_continued() {
     assert!(!dir.path().join("a/0").exists() && !dir.path().join("b/0").exists());
     assert!(dir.path().join("b/y").is_dir());
 }
+
+/// A rule that names only a syscall decides all of its calls without
+/// matching: switched off in the TUI, it must stop deciding at once, and
+/// the next rule decide instead.
+#[test]
+fn a_syscall_only_rule_switched_off_stops_deciding() {
+    let dir = tempdir();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nsyscall = \"mkdir\"\naction = \"ask\"\n\n\
+         [[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\nerrno = \"EACCES\"\n",
+    )
+    .unwrap();
+    let (d, b) = (join(dir.path(), "d"), join(dir.path(), "b"));
+    let live = start(
+        &["--rules", rules.to_str().unwrap()],
+        &[b"mkdir-after", b"1", &d, &b],
+    );
+    // The first rule asks about mkdir d/0 ...
+    let call = live.pending(1).remove(0);
+    assert_eq!(path_of(&call), join(dir.path(), "d/0"));
+    // ... and is switched off before the person answers.
+    let set = live.running.supervisor.rules();
+    let first = set.list()[0].id();
+    assert!(set.set_enabled(first, false));
+    assert!(live.decide(&call, Answer::Allow));
+    // mkdir b: the second rule's EACCES, where the program sees it.
+    wait_output(&live.output, "mkdir: err EACCES");
+    let recs = live.finish();
+    let second = recs
+        .iter()
+        .find(|r| path_of(&r.call) == b)
+        .expect("a record of mkdir b");
+    assert!(
+        matches!(second.decided_by, DecidedBy::Rule { number: 2, .. }),
+        "{:?}",
+        second.decided_by
+    );
+    assert_eq!(second.outcome, Outcome::Failed(Errno::EACCES));
+    assert!(!dir.path().join("b").exists());
+}
