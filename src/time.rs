@@ -2,6 +2,18 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// `t` in nanoseconds since the Unix epoch (0 before it; saturates in
+/// 2554).
+pub fn nanos_since_epoch(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// `t` in microseconds since the Unix epoch (0 before it).
+pub fn micros_since_epoch(t: SystemTime) -> u64 {
+    nanos_since_epoch(t) / 1000
+}
+
 /// RFC 3339 UTC with microseconds.
 pub fn rfc3339(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();

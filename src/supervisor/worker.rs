@@ -826,9 +826,7 @@ impl WallClock {
         WallClock {
             instant: Instant::now(),
             wall,
-            wall_ns: wall
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+            wall_ns: crate::time::nanos_since_epoch(wall),
         }
     }
 
@@ -1316,7 +1314,7 @@ mod tests {
                 "{t:?} not in {before:?}..{after:?}"
             );
             // The same time in microseconds, as a rule's last hit keeps it.
-            assert_eq!(us, crate::policy::rules::micros_since_epoch(t));
+            assert_eq!(us, crate::time::micros_since_epoch(t));
             std::thread::sleep(Duration::from_millis(7));
         }
         // An instant before the anchor (a call received earlier) is not

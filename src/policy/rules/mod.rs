@@ -25,5 +25,5 @@ pub use parse::{
     read_rule_file,
 };
 pub(crate) use rule::Conditions;
-pub use rule::{Origin, Rule, RuleAction, RuleId, micros_since_epoch};
+pub use rule::{Origin, Rule, RuleAction, RuleId};
 pub use set::{Needs, RuleInfo, RuleSet, RuleView};

@@ -308,7 +308,7 @@ impl Rule {
     /// Counts one decided call at `at` (the call's receive time: reading
     /// the clock again would cost the receive path for nothing).
     pub fn hit(&self, at: SystemTime) {
-        self.hit_at_us(micros_since_epoch(at));
+        self.hit_at_us(crate::time::micros_since_epoch(at));
     }
 
     /// [`hit`](Self::hit) with the time in microseconds since the Unix
@@ -379,12 +379,6 @@ impl Rule {
         }
         s
     }
-}
-
-/// `t` in microseconds since the Unix epoch (0 before it).
-pub fn micros_since_epoch(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]

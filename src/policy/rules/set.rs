@@ -80,7 +80,7 @@ impl RuleView {
     /// As [`RuleSet::decide`]: the first enabled matching rule, its hit
     /// counted at the call's receive time.
     pub fn decide(&self, call: &Call) -> Option<(usize, &Arc<Rule>)> {
-        self.decide_at(call, super::rule::micros_since_epoch(call.received_wall))
+        self.decide_at(call, crate::time::micros_since_epoch(call.received_wall))
     }
 
     /// [`decide`](Self::decide) with the call's receive time in
