@@ -260,8 +260,9 @@ impl ReadRecords {
 }
 
 /// What a thread that records calls keeps for writing its next records
-/// into: one thread-local for both (each look at a thread-local costs
-/// the receiver a few dozen instructions).
+/// into: one thread-local for both, looked at once to record a call and
+/// once to make one (each look costs the receiver a few dozen
+/// instructions).
 struct Stash {
     /// The batch of spare records this thread writes its next records
     /// into: taken from `Shared::spare` a batch at a time, so a call
@@ -1198,9 +1199,12 @@ fn record(
     outcome: Outcome,
 ) {
     let rec = Record::now(call, answer, by, outcome);
-    let boxed = STASH.with_borrow_mut(|s| s.fill(rec, &shared.spare.1));
-    shared.events.send(Event::Answered(boxed));
-    STASH.with_borrow(Stash::prefetch);
+    STASH.with_borrow_mut(|s| {
+        shared
+            .events
+            .send(Event::Answered(s.fill(rec, &shared.spare.1)));
+        s.prefetch();
+    });
 }
 
 /// Counts one answer in flight until dropped.
