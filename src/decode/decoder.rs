@@ -7,7 +7,9 @@ use syscalls::Sysno;
 
 use super::flags::{self, CLONE_NS, OPEN, RESOLVE, format_mode};
 use super::ioctl;
-use super::memory::{PATH_MAX, ReadStr, TargetView, field_u64, read_cstring, read_exact, read_u64};
+use super::memory::{
+    PATH_MAX, ReadStr, TargetView, field_u64, read_cstring, read_cstring_into, read_exact, read_u64,
+};
 use super::sockaddr::{SOCKADDR_STORAGE_LEN, parse_sockaddr};
 use super::table::{GENERIC_NAMES, Kind, Params, params};
 use crate::model::{Arg, Copies, SockAddr, Value};
@@ -60,22 +62,34 @@ pub fn decode_with_copies(
     args: &[u64; 6],
     view: &dyn TargetView,
 ) -> (Vec<Arg>, Copies) {
+    decode_reusing(sysno, args, view, Vec::new())
+}
+
+/// [`decode_with_copies`], written into the argument list of an earlier
+/// call: its vector, and the bytes of its paths and strings, are written
+/// over where the new call has them too, not freed and allocated again
+/// (the receiver decodes every call, and a path call allocated three
+/// times).
+pub fn decode_reusing(
+    sysno: Option<Sysno>,
+    args: &[u64; 6],
+    view: &dyn TargetView,
+    mut earlier: Vec<Arg>,
+) -> (Vec<Arg>, Copies) {
     let Some(params) = sysno.and_then(params) else {
-        let generic = GENERIC_NAMES
-            .iter()
-            .zip(args)
-            .map(|(&name, &raw)| Arg {
-                name,
-                raw,
-                value: Value::Hex(raw),
-            })
-            .collect();
-        return (generic, Copies::default());
+        earlier.clear();
+        earlier.extend(GENERIC_NAMES.iter().zip(args).map(|(&name, &raw)| Arg {
+            name,
+            raw,
+            value: Value::Hex(raw),
+        }));
+        return (earlier, Copies::default());
     };
     // A call without arguments (getppid, sched_yield) needs no decoder:
     // the receiver is spared building one for every such call.
     if params.is_empty() {
-        return (Vec::new(), Copies::default());
+        earlier.clear();
+        return (earlier, Copies::default());
     }
     let decoder = Decoder {
         params,
@@ -84,21 +98,59 @@ pub fn decode_with_copies(
         open_how: OnceCell::new(),
         sockaddr: RefCell::new(None),
         cwd: OnceCell::new(),
+        spare: RefCell::default(),
     };
-    let decoded = params
-        .iter()
-        .enumerate()
-        .map(|(i, &(name, kind))| Arg {
-            name,
-            raw: args[i],
-            value: decoder.value(i, kind),
-        })
-        .collect();
+    let mut decoded = earlier;
+    decoded.truncate(params.len());
+    for (i, &(name, kind)) in params.iter().enumerate() {
+        let raw = args[i];
+        match decoded.get_mut(i) {
+            Some(old) => {
+                *decoder.spare.borrow_mut() = SpareBytes::from(&mut old.value);
+                *old = Arg {
+                    name,
+                    raw,
+                    value: decoder.value(i, kind),
+                };
+            }
+            None => decoded.push(Arg {
+                name,
+                raw,
+                value: decoder.value(i, kind),
+            }),
+        }
+    }
     let copies = Copies {
         sockaddr: decoder.sockaddr.into_inner(),
         open_how: decoder.open_how.get().and_then(|how| how.ok()),
     };
     (decoded, copies)
+}
+
+/// The byte buffers of an earlier call's argument at the same position,
+/// for the new argument's string and resolved path to be written into.
+#[derive(Default)]
+struct SpareBytes {
+    string: Vec<u8>,
+    resolved: Vec<u8>,
+}
+
+impl SpareBytes {
+    /// Takes the buffers out of `value` (left holding empty ones).
+    fn from(value: &mut Value) -> SpareBytes {
+        let take = std::mem::take;
+        match value {
+            Value::Path { given, resolved } => SpareBytes {
+                string: take(given),
+                resolved: resolved.take().unwrap_or_default(),
+            },
+            Value::Str(bytes) | Value::Partial { bytes, .. } => SpareBytes {
+                string: take(bytes),
+                resolved: Vec::new(),
+            },
+            _ => SpareBytes::default(),
+        }
+    }
 }
 
 /// The low 32 bits of a register as a C `int`: the kernel truncates `int`
@@ -146,6 +198,9 @@ struct Decoder<'a> {
     /// The cwd, read at most once and only for a relative path: a /proc
     /// readlink costs about as much as the rest of the decoding together.
     cwd: OnceCell<Option<Vec<u8>>>,
+    /// Buffers of the earlier call's argument at the position being
+    /// decoded ([`decode_reusing`]).
+    spare: RefCell<SpareBytes>,
 }
 
 impl Decoder<'_> {
@@ -374,7 +429,8 @@ impl Decoder<'_> {
         if raw == 0 {
             return Err(Value::Null);
         }
-        match read_cstring(self.view, raw, PATH_MAX) {
+        let into = std::mem::take(&mut self.spare.borrow_mut().string);
+        match read_cstring_into(self.view, raw, PATH_MAX, into) {
             ReadStr::Full(b) | ReadStr::Truncated(b) => Ok(b),
             ReadStr::Unterminated(bytes, errno) if !bytes.is_empty() => {
                 Err(Value::Partial { bytes, errno })
@@ -424,12 +480,13 @@ impl Decoder<'_> {
             return Some(joined);
         }
         if given.starts_with(b"/") {
-            return Some(normalize(given));
+            let into = std::mem::take(&mut self.spare.borrow_mut().resolved);
+            return Some(normalize_into(given, into));
         }
         let mut joined = self.base_dir(dirfd)?;
         joined.push(b'/');
         joined.extend_from_slice(given);
-        Some(normalize(&joined))
+        Some(normalized(joined))
     }
 
     /// The directory a relative path starts from: the cwd, or the dirfd
@@ -680,20 +737,43 @@ fn signal(n: i64) -> Value {
 /// something else on disk. `..` at the root stays at the root, as the
 /// kernel does.
 fn normalize(path: &[u8]) -> Vec<u8> {
-    // Most paths are normal already: copied without taking them apart.
-    let normal = path.len() > 1
-        && path[0] == b'/'
-        && path[1..]
-            .split(|&b| b == b'/')
-            .all(|c| !matches!(c, b"" | b"." | b".."));
-    if normal || path == b"/" {
-        return path.to_vec();
-    }
-    normalize_parts(path)
+    normalize_into(path, Vec::new())
 }
 
-/// [`normalize`] by taking the path apart and putting it together again.
-fn normalize_parts(path: &[u8]) -> Vec<u8> {
+/// [`normalize`] written into `out` (what it held is dropped, its
+/// allocation kept).
+fn normalize_into(path: &[u8], mut out: Vec<u8>) -> Vec<u8> {
+    out.clear();
+    if is_normal(path) {
+        out.extend_from_slice(path);
+        return out;
+    }
+    normalize_parts(path, out)
+}
+
+/// [`normalize`] of a path already in a vector of its own: the vector
+/// itself when the path is normal (most are).
+fn normalized(path: Vec<u8>) -> Vec<u8> {
+    if is_normal(&path) {
+        return path;
+    }
+    normalize_parts(&path, Vec::with_capacity(path.len()))
+}
+
+/// Whether `path` is absolute and has no `//`, `.` or `..` to collapse
+/// (and no trailing `/` but the root's).
+fn is_normal(path: &[u8]) -> bool {
+    path == b"/"
+        || (path.len() > 1
+            && path[0] == b'/'
+            && path[1..]
+                .split(|&b| b == b'/')
+                .all(|c| !matches!(c, b"" | b"." | b"..")))
+}
+
+/// [`normalize`] by taking the path apart and putting it together again,
+/// into `out` (empty).
+fn normalize_parts(path: &[u8], mut out: Vec<u8>) -> Vec<u8> {
     let mut parts: Vec<&[u8]> = Vec::new();
     for comp in path.split(|&b| b == b'/') {
         match comp {
@@ -705,9 +785,9 @@ fn normalize_parts(path: &[u8]) -> Vec<u8> {
         }
     }
     if parts.is_empty() {
-        return b"/".to_vec();
+        out.push(b'/');
+        return out;
     }
-    let mut out = Vec::with_capacity(path.len());
     for p in parts {
         out.push(b'/');
         out.extend_from_slice(p);
@@ -815,8 +895,86 @@ mod tests {
         fn normal_paths_are_copied_as_taking_them_apart_would_give(
             path in proptest::collection::vec(proptest::sample::select(&b"/.a"[..]), 0..12),
         ) {
-            proptest::prop_assert_eq!(normalize(&path), normalize_parts(&path));
+            let parts = normalize_parts(&path, Vec::new());
+            proptest::prop_assert_eq!(&normalize(&path), &parts);
+            // Into a buffer that held something else, and in place.
+            proptest::prop_assert_eq!(&normalize_into(&path, b"/old/stuff".to_vec()), &parts);
+            if path.starts_with(b"/") {
+                proptest::prop_assert_eq!(&normalized(path.clone()), &parts);
+            }
         }
+
+        /// Decoding into an earlier call's arguments (the receiver does,
+        /// to reuse their memory) gives what decoding afresh gives,
+        /// whatever the two calls are: nothing of the earlier one shows.
+        #[test]
+        fn decoding_over_an_earlier_call_gives_what_decoding_afresh_gives(
+            t in arb_view(),
+            calls in proptest::collection::vec(
+                (proptest::prelude::any::<proptest::sample::Index>(), proptest::array::uniform6(arb_arg())),
+                2..5,
+            ),
+        ) {
+            let some: Vec<Option<Sysno>> = [
+                Sysno::mkdirat, Sysno::openat, Sysno::openat2, Sysno::renameat2,
+                Sysno::symlinkat, Sysno::linkat, Sysno::execve, Sysno::connect,
+                Sysno::prctl, Sysno::getppid, Sysno::mkdir, Sysno::chdir,
+            ]
+            .into_iter()
+            .map(Some)
+            .chain([None])
+            .collect();
+            let mut earlier = Vec::new();
+            for (which, args) in calls {
+                let sysno = some[which.index(some.len())];
+                let fresh = decode_with_copies(sysno, &args, &t);
+                let reused = decode_reusing(sysno, &args, &t, earlier);
+                proptest::prop_assert_eq!(&reused.0, &fresh.0);
+                proptest::prop_assert_eq!(&reused.1, &fresh.1);
+                earlier = reused.0;
+            }
+        }
+    }
+
+    /// A path call decoded over an earlier path call writes its path and
+    /// resolved path into the earlier call's buffers, and its arguments
+    /// into the earlier call's vector: no allocation.
+    #[test]
+    fn a_path_call_decoded_over_another_keeps_its_buffers() {
+        let mut t = FakeTarget::new();
+        t.str(STR, b"/tmp/a-longer-name").str(STR2, b"/tmp/b");
+        let first = decode_args(
+            Some(Sysno::mkdirat),
+            &[AT_FDCWD_REG, STR, 0o755, 0, 0, 0],
+            &t,
+        );
+        let Value::Path {
+            given,
+            resolved: Some(resolved),
+        } = &first[1].value
+        else {
+            panic!("{:?}", first[1]);
+        };
+        let at = (first.as_ptr(), given.as_ptr(), resolved.as_ptr());
+        let (second, _) = decode_reusing(
+            Some(Sysno::mkdirat),
+            &[AT_FDCWD_REG, STR2, 0o700, 0, 0, 0],
+            &t,
+            first,
+        );
+        let Value::Path {
+            given,
+            resolved: Some(resolved),
+        } = &second[1].value
+        else {
+            panic!("{:?}", second[1]);
+        };
+        assert_eq!(
+            (given.as_slice(), resolved.as_slice()),
+            (&b"/tmp/b"[..], &b"/tmp/b"[..])
+        );
+        assert_eq!(second[2].value, Value::Mode(0o700));
+        assert_eq!(at, (second.as_ptr(), given.as_ptr(), resolved.as_ptr()));
     }
 
     #[test]

@@ -51,7 +51,18 @@ pub enum ReadStr {
 /// the page's end copies (and first zeroes) up to a page for a path of
 /// twenty bytes.
 pub fn read_cstring(view: &dyn TargetView, addr: u64, max: usize) -> ReadStr {
-    let mut out = Vec::new();
+    read_cstring_into(view, addr, max, Vec::new())
+}
+
+/// [`read_cstring`] into `out` (what it held is dropped, its allocation
+/// kept for the string).
+pub fn read_cstring_into(
+    view: &dyn TargetView,
+    addr: u64,
+    max: usize,
+    mut out: Vec<u8>,
+) -> ReadStr {
+    out.clear();
     let mut first = [0u8; FIRST_READ];
     let mut page: Vec<u8> = Vec::new();
     let mut cur = addr;
@@ -80,10 +91,6 @@ pub fn read_cstring(view: &dyn TargetView, addr: u64, max: usize) -> ReadStr {
             Err(e) => return ReadStr::Unterminated(out, e),
         };
         if let Some(nul) = buf[..n].iter().position(|&b| b == 0) {
-            // Found in the first read (most strings): one exact allocation.
-            if out.is_empty() {
-                return ReadStr::Full(buf[..nul].to_vec());
-            }
             out.extend_from_slice(&buf[..nul]);
             return ReadStr::Full(out);
         }

@@ -282,10 +282,14 @@ thread_local! {
     };
 }
 
-/// `call` in an allocation of its own: a spare one written over when
-/// there is one (no free, no allocation).
-fn share(call: Call) -> Arc<Call> {
-    let spare = STASH.with_borrow_mut(|s| s.calls.pop());
+/// A spare call to write the next one over ([`share`]).
+fn spare_call() -> Option<Arc<Call>> {
+    STASH.with_borrow_mut(|s| s.calls.pop())
+}
+
+/// `call` in an allocation of its own: `spare` written over when there is
+/// one (no free, no allocation).
+fn share(spare: Option<Arc<Call>>, call: Call) -> Arc<Call> {
     match spare {
         Some(mut old) => match Arc::get_mut(&mut old) {
             Some(slot) => {
@@ -1032,9 +1036,17 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
         fresh = true;
     }
     let view = LiveTarget::new(n.pid);
+    // The call is written over a spare one, and its arguments over the
+    // spare's.
+    let mut spare = spare_call();
+    let earlier = spare
+        .as_mut()
+        .and_then(Arc::get_mut)
+        .map(|c| std::mem::take(&mut c.args))
+        .unwrap_or_default();
     // The raw copies emulation uses come from the same reads as the
     // decoded values that are shown and decided on.
-    let (args, copies) = decode::decode_with_copies(sysno, &n.args, &view);
+    let (args, copies) = decode::decode_reusing(sysno, &n.args, &view, earlier);
     // The stack is read while the thread is parked in this call: after
     // the answer it would have moved on. Vouched for by ID_VALID below
     // with everything else read.
@@ -1048,18 +1060,21 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
             c.forget(info.tgid);
         }
     }
-    let call = share(Call {
-        notif: n,
-        proc: info,
-        copies: copies.boxed(),
-        sysno,
-        args,
-        received,
-        received_wall,
-        real: std::sync::OnceLock::new(),
-        container: shared.container.clone(),
-        stack,
-    });
+    let call = share(
+        spare,
+        Call {
+            notif: n,
+            proc: info,
+            copies: copies.boxed(),
+            sysno,
+            args,
+            received,
+            received_wall,
+            real: std::sync::OnceLock::new(),
+            container: shared.container.clone(),
+            stack,
+        },
+    );
     // The real paths (what the kernel will touch, in the program's view)
     // are found before NOTIF_ID_VALID vouches for what was read, where a
     // decision depends on them: a path rule that could apply, or a person
@@ -1345,21 +1360,21 @@ mod tests {
         use crate::model::testing::FakeCall;
         let call = |id| FakeCall::new(Some(Sysno::getppid), [0; 6]).id(id).build();
         let keep_spare_call = |c| STASH.with_borrow_mut(|s| s.keep_call(c));
-        let first = share(call(1));
+        let first = share(spare_call(), call(1));
         let at = Arc::as_ptr(&first);
         keep_spare_call(first);
-        let second = share(call(2));
+        let second = share(spare_call(), call(2));
         assert_eq!(Arc::as_ptr(&second), at, "the same allocation");
         assert_eq!(second.notif.id, 2);
         // Still referred to (by a TUI's history, say): never written over.
         let held = Arc::clone(&second);
         keep_spare_call(second);
-        let third = share(call(3));
+        let third = share(spare_call(), call(3));
         assert_ne!(Arc::as_ptr(&third), at);
         assert_eq!((held.notif.id, third.notif.id), (2, 3));
         // At most a batch is kept.
         for id in 0..GIVE_BACK as u64 + 10 {
-            keep_spare_call(share(call(id)));
+            keep_spare_call(share(spare_call(), call(id)));
             keep_spare_call(Arc::new(call(id)));
         }
         assert_eq!(STASH.with_borrow(|s| s.calls.len()), GIVE_BACK);
