@@ -489,7 +489,7 @@ impl App {
                 if self.selected_index().is_none() && self.pending_shown(&call) {
                     self.selected = Some(call.notif.id);
                 }
-                let deadline = self.config.timeout.map(|t| call.received + t);
+                let deadline = self.config.timeout.map(|t| call.received.to_instant() + t);
                 self.pending.push(PendingCall {
                     call,
                     cwd,

@@ -2,7 +2,9 @@
 
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
+
+use crate::time::Mono;
 
 use syscalls::Sysno;
 
@@ -201,7 +203,7 @@ pub struct Call {
     pub sysno: Option<Sysno>,
     pub args: Vec<Arg>,
     /// When RECV returned it.
-    pub received: Instant,
+    pub received: Mono,
     pub received_wall: SystemTime,
     /// Found where a decision depends on them (a path rule for this
     /// syscall, a person deciding) before the call is answered, else when

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 use syscalls::Sysno;
 
@@ -42,7 +42,7 @@ impl FakeCall {
             copies: None,
             sysno,
             args: Vec::new(),
-            received: Instant::now(),
+            received: crate::time::Mono::now(),
             received_wall: SystemTime::now(),
             // Made-up calls have no live process to walk paths in: rules
             // match them as written.

@@ -7,7 +7,9 @@ use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::time::Mono;
 
 use crossbeam_channel::{Receiver, Sender};
 use syscalls::Sysno;
@@ -219,7 +221,7 @@ impl Blanks {
 /// `n` records holding calls, all to be written over.
 fn blank_records(n: usize) -> Spares {
     let nobody = Arc::new(ProcFacts::default());
-    let (now, then) = (Instant::now(), SystemTime::UNIX_EPOCH);
+    let (now, then) = (Mono::now(), SystemTime::UNIX_EPOCH);
     (0..n)
         .map(|_| {
             let call = Call {
@@ -362,7 +364,7 @@ impl Shared {
     /// Hands a call to the UI, registered first so an answer can claim it.
     fn ask(self: &Arc<Self>, call: Arc<Call>) {
         self.start_watch();
-        let deadline = self.timeout.map(|t| call.received + t.after);
+        let deadline = self.timeout.map(|t| call.received.to_instant() + t.after);
         let mut waiting = self.waiting();
         waiting.insert(
             call.notif.id,
@@ -819,9 +821,9 @@ const WALL_ANCHOR: Duration = Duration::from_millis(100);
 /// of both: the receiver reads one clock per call instead of two. A step
 /// of the wall clock shows within `WALL_ANCHOR`.
 struct WallClock {
-    instant: Instant,
-    wall: SystemTime,
-    /// `wall` in nanoseconds since the Unix epoch (until 2554).
+    mono: Mono,
+    /// The wall clock at `mono`, in nanoseconds since the Unix epoch
+    /// (until 2554).
     wall_ns: u64,
 }
 
@@ -829,19 +831,18 @@ impl WallClock {
     fn new() -> WallClock {
         let wall = SystemTime::now();
         WallClock {
-            instant: Instant::now(),
-            wall,
+            mono: Mono::now(),
             wall_ns: crate::time::nanos_since_epoch(wall),
         }
     }
 
     /// The wall clock time at `now`, also in microseconds since the Unix
     /// epoch (what a rule's last hit is kept in).
-    fn at(&mut self, now: Instant) -> (SystemTime, u64) {
-        let since = now.saturating_duration_since(self.instant);
-        if since < WALL_ANCHOR {
-            let us = self.wall_ns.saturating_add(since.as_nanos() as u64) / 1000;
-            return (self.wall + since, us);
+    fn at(&mut self, now: Mono) -> (SystemTime, u64) {
+        let since = now.nanos_since(self.mono);
+        if since < WALL_ANCHOR.as_nanos() as u64 {
+            let ns = self.wall_ns + since;
+            return (UNIX_EPOCH + Duration::from_nanos(ns), ns / 1000);
         }
         self.reanchor()
     }
@@ -850,7 +851,8 @@ impl WallClock {
     #[inline(never)]
     fn reanchor(&mut self) -> (SystemTime, u64) {
         *self = WallClock::new();
-        (self.wall, self.wall_ns / 1000)
+        let ns = self.wall_ns;
+        (UNIX_EPOCH + Duration::from_nanos(ns), ns / 1000)
     }
 }
 
@@ -881,14 +883,14 @@ struct ProcCache {
     /// The facts by tid, with when they stop being fresh (compared, not
     /// subtracted: a subtraction of two clock readings costs dozens of
     /// instructions on every call).
-    map: HashMap<u32, (Instant, Arc<ProcFacts>), std::hash::BuildHasherDefault<TidHasher>>,
+    map: HashMap<u32, (Mono, Arc<ProcFacts>), std::hash::BuildHasherDefault<TidHasher>>,
     /// With `--stack`: maps and parsed objects, for the stacks.
     stacks: Option<decode::stack::Capturer>,
 }
 
 impl ProcCache {
     /// The facts, and whether they were read just now (not cached).
-    fn get(&mut self, tid: u32, now: Instant) -> (Arc<ProcFacts>, bool) {
+    fn get(&mut self, tid: u32, now: Mono) -> (Arc<ProcFacts>, bool) {
         if let Some((until, info)) = self.map.get(&tid)
             && now < *until
         {
@@ -900,7 +902,7 @@ impl ProcCache {
     /// Reads the facts anew and caches them.
     #[cold]
     #[inline(never)]
-    fn read(&mut self, tid: u32, now: Instant) -> (Arc<ProcFacts>, bool) {
+    fn read(&mut self, tid: u32, now: Mono) -> (Arc<ProcFacts>, bool) {
         if self.map.len() > 4096 {
             self.map.retain(|_, (until, _)| now < *until);
         }
@@ -1022,7 +1024,7 @@ fn watch_hangup(shared: &Shared, receiver: &RecvWaker) {
 
 /// Reads, decodes and decides one notification.
 fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif) {
-    let received = Instant::now();
+    let received = Mono::now();
     let (received_wall, received_us) = local.wall.at(received);
     let sysno = decode::native_sysno(&n);
     // One state of the rules for the whole call: what it needs and what
@@ -1318,6 +1320,7 @@ mod tests {
 
     #[test]
     fn wall_clock_times_follow_the_wall_clock_and_each_other() {
+        let early = Mono::now();
         let mut clock = WallClock::new();
         let start = Instant::now();
         // Across several anchors: each time lies between two readings of
@@ -1326,7 +1329,7 @@ mod tests {
         let slack = Duration::from_millis(1);
         while start.elapsed() < WALL_ANCHOR * 3 {
             let before = SystemTime::now();
-            let (t, us) = clock.at(Instant::now());
+            let (t, us) = clock.at(Mono::now());
             let after = SystemTime::now();
             assert!(
                 t + slack >= before && t <= after + slack,
@@ -1336,10 +1339,11 @@ mod tests {
             assert_eq!(us, crate::time::micros_since_epoch(t));
             std::thread::sleep(Duration::from_millis(7));
         }
-        // An instant before the anchor (a call received earlier) is not
+        // A moment before the anchor (a call received earlier) is not
         // moved after it.
-        let early = clock.instant - Duration::from_millis(5);
-        assert_eq!(clock.at(early), (clock.wall, clock.wall_ns / 1000));
+        let anchored = UNIX_EPOCH + Duration::from_nanos(clock.wall_ns);
+        assert!(early < clock.mono);
+        assert_eq!(clock.at(early), (anchored, clock.wall_ns / 1000));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The only code allowed `unsafe`: seccomp and BPF, the listener fd,
-//! spawning, remote memory, pidfds, raw socket calls, credentials, and a
-//! prefetch hint.
+//! spawning, remote memory, pidfds, raw socket calls, credentials, a
+//! prefetch hint and the monotonic clock as one number.
 #![allow(unsafe_code)]
 
 pub mod bpf;
 pub mod cache;
+pub mod clock;
 pub mod creds;
 pub mod fdpass;
 pub mod leader;
