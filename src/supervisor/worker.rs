@@ -335,25 +335,45 @@ impl Stash {
         }
     }
 
-    /// Starts bringing in the memory the next call will be written to
-    /// (its spare call and record), while the program runs until that
-    /// call: the spares were last touched hundreds of calls ago, and
-    /// waiting for them then would add to the next call.
+    /// Starts bringing in the memory the next calls will be written to,
+    /// while the program runs until the next call: the spares were last
+    /// touched hundreds of calls ago (the writer thread read them on the
+    /// other CPU), and waiting for them then would add to the call. A
+    /// step ahead each: what a pointer leads to is asked for once the
+    /// memory holding the pointer came in at the last call.
     fn prefetch(&self) {
-        use crate::sys::cache::prefetch;
-        if let Some(c) = self.calls.last() {
-            // From the reference counts, just before the call.
-            let counts = 2 * std::mem::size_of::<usize>();
-            let start = Arc::as_ptr(c).cast::<u8>().wrapping_sub(counts);
-            prefetch(start, counts + std::mem::size_of::<Call>());
+        let n = self.records.len();
+        // The record after next.
+        if n >= 2 {
+            prefetch_record(&self.records[n - 2]);
         }
+        // The next record, and the call in it, which the call after next
+        // is written over.
         if let Some(r) = self.records.last() {
-            prefetch(
-                (&**r as *const Record).cast(),
-                std::mem::size_of::<Record>(),
+            prefetch_record(r);
+            prefetch_call(&r.call);
+        }
+        // The next call, and its arguments, which the next call's are
+        // decoded over.
+        if let Some(c) = self.calls.last() {
+            prefetch_call(c);
+            crate::sys::cache::prefetch(
+                c.args.as_ptr().cast(),
+                c.args.len() * std::mem::size_of::<crate::model::Arg>(),
             );
         }
     }
+}
+
+fn prefetch_record(r: &Record) {
+    crate::sys::cache::prefetch((r as *const Record).cast(), std::mem::size_of::<Record>());
+}
+
+/// A call, from the reference counts just before it.
+fn prefetch_call(c: &Arc<Call>) {
+    let counts = 2 * std::mem::size_of::<usize>();
+    let start = Arc::as_ptr(c).cast::<u8>().wrapping_sub(counts);
+    crate::sys::cache::prefetch(start, counts + std::mem::size_of::<Call>());
 }
 
 impl Shared {
