@@ -941,6 +941,15 @@ mod tests {
     /// into the earlier call's vector: no allocation.
     #[test]
     fn a_path_call_decoded_over_another_keeps_its_buffers() {
+        fn path(args: &[Arg]) -> (&Vec<u8>, &Vec<u8>) {
+            match &args[1].value {
+                Value::Path {
+                    given,
+                    resolved: Some(resolved),
+                } => (given, resolved),
+                other => panic!("{other:?}"),
+            }
+        }
         let mut t = FakeTarget::new();
         t.str(STR, b"/tmp/a-longer-name").str(STR2, b"/tmp/b");
         let first = decode_args(
@@ -948,13 +957,7 @@ mod tests {
             &[AT_FDCWD_REG, STR, 0o755, 0, 0, 0],
             &t,
         );
-        let Value::Path {
-            given,
-            resolved: Some(resolved),
-        } = &first[1].value
-        else {
-            panic!("{:?}", first[1]);
-        };
+        let (given, resolved) = path(&first);
         let at = (first.as_ptr(), given.as_ptr(), resolved.as_ptr());
         let (second, _) = decode_reusing(
             Some(Sysno::mkdirat),
@@ -962,13 +965,7 @@ mod tests {
             &t,
             first,
         );
-        let Value::Path {
-            given,
-            resolved: Some(resolved),
-        } = &second[1].value
-        else {
-            panic!("{:?}", second[1]);
-        };
+        let (given, resolved) = path(&second);
         assert_eq!(
             (given.as_slice(), resolved.as_slice()),
             (&b"/tmp/b"[..], &b"/tmp/b"[..])
