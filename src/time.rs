@@ -100,17 +100,18 @@ mod tests {
         let (m1, i1) = (Mono::now(), Instant::now());
         let mono = m1.saturating_duration_since(m0);
         let inst = i1.duration_since(i0);
-        // The same clock: the two differences differ by the reads only.
+        // The same clock: the two differences differ by the reads only
+        // (and a busy machine's preemption between two of them).
         assert!(mono >= Duration::from_millis(20), "{mono:?}");
         assert!(
-            mono.abs_diff(inst) < Duration::from_millis(2),
+            mono.abs_diff(inst) < Duration::from_millis(100),
             "{mono:?} {inst:?}"
         );
         assert_eq!(m0.saturating_duration_since(m1), Duration::ZERO);
         assert_eq!(m0 + mono, m1);
         assert_eq!((m0 + Duration::from_nanos(5)).nanos_since(m0), 5);
         let back = m0.to_instant();
-        assert!(back.max(i0) - back.min(i0) < Duration::from_millis(2));
+        assert!(back.max(i0) - back.min(i0) < Duration::from_millis(100));
         assert!(m0.elapsed() >= mono);
         // Counted from boot (not the wall clock: a step of it would show
         // in every latency and freshness).

@@ -207,11 +207,12 @@ fn timeout_answers_with_the_timeout_action_once() {
     let call = live.pending(1).remove(0);
     let sup = &live.running.supervisor;
     // 200 ms after the call was received (give or take the reads of
-    // the clock that turn the moment into an Instant).
+    // the clock that turn the moment into an Instant, which a busy
+    // machine can pull apart).
     let deadline = sup.deadline(call.notif.id).expect("a deadline");
     let want = call.received.to_instant() + Duration::from_millis(200);
     assert!(
-        deadline.max(want) - deadline.min(want) < Duration::from_millis(1),
+        deadline.max(want) - deadline.min(want) < Duration::from_millis(50),
         "{deadline:?} against {want:?}"
     );
     let rec = live.answered();
