@@ -228,6 +228,16 @@ impl Index {
         rules[p].enabled().then_some(p)
     }
 
+    /// Whether no rule could apply to a call of `sysno`: none names it,
+    /// and every rule names its syscalls (a `mkdirat` under rules that
+    /// are all about opens).
+    fn unruled(&self, sysno: Option<Sysno>) -> bool {
+        self.any.is_none()
+            && sysno
+                .and_then(|s| self.by_sysno.get(s.id() as usize))
+                .is_none_or(Vec::is_empty)
+    }
+
     /// The groups whose rules could apply to a call of `sysno`.
     fn groups(&self, sysno: Option<Sysno>) -> impl Iterator<Item = &Group> + Clone {
         let named = sysno
@@ -240,7 +250,7 @@ impl Index {
     /// at besides its arguments ([`super::RuleSet::needs`]).
     pub(super) fn needs(&self, rules: &[Arc<Rule>], sysno: Option<Sysno>) -> super::Needs {
         // Decided by the syscall alone: nothing else is looked at.
-        if self.settled(rules, sysno).is_some() {
+        if self.settled(rules, sysno).is_some() || self.unruled(sysno) {
             return super::Needs::default();
         }
         let any_enabled = |list: &[u32]| list.iter().any(|&p| rules[p as usize].enabled());
@@ -257,6 +267,9 @@ impl Index {
     pub(super) fn first_match(&self, rules: &[Arc<Rule>], call: &Call) -> Option<usize> {
         if let Some(p) = self.settled(rules, call.sysno) {
             return Some(p);
+        }
+        if self.unruled(call.sysno) {
+            return None;
         }
         let mut best = usize::MAX;
         let groups = self.groups(call.sysno);
