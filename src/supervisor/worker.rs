@@ -19,7 +19,7 @@ use super::target::{self, LiveTarget, proc_info};
 use crate::decode;
 use crate::errno::Errno;
 use crate::model::emulation;
-use crate::model::{Answer, Call, Container, DecidedBy, Notif, Outcome, ProcFacts, Record};
+use crate::model::{Answer, Arg, Call, Container, DecidedBy, Notif, Outcome, ProcFacts, Record};
 use crate::policy::rules::{Rule, RuleAction, RuleSet, RuleView};
 use crate::sys::notify::{self, NotifyFd, RecvWaker, Response, is_gone};
 
@@ -271,7 +271,7 @@ struct Stash {
     /// costs no look at a channel the reader writes to.
     records: Spares,
     /// The calls of reused records: the next calls are written over them
-    /// in place ([`share`]), where nothing else still refers to them.
+    /// in place ([`write_over`]), where nothing else still refers to them.
     calls: Vec<Arc<Call>>,
 }
 
@@ -284,23 +284,22 @@ thread_local! {
     };
 }
 
-/// A spare call to write the next one over ([`share`]).
+/// A spare call to write the next one over ([`write_over`]).
 fn spare_call() -> Option<Arc<Call>> {
     STASH.with_borrow_mut(|s| s.calls.pop())
 }
 
-/// `call` in an allocation of its own: `spare` written over when there is
-/// one (no free, no allocation).
-fn share(spare: Option<Arc<Call>>, call: Call) -> Arc<Call> {
-    match spare {
-        Some(mut old) => match Arc::get_mut(&mut old) {
-            Some(slot) => {
-                *slot = call;
-                old
-            }
-            None => Arc::new(call),
-        },
-        None => Arc::new(call),
+/// The call `make` makes, in an allocation of its own: `spare` written
+/// over when nothing else refers to it (no free, no allocation), and
+/// `make` given the spare's arguments to decode the new ones over. The
+/// spare is looked at once: whether it is shared is a locked instruction.
+fn write_over(mut spare: Option<Arc<Call>>, make: impl FnOnce(Vec<Arg>) -> Call) -> Arc<Call> {
+    match spare.as_mut().and_then(Arc::get_mut) {
+        Some(slot) => {
+            *slot = make(std::mem::take(&mut slot.args));
+            spare.expect("the slot is the spare's call")
+        }
+        None => Arc::new(make(Vec::new())),
     }
 }
 
@@ -323,9 +322,9 @@ impl Stash {
         }
     }
 
-    /// Keeps the call of a record being reused for [`share`] (at most a
-    /// batch of them). Whether anything else still refers to it is left
-    /// to `share`: the reference count sits on a line the reader touched
+    /// Keeps the call of a record being reused for [`write_over`] (at
+    /// most a batch of them). Whether anything else still refers to it is
+    /// left to `write_over`: the reference count sits on a line the reader touched
     /// last, and looking at it now would wait for that line, where the
     /// prefetch at the end of this call brings it in while the program
     /// runs.
@@ -359,7 +358,7 @@ impl Stash {
             prefetch_call(c);
             crate::sys::cache::prefetch(
                 c.args.as_ptr().cast(),
-                c.args.len() * std::mem::size_of::<crate::model::Arg>(),
+                c.args.len() * std::mem::size_of::<Arg>(),
             );
         }
     }
@@ -1058,17 +1057,6 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
         fresh = true;
     }
     let view = LiveTarget::new(n.pid);
-    // The call is written over a spare one, and its arguments over the
-    // spare's.
-    let mut spare = spare_call();
-    let earlier = spare
-        .as_mut()
-        .and_then(Arc::get_mut)
-        .map(|c| std::mem::take(&mut c.args))
-        .unwrap_or_default();
-    // The raw copies emulation uses come from the same reads as the
-    // decoded values that are shown and decided on.
-    let (args, copies) = decode::decode_reusing(sysno, &n.args, &view, earlier);
     // The stack is read while the thread is parked in this call: after
     // the answer it would have moved on. Vouched for by ID_VALID below
     // with everything else read.
@@ -1082,8 +1070,12 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
             c.forget(info.tgid);
         }
     }
-    let call = share(
-        spare,
+    // The call is written over a spare one, and its arguments over the
+    // spare's.
+    let call = write_over(spare_call(), |earlier| {
+        // The raw copies emulation uses come from the same reads as the
+        // decoded values that are shown and decided on.
+        let (args, copies) = decode::decode_reusing(sysno, &n.args, &view, earlier);
         Call {
             notif: n,
             proc: info,
@@ -1095,8 +1087,8 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
             real: std::sync::OnceLock::new(),
             container: shared.container.clone(),
             stack,
-        },
-    );
+        }
+    });
     // The real paths (what the kernel will touch, in the program's view)
     // are found before NOTIF_ID_VALID vouches for what was read, where a
     // decision depends on them: a path rule that could apply, or a person
@@ -1384,21 +1376,32 @@ mod tests {
         use crate::model::testing::FakeCall;
         let call = |id| FakeCall::new(Some(Sysno::getppid), [0; 6]).id(id).build();
         let keep_spare_call = |c| STASH.with_borrow_mut(|s| s.keep_call(c));
-        let first = share(spare_call(), call(1));
+        let mut first = call(1);
+        first.args = Vec::with_capacity(3);
+        let args_at = first.args.as_ptr();
+        let first = write_over(spare_call(), |_| first);
         let at = Arc::as_ptr(&first);
         keep_spare_call(first);
-        let second = share(spare_call(), call(2));
+        // Given the spare's arguments (their memory), then written over.
+        let second = write_over(spare_call(), |earlier| {
+            assert_eq!(earlier.as_ptr(), args_at, "the spare's arguments");
+            call(2)
+        });
         assert_eq!(Arc::as_ptr(&second), at, "the same allocation");
         assert_eq!(second.notif.id, 2);
-        // Still referred to (by a TUI's history, say): never written over.
+        // Still referred to (by a TUI's history, say): never written over,
+        // and its arguments are not taken.
         let held = Arc::clone(&second);
         keep_spare_call(second);
-        let third = share(spare_call(), call(3));
+        let third = write_over(spare_call(), |earlier| {
+            assert_eq!(earlier.capacity(), 0);
+            call(3)
+        });
         assert_ne!(Arc::as_ptr(&third), at);
         assert_eq!((held.notif.id, third.notif.id), (2, 3));
         // At most a batch is kept.
         for id in 0..GIVE_BACK as u64 + 10 {
-            keep_spare_call(share(spare_call(), call(id)));
+            keep_spare_call(write_over(spare_call(), |_| call(id)));
             keep_spare_call(Arc::new(call(id)));
         }
         assert_eq!(STASH.with_borrow(|s| s.calls.len()), GIVE_BACK);
@@ -1444,7 +1447,7 @@ mod tests {
         blanks.took_one();
         let batch = from.try_recv().unwrap();
         assert_eq!(batch.len(), GIVE_BACK);
-        // Nothing else holds them: share() writes over each in place.
+        // Nothing else holds them: write_over() writes over each in place.
         for mut rec in batch {
             assert!(Arc::get_mut(&mut rec.call).is_some());
         }
