@@ -103,21 +103,17 @@ pub fn decode_reusing(
     let mut decoded = earlier;
     decoded.truncate(params.len());
     for (i, &(name, kind)) in params.iter().enumerate() {
-        let raw = args[i];
+        if let Some(old) = decoded.get_mut(i) {
+            *decoder.spare.borrow_mut() = SpareBytes::from(&mut old.value);
+        }
+        let arg = Arg {
+            name,
+            raw: args[i],
+            value: decoder.value(i, kind),
+        };
         match decoded.get_mut(i) {
-            Some(old) => {
-                *decoder.spare.borrow_mut() = SpareBytes::from(&mut old.value);
-                *old = Arg {
-                    name,
-                    raw,
-                    value: decoder.value(i, kind),
-                };
-            }
-            None => decoded.push(Arg {
-                name,
-                raw,
-                value: decoder.value(i, kind),
-            }),
+            Some(old) => *old = arg,
+            None => decoded.push(arg),
         }
     }
     let copies = Copies {

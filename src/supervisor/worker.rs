@@ -860,8 +860,7 @@ impl WallClock {
     fn at(&mut self, now: Mono) -> (SystemTime, u64) {
         let since = now.nanos_since(self.mono);
         if since < WALL_ANCHOR.as_nanos() as u64 {
-            let ns = self.wall_ns + since;
-            return (UNIX_EPOCH + Duration::from_nanos(ns), ns / 1000);
+            return wall_time(self.wall_ns + since);
         }
         self.reanchor()
     }
@@ -870,9 +869,13 @@ impl WallClock {
     #[inline(never)]
     fn reanchor(&mut self) -> (SystemTime, u64) {
         *self = WallClock::new();
-        let ns = self.wall_ns;
-        (UNIX_EPOCH + Duration::from_nanos(ns), ns / 1000)
+        wall_time(self.wall_ns)
     }
+}
+
+/// `ns` nanoseconds after the Unix epoch, as a time and in microseconds.
+fn wall_time(ns: u64) -> (SystemTime, u64) {
+    (UNIX_EPOCH + Duration::from_nanos(ns), ns / 1000)
 }
 
 /// Thread ids are small integers the kernel hands out: hashing them with

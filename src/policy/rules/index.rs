@@ -249,7 +249,8 @@ impl Index {
     /// What the enabled rules that could apply to a call of `sysno` look
     /// at besides its arguments ([`super::RuleSet::needs`]).
     pub(super) fn needs(&self, rules: &[Arc<Rule>], sysno: Option<Sysno>) -> super::Needs {
-        // Decided by the syscall alone: nothing else is looked at.
+        // Decided by the syscall alone, or by no rule: nothing else is
+        // looked at.
         if self.settled(rules, sysno).is_some() || self.unruled(sysno) {
             return super::Needs::default();
         }
