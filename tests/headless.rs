@@ -548,3 +548,89 @@ fn summary_counts_each_call_with_its_answer_and_who_decided() {
     let r = prog(dir.path(), &["--trap", "mkdir", "--rules", rules], &args);
     assert!(!r.stderr.contains("summary"), "{}", r.stderr);
 }
+
+/// The receiver decodes each call into the memory of an earlier one
+/// (once the trace writer has given records back): a short path after
+/// long ones, a path with `..`, a relative one, must each be shown,
+/// logged and matched as the program gave it, with nothing of the call
+/// before. The deny rule on the short path is the outcome the program
+/// sees.
+#[test]
+fn paths_of_successive_calls_are_each_their_own() {
+    let dir = tempdir();
+    let base = dir.path().canonicalize().unwrap();
+    let filler = base.join("a-much-longer-directory-name-than-any-that-follows");
+    std::fs::create_dir(&filler).unwrap();
+    let short = base.join("b");
+    let rules = write_rules(
+        dir.path(),
+        &format!(
+            "[[rule]]\nsyscall = \"mkdir\"\npath = {:?}\naction = \"deny\"\n",
+            short.to_str().unwrap()
+        ),
+    );
+    let up = format!("{}/../c", filler.display());
+    let r = prog(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--default-action",
+            "allow",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        &[
+            b"mkdir-seq",
+            b"3000",
+            &path_bytes(&filler),
+            &path_bytes(&base),
+            &path_bytes(&short),
+            up.as_bytes(),
+            b"rel",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // What the program saw: only the short path was refused.
+    let shown = |p: &str, how: &str| format!("mkdir {p}: {how}");
+    let short_s = short.display().to_string();
+    assert!(
+        r.stdout.contains(&shown(&short_s, "err EPERM")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(&shown(&up, "ok 0")), "{}", r.stdout);
+    assert!(r.stdout.contains(&shown("rel", "ok 0")), "{}", r.stdout);
+    assert!(!short.exists() && base.join("c").is_dir() && base.join("rel").is_dir());
+    // What was logged: each path exactly, resolved on its own.
+    let logged: Vec<(String, String)> = r
+        .log_of("mkdir")
+        .into_iter()
+        .map(|v| {
+            let arg = &v["decoded"][0];
+            let text = |k: &str| arg[k].as_str().unwrap_or_default().to_string();
+            (text("path"), text("resolved"))
+        })
+        .filter(|(given, _)| *given != filler.display().to_string())
+        .collect();
+    let base_s = base.display().to_string();
+    let want = [
+        (short_s.clone(), short_s.clone()),
+        (up.clone(), format!("{base_s}/c")),
+        ("rel".to_string(), format!("{base_s}/rel")),
+    ];
+    assert_eq!(logged, want);
+    assert_eq!(r.log_of("mkdir").len(), 3003, "every call logged");
+    // And shown: the trace line of the short path, denied by the rule.
+    let lines: Vec<&str> = r
+        .trace_of("mkdir")
+        .into_iter()
+        .filter(|l| l.contains(&format!("{short_s:?}")))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("deny") && lines[0].contains("rule 1"),
+        "{}",
+        lines[0]
+    );
+}
