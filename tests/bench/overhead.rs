@@ -33,7 +33,8 @@
 //! adds to every run, however short; the difference of the medians should
 //! stay within 5 ms) · 1 no filter · 1f a filter that traps nothing · 2 unotify-tui,
 //! call not trapped · 3 / 3o unotify-tui --headless with a rule, with and
-//! without SYNC_WAKE_UP · 4 the TUI on a pty · 5 / 5o the reference
+//! without SYNC_WAKE_UP · 3s (3) with the program in its own session (it
+//! calls setsid), as the TUI starts it · 4 the TUI on a pty · 5 / 5o the reference
 //! RECV → CONTINUE loop, with and without SYNC_WAKE_UP · 5s the reference
 //! with the program in its own session · 6 strace · 6b strace
 //! --seccomp-bpf. Cases 3o, 5o, 6 and 6b make N/4 trapped calls (they
@@ -89,6 +90,8 @@ static PROG: std::sync::LazyLock<&'static str> =
     std::sync::LazyLock::new(|| example::example("unotify-benchprog").leak());
 /// Calls of each kind the workload makes before it starts timing.
 const WARMUP: u64 = 16;
+/// Set for the workload of (3s): it makes itself a session leader.
+const SETSID_VAR: &str = "UNOTIFY_BENCHPROG_SETSID";
 /// No single run may take longer than this.
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -297,6 +300,11 @@ enum Case {
     Untrapped,
     /// (3) unotify-tui --headless, a rule allows the call.
     Headless { sync: bool },
+    /// (3s) (3) with the program in a session of its own (it calls
+    /// setsid first), as the TUI starts it: (4) against this is what
+    /// the TUI itself adds, and this against (5s) what the receiver adds
+    /// when the round trip crosses two sessions.
+    HeadlessSession,
     /// (3a, 3b, 3e, 3an, 3en) unotify-tui --headless on mkdirat, the
     /// trace to /dev/null: how the call is decided, and whether each call
     /// creates a new directory (else it fails with EEXIST).
@@ -337,6 +345,7 @@ impl Case {
             Case::Untrapped,
             Case::Headless { sync: true },
             Case::Headless { sync: false },
+            Case::HeadlessSession,
             Case::Mkdir {
                 how: Decide::Default,
                 new: false,
@@ -391,6 +400,7 @@ impl Case {
             Case::Untrapped => "2",
             Case::Headless { sync: true } => "3",
             Case::Headless { sync: false } => "3o",
+            Case::HeadlessSession => "3s",
             Case::Mkdir { how, new } => match (how, new) {
                 (Decide::Default, false) => "3a",
                 (Decide::PathRule, false) => "3b",
@@ -426,6 +436,7 @@ impl Case {
             Case::Untrapped => "unotify-tui, call not trapped",
             Case::Headless { sync: true } => "unotify-tui --headless, rule allows",
             Case::Headless { sync: false } => "  same, --sync-wakeup off",
+            Case::HeadlessSession => "  same, the program in its own session",
             Case::Mkdir { how, new } => match (how, new) {
                 (Decide::Default, false) => "  headless, default allows, no path rule",
                 (Decide::PathRule, false) => "  headless, a path rule allows",
@@ -769,6 +780,16 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
                 .args(["--sync-wakeup", if sync { "on" } else { "off" }, "--"])
                 .arg(*PROG)
                 .args(env.workload_args(&out, n, env.cfg.untrapped));
+            run_cmd(cmd, &out)
+        }
+        Case::HeadlessSession => {
+            let mut cmd = Command::new(BIN);
+            cmd.args(["--headless", "--output", "/dev/null"])
+                .args(env.trap_opts())
+                .arg("--")
+                .arg(*PROG)
+                .args(env.workload_args(&out, n, env.cfg.untrapped))
+                .env(SETSID_VAR, "1");
             run_cmd(cmd, &out)
         }
         Case::Mkdir { how, new } => {
@@ -1735,6 +1756,20 @@ fn main() {
             trapped: true,
             target: None,
             what: "the TUI against the reference started the same way",
+        },
+        Ratio {
+            num: Case::Tui,
+            den: Case::HeadlessSession,
+            trapped: true,
+            target: None,
+            what: "the TUI against headless started the same way",
+        },
+        Ratio {
+            num: Case::HeadlessSession,
+            den: Case::ReferenceSession,
+            trapped: true,
+            target: None,
+            what: "headless against the reference, both in their own session",
         },
         Ratio {
             num: Case::ReferenceSession,

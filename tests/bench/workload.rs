@@ -13,6 +13,10 @@
 //! the file OUT, because under the TUI our stdout is the TUI's own pane:
 //!
 //!     CALL TRAPPED_N TRAPPED_NS getpid UNTRAPPED_N UNTRAPPED_NS
+//!
+//! With UNOTIFY_BENCHPROG_SETSID=1 in its environment it first makes
+//! itself the leader of a new session (and so of a new scheduler
+//! autogroup), as a program the TUI starts is.
 #![allow(unsafe_code)]
 
 use std::ffi::CString;
@@ -32,6 +36,14 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
         usage();
+    }
+    // SAFETY: setsid has no arguments and changes only this process.
+    if std::env::var_os("UNOTIFY_BENCHPROG_SETSID").is_some() && unsafe { libc::setsid() } < 0 {
+        eprintln!(
+            "unotify-benchprog: setsid: {}",
+            std::io::Error::last_os_error()
+        );
+        std::process::exit(1);
     }
     let call = args[0].as_str();
     let count = |s: &str| s.parse::<u64>().unwrap_or_else(|_| usage());
