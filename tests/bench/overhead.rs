@@ -34,9 +34,9 @@
 //! stay within 5 ms) · 1 no filter · 1f a filter that traps nothing · 2 unotify-tui,
 //! call not trapped · 3 / 3o unotify-tui --headless with a rule, with and
 //! without SYNC_WAKE_UP · 3s (3) with the program in its own session (it
-//! calls setsid), as the TUI starts it · 4 the TUI on a pty · 5 / 5o the reference
-//! RECV → CONTINUE loop, with and without SYNC_WAKE_UP · 5s the reference
-//! with the program in its own session · 6 strace · 6b strace
+//! calls setsid), as the TUI starts it · 4 the TUI on a pty · 5 / 5o the
+//! reference RECV → CONTINUE loop, with and without SYNC_WAKE_UP · 5s the
+//! reference with the program in its own session · 6 strace · 6b strace
 //! --seccomp-bpf. Cases 3o, 5o, 6 and 6b make N/4 trapped calls (they
 //! take tens of microseconds each); times are per call.
 //!
