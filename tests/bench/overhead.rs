@@ -773,23 +773,17 @@ fn run_case(env: &mut Env, case: Case) -> Result<Sample, String> {
                 .args(env.workload_args(&out, n, env.cfg.untrapped));
             run_cmd(cmd, &out)
         }
-        Case::Headless { sync } => {
+        Case::Headless { .. } | Case::HeadlessSession => {
+            let sync = case != Case::Headless { sync: false };
             let mut cmd = Command::new(BIN);
             cmd.args(["--headless", "--output", "/dev/null"])
                 .args(env.trap_opts())
                 .args(["--sync-wakeup", if sync { "on" } else { "off" }, "--"])
                 .arg(*PROG)
                 .args(env.workload_args(&out, n, env.cfg.untrapped));
-            run_cmd(cmd, &out)
-        }
-        Case::HeadlessSession => {
-            let mut cmd = Command::new(BIN);
-            cmd.args(["--headless", "--output", "/dev/null"])
-                .args(env.trap_opts())
-                .arg("--")
-                .arg(*PROG)
-                .args(env.workload_args(&out, n, env.cfg.untrapped))
-                .env(SETSID_VAR, "1");
+            if case == Case::HeadlessSession {
+                cmd.env(SETSID_VAR, "1");
+            }
             run_cmd(cmd, &out)
         }
         Case::Mkdir { how, new } => {
