@@ -744,26 +744,22 @@ fn main() {
                 Err(e) => println!("write: err {}", errno_name(e.raw_os_error().unwrap_or(0))),
             }
         }
-        // mkdirs PATH...: one thread per path, all at once, each mkdir its
-        // path; prints `mkdir PATH: ok 0` / `mkdir PATH: err NAME` in order
         // mkdir-seq N FILLER DIR PATH...: in DIR, mkdir FILLER N times
-        // (quietly), then each PATH, printing its result: the supervisor
-        // has records and calls to reuse by the time the PATHs come
+        // (quietly), then each PATH, printing `mkdir PATH: ok 0` / `mkdir
+        // PATH: err NAME`: the supervisor has records and calls to reuse
+        // by the time the PATHs come
         "mkdir-seq" => {
             std::env::set_current_dir(std::ffi::OsStr::from_bytes(&arg(3))).unwrap();
             for _ in 0..num(1) {
                 mkdir(&arg(2));
             }
             for p in &args[4..] {
-                let rc = mkdir(p.as_bytes());
-                let how = if rc < 0 {
-                    format!("err {}", errno_name(last_errno()))
-                } else {
-                    format!("ok {rc}")
-                };
-                println!("mkdir {}: {how}", String::from_utf8_lossy(p.as_bytes()));
+                let what = format!("mkdir {}", String::from_utf8_lossy(p.as_bytes()));
+                report(&what, mkdir(p.as_bytes()));
             }
         }
+        // mkdirs PATH...: one thread per path, all at once, each mkdir its
+        // path; prints `mkdir PATH: ok 0` / `mkdir PATH: err NAME` in order
         "mkdirs" => {
             let hs: Vec<_> = args[1..]
                 .iter()
