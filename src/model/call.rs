@@ -4,9 +4,9 @@ use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
-use crate::time::Mono;
-
 use syscalls::Sysno;
+
+use crate::time::Mono;
 
 pub use crate::sys::notify::Notif;
 

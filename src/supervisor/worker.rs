@@ -9,8 +9,6 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::time::Mono;
-
 use crossbeam_channel::{Receiver, Sender};
 use syscalls::Sysno;
 
@@ -22,6 +20,7 @@ use crate::model::emulation;
 use crate::model::{Answer, Arg, Call, Container, DecidedBy, Notif, Outcome, ProcFacts, Record};
 use crate::policy::rules::{Rule, RuleAction, RuleSet, RuleView};
 use crate::sys::notify::{self, NotifyFd, RecvWaker, Response, is_gone};
+use crate::time::Mono;
 
 /// Messages into the UI (or the headless writer).
 #[derive(Debug)]
