@@ -634,3 +634,74 @@ fn paths_of_successive_calls_are_each_their_own() {
         lines[0]
     );
 }
+
+/// An emulation answers on a thread of its own, and the program goes on
+/// the moment the answer reaches the kernel: its next call, allowed by a
+/// rule, is recorded by the receiver at once. The trace and the log still
+/// list the calls in the order they were answered, each emulated mkdir
+/// before the mkdir the program made after it.
+#[test]
+fn trace_and_log_keep_the_order_of_answers_across_emulations() {
+    let dir = tempdir();
+    let base = dir.path().canonicalize().unwrap();
+    let rules = write_rules(
+        dir.path(),
+        &format!(
+            "[[rule]]\nsyscall = \"mkdir\"\npath = \"{0}/e*\"\naction = \"emulate\"\n\
+             [[rule]]\nsyscall = \"mkdir\"\npath = \"{0}/r*\"\naction = \"allow\"\n",
+            base.display()
+        ),
+    );
+    const PAIRS: usize = 1000;
+    let names: Vec<String> = (0..PAIRS)
+        .flat_map(|i| [format!("e{i}"), format!("r{i}")])
+        .collect();
+    let base_bytes = path_bytes(&base);
+    let mut args: Vec<&[u8]> = vec![b"mkdir-seq", b"0", b"-", &base_bytes];
+    args.extend(names.iter().map(|n| n.as_bytes()));
+    let r = prog(
+        dir.path(),
+        &[
+            "--trap",
+            "mkdir",
+            "--default-action",
+            "deny",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        &args,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for n in &names {
+        assert!(
+            r.stdout.contains(&format!("mkdir {n}: ok 0")),
+            "{n}: {}",
+            r.stdout
+        );
+        assert!(base.join(n).is_dir(), "{n}");
+    }
+    // The name each line or record is about, in order.
+    let named = |text: &str| {
+        names
+            .iter()
+            .find(|n| text.contains(&format!("\"{n}\"")))
+            .cloned()
+    };
+    let traced: Vec<String> = r.trace_of("mkdir").into_iter().filter_map(named).collect();
+    let logged: Vec<String> = r
+        .log_of("mkdir")
+        .into_iter()
+        .filter_map(|v| named(&v["decoded"].to_string()))
+        .collect();
+    for (what, order) in [("trace", &traced), ("log", &logged)] {
+        let late: Vec<usize> = (0..PAIRS)
+            .filter(|&i| order.get(2 * i) != Some(&names[2 * i]))
+            .collect();
+        assert!(
+            late.is_empty(),
+            "{what}: {} of {PAIRS} emulated mkdirs come after the mkdir the program made next (pairs {late:?})",
+            late.len()
+        );
+        assert_eq!(order, &names, "{what}");
+    }
+}

@@ -518,11 +518,11 @@ fn real_paths_are_those_of_the_moment_of_the_call_asked_or_continued() {
     let recs = live.finish();
     assert_eq!(recs.len(), 2, "{recs:?}");
     let real = |r: &Record| trace::log_record(r)["decoded"][0]["real"].clone();
-    // By who decided, not by position: the person's answer is sent from
-    // another thread, whose record can come after the receiver's record
-    // of the program's next call (the program goes on at SEND).
-    let by = |who: DecidedBy| recs.iter().find(|r| r.decided_by == who).expect("a record");
-    let (asked, continued) = (by(DecidedBy::User), by(DecidedBy::Continue));
+    // In the order answered, though the person's answer is sent from
+    // another thread and the program goes on at its SEND.
+    let (asked, continued) = (&recs[0], &recs[1]);
+    assert_eq!(asked.decided_by, DecidedBy::User);
+    assert_eq!(continued.decided_by, DecidedBy::Continue);
     assert_eq!(real(asked), format!("{}/a/0", dir.path().display()));
     assert_eq!(real(continued), format!("{}/b/y", dir.path().display()));
     assert!(!dir.path().join("a/0").exists() && !dir.path().join("b/0").exists());
@@ -569,4 +569,66 @@ fn a_syscall_only_rule_switched_off_stops_deciding() {
     );
     assert_eq!(second.outcome, Outcome::Failed(Errno::EACCES));
     assert!(!dir.path().join("b").exists());
+}
+
+/// A person's answer is sent from the answer thread, and the program goes
+/// on at once: its next call, decided by a rule, is recorded by the
+/// receiver. The records must still come in the order the calls were
+/// answered, the person's first, as the history, the trace and the log
+/// show them.
+#[test]
+fn records_come_in_the_order_the_calls_were_answered() {
+    let dir = tempdir();
+    let rules = write_rules(
+        dir.path(),
+        &format!(
+            "[[rule]]\nsyscall = \"mkdir\"\npath = \"{}/r*\"\naction = \"allow\"\n",
+            dir.path().display()
+        ),
+    );
+    // mkdir a0, r0, a1, r1, …: each aN waits for a person, each rN is
+    // allowed by the rule as soon as the program makes it.
+    const PAIRS: usize = 2000;
+    let mut args: Vec<Vec<u8>> = vec![
+        b"mkdir-seq".to_vec(),
+        b"0".to_vec(),
+        b"-".to_vec(),
+        path_bytes(dir.path()),
+    ];
+    for i in 0..PAIRS {
+        args.push(format!("a{i}").into_bytes());
+        args.push(format!("r{i}").into_bytes());
+    }
+    let argv: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+    let live = start(&["--rules", rules.to_str().unwrap()], &argv);
+    let mut order = Vec::new();
+    while order.len() < 2 * PAIRS {
+        match live.next() {
+            Event::Pending(c) => assert!(live.decide(&c, Answer::Allow)),
+            Event::Answered(r) => {
+                live.count(&r);
+                let p = path_of(&r.call);
+                let name = p.rsplit(|&b| b == b'/').next().unwrap().to_vec();
+                order.push(String::from_utf8(name).unwrap());
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(live.finish().is_empty());
+    let expected: Vec<String> = (0..PAIRS)
+        .flat_map(|i| [format!("a{i}"), format!("r{i}")])
+        .collect();
+    let out_of_order: Vec<usize> = (0..PAIRS)
+        .filter(|&i| order[2 * i] != expected[2 * i])
+        .collect();
+    assert!(
+        out_of_order.is_empty(),
+        "{} of {PAIRS} rule-decided calls were recorded before the call the person answered just before them (pairs {out_of_order:?})",
+        out_of_order.len()
+    );
+    assert_eq!(order, expected);
+    for i in 0..PAIRS {
+        assert!(dir.path().join(format!("a{i}")).is_dir());
+        assert!(dir.path().join(format!("r{i}")).is_dir());
+    }
 }

@@ -149,10 +149,9 @@ impl Scripted {
         self.write_queued_records();
     }
 
-    /// Writes the records still queued once the supervisor has stopped.
-    /// A record of a call the lesson answered can come after the next
-    /// call's `Pending`: the answer is sent on another thread, and the
-    /// program goes on at SEND, before that thread sends the record.
+    /// Writes the records still queued once the supervisor has stopped:
+    /// a lesson stops reading at the event it waits for, and records can
+    /// be queued behind it (calls of other threads answered meanwhile).
     fn write_queued_records(&mut self) {
         while let Ok(ev) = self.events.try_recv() {
             if let Event::Answered(rec) = ev {

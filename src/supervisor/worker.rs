@@ -163,6 +163,14 @@ struct Shared {
     /// included: `ListenerClosed` waits for them, so it comes after the
     /// record of every call answered before the program was gone.
     in_flight: Arc<AtomicUsize>,
+    /// Held by a thread other than the receiver from just before it sends
+    /// an answer until the call's record is queued. The program goes on at
+    /// SEND (with SYNC_WAKE_UP on that very CPU), so the receiver can
+    /// have its next call recorded while that thread is still between
+    /// SEND and queueing: the receiver takes this lock before queueing
+    /// while answers are in flight, and the records come in the order
+    /// the calls were answered ([`Shared::in_answer_order`]).
+    answer_order: Arc<Mutex<()>>,
     /// The receiver has left its loop: no need to wake it any more.
     receiver_done: AtomicBool,
     /// Calls sent to the UI as `Event::Pending`, by notification id. An
@@ -272,6 +280,9 @@ struct Stash {
     /// The calls of reused records: the next calls are written over them
     /// in place ([`write_over`]), where nothing else still refers to them.
     calls: Vec<Arc<Call>>,
+    /// This is the receiver's thread: its records wait for answers other
+    /// threads are recording ([`Shared::in_answer_order`]).
+    receiver: bool,
 }
 
 thread_local! {
@@ -279,6 +290,7 @@ thread_local! {
         std::cell::RefCell::new(Stash {
             records: Vec::new(),
             calls: Vec::new(),
+            receiver: false,
         })
     };
 }
@@ -379,9 +391,29 @@ impl Shared {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Held while answering from a thread other than the receiver: from
+    /// before SEND until the record is queued.
+    fn answering(&self) -> MutexGuard<'_, ()> {
+        self.answer_order.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// On the receiver, before it queues an event: waits for an answer
+    /// another thread has sent and not yet recorded. The receiver got its
+    /// call after that SEND (the program went on from there), so that
+    /// record comes first. An answer counts in flight from before its
+    /// SEND, and the kernel orders the SEND before the receiver's RECV:
+    /// with none in flight there is nothing to wait for, and the lock is
+    /// not touched.
+    fn in_answer_order(&self) {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            drop(self.answering());
+        }
+    }
+
     /// Hands a call to the UI, registered first so an answer can claim it.
     fn ask(self: &Arc<Self>, call: Arc<Call>) {
         self.start_watch();
+        self.in_answer_order();
         let deadline = self.timeout.map(|t| call.received.to_instant() + t.after);
         let mut waiting = self.waiting();
         waiting.insert(
@@ -492,6 +524,7 @@ impl Supervisor {
             stop: AtomicBool::new(false),
             hung_up: AtomicBool::new(false),
             in_flight: Arc::new(AtomicUsize::new(0)),
+            answer_order: Arc::new(Mutex::new(())),
             receiver_done: AtomicBool::new(false),
             waiting: Mutex::new(HashMap::new()),
             wake: Condvar::new(),
@@ -973,6 +1006,7 @@ fn receive_loop(shared: &Arc<Shared>, first: Option<Notif>, settings: &Settings)
         rules: shared.rules.view(),
         wall: WallClock::new(),
     };
+    STASH.with_borrow_mut(|s| s.receiver = true);
     if let Some(n) = first {
         handle(shared, settings, &mut local, n);
     }
@@ -1176,6 +1210,7 @@ fn watch_loop(shared: &Shared) {
                 .collect();
             drop(waiting);
             for call in calls {
+                let _order = shared.answering();
                 dispatch(shared, call, t.answer, DecidedBy::Timeout);
             }
             waiting = shared.waiting();
@@ -1218,6 +1253,7 @@ fn watch_loop(shared: &Shared) {
 
 fn answer_loop(shared: &Shared, decisions: &Receiver<(Decision, InFlight)>) {
     for (d, _counted) in decisions {
+        let _order = shared.answering();
         dispatch(shared, d.call, d.answer, d.by);
     }
 }
@@ -1231,6 +1267,9 @@ fn record(
 ) {
     let rec = Record::now(call, answer, by, outcome);
     STASH.with_borrow_mut(|s| {
+        if s.receiver {
+            shared.in_answer_order();
+        }
         shared
             .events
             .send(Event::Answered(s.fill(rec, &shared.spare.1)));
@@ -1289,12 +1328,16 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
             let guard = InFlight::new(&shared.in_flight);
             let notify = Arc::clone(&shared.notify);
             let events = shared.events.clone();
+            let order = Arc::clone(&shared.answer_order);
             let (thread_call, thread_by) = (Arc::clone(&call), by.clone());
             let spawned = std::thread::Builder::new()
                 .name("unotify-emulate".into())
                 .spawn(move || {
                     let _guard = guard;
-                    let outcome = match emulate::perform(&notify, &thread_call) {
+                    // Closed by the emulation as it answers; open again
+                    // once the record is queued (dropped first).
+                    let gate = emulate::AnswerGate::new(&order);
+                    let outcome = match emulate::perform(&notify, &thread_call, &gate) {
                         Emulated::Value(v) => Outcome::Returned(v),
                         Emulated::Error(e) => Outcome::Failed(e),
                         Emulated::Refused(e, why) => Outcome::Refused(e, why),

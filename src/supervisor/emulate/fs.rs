@@ -10,7 +10,7 @@ use nix::sys::stat::{Mode, mkdirat};
 use nix::unistd::{UnlinkatFlags, unlinkat};
 use syscalls::Sysno;
 
-use super::{Done, PathPlan, Stop, answer_value, nix_errno, plan_path};
+use super::{AnswerGate, Done, PathPlan, Stop, answer_value, nix_errno, plan_path};
 use crate::decode::realpath::Follow;
 use crate::errno::Errno;
 use crate::model::Call;
@@ -49,7 +49,12 @@ pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
     })
 }
 
-pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, Stop> {
+pub(super) fn act(
+    notify: &NotifyFd,
+    gate: &AnswerGate,
+    call: &Call,
+    plan: Plan,
+) -> Result<Done, Stop> {
     let found = plan.path.walk(Follow::NoFinal)?;
     match plan.op {
         Op::Mkdir(mode) => {
@@ -80,5 +85,5 @@ pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, St
             unlinkat(found.dir.as_fd(), OsStr::from_bytes(&name), how).map_err(nix_errno)?;
         }
     }
-    Ok(answer_value(notify, call.notif.id, 0)?)
+    Ok(answer_value(notify, gate, call.notif.id, 0)?)
 }

@@ -26,8 +26,10 @@ mod fs;
 mod open;
 mod socket;
 
+use std::cell::RefCell;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
+use std::sync::{Mutex, MutexGuard};
 
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
@@ -51,6 +53,35 @@ pub enum Emulated {
     Refused(Errno, Refusal),
     /// The call went away before the answer (SEND/ADDFD said ENOENT).
     Gone,
+}
+
+/// Where an emulation's answer falls among the answers other threads
+/// send and record. The program goes on the moment its answer reaches the
+/// kernel, and its next call may be recorded by the receiver at once: so
+/// the gate is closed (its lock taken) just before the answer is sent,
+/// and whoever called [`perform`] keeps it closed until the call's record
+/// is queued. Closed only then: the emulation itself may block (an open
+/// on a FIFO), and the receiver waits on this lock.
+pub struct AnswerGate<'a> {
+    order: &'a Mutex<()>,
+    held: RefCell<Option<MutexGuard<'a, ()>>>,
+}
+
+impl<'a> AnswerGate<'a> {
+    pub fn new(order: &'a Mutex<()>) -> AnswerGate<'a> {
+        AnswerGate {
+            order,
+            held: RefCell::new(None),
+        }
+    }
+
+    /// Takes the lock, once, before the answer is sent.
+    fn close(&self) {
+        let mut held = self.held.borrow_mut();
+        if held.is_none() {
+            *held = Some(self.order.lock().unwrap_or_else(|e| e.into_inner()));
+        }
+    }
 }
 
 fn errno_of(e: &io::Error) -> Errno {
@@ -86,12 +117,12 @@ enum Plan {
 
 /// Performs `call` and answers it. Must run on a thread dedicated to this
 /// one emulation: it changes the thread's fs context and credentials.
-pub fn perform(notify: &NotifyFd, call: &Call) -> Emulated {
+pub fn perform(notify: &NotifyFd, call: &Call, gate: &AnswerGate) -> Emulated {
     let id = call.notif.id;
     let result = prepare(notify, call).and_then(|(who, plan)| {
         nix::sched::unshare(nix::sched::CloneFlags::CLONE_FS).map_err(nix_errno)?;
         identity::adopt(&who).map_err(|_| Stop::Refuse(Refusal::IdentityNotTaken))?;
-        act(notify, call, plan)
+        act(notify, gate, call, plan)
     });
     let (errno, refused) = match result {
         Ok(Done::Answered(v)) => return Emulated::Value(v),
@@ -100,6 +131,7 @@ pub fn perform(notify: &NotifyFd, call: &Call) -> Emulated {
         // EPERM: the program is told "not allowed", which is what a refusal is.
         Err(Stop::Refuse(why)) => (Errno::EPERM, Some(why)),
     };
+    gate.close();
     match notify.send(Response::error(id, errno)) {
         Err(e) if is_gone(&e) => Emulated::Gone,
         _ => match refused {
@@ -128,11 +160,11 @@ fn prepare(notify: &NotifyFd, call: &Call) -> Result<(Identity, Plan), Stop> {
 }
 
 /// Step 3, as the program.
-fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, Stop> {
+fn act(notify: &NotifyFd, gate: &AnswerGate, call: &Call, plan: Plan) -> Result<Done, Stop> {
     match plan {
-        Plan::Fs(p) => fs::act(notify, call, p),
-        Plan::Open(p) => open::act(notify, call, p),
-        Plan::Socket(p) => socket::act(notify, call, p),
+        Plan::Fs(p) => fs::act(notify, gate, call, p),
+        Plan::Open(p) => open::act(notify, gate, call, p),
+        Plan::Socket(p) => socket::act(notify, gate, call, p),
     }
 }
 
@@ -207,7 +239,8 @@ fn reopen(object: &OwnedFd, flags: OFlag) -> Result<OwnedFd, Errno> {
     nix::fcntl::open(p.as_str(), flags | OFlag::O_CLOEXEC, Mode::empty()).map_err(nix_errno)
 }
 
-fn answer_value(notify: &NotifyFd, id: u64, v: i64) -> Result<Done, Errno> {
+fn answer_value(notify: &NotifyFd, gate: &AnswerGate, id: u64, v: i64) -> Result<Done, Errno> {
+    gate.close();
     match notify.send(Response::value(id, v)) {
         Ok(()) => Ok(Done::Answered(v)),
         Err(e) if is_gone(&e) => Ok(Done::Gone),

@@ -9,7 +9,9 @@ use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat, openat2};
 use nix::sys::stat::Mode;
 use syscalls::Sysno;
 
-use super::{Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_path, reopen};
+use super::{
+    AnswerGate, Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_path, reopen,
+};
 use crate::decode::realpath::Follow;
 use crate::errno::Errno;
 use crate::model::Call;
@@ -43,7 +45,12 @@ pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
     })
 }
 
-pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, Stop> {
+pub(super) fn act(
+    notify: &NotifyFd,
+    gate: &AnswerGate,
+    call: &Call,
+    plan: Plan,
+) -> Result<Done, Stop> {
     let Plan {
         path,
         flags,
@@ -75,7 +82,13 @@ pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, St
         (None, Some(name)) if create => open_found(found.dir.as_fd(), name, flags, mode, strict)?,
         (None, _) => return Err(Stop::Fail(Errno::ENOENT)),
     };
-    Ok(install_fd(notify, call.notif.id, &fd, target_cloexec)?)
+    Ok(install_fd(
+        notify,
+        gate,
+        call.notif.id,
+        &fd,
+        target_cloexec,
+    )?)
 }
 
 /// Every flag open(2) knows (the kernel's VALID_OPEN_FLAGS); open and
@@ -147,14 +160,22 @@ fn open_found(
 
 /// Installs our fd into the target as the call's result, atomically with
 /// the answer where the kernel can (ADDFD_FLAG_SEND, linux 5.14).
-fn install_fd(notify: &NotifyFd, id: u64, fd: &OwnedFd, cloexec: bool) -> Result<Done, Errno> {
+fn install_fd(
+    notify: &NotifyFd,
+    gate: &AnswerGate,
+    id: u64,
+    fd: &OwnedFd,
+    cloexec: bool,
+) -> Result<Done, Errno> {
+    // ADDFD with SEND answers the call: the program goes on from there.
+    gate.close();
     match notify.add_fd(id, fd.as_fd(), cloexec, true) {
         Ok(ForeignFd(n)) => Ok(Done::Answered(i64::from(n))),
         Err(e) if is_gone(&e) => Ok(Done::Gone),
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
             // Older kernel: install, then answer with the number.
             match notify.add_fd(id, fd.as_fd(), cloexec, false) {
-                Ok(ForeignFd(n)) => answer_value(notify, id, i64::from(n)),
+                Ok(ForeignFd(n)) => answer_value(notify, gate, id, i64::from(n)),
                 Err(e) if is_gone(&e) => Ok(Done::Gone),
                 Err(e) => Err(errno_of(&e)),
             }

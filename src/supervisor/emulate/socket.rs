@@ -10,7 +10,7 @@ use std::os::fd::{AsFd, OwnedFd};
 
 use syscalls::Sysno;
 
-use super::{Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_lookup};
+use super::{AnswerGate, Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_lookup};
 use crate::decode::realpath::{Follow, Start};
 use crate::errno::Errno;
 use crate::model::Call;
@@ -101,7 +101,12 @@ fn resolve(addr: Address, follow: Follow) -> Result<Vec<u8>, Stop> {
     Ok(bytes)
 }
 
-pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, Stop> {
+pub(super) fn act(
+    notify: &NotifyFd,
+    gate: &AnswerGate,
+    call: &Call,
+    plan: Plan,
+) -> Result<Done, Stop> {
     let fd = plan.socket.as_fd();
     let r = match plan.op {
         Op::Listen(backlog) => sock::listen(fd, backlog),
@@ -111,5 +116,5 @@ pub(super) fn act(notify: &NotifyFd, call: &Call, plan: Plan) -> Result<Done, St
         Op::Bind(addr) => sock::bind(fd, &resolve(addr, Follow::NoFinal)?),
     };
     r.map_err(|e| errno_of(&e))?;
-    Ok(answer_value(notify, call.notif.id, 0)?)
+    Ok(answer_value(notify, gate, call.notif.id, 0)?)
 }
