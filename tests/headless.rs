@@ -638,8 +638,10 @@ fn paths_of_successive_calls_are_each_their_own() {
 /// An emulation answers on a thread of its own, and the program goes on
 /// the moment the answer reaches the kernel: its next call, allowed by a
 /// rule, is recorded by the receiver at once. The trace and the log still
-/// list the calls in the order they were answered, each emulated mkdir
-/// before the mkdir the program made after it.
+/// list the calls in the order they were answered, each emulated call
+/// before the mkdir the program made after it, whichever way the
+/// emulation answered: a value (a new directory), an error (one that
+/// exists already), or a new fd installed in the program (an open).
 #[test]
 fn trace_and_log_keep_the_order_of_answers_across_emulations() {
     let dir = tempdir();
@@ -647,61 +649,83 @@ fn trace_and_log_keep_the_order_of_answers_across_emulations() {
     let rules = write_rules(
         dir.path(),
         &format!(
-            "[[rule]]\nsyscall = \"mkdir\"\npath = \"{0}/e*\"\naction = \"emulate\"\n\
+            "[[rule]]\nsyscall = \"mkdir\"\npath = [\"{0}/e*\", \"{0}/x*\"]\naction = \"emulate\"\n\
+             [[rule]]\nsyscall = \"openat\"\npath = \"{0}/o*\"\naction = \"emulate\"\n\
              [[rule]]\nsyscall = \"mkdir\"\npath = \"{0}/r*\"\naction = \"allow\"\n",
             base.display()
         ),
     );
-    const PAIRS: usize = 1000;
-    let names: Vec<String> = (0..PAIRS)
-        .flat_map(|i| [format!("e{i}"), format!("r{i}")])
+    const PAIRS: usize = 900;
+    // Each emulated call, then the mkdir the rule allows.
+    let calls: Vec<(&str, String)> = (0..PAIRS)
+        .flat_map(|i| {
+            let emulated = match i % 3 {
+                0 => ("mkdir", format!("e{i}")),
+                1 => ("mkdir", format!("x{i}")),
+                _ => ("open", format!("o{i}")),
+            };
+            [emulated, ("mkdir", format!("r{i}"))]
+        })
         .collect();
+    for (_, n) in calls.iter().filter(|(_, n)| n.starts_with('x')) {
+        std::fs::create_dir(base.join(n)).unwrap();
+    }
+    let seq: Vec<String> = calls.iter().map(|(c, n)| format!("{c}:{n}")).collect();
     let base_bytes = path_bytes(&base);
-    let mut args: Vec<&[u8]> = vec![b"mkdir-seq", b"0", b"-", &base_bytes];
-    args.extend(names.iter().map(|n| n.as_bytes()));
+    let mut args: Vec<&[u8]> = vec![b"seq", &base_bytes];
+    args.extend(seq.iter().map(|a| a.as_bytes()));
     let r = prog(
         dir.path(),
         &[
             "--trap",
-            "mkdir",
+            "mkdir,openat",
             "--default-action",
-            "deny",
+            "allow",
             "--rules",
             rules.to_str().unwrap(),
         ],
         &args,
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for n in &names {
+    // What the program got: the emulations answered each way.
+    for (c, n) in &calls {
+        let got = if n.starts_with('x') {
+            "err EEXIST"
+        } else {
+            "ok "
+        };
         assert!(
-            r.stdout.contains(&format!("mkdir {n}: ok 0")),
-            "{n}: {}",
+            r.stdout.contains(&format!("{c} {n}: {got}")),
+            "{c} {n}: {}",
             r.stdout
         );
-        assert!(base.join(n).is_dir(), "{n}");
     }
+    assert!(base.join("e0").is_dir() && base.join("o2").is_file() && base.join("r1").is_dir());
     // The name each line or record is about, in order.
+    let names: Vec<&String> = calls.iter().map(|(_, n)| n).collect();
     let named = |text: &str| {
         names
             .iter()
             .find(|n| text.contains(&format!("\"{n}\"")))
-            .cloned()
+            .map(|n| n.to_string())
     };
-    let traced: Vec<String> = r.trace_of("mkdir").into_iter().filter_map(named).collect();
+    let ours = |l: &&str| l.contains("] mkdir(") || l.contains("] openat(");
+    let traced: Vec<String> = r.trace.lines().filter(ours).filter_map(named).collect();
     let logged: Vec<String> = r
-        .log_of("mkdir")
-        .into_iter()
+        .log
+        .iter()
+        .filter(|v| v["syscall"] == "mkdir" || v["syscall"] == "openat")
         .filter_map(|v| named(&v["decoded"].to_string()))
         .collect();
     for (what, order) in [("trace", &traced), ("log", &logged)] {
         let late: Vec<usize> = (0..PAIRS)
-            .filter(|&i| order.get(2 * i) != Some(&names[2 * i]))
+            .filter(|&i| order.get(2 * i) != Some(names[2 * i]))
             .collect();
         assert!(
             late.is_empty(),
-            "{what}: {} of {PAIRS} emulated mkdirs come after the mkdir the program made next (pairs {late:?})",
+            "{what}: {} of {PAIRS} emulated calls come after the mkdir the program made next (pairs {late:?})",
             late.len()
         );
-        assert_eq!(order, &names, "{what}");
+        assert_eq!(order.len(), names.len(), "{what}");
     }
 }

@@ -758,6 +758,34 @@ fn main() {
                 report(&what, mkdir(p.as_bytes()));
             }
         }
+        // seq DIR CALL:PATH...: in DIR, each call in turn, CALL `mkdir`
+        // (mode 0755) or `open` (O_CREAT|O_WRONLY|O_CLOEXEC, mode 0644),
+        // printing `CALL PATH: ok N` / `CALL PATH: err NAME`
+        "seq" => {
+            std::env::set_current_dir(std::ffi::OsStr::from_bytes(&arg(1))).unwrap();
+            for a in &args[2..] {
+                let a = a.as_bytes();
+                let colon = a.iter().position(|&b| b == b':').expect("CALL:PATH");
+                let (call, path) = (&a[..colon], &a[colon + 1..]);
+                let rc = match call {
+                    b"mkdir" => mkdir(path),
+                    b"open" => {
+                        let c = CString::new(path).unwrap();
+                        let flags = libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC;
+                        // SAFETY: a valid NUL-terminated path; the fd is
+                        // left open, its number printed.
+                        i64::from(unsafe { libc::open(c.as_ptr(), flags, 0o644) })
+                    }
+                    other => panic!("seq: no call {}", String::from_utf8_lossy(other)),
+                };
+                let what = format!(
+                    "{} {}",
+                    String::from_utf8_lossy(call),
+                    String::from_utf8_lossy(path)
+                );
+                report(&what, rc);
+            }
+        }
         // mkdirs PATH...: one thread per path, all at once, each mkdir its
         // path; prints `mkdir PATH: ok 0` / `mkdir PATH: err NAME` in order
         "mkdirs" => {
