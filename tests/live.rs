@@ -571,13 +571,12 @@ fn a_syscall_only_rule_switched_off_stops_deciding() {
     assert!(!dir.path().join("b").exists());
 }
 
-/// A person's answer is sent from the answer thread, and the program goes
-/// on at once: its next call, decided by a rule, is recorded by the
-/// receiver. The records must still come in the order the calls were
-/// answered, the person's first, as the history, the trace and the log
-/// show them.
-#[test]
-fn records_come_in_the_order_the_calls_were_answered() {
+/// Runs `mkdir a0, r0, a1, r1, …` (`pairs` of each) with `opts`: each aN
+/// waits for a person (decided at once as allow when `decide`, else left
+/// to the options), each rN is allowed by a rule as soon as the program
+/// makes it. With `one_cpu`, the supervisor's threads and the program all
+/// run on CPU 0. Returns the names in the order their records came.
+fn answered_then_ruled(opts: &[&str], pairs: usize, decide: bool, one_cpu: bool) -> Vec<String> {
     let dir = tempdir();
     let rules = write_rules(
         dir.path(),
@@ -586,25 +585,35 @@ fn records_come_in_the_order_the_calls_were_answered() {
             dir.path().display()
         ),
     );
-    // mkdir a0, r0, a1, r1, …: each aN waits for a person, each rN is
-    // allowed by the rule as soon as the program makes it.
-    const PAIRS: usize = 2000;
     let mut args: Vec<Vec<u8>> = vec![
         b"mkdir-seq".to_vec(),
         b"0".to_vec(),
         b"-".to_vec(),
         path_bytes(dir.path()),
     ];
-    for i in 0..PAIRS {
+    for i in 0..pairs {
         args.push(format!("a{i}").into_bytes());
         args.push(format!("r{i}").into_bytes());
     }
     let argv: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-    let live = start(&["--rules", rules.to_str().unwrap()], &argv);
+    let mut all = vec!["--rules", rules.to_str().unwrap()];
+    all.extend_from_slice(opts);
+    // The supervisor's threads and the program inherit this thread's
+    // affinity.
+    let this = nix::unistd::Pid::from_raw(0);
+    let before = nix::sched::sched_getaffinity(this).unwrap();
+    if one_cpu {
+        let mut one = nix::sched::CpuSet::new();
+        one.set(0).unwrap();
+        nix::sched::sched_setaffinity(this, &one).unwrap();
+    }
+    let live = start(&all, &argv);
+    nix::sched::sched_setaffinity(this, &before).unwrap();
     let mut order = Vec::new();
-    while order.len() < 2 * PAIRS {
+    while order.len() < 2 * pairs {
         match live.next() {
-            Event::Pending(c) => assert!(live.decide(&c, Answer::Allow)),
+            Event::Pending(c) if decide => assert!(live.decide(&c, Answer::Allow)),
+            Event::Pending(_) => {}
             Event::Answered(r) => {
                 live.count(&r);
                 let p = path_of(&r.call);
@@ -615,20 +624,55 @@ fn records_come_in_the_order_the_calls_were_answered() {
         }
     }
     assert!(live.finish().is_empty());
-    let expected: Vec<String> = (0..PAIRS)
-        .flat_map(|i| [format!("a{i}"), format!("r{i}")])
-        .collect();
-    let out_of_order: Vec<usize> = (0..PAIRS)
-        .filter(|&i| order[2 * i] != expected[2 * i])
-        .collect();
-    assert!(
-        out_of_order.is_empty(),
-        "{} of {PAIRS} rule-decided calls were recorded before the call the person answered just before them (pairs {out_of_order:?})",
-        out_of_order.len()
-    );
-    assert_eq!(order, expected);
-    for i in 0..PAIRS {
+    for i in 0..pairs {
         assert!(dir.path().join(format!("a{i}")).is_dir());
         assert!(dir.path().join(format!("r{i}")).is_dir());
     }
+    order
+}
+
+/// Fails unless `order` is a0, r0, a1, r1, …: each call answered from
+/// another thread (`by`) recorded before the rule-decided call the
+/// program made after it.
+fn assert_in_answer_order(order: &[String], pairs: usize, by: &str) {
+    let expected: Vec<String> = (0..pairs)
+        .flat_map(|i| [format!("a{i}"), format!("r{i}")])
+        .collect();
+    let late: Vec<usize> = (0..pairs)
+        .filter(|&i| order[2 * i] != expected[2 * i])
+        .collect();
+    assert!(
+        late.is_empty(),
+        "{} of {pairs} rule-decided calls were recorded before the call {by} answered just before them (pairs {late:?})",
+        late.len()
+    );
+    assert_eq!(order, expected);
+}
+
+/// A person's answer is sent from the answer thread, and the program goes
+/// on at once: its next call, decided by a rule, is recorded by the
+/// receiver. The records must still come in the order the calls were
+/// answered, the person's first, as the history, the trace and the log
+/// show them.
+#[test]
+fn records_come_in_the_order_the_calls_were_answered() {
+    const PAIRS: usize = 2000;
+    let order = answered_then_ruled(&[], PAIRS, true, false);
+    assert_in_answer_order(&order, PAIRS, "the person");
+}
+
+/// The same for calls the timeout answers, from the watch thread. On one
+/// CPU, where the program goes on right at the watch thread's SEND:
+/// without the lock the order went wrong that way in each of four runs,
+/// on two CPUs in one of six.
+#[test]
+fn records_of_timed_out_calls_come_in_the_order_answered() {
+    const PAIRS: usize = 2000;
+    let order = answered_then_ruled(
+        &["--timeout", "0.001", "--timeout-action", "allow"],
+        PAIRS,
+        false,
+        true,
+    );
+    assert_in_answer_order(&order, PAIRS, "the timeout");
 }
