@@ -10,11 +10,10 @@ use nix::sys::stat::{Mode, mkdirat};
 use nix::unistd::{UnlinkatFlags, unlinkat};
 use syscalls::Sysno;
 
-use super::{AnswerGate, Done, PathPlan, Stop, answer_value, nix_errno, plan_path};
+use super::{Done, PathPlan, Reply, Stop, nix_errno, plan_path};
 use crate::decode::realpath::Follow;
 use crate::errno::Errno;
 use crate::model::Call;
-use crate::sys::notify::NotifyFd;
 
 pub(super) enum Op {
     Mkdir(u32),
@@ -49,12 +48,7 @@ pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
     })
 }
 
-pub(super) fn act(
-    notify: &NotifyFd,
-    gate: &AnswerGate,
-    call: &Call,
-    plan: Plan,
-) -> Result<Done, Stop> {
+pub(super) fn act(reply: &Reply, call: &Call, plan: Plan) -> Result<Done, Stop> {
     let found = plan.path.walk(Follow::NoFinal)?;
     match plan.op {
         Op::Mkdir(mode) => {
@@ -85,5 +79,5 @@ pub(super) fn act(
             unlinkat(found.dir.as_fd(), OsStr::from_bytes(&name), how).map_err(nix_errno)?;
         }
     }
-    Ok(answer_value(notify, gate, call.notif.id, 0)?)
+    Ok(reply.value(call.notif.id, 0)?)
 }

@@ -119,10 +119,11 @@ enum Plan {
 /// one emulation: it changes the thread's fs context and credentials.
 pub fn perform(notify: &NotifyFd, call: &Call, gate: &AnswerGate) -> Emulated {
     let id = call.notif.id;
+    let reply = Reply { notify, gate };
     let result = prepare(notify, call).and_then(|(who, plan)| {
         nix::sched::unshare(nix::sched::CloneFlags::CLONE_FS).map_err(nix_errno)?;
         identity::adopt(&who).map_err(|_| Stop::Refuse(Refusal::IdentityNotTaken))?;
-        act(notify, gate, call, plan)
+        act(&reply, call, plan)
     });
     let (errno, refused) = match result {
         Ok(Done::Answered(v)) => return Emulated::Value(v),
@@ -131,8 +132,7 @@ pub fn perform(notify: &NotifyFd, call: &Call, gate: &AnswerGate) -> Emulated {
         // EPERM: the program is told "not allowed", which is what a refusal is.
         Err(Stop::Refuse(why)) => (Errno::EPERM, Some(why)),
     };
-    gate.close();
-    match notify.send(Response::error(id, errno)) {
+    match reply.error(id, errno) {
         Err(e) if is_gone(&e) => Emulated::Gone,
         _ => match refused {
             Some(why) => Emulated::Refused(errno, why),
@@ -160,11 +160,11 @@ fn prepare(notify: &NotifyFd, call: &Call) -> Result<(Identity, Plan), Stop> {
 }
 
 /// Step 3, as the program.
-fn act(notify: &NotifyFd, gate: &AnswerGate, call: &Call, plan: Plan) -> Result<Done, Stop> {
+fn act(reply: &Reply, call: &Call, plan: Plan) -> Result<Done, Stop> {
     match plan {
-        Plan::Fs(p) => fs::act(notify, gate, call, p),
-        Plan::Open(p) => open::act(notify, gate, call, p),
-        Plan::Socket(p) => socket::act(notify, gate, call, p),
+        Plan::Fs(p) => fs::act(reply, call, p),
+        Plan::Open(p) => open::act(reply, call, p),
+        Plan::Socket(p) => socket::act(reply, call, p),
     }
 }
 
@@ -239,11 +239,27 @@ fn reopen(object: &OwnedFd, flags: OFlag) -> Result<OwnedFd, Errno> {
     nix::fcntl::open(p.as_str(), flags | OFlag::O_CLOEXEC, Mode::empty()).map_err(nix_errno)
 }
 
-fn answer_value(notify: &NotifyFd, gate: &AnswerGate, id: u64, v: i64) -> Result<Done, Errno> {
-    gate.close();
-    match notify.send(Response::value(id, v)) {
-        Ok(()) => Ok(Done::Answered(v)),
-        Err(e) if is_gone(&e) => Ok(Done::Gone),
-        Err(e) => Err(errno_of(&e)),
+/// How a handler answers: the listener, with the gate each answer closes
+/// first.
+struct Reply<'a, 'g> {
+    notify: &'a NotifyFd,
+    gate: &'a AnswerGate<'g>,
+}
+
+impl Reply<'_, '_> {
+    /// Fails call `id` with `e`.
+    fn error(&self, id: u64, e: Errno) -> io::Result<()> {
+        self.gate.close();
+        self.notify.send(Response::error(id, e))
+    }
+
+    /// Answers call `id` with the value `v`.
+    fn value(&self, id: u64, v: i64) -> Result<Done, Errno> {
+        self.gate.close();
+        match self.notify.send(Response::value(id, v)) {
+            Ok(()) => Ok(Done::Answered(v)),
+            Err(e) if is_gone(&e) => Ok(Done::Gone),
+            Err(e) => Err(errno_of(&e)),
+        }
     }
 }

@@ -9,14 +9,12 @@ use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat, openat2};
 use nix::sys::stat::Mode;
 use syscalls::Sysno;
 
-use super::{
-    AnswerGate, Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_path, reopen,
-};
+use super::{Done, PathPlan, Reply, Stop, errno_of, nix_errno, plan_path, reopen};
 use crate::decode::realpath::Follow;
 use crate::errno::Errno;
 use crate::model::Call;
 use crate::model::emulation::{Family, family, open_args, unsupported_open};
-use crate::sys::notify::{ForeignFd, NotifyFd, is_gone};
+use crate::sys::notify::{ForeignFd, is_gone};
 
 pub(super) struct Plan {
     path: PathPlan,
@@ -45,12 +43,7 @@ pub(super) fn prepare(call: &Call, sysno: Sysno) -> Result<Plan, Stop> {
     })
 }
 
-pub(super) fn act(
-    notify: &NotifyFd,
-    gate: &AnswerGate,
-    call: &Call,
-    plan: Plan,
-) -> Result<Done, Stop> {
+pub(super) fn act(reply: &Reply, call: &Call, plan: Plan) -> Result<Done, Stop> {
     let Plan {
         path,
         flags,
@@ -82,13 +75,7 @@ pub(super) fn act(
         (None, Some(name)) if create => open_found(found.dir.as_fd(), name, flags, mode, strict)?,
         (None, _) => return Err(Stop::Fail(Errno::ENOENT)),
     };
-    Ok(install_fd(
-        notify,
-        gate,
-        call.notif.id,
-        &fd,
-        target_cloexec,
-    )?)
+    Ok(install_fd(reply, call.notif.id, &fd, target_cloexec)?)
 }
 
 /// Every flag open(2) knows (the kernel's VALID_OPEN_FLAGS); open and
@@ -160,22 +147,16 @@ fn open_found(
 
 /// Installs our fd into the target as the call's result, atomically with
 /// the answer where the kernel can (ADDFD_FLAG_SEND, linux 5.14).
-fn install_fd(
-    notify: &NotifyFd,
-    gate: &AnswerGate,
-    id: u64,
-    fd: &OwnedFd,
-    cloexec: bool,
-) -> Result<Done, Errno> {
+fn install_fd(reply: &Reply, id: u64, fd: &OwnedFd, cloexec: bool) -> Result<Done, Errno> {
     // ADDFD with SEND answers the call: the program goes on from there.
-    gate.close();
-    match notify.add_fd(id, fd.as_fd(), cloexec, true) {
+    reply.gate.close();
+    match reply.notify.add_fd(id, fd.as_fd(), cloexec, true) {
         Ok(ForeignFd(n)) => Ok(Done::Answered(i64::from(n))),
         Err(e) if is_gone(&e) => Ok(Done::Gone),
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
             // Older kernel: install, then answer with the number.
-            match notify.add_fd(id, fd.as_fd(), cloexec, false) {
-                Ok(ForeignFd(n)) => answer_value(notify, gate, id, i64::from(n)),
+            match reply.notify.add_fd(id, fd.as_fd(), cloexec, false) {
+                Ok(ForeignFd(n)) => reply.value(id, i64::from(n)),
                 Err(e) if is_gone(&e) => Ok(Done::Gone),
                 Err(e) => Err(errno_of(&e)),
             }

@@ -10,11 +10,11 @@ use std::os::fd::{AsFd, OwnedFd};
 
 use syscalls::Sysno;
 
-use super::{AnswerGate, Done, PathPlan, Stop, answer_value, errno_of, nix_errno, plan_lookup};
+use super::{Done, PathPlan, Reply, Stop, errno_of, nix_errno, plan_lookup};
 use crate::decode::realpath::{Follow, Start};
 use crate::errno::Errno;
 use crate::model::Call;
-use crate::sys::notify::{ForeignFd, NotifyFd};
+use crate::sys::notify::ForeignFd;
 use crate::sys::{pidfd, sock};
 
 pub(super) struct Plan {
@@ -101,12 +101,7 @@ fn resolve(addr: Address, follow: Follow) -> Result<Vec<u8>, Stop> {
     Ok(bytes)
 }
 
-pub(super) fn act(
-    notify: &NotifyFd,
-    gate: &AnswerGate,
-    call: &Call,
-    plan: Plan,
-) -> Result<Done, Stop> {
+pub(super) fn act(reply: &Reply, call: &Call, plan: Plan) -> Result<Done, Stop> {
     let fd = plan.socket.as_fd();
     let r = match plan.op {
         Op::Listen(backlog) => sock::listen(fd, backlog),
@@ -116,5 +111,5 @@ pub(super) fn act(
         Op::Bind(addr) => sock::bind(fd, &resolve(addr, Follow::NoFinal)?),
     };
     r.map_err(|e| errno_of(&e))?;
-    Ok(answer_value(notify, gate, call.notif.id, 0)?)
+    Ok(reply.value(call.notif.id, 0)?)
 }
