@@ -676,3 +676,53 @@ fn records_of_timed_out_calls_come_in_the_order_answered() {
     );
     assert_in_answer_order(&order, PAIRS, "the timeout");
 }
+
+/// A person's answer and the program's next call, which waits for a
+/// person too: the answered call's record comes before the next call is
+/// shown as waiting, in the order things happened.
+#[test]
+fn an_answered_call_is_recorded_before_the_next_call_waits() {
+    let dir = tempdir();
+    const CALLS: usize = 1000;
+    let mut args: Vec<Vec<u8>> = vec![
+        b"mkdir-seq".to_vec(),
+        b"0".to_vec(),
+        b"-".to_vec(),
+        path_bytes(dir.path()),
+    ];
+    args.extend((0..CALLS).map(|i| format!("a{i}").into_bytes()));
+    let argv: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+    let live = start(&[], &argv);
+    // The events as they came: `?N` a call waiting, `=N` its record.
+    let mut seen = Vec::new();
+    let name = |c: &Call| {
+        let p = path_of(c);
+        String::from_utf8(p.rsplit(|&b| b == b'/').next().unwrap()[1..].to_vec()).unwrap()
+    };
+    while seen.len() < 2 * CALLS {
+        match live.next() {
+            Event::Pending(c) => {
+                seen.push(format!("?{}", name(&c)));
+                assert!(live.decide(&c, Answer::Allow));
+            }
+            Event::Answered(r) => {
+                live.count(&r);
+                seen.push(format!("={}", name(&r.call)));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(live.finish().is_empty());
+    let expected: Vec<String> = (0..CALLS)
+        .flat_map(|i| [format!("?{i}"), format!("={i}")])
+        .collect();
+    let early: Vec<usize> = (0..CALLS)
+        .filter(|&i| seen[2 * i + 1] != expected[2 * i + 1])
+        .collect();
+    assert!(
+        early.is_empty(),
+        "{} of {CALLS} calls were shown waiting before the record of the call answered just before (at {early:?})",
+        early.len()
+    );
+    assert_eq!(seen, expected);
+}
