@@ -2,7 +2,7 @@
 //! target got.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use super::answer::{Answer, DecidedBy};
 use super::call::Call;
@@ -63,12 +63,10 @@ pub struct Record {
     pub outcome: Outcome,
     /// From RECV to the answer.
     pub latency: Duration,
-    pub answered_wall: SystemTime,
 }
 
 impl Record {
-    /// The record of `call`, answered now: one clock read, the answer's
-    /// wall time following from the call's.
+    /// The record of `call`, answered now: one clock read.
     pub fn now(
         call: Arc<Call>,
         answer: Option<Answer>,
@@ -77,7 +75,6 @@ impl Record {
     ) -> Record {
         let latency = call.received.elapsed();
         Record {
-            answered_wall: call.received_wall + latency,
             call,
             answer,
             decided_by,

@@ -168,6 +168,5 @@ pub fn record(
         decided_by: by,
         outcome: crate::model::Outcome::Continued,
         latency: std::time::Duration::ZERO,
-        answered_wall: SystemTime::now(),
     }
 }

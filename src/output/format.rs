@@ -275,7 +275,6 @@ mod tests {
             decided_by: DecidedBy::User,
             outcome: Outcome::Continued,
             latency: std::time::Duration::ZERO,
-            answered_wall: std::time::SystemTime::now(),
         };
         let j = log_record(&rec);
         assert_eq!(j["id"], "11713420100270132805");
@@ -303,7 +302,6 @@ mod tests {
             decided_by: DecidedBy::Default,
             outcome: Outcome::Continued,
             latency: std::time::Duration::ZERO,
-            answered_wall: std::time::SystemTime::now(),
         };
         let line = trace_line(&rec);
         assert!(line.starts_with("[ctr\\e1] [100 prog] mkdir("), "{line}");

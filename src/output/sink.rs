@@ -362,7 +362,6 @@ mod tests {
             decided_by: DecidedBy::Default,
             outcome: crate::model::Outcome::Continued,
             latency: std::time::Duration::ZERO,
-            answered_wall: std::time::SystemTime::now(),
         };
         let mut news = Vec::new();
         for _ in 0..3 {

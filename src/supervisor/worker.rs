@@ -249,7 +249,6 @@ fn blank_records(n: usize) -> Spares {
                 decided_by: DecidedBy::Supervisor,
                 outcome: Outcome::Gone,
                 latency: Duration::ZERO,
-                answered_wall: then,
             })
         })
         .collect()

@@ -167,7 +167,6 @@ fn answered(app: &mut App, c: Arc<Call>, answer: Answer, by: DecidedBy, outcome:
         decided_by: by,
         outcome,
         latency: Duration::from_micros(850),
-        answered_wall: started() + Duration::from_secs(2),
     };
     app.on_event(Event::Answered(Box::new(rec)), None, Instant::now());
 }
@@ -187,7 +186,6 @@ fn gone(app: &mut App, id: u64) {
         decided_by: DecidedBy::Supervisor,
         outcome: Outcome::Gone,
         latency: Duration::from_millis(40),
-        answered_wall: started() + Duration::from_secs(2),
     };
     app.on_event(Event::Answered(Box::new(rec)), None, Instant::now());
 }
@@ -1442,7 +1440,6 @@ fn long_history(a: &mut App, n: u64) {
             decided_by: by,
             outcome,
             latency: Duration::from_micros(850),
-            answered_wall: started() + Duration::from_secs(2),
         };
         a.summary.lock().unwrap().add(&rec);
         a.on_event(Event::Answered(Box::new(rec)), None, Instant::now());
