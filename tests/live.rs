@@ -631,22 +631,21 @@ fn answered_then_ruled(opts: &[&str], pairs: usize, decide: bool, one_cpu: bool)
     order
 }
 
-/// Fails unless `order` is a0, r0, a1, r1, …: each call answered from
-/// another thread (`by`) recorded before the rule-decided call the
-/// program made after it.
-fn assert_in_answer_order(order: &[String], pairs: usize, by: &str) {
-    let expected: Vec<String> = (0..pairs)
-        .flat_map(|i| [format!("a{i}"), format!("r{i}")])
+/// Fails unless `seen` is `{first}0`, `{second}0`, `{first}1`, … (`n`
+/// pairs); `wrong` says what a pair out of place means.
+fn assert_pairs_in_order(seen: &[String], n: usize, (first, second): (&str, &str), wrong: &str) {
+    let expected: Vec<String> = (0..n)
+        .flat_map(|i| [format!("{first}{i}"), format!("{second}{i}")])
         .collect();
-    let late: Vec<usize> = (0..pairs)
-        .filter(|&i| order[2 * i] != expected[2 * i])
+    let out: Vec<usize> = (0..n)
+        .filter(|&i| seen.get(2 * i) != Some(&expected[2 * i]))
         .collect();
     assert!(
-        late.is_empty(),
-        "{} of {pairs} rule-decided calls were recorded before the call {by} answered just before them (pairs {late:?})",
-        late.len()
+        out.is_empty(),
+        "{} of {n} pairs out of order: {wrong} (pairs {out:?})",
+        out.len()
     );
-    assert_eq!(order, expected);
+    assert_eq!(seen, expected);
 }
 
 /// A person's answer is sent from the answer thread, and the program goes
@@ -658,7 +657,8 @@ fn assert_in_answer_order(order: &[String], pairs: usize, by: &str) {
 fn records_come_in_the_order_the_calls_were_answered() {
     const PAIRS: usize = 2000;
     let order = answered_then_ruled(&[], PAIRS, true, false);
-    assert_in_answer_order(&order, PAIRS, "the person");
+    let wrong = "a rule-decided call recorded before the call the person answered just before it";
+    assert_pairs_in_order(&order, PAIRS, ("a", "r"), wrong);
 }
 
 /// The same for calls the timeout answers, from the watch thread. On one
@@ -674,7 +674,8 @@ fn records_of_timed_out_calls_come_in_the_order_answered() {
         false,
         true,
     );
-    assert_in_answer_order(&order, PAIRS, "the timeout");
+    let wrong = "a rule-decided call recorded before the call the timeout answered just before it";
+    assert_pairs_in_order(&order, PAIRS, ("a", "r"), wrong);
 }
 
 /// A person's answer and the program's next call, which waits for a
@@ -713,16 +714,6 @@ fn an_answered_call_is_recorded_before_the_next_call_waits() {
         }
     }
     assert!(live.finish().is_empty());
-    let expected: Vec<String> = (0..CALLS)
-        .flat_map(|i| [format!("?{i}"), format!("={i}")])
-        .collect();
-    let early: Vec<usize> = (0..CALLS)
-        .filter(|&i| seen[2 * i + 1] != expected[2 * i + 1])
-        .collect();
-    assert!(
-        early.is_empty(),
-        "{} of {CALLS} calls were shown waiting before the record of the call answered just before (at {early:?})",
-        early.len()
-    );
-    assert_eq!(seen, expected);
+    let wrong = "a call shown waiting before the record of the call answered just before it";
+    assert_pairs_in_order(&seen, CALLS, ("?", "="), wrong);
 }
