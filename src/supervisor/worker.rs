@@ -391,7 +391,8 @@ impl Shared {
     }
 
     /// Held while answering from a thread other than the receiver: from
-    /// before SEND until the record is queued.
+    /// before SEND until the record is queued ([`send_and_record`], the
+    /// emulation's [`emulate::AnswerGate`]).
     fn answering(&self) -> MutexGuard<'_, ()> {
         self.answer_order.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -1209,7 +1210,6 @@ fn watch_loop(shared: &Shared) {
                 .collect();
             drop(waiting);
             for call in calls {
-                let _order = shared.answering();
                 dispatch(shared, call, t.answer, DecidedBy::Timeout);
             }
             waiting = shared.waiting();
@@ -1252,7 +1252,6 @@ fn watch_loop(shared: &Shared) {
 
 fn answer_loop(shared: &Shared, decisions: &Receiver<(Decision, InFlight)>) {
     for (d, _counted) in decisions {
-        let _order = shared.answering();
         dispatch(shared, d.call, d.answer, d.by);
     }
 }
@@ -1317,8 +1316,15 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                 // cannot be emulated, O_PATH, is emulation's to refuse,
                 // with EOPNOTSUPP: a rule may well ask for it.)
                 let e = Errno::ENOSYS;
-                let outcome = send_or_gone(shared, Response::error(id, e), Outcome::Failed(e));
-                record(shared, call, Some(Answer::Deny(e)), by, outcome);
+                let failed = Outcome::Failed(e);
+                send_and_record(
+                    shared,
+                    call,
+                    Response::error(id, e),
+                    failed,
+                    Answer::Deny(e),
+                    by,
+                );
                 return;
             }
             // Counted until the thread has sent its record. The other
@@ -1350,13 +1356,36 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                 // fork(2) would, with EAGAIN. Recorded as a failed
                 // emulation, not a deny: emulate is what was decided.
                 let e = Errno::EAGAIN;
-                let outcome = send_or_gone(shared, Response::error(id, e), Outcome::Failed(e));
-                record(shared, call, Some(Answer::Emulate), by, outcome);
+                let failed = Outcome::Failed(e);
+                send_and_record(
+                    shared,
+                    call,
+                    Response::error(id, e),
+                    failed,
+                    Answer::Emulate,
+                    by,
+                );
             }
             return;
         }
     };
-    let outcome = send_or_gone(shared, resp, outcome);
+    send_and_record(shared, call, resp, outcome, answer, by);
+}
+
+/// Sends `resp` and queues the call's record, `ok` its outcome unless the
+/// call went away. Off the receiver's thread this holds the answer-order
+/// lock from before SEND until the record is queued
+/// ([`Shared::answer_order`]).
+fn send_and_record(
+    shared: &Shared,
+    call: Arc<Call>,
+    resp: Response,
+    ok: Outcome,
+    answer: Answer,
+    by: DecidedBy,
+) {
+    let _order = (!STASH.with_borrow(|s| s.receiver)).then(|| shared.answering());
+    let outcome = send_or_gone(shared, resp, ok);
     record(shared, call, Some(answer), by, outcome);
 }
 
