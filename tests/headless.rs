@@ -717,15 +717,9 @@ fn trace_and_log_keep_the_order_of_answers_across_emulations() {
         .filter(|v| v["syscall"] == "mkdir" || v["syscall"] == "openat")
         .filter_map(|v| named(&v["decoded"].to_string()))
         .collect();
+    let expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     for (what, order) in [("trace", &traced), ("log", &logged)] {
-        let late: Vec<usize> = (0..PAIRS)
-            .filter(|&i| order.get(2 * i) != Some(names[2 * i]))
-            .collect();
-        assert!(
-            late.is_empty(),
-            "{what}: {} of {PAIRS} emulated calls come after the mkdir the program made next (pairs {late:?})",
-            late.len()
-        );
-        assert_eq!(order.len(), names.len(), "{what}");
+        let wrong = format!("{what}: an emulated call after the mkdir the program made next");
+        assert_pairs_in_order(order, &expected, &wrong);
     }
 }

@@ -155,6 +155,22 @@ pub fn is_root() -> bool {
         .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
 }
 
+/// Fails unless `seen` is `expected`, a list of pairs: first naming the
+/// pairs whose first element is not in its place (`wrong` says what that
+/// means), so a failure says which calls came out of order.
+pub fn assert_pairs_in_order(seen: &[String], expected: &[String], wrong: &str) {
+    let pairs = expected.len() / 2;
+    let out: Vec<usize> = (0..pairs)
+        .filter(|&i| seen.get(2 * i) != Some(&expected[2 * i]))
+        .collect();
+    assert!(
+        out.is_empty(),
+        "{} of {pairs} pairs out of order: {wrong} (pairs {out:?})",
+        out.len()
+    );
+    assert_eq!(seen, expected);
+}
+
 /// A log record's notification id: a decimal string (ids use all 64 bits).
 pub fn log_id(v: &serde_json::Value) -> u64 {
     v["id"]
