@@ -1316,15 +1316,7 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                 // cannot be emulated, O_PATH, is emulation's to refuse,
                 // with EOPNOTSUPP: a rule may well ask for it.)
                 let e = Errno::ENOSYS;
-                let failed = Outcome::Failed(e);
-                send_and_record(
-                    shared,
-                    call,
-                    Response::error(id, e),
-                    failed,
-                    Answer::Deny(e),
-                    by,
-                );
+                fail_with(shared, call, e, Answer::Deny(e), by);
                 return;
             }
             // Counted until the thread has sent its record. The other
@@ -1355,21 +1347,18 @@ fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
                 // No thread (RLIMIT_NPROC, memory): the emulation fails as
                 // fork(2) would, with EAGAIN. Recorded as a failed
                 // emulation, not a deny: emulate is what was decided.
-                let e = Errno::EAGAIN;
-                let failed = Outcome::Failed(e);
-                send_and_record(
-                    shared,
-                    call,
-                    Response::error(id, e),
-                    failed,
-                    Answer::Emulate,
-                    by,
-                );
+                fail_with(shared, call, Errno::EAGAIN, Answer::Emulate, by);
             }
             return;
         }
     };
     send_and_record(shared, call, resp, outcome, answer, by);
+}
+
+/// Fails the call with `e`, recorded as `answer`.
+fn fail_with(shared: &Shared, call: Arc<Call>, e: Errno, answer: Answer, by: DecidedBy) {
+    let resp = Response::error(call.notif.id, e);
+    send_and_record(shared, call, resp, Outcome::Failed(e), answer, by);
 }
 
 /// Sends `resp` and queues the call's record, `ok` its outcome unless the
