@@ -314,6 +314,19 @@ fn write_over(mut spare: Option<Arc<Call>>, make: impl FnOnce(Vec<Arg>) -> Call)
 }
 
 impl Stash {
+    /// Queues `rec` for the runtime, written into a spare record; on the
+    /// receiver, after the answers other threads are recording
+    /// ([`Shared::in_answer_order`]).
+    fn queue(&mut self, shared: &Shared, rec: Record) {
+        if self.receiver {
+            shared.in_answer_order();
+        }
+        shared
+            .events
+            .send(Event::Answered(self.fill(rec, &shared.spare.1)));
+        self.prefetch();
+    }
+
     /// Writes `rec` into a spare record (one from `more` when none is
     /// left), or into a new one.
     fn fill(&mut self, rec: Record, more: &Receiver<Spares>) -> Box<Record> {
@@ -1264,15 +1277,7 @@ fn record(
     outcome: Outcome,
 ) {
     let rec = Record::now(call, answer, by, outcome);
-    STASH.with_borrow_mut(|s| {
-        if s.receiver {
-            shared.in_answer_order();
-        }
-        shared
-            .events
-            .send(Event::Answered(s.fill(rec, &shared.spare.1)));
-        s.prefetch();
-    });
+    STASH.with_borrow_mut(|s| s.queue(shared, rec));
 }
 
 /// Counts one answer in flight until dropped.
@@ -1373,9 +1378,13 @@ fn send_and_record(
     answer: Answer,
     by: DecidedBy,
 ) {
-    let _order = (!STASH.with_borrow(|s| s.receiver)).then(|| shared.answering());
-    let outcome = send_or_gone(shared, resp, ok);
-    record(shared, call, Some(answer), by, outcome);
+    // One look at the thread-local for the lock and the record (this is
+    // every rule-decided call's path).
+    STASH.with_borrow_mut(|s| {
+        let _order = (!s.receiver).then(|| shared.answering());
+        let outcome = send_or_gone(shared, resp, ok);
+        s.queue(shared, Record::now(call, Some(answer), by, outcome));
+    });
 }
 
 fn send_or_gone(shared: &Shared, resp: Response, ok: Outcome) -> Outcome {
