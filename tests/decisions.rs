@@ -83,6 +83,10 @@ fn emulated_under(
         .arg(&rules)
         .arg("--")
         .args(argv.iter().map(|a| std::ffi::OsStr::from_bytes(a)))
+        // The same stdin as `plain` gets (`output` gives it /dev/null):
+        // the cases open /proc/self/fd/0, which must be the same object
+        // in both runs, whatever terminal the tests run in.
+        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
