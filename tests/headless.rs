@@ -723,3 +723,111 @@ fn trace_and_log_keep_the_order_of_answers_across_emulations() {
         assert_pairs_in_order(order, &expected, &wrong);
     }
 }
+
+/// The trace's getpriority and mkdir calls of `prio-mkdir` as `pN` and
+/// `mN` (N: the call's index), in the order the trace has them.
+fn prio_mkdir_order(run: &Run) -> Vec<String> {
+    run.trace
+        .lines()
+        .filter_map(|l| {
+            if let Some(rest) = l.split("] getpriority(PRIO_PROCESS, ").nth(1) {
+                let who: u64 = rest.split(')').next()?.parse().ok()?;
+                Some(format!("p{}", who - (1 << 30)))
+            } else {
+                let rest = l.split("] mkdir(\"").nth(1)?;
+                let name = rest.split('"').next()?.rsplit('/').next()?;
+                Some(name.to_string())
+            }
+        })
+        .collect()
+}
+
+/// A call its syscall alone decides (`allow getpriority`), whose
+/// arguments are all in its registers, is answered at once and recorded
+/// after the answer, off the receiver. The calls between them decided the
+/// usual way (mkdir, whose path is read before the answer) must still be
+/// traced and logged in the order they were made, none lost, the last
+/// before the exit line; and each call gets what it gets without
+/// unotify-tui.
+#[test]
+fn calls_answered_at_once_keep_their_place_among_the_others() {
+    const N: usize = 2000;
+    let dir = tempdir();
+    let rules = write_rules(
+        dir.path(),
+        "[[rule]]\nsyscall = \"getpriority\"\naction = \"allow\"\n",
+    );
+    let made = dir.path().join("made");
+    std::fs::create_dir(&made).unwrap();
+    let r = prog(
+        dir.path(),
+        &[
+            "--trap",
+            "getpriority,mkdir",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--default-action",
+            "allow",
+        ],
+        &[b"prio-mkdir", N.to_string().as_bytes(), &path_bytes(&made)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let alone_dir = dir.path().join("alone");
+    std::fs::create_dir(&alone_dir).unwrap();
+    let alone = std::process::Command::new(*PROG)
+        .args(["prio-mkdir", &N.to_string()])
+        .arg(&alone_dir)
+        .output()
+        .unwrap();
+    assert_eq!(r.stdout, String::from_utf8_lossy(&alone.stdout));
+    assert!(
+        r.stdout.contains(&format!("getpriority: err ESRCH × {N}")),
+        "{}",
+        r.stdout
+    );
+
+    let expected: Vec<String> = (0..N)
+        .flat_map(|i| [format!("p{i}"), format!("m{i}")])
+        .collect();
+    let wrong = "a call answered at once traced after the mkdir that came after it";
+    assert_pairs_in_order(&prio_mkdir_order(&r), &expected, wrong);
+    assert!(
+        r.trace.trim_end().ends_with("+++ exited with 0 +++"),
+        "{}",
+        &r.trace[r.trace.len().saturating_sub(500)..]
+    );
+    let first = r.trace_of("getpriority")[0];
+    assert!(first.contains("→ allow = ?"), "{first}");
+    assert!(first.contains("(rule 1, "), "{first}");
+
+    // The log has them in the same order, each with its rule and the
+    // time from receipt to answer.
+    let logged: Vec<String> = r
+        .log
+        .iter()
+        .filter_map(|v| match v["syscall"].as_str()? {
+            "getpriority" => {
+                let who = u64::from_str_radix(v["args"][1].as_str()?.trim_start_matches("0x"), 16);
+                Some(format!("p{}", who.ok()? - (1 << 30)))
+            }
+            "mkdir" => {
+                let text = v["decoded"][0]["text"].as_str()?;
+                Some(text.trim_matches('"').rsplit('/').next()?.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_pairs_in_order(&logged, &expected, wrong);
+    let prio = r.log_of("getpriority");
+    assert!(
+        prio.iter()
+            .all(|v| v["decided_by"].as_str().unwrap().starts_with("rule 1, ")),
+        "{}",
+        prio[0]
+    );
+    assert!(prio.iter().all(|v| v["latency_us"].is_u64()), "{}", prio[0]);
+    assert!(
+        prio.iter()
+            .all(|v| v["pid"] == prio[0]["pid"] && v["comm"] != "")
+    );
+}

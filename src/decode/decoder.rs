@@ -65,6 +65,14 @@ pub fn decode_with_copies(
     decode_reusing(sysno, args, view, Vec::new())
 }
 
+/// Whether a call of `sysno` is decoded from its registers alone: it can
+/// be decoded after it was answered and show what it showed before.
+pub fn decodes_from_registers(sysno: Option<Sysno>) -> bool {
+    sysno
+        .and_then(params)
+        .is_none_or(|params| params.iter().all(|&(_, kind)| !kind.reads_target()))
+}
+
 /// [`decode_with_copies`], written into the argument list of an earlier
 /// call: its vector, and the bytes of its paths and strings, are written
 /// over where the new call has them too, not freed and allocated again

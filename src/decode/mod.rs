@@ -22,7 +22,9 @@ mod sockaddr;
 pub mod stack;
 mod table;
 
-pub use decoder::{decode_args, decode_reusing, decode_with_copies, native_sysno};
+pub use decoder::{
+    decode_args, decode_reusing, decode_with_copies, decodes_from_registers, native_sysno,
+};
 pub use flags::{format_mode, open_flags};
 pub use format::{format_call, format_call_brief, format_value};
 pub use memory::{PATH_MAX, ReadStr, TargetView, read_cstring};

@@ -97,6 +97,24 @@ pub(crate) enum Kind {
     PollFds(usize),
 }
 
+impl Kind {
+    /// Whether decoding a value of this kind looks at the target: its
+    /// memory, its fds (/proc/TID/fd), its cwd or its sockets. Such a
+    /// value has to be read while the call waits: once answered, the
+    /// program may change or free what it pointed to, or close the fd.
+    pub(crate) const fn reads_target(self) -> bool {
+        use Kind::*;
+        match self {
+            Int | UInt | Long | Size | Ptr | Hex | Mode | CreateMode | OpenFlags | Flags(_)
+            | AtFlags(_) | Named(_) | Signal | Unused | Id | Ioctl | FutexOp | FutexVal3(_)
+            | SockOpt(_) | Protocol(_) | FcntlArg(_) => false,
+            Fd | SockFd | DirFd | Path | PathAt(_) | Str | Addr(_) | Argv | OpenHow | CloneArgs
+            | PrctlArg(_) | SockOptVal(_) | SigSet | SigAction | Rlimit | EpollEvent
+            | CapHeader | CapData | PollFds(_) => true,
+        }
+    }
+}
+
 pub(crate) type Params = &'static [(&'static str, Kind)];
 
 /// Names of the arguments of calls without a table entry.

@@ -4,6 +4,7 @@
 
 pub mod emulate;
 pub mod identity;
+mod relay;
 pub mod target;
 pub mod worker;
 

@@ -39,6 +39,35 @@ impl LiveTarget {
     }
 }
 
+/// A call's registers and nothing else: for a call decoded after it was
+/// answered, which is only done where its decoding reads nothing
+/// ([`crate::decode::decodes_from_registers`]). Were it asked to read, it
+/// would say the memory is gone rather than read what the program has
+/// made of it since.
+pub struct RegistersOnly;
+
+impl TargetView for RegistersOnly {
+    fn read_mem(&self, _addr: u64, _buf: &mut [u8]) -> Result<usize, i32> {
+        debug_assert!(false, "a call decoded after its answer read memory");
+        Err(libc::EFAULT)
+    }
+
+    fn fd_target(&self, _fd: i32) -> Option<Vec<u8>> {
+        debug_assert!(false, "a call decoded after its answer read an fd");
+        None
+    }
+
+    fn cwd(&self) -> Option<Vec<u8>> {
+        debug_assert!(false, "a call decoded after its answer read the cwd");
+        None
+    }
+
+    fn socket_local(&self, _fd: i32) -> Option<Vec<u8>> {
+        debug_assert!(false, "a call decoded after its answer read a socket");
+        None
+    }
+}
+
 fn readlink(p: &str) -> Option<Vec<u8>> {
     std::fs::read_link(Path::new(p))
         .ok()

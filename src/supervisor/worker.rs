@@ -13,7 +13,8 @@ use crossbeam_channel::{Receiver, Sender};
 use syscalls::Sysno;
 
 use super::emulate::{self, Emulated};
-use super::target::{self, LiveTarget, proc_info};
+use super::relay::{Entry, Relay, Unbuilt};
+use super::target::{self, LiveTarget, RegistersOnly, proc_info};
 use crate::decode;
 use crate::errno::Errno;
 use crate::model::emulation;
@@ -90,11 +91,28 @@ struct Events {
     /// otherwise wait for room. What is still sent then is little (the
     /// calls being answered) and is all read afterwards.
     unbound: Arc<AtomicBool>,
+    /// Records to be made after their calls were answered, and the
+    /// events sent behind them.
+    relay: Arc<Relay>,
+    /// Records to write the relay's into (`Shared::spare`).
+    spares: Receiver<Spares>,
 }
 
 impl Events {
+    fn new(tx: Sender<Event>, bound: Option<usize>, spares: Receiver<Spares>) -> Events {
+        Events {
+            tx,
+            bound,
+            unbound: Arc::new(AtomicBool::new(false)),
+            relay: Arc::default(),
+            spares,
+        }
+    }
+
     fn has_room(&self) -> bool {
-        self.bound.is_none_or(|b| self.tx.len() < b) || self.unbound.load(Ordering::Relaxed)
+        self.bound
+            .is_none_or(|b| self.tx.len() + self.relay.queued() < b)
+            || self.unbound.load(Ordering::Relaxed)
     }
 
     /// Sends unless the queue is full; gives the event back when it is.
@@ -102,20 +120,52 @@ impl Events {
         if !self.has_room() {
             return Err(ev);
         }
-        let _ = self.tx.send(ev);
+        self.put(ev);
         Ok(())
     }
 
-    /// Sends, first waiting for room: the runtime is behind (its output
-    /// slower than the calls), so the program waits rather than memory
-    /// growing. Looked at again soon, then every millisecond; a runtime
-    /// that is gone empties the queue, which ends the wait.
+    /// Sends, first waiting for room ([`wait_for_room`](Self::wait_for_room)).
+    fn send(&self, ev: Event) {
+        self.wait_for_room();
+        self.put(ev);
+    }
+
+    /// Hands on the makings of a record, to be made by the relay thread.
+    fn later(&self, unbuilt: Unbuilt) {
+        self.wait_for_room();
+        self.relay
+            .push(Entry::Unbuilt(unbuilt), |entry| self.hand_on(entry));
+    }
+
+    /// Into the queue, or behind the entries waiting for the relay.
+    fn put(&self, ev: Event) {
+        if self.relay.queued() == 0 {
+            let _ = self.tx.send(ev);
+        } else {
+            self.relay
+                .push(Entry::Event(ev), |entry| self.hand_on(entry));
+        }
+    }
+
+    /// Into the queue, a record made first.
+    fn hand_on(&self, entry: Entry) {
+        let ev = match entry {
+            Entry::Event(ev) => ev,
+            Entry::Unbuilt(u) => Event::Answered(build_record(u, &self.spares)),
+        };
+        let _ = self.tx.send(ev);
+    }
+
+    /// Waits for room: the runtime is behind (its output slower than the
+    /// calls), so the program waits rather than memory growing. Looked at
+    /// again soon, then every millisecond; a runtime that is gone empties
+    /// the queue, which ends the wait.
     ///
     /// The room is looked at once every [`ROOM_CHECK_EVERY`] sends of a
     /// thread: the queue's length is read from the reader's side of the
     /// channel, a cache miss that cost the receiver as much as the send.
     /// Each sending thread can overshoot the bound by that many at most.
-    fn send(&self, ev: Event) {
+    fn wait_for_room(&self) {
         let due = UNCHECKED_SENDS.with(|n| {
             let due = n.get() + 1 >= ROOM_CHECK_EVERY;
             n.set(if due { 0 } else { n.get() + 1 });
@@ -128,7 +178,6 @@ impl Events {
                 pause = (pause * 2).min(Duration::from_millis(1));
             }
         }
-        let _ = self.tx.send(ev);
     }
 }
 
@@ -485,6 +534,8 @@ pub struct Supervisor {
     answerer: Mutex<Answerer>,
     receiver: Option<JoinHandle<()>>,
     hangup: Option<JoinHandle<()>>,
+    /// Makes the records of calls answered at once ([`super::relay`]).
+    relay: Option<JoinHandle<()>>,
 }
 
 /// The answer thread, or what it needs to start.
@@ -524,13 +575,10 @@ impl Supervisor {
         events: Sender<Event>,
         container: Option<Arc<Container>>,
     ) -> Supervisor {
+        let spare = crossbeam_channel::bounded(SPARE_BATCHES);
         let shared = Arc::new(Shared {
             notify: Arc::new(notify),
-            events: Events {
-                tx: events,
-                bound: settings.events_bound,
-                unbound: Arc::new(AtomicBool::new(false)),
-            },
+            events: Events::new(events, settings.events_bound, spare.1.clone()),
             rules: Arc::clone(&settings.rules),
             timeout: settings.timeout,
             continue_mode: AtomicBool::new(false),
@@ -543,8 +591,13 @@ impl Supervisor {
             wake: Condvar::new(),
             watch: Mutex::new(None),
             container,
-            spare: crossbeam_channel::bounded(SPARE_BATCHES),
+            spare,
         });
+        let s = Arc::clone(&shared);
+        let relay = std::thread::Builder::new()
+            .name("unotify-relay".into())
+            .spawn(move || s.events.relay.run(|entry| s.events.hand_on(entry)))
+            .expect("spawning the relay thread");
         let (dtx, drx) = crossbeam_channel::unbounded::<(Decision, InFlight)>();
         let recv_sees_hangup = settings.recv_sees_hangup;
         let s = Arc::clone(&shared);
@@ -578,6 +631,7 @@ impl Supervisor {
             answerer: Mutex::new(Answerer::NotStarted(drx)),
             receiver: Some(receiver),
             hangup,
+            relay: Some(relay),
         }
     }
 
@@ -851,12 +905,19 @@ impl Supervisor {
         if let Some(h) = watch {
             let _ = h.join();
         }
+        // Last: the threads above may have sent events behind records
+        // still to be made.
+        self.shared.events.relay.stop();
+        if let Some(h) = self.relay.take() {
+            let _ = h.join();
+        }
     }
 
-    /// Answers being carried out whose records are not sent yet. Once the
-    /// listener closed, records can only come from these.
+    /// Answers being carried out whose records are not sent yet, and
+    /// events waiting for the relay thread. Once the listener closed,
+    /// records can only come from these.
     pub fn answers_in_flight(&self) -> usize {
-        self.shared.in_flight.load(Ordering::Acquire)
+        self.shared.in_flight.load(Ordering::Acquire) + self.shared.events.relay.queued()
     }
 
     pub fn notify_fd(&self) -> &NotifyFd {
@@ -1098,9 +1159,35 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
     // One state of the rules for the whole call: what it needs and what
     // decides it.
     shared.rules.refresh(&mut local.rules);
-    let needs = local.rules.needs(sysno);
     let cache = &mut local.cache;
     let (mut info, mut fresh) = cache.get(n.pid, received);
+    // With the /proc facts at hand (nothing read that ID_VALID would have
+    // to vouch for) and no stack to capture, a call its syscall decides
+    // is answered now and recorded afterwards.
+    if !fresh
+        && cache.stacks.is_none()
+        && let Some((answer, by)) =
+            decided_at_once(shared, settings, &local.rules, sysno, received_us)
+    {
+        let (resp, ok) = reply(n.id, answer).expect("decided_at_once never emulates");
+        let outcome = send_or_gone(shared, resp, ok);
+        let latency = received.elapsed();
+        shared.in_answer_order();
+        shared.events.later(Unbuilt {
+            notif: n,
+            proc: info,
+            sysno,
+            received,
+            received_wall,
+            container: shared.container.clone(),
+            answer,
+            decided_by: by,
+            outcome,
+            latency,
+        });
+        return;
+    }
+    let needs = local.rules.needs(sysno);
     if !fresh && needs.fresh_identity {
         cache.refresh_identity(n.pid, &mut info);
         fresh = true;
@@ -1181,6 +1268,84 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
     } else {
         shared.ask(call);
     }
+}
+
+/// The answer to a call of `sysno` when nothing but its syscall decides
+/// it (the first rule that could apply has no other condition, or no rule
+/// could apply and continue mode or the default action answers) and its
+/// record can be made from its registers ([`super::relay`]). `None`
+/// where the call itself is needed, a person asked, or the answer is an
+/// emulation. A rule's hit is counted at `at_us` when it answers.
+fn decided_at_once(
+    shared: &Shared,
+    settings: &Settings,
+    rules: &RuleView,
+    sysno: Option<Sysno>,
+    at_us: u64,
+) -> Option<(Answer, DecidedBy)> {
+    if !decode::decodes_from_registers(sysno) {
+        return None;
+    }
+    match rules.by_syscall_alone(sysno)? {
+        Some((number, rule)) => match rule.action {
+            RuleAction::Answer(Answer::Emulate) | RuleAction::Ask => None,
+            RuleAction::Answer(a) => {
+                rule.hit_at_us(at_us);
+                Some((a, rule_decided(number, rule)))
+            }
+        },
+        None if shared.continue_mode.load(Ordering::Relaxed) => {
+            Some((Answer::Allow, DecidedBy::Continue))
+        }
+        None => match settings.fallback? {
+            Answer::Emulate => None,
+            a => Some((a, DecidedBy::Default)),
+        },
+    }
+}
+
+/// The response that carries out `answer`, and what the program gets;
+/// `None` for an emulation, which is carried out first.
+fn reply(id: u64, answer: Answer) -> Option<(Response, Outcome)> {
+    match answer {
+        Answer::Allow => Some((Response::continue_call(id), Outcome::Continued)),
+        Answer::Deny(e) => Some((Response::error(id, e), Outcome::Failed(e))),
+        Answer::Return(v) => Some((Response::value(id, v), Outcome::Returned(v))),
+        Answer::Emulate => None,
+    }
+}
+
+/// The record of a call answered at once, made on the relay thread: its
+/// arguments decoded from the registers, written into spare records.
+fn build_record(u: Unbuilt, more: &Receiver<Spares>) -> Box<Record> {
+    let call = write_over(spare_call(), |earlier| {
+        let (args, copies) =
+            decode::decode_reusing(u.sysno, &u.notif.args, &RegistersOnly, earlier);
+        Call {
+            notif: u.notif,
+            proc: u.proc,
+            copies: copies.boxed(),
+            sysno: u.sysno,
+            args,
+            received: u.received,
+            received_wall: u.received_wall,
+            real: std::sync::OnceLock::new(),
+            container: u.container,
+            stack: None,
+        }
+    });
+    let rec = Record {
+        call,
+        answer: Some(u.answer),
+        decided_by: u.decided_by,
+        outcome: u.outcome,
+        latency: u.latency,
+    };
+    STASH.with_borrow_mut(|s| {
+        let boxed = s.fill(rec, more);
+        s.prefetch();
+        boxed
+    })
 }
 
 fn rule_decided(number: usize, rule: &Rule) -> DecidedBy {
@@ -1309,12 +1474,9 @@ fn wait_for_answers_in_flight(shared: &Shared) {
 
 /// Carries out an answer. Emulation goes to a thread of its own.
 fn dispatch(shared: &Shared, call: Arc<Call>, answer: Answer, by: DecidedBy) {
-    let id = call.notif.id;
-    let (resp, outcome) = match answer {
-        Answer::Allow => (Response::continue_call(id), Outcome::Continued),
-        Answer::Deny(e) => (Response::error(id, e), Outcome::Failed(e)),
-        Answer::Return(v) => (Response::value(id, v), Outcome::Returned(v)),
-        Answer::Emulate => {
+    let (resp, outcome) = match reply(call.notif.id, answer) {
+        Some(plain) => plain,
+        None => {
             if !call.sysno.is_some_and(emulation::can_emulate) {
                 // The UI and rule loading refuse this earlier; never leave
                 // the call hanging if it slips through. (An open that
@@ -1481,11 +1643,7 @@ mod tests {
     #[test]
     fn a_full_queue_holds_a_sender_back_after_at_most_a_check_interval() {
         let (tx, rx) = crossbeam_channel::unbounded();
-        let events = Events {
-            tx,
-            bound: Some(10),
-            unbound: Arc::new(AtomicBool::new(false)),
-        };
+        let events = Events::new(tx, Some(10), crossbeam_channel::never());
         let sender = std::thread::spawn(move || {
             for _ in 0..200 {
                 events.send(Event::ListenerClosed);

@@ -26,6 +26,7 @@ fn errno_name(e: i32) -> String {
         libc::EMFILE => "EMFILE".into(),
         libc::EBADF => "EBADF".into(),
         libc::EINVAL => "EINVAL".into(),
+        libc::ESRCH => "ESRCH".into(),
         n => format!("errno {n}"),
     }
 }
@@ -36,10 +37,15 @@ fn last_errno() -> i32 {
 
 /// Prints `ok N` or `err NAME` for a raw syscall return.
 fn report(what: &str, rc: i64) {
+    println!("{what}: {}", outcome(rc));
+}
+
+/// `ok N` or `err NAME` for a raw syscall return.
+fn outcome(rc: i64) -> String {
     if rc < 0 {
-        println!("{what}: err {}", errno_name(last_errno()));
+        format!("err {}", errno_name(last_errno()))
     } else {
-        println!("{what}: ok {rc}");
+        format!("ok {rc}")
     }
 }
 
@@ -1198,6 +1204,29 @@ fn main() {
                 &arg(3),
                 (!then.is_empty()).then_some(&then[..]),
             );
+        }
+        // prio-mkdir N DIR: N times getpriority(PRIO_PROCESS, 2^30 + i)
+        // (no such process: ESRCH), then mkdir DIR/m<i>; prints how each
+        // kind of call came out, counted: `getpriority: err ESRCH × N`
+        "prio-mkdir" => {
+            let mut counts = std::collections::BTreeMap::<String, u64>::new();
+            for i in 0..num(1) {
+                // SAFETY: integers only.
+                let rc = unsafe {
+                    libc::syscall(libc::SYS_getpriority, libc::PRIO_PROCESS, (1u64 << 30) + i)
+                };
+                *counts
+                    .entry(format!("getpriority: {}", outcome(rc)))
+                    .or_default() += 1;
+                let mut path = arg(2);
+                path.extend_from_slice(format!("/m{i}").as_bytes());
+                *counts
+                    .entry(format!("mkdir: {}", outcome(mkdir(&path))))
+                    .or_default() += 1;
+            }
+            for (what, n) in counts {
+                println!("{what} × {n}");
+            }
         }
         // getppid N: N trapped-if-asked cheap calls
         "getppid" => {

@@ -263,6 +263,20 @@ impl Index {
         needs
     }
 
+    /// The position of the rule that decides every call of `sysno`
+    /// (`Some(None)`: no rule could apply to one); `None` when which rule
+    /// decides depends on the call.
+    pub(super) fn by_syscall_alone(
+        &self,
+        rules: &[Arc<Rule>],
+        sysno: Option<Sysno>,
+    ) -> Option<Option<usize>> {
+        match self.settled(rules, sysno) {
+            Some(p) => Some(Some(p)),
+            None => self.unruled(sysno).then_some(None),
+        }
+    }
+
     /// The position of the first enabled rule that matches `call`: what
     /// trying every rule in order would find.
     pub(super) fn first_match(&self, rules: &[Arc<Rule>], call: &Call) -> Option<usize> {

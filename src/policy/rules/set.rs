@@ -83,6 +83,21 @@ impl RuleView {
         self.decide_at(call, crate::time::micros_since_epoch(call.received_wall))
     }
 
+    /// The first enabled rule that could apply to a call of `sysno` when
+    /// it decides every such call whatever the call holds (`Some(None)`:
+    /// no rule could apply to one); `None` when deciding needs the call.
+    /// Its hit is not counted.
+    pub fn by_syscall_alone(
+        &self,
+        sysno: Option<syscalls::Sysno>,
+    ) -> Option<Option<(usize, &Arc<Rule>)>> {
+        let found = self
+            .state
+            .index
+            .by_syscall_alone(&self.state.rules, sysno)?;
+        Some(found.map(|i| (i + 1, &self.state.rules[i])))
+    }
+
     /// [`decide`](Self::decide) with the call's receive time in
     /// microseconds since the Unix epoch, as the receiver has it at hand.
     pub fn decide_at(&self, call: &Call, at_us: u64) -> Option<(usize, &Arc<Rule>)> {
