@@ -831,3 +831,50 @@ fn calls_answered_at_once_keep_their_place_among_the_others() {
             .all(|v| v["pid"] == prio[0]["pid"] && v["comm"] != "")
     );
 }
+
+/// Between installing the filter and handing its listener over, the
+/// launcher makes no call a filter could trap (nobody could answer it
+/// yet), and the calls it makes after, up to the exec, are answered by
+/// the launch and never shown: with the calls it uses trapped, the
+/// program still starts, its own calls are the first shown, and it ends.
+#[test]
+fn the_launchers_own_calls_never_hold_up_the_launch() {
+    let dir = tempdir();
+    let trap = "getpid,close,read,write,sendmsg,prctl,seccomp,getppid";
+    let mut child = std::process::Command::new(BIN)
+        .args(["--headless", "--trap", trap, "--default-action", "allow"])
+        .arg("--output")
+        .arg(dir.path().join("trace.txt"))
+        .args(["--", &PROG, "getppid", "3"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the launch hung with {trap} trapped");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    assert!(status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("getppid: done"));
+    let trace = std::fs::read_to_string(dir.path().join("trace.txt")).unwrap();
+    assert_eq!(
+        trace.lines().filter(|l| l.contains("] getppid()")).count(),
+        3,
+        "{trace}"
+    );
+    assert!(
+        !trace
+            .lines()
+            .any(|l| l.contains("[") && l.contains("unotify-tui]")),
+        "the launcher's calls are not the program's: {trace}"
+    );
+}

@@ -449,8 +449,12 @@ unsafe fn child(p: &Prepared<'_>) -> ! {
     if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } < 0 {
         fail(p.sock, Stage::NoNewPrivs);
     }
+    // Before the filter: once it is in, a trapped getpid would wait for a
+    // supervisor that has no listener yet.
+    // SAFETY: no arguments.
+    let pid = unsafe { libc::getpid() } as u32;
     let (listener, killable) = install_filter(p);
-    send_listener(p.sock, listener, killable);
+    send_listener(p.sock, listener, killable, pid);
     // From here on a trapped call is answered by the parent.
     // SAFETY: `listener` is our own fd, already handed to the parent.
     unsafe { libc::close(listener) };
@@ -553,12 +557,12 @@ const FD_CMSG_LEN: usize = {
 };
 
 /// Sends the listener to the parent: sendmsg with SCM_RIGHTS, a byte
-/// saying whether WAIT_KILLABLE_RECV is on and our pid (the program's,
-/// which the parent did not fork itself when a session leader did). This exact call (on `sock`)
-/// is let through by the filter.
-fn send_listener(sock: RawFd, listener: RawFd, killable: bool) {
-    // SAFETY: no arguments.
-    let pid = unsafe { libc::getpid() } as u32;
+/// saying whether WAIT_KILLABLE_RECV is on and our pid `pid` (the
+/// program's, which the parent did not fork itself when a session leader
+/// did). This exact call (on `sock`) is let through by the filter; it is
+/// the only call the child makes between installing the filter and
+/// handing the listener over.
+fn send_listener(sock: RawFd, listener: RawFd, killable: bool, pid: u32) {
     let p = pid.to_le_bytes();
     let kind = if killable {
         PAYLOAD_KILLABLE
