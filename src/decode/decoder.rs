@@ -892,7 +892,79 @@ mod tests {
         ));
     }
 
+    /// Counts every look at the target: memory, fds, cwd, sockets.
+    #[derive(Default)]
+    struct Watched(std::cell::Cell<usize>);
+
+    impl TargetView for Watched {
+        fn read_mem(&self, _addr: u64, buf: &mut [u8]) -> Result<usize, i32> {
+            self.0.set(self.0.get() + 1);
+            Ok(buf.len())
+        }
+        fn fd_target(&self, _fd: i32) -> Option<Vec<u8>> {
+            self.0.set(self.0.get() + 1);
+            Some(b"/x".to_vec())
+        }
+        fn cwd(&self) -> Option<Vec<u8>> {
+            self.0.set(self.0.get() + 1);
+            Some(b"/".to_vec())
+        }
+        fn socket_local(&self, _fd: i32) -> Option<Vec<u8>> {
+            self.0.set(self.0.get() + 1);
+            None
+        }
+    }
+
+    /// Calls whose arguments are all numbers are decoded after their
+    /// answer (the receiver's quick lane); a path, a buffer, an fd or a
+    /// structure must be looked at while the call waits.
+    #[test]
+    fn only_calls_of_numbers_alone_decode_from_registers() {
+        for s in [
+            Sysno::getppid,
+            Sysno::getpid,
+            Sysno::getpriority,
+            Sysno::umask,
+            Sysno::kill,
+            Sysno::setpgid,
+            Sysno::alarm,
+        ] {
+            assert!(decodes_from_registers(Some(s)), "{s}");
+        }
+        for s in [
+            Sysno::mkdir,
+            Sysno::mkdirat,
+            Sysno::openat,
+            Sysno::close,
+            Sysno::read,
+            Sysno::connect,
+            Sysno::execve,
+            Sysno::prctl,
+            Sysno::poll,
+            Sysno::rt_sigaction,
+            Sysno::rt_sigprocmask,
+        ] {
+            assert!(!decodes_from_registers(Some(s)), "{s}");
+        }
+        // An unknown number is shown raw.
+        assert!(decodes_from_registers(None));
+    }
+
     proptest::proptest! {
+        /// Whatever their arguments, the calls said to decode from their
+        /// registers never look at the target; every other syscall with
+        /// a parameter that does is caught by one of these calls.
+        #[test]
+        fn calls_said_to_decode_from_registers_never_look_at_the_target(
+            args in proptest::array::uniform6(arb_arg()),
+        ) {
+            for s in Sysno::iter().filter(|&s| decodes_from_registers(Some(s))) {
+                let watched = Watched::default();
+                let _ = decode_with_copies(Some(s), &args, &watched);
+                proptest::prop_assert_eq!(watched.0.get(), 0, "{} looked at the target", s);
+            }
+        }
+
         /// The shortcut for paths already normal gives what taking them
         /// apart gives.
         #[test]
