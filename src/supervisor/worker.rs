@@ -1,6 +1,8 @@
 //! The supervisor threads: one receives and decides, one carries out the
 //! user's decisions, and each emulation gets a thread of its own, so no
-//! answer ever holds up receiving the next notification.
+//! answer ever holds up receiving the next notification. The relay
+//! thread ([`super::relay`]) makes the records of calls the receiver
+//! answered at once.
 
 use std::collections::HashMap;
 use std::os::fd::AsFd;
