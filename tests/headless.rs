@@ -878,3 +878,62 @@ fn the_launchers_own_calls_never_hold_up_the_launch() {
         "the launcher's calls are not the program's: {trace}"
     );
 }
+
+/// Calls answered at once get the answer they were promised, as the
+/// usual lane gives it: the default action for a syscall no rule names
+/// (deny, return), and a rule that names only the syscall (deny with an
+/// errno). Each run traps getpriority only: mkdir runs as it would alone.
+#[test]
+fn answers_given_at_once_are_the_ones_promised() {
+    const N: usize = 50;
+    let dir = tempdir();
+    let made = dir.path().join("made");
+    std::fs::create_dir(&made).unwrap();
+    let rules = write_rules(
+        dir.path(),
+        "[[rule]]\nsyscall = \"getpriority\"\naction = \"deny\"\nerrno = \"EACCES\"\n",
+    );
+    let cases: [(&[&str], &str, &str); 3] = [
+        (&["--default-action", "deny"], "err EPERM", "(default)"),
+        (&["--default-action", "return:7"], "ok 7", "(default)"),
+        (
+            &[
+                "--rules",
+                rules.to_str().unwrap(),
+                "--default-action",
+                "allow",
+            ],
+            "err EACCES",
+            "(rule 1, ",
+        ),
+    ];
+    for (i, (opts, got, by)) in cases.into_iter().enumerate() {
+        let out = made.join(i.to_string());
+        std::fs::create_dir(&out).unwrap();
+        let mut all = vec!["--trap", "getpriority"];
+        all.extend_from_slice(opts);
+        let r = prog(
+            dir.path(),
+            &all,
+            &[b"prio-mkdir", N.to_string().as_bytes(), &path_bytes(&out)],
+        );
+        assert_eq!(r.code, 0, "{opts:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains(&format!("getpriority: {got} × {N}")),
+            "{opts:?}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains(&format!("mkdir: ok 0 × {N}")),
+            "{}",
+            r.stdout
+        );
+        let traced = r.trace_of("getpriority");
+        assert_eq!(traced.len(), N, "{}", r.trace);
+        assert!(
+            traced.iter().all(|l| l.contains(by)),
+            "{opts:?}: {}",
+            traced[0]
+        );
+    }
+}
