@@ -28,14 +28,20 @@ use crate::time::Mono;
 /// wake-up per batch, not per call.
 const GATHER: Duration = Duration::from_millis(1);
 
-/// What the record of a call answered at once is made of.
-pub struct Unbuilt {
+/// A notification and what the receiver knew of it before decoding:
+/// what a call is made of, with its arguments.
+pub struct Received {
     pub notif: Notif,
     pub proc: Arc<ProcFacts>,
     pub sysno: Option<Sysno>,
-    pub received: Mono,
-    pub received_wall: SystemTime,
+    pub at: Mono,
+    pub wall: SystemTime,
     pub container: Option<Arc<Container>>,
+}
+
+/// What the record of a call answered at once is made of.
+pub struct Unbuilt {
+    pub received: Received,
     pub answer: Answer,
     pub decided_by: DecidedBy,
     pub outcome: Outcome,

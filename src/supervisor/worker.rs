@@ -15,12 +15,14 @@ use crossbeam_channel::{Receiver, Sender};
 use syscalls::Sysno;
 
 use super::emulate::{self, Emulated};
-use super::relay::{Entry, Relay, Unbuilt};
+use super::relay::{Entry, Received, Relay, Unbuilt};
 use super::target::{self, LiveTarget, RegistersOnly, proc_info};
 use crate::decode;
 use crate::errno::Errno;
 use crate::model::emulation;
-use crate::model::{Answer, Arg, Call, Container, DecidedBy, Notif, Outcome, ProcFacts, Record};
+use crate::model::{
+    Answer, Arg, Call, Container, DecidedBy, Notif, Outcome, ProcFacts, Record, Stack,
+};
 use crate::policy::rules::{Rule, RuleAction, RuleSet, RuleView};
 use crate::sys::notify::{self, NotifyFd, RecvWaker, Response, is_gone};
 use crate::time::Mono;
@@ -1162,7 +1164,15 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
     // decides it.
     shared.rules.refresh(&mut local.rules);
     let cache = &mut local.cache;
-    let (mut info, mut fresh) = cache.get(n.pid, received);
+    let (proc, mut fresh) = cache.get(n.pid, received);
+    let mut parts = Received {
+        notif: n,
+        proc,
+        sysno,
+        at: received,
+        wall: received_wall,
+        container: shared.container.clone(),
+    };
     // With the /proc facts at hand (nothing read that ID_VALID would have
     // to vouch for) and no stack to capture, a call its syscall decides
     // is answered now and recorded afterwards.
@@ -1176,12 +1186,7 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
         let latency = received.elapsed();
         shared.in_answer_order();
         shared.events.later(Unbuilt {
-            notif: n,
-            proc: info,
-            sysno,
-            received,
-            received_wall,
-            container: shared.container.clone(),
+            received: parts,
             answer,
             decided_by: by,
             outcome,
@@ -1191,42 +1196,25 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
     }
     let needs = local.rules.needs(sysno);
     if !fresh && needs.fresh_identity {
-        cache.refresh_identity(n.pid, &mut info);
+        cache.refresh_identity(n.pid, &mut parts.proc);
         fresh = true;
     }
+    let tgid = parts.proc.tgid;
     let view = LiveTarget::new(n.pid);
     // The stack is read while the thread is parked in this call: after
     // the answer it would have moved on. Vouched for by ID_VALID below
     // with everything else read.
     let stack = cache.stacks.as_mut().map(|c| {
         view.note_read();
-        Box::new(c.capture(n.pid, info.tgid))
+        Box::new(c.capture(n.pid, tgid))
     });
     if matches!(sysno, Some(Sysno::execve | Sysno::execveat)) {
-        cache.forget_group(n.pid, info.tgid);
+        cache.forget_group(n.pid, tgid);
         if let Some(c) = cache.stacks.as_mut() {
-            c.forget(info.tgid);
+            c.forget(tgid);
         }
     }
-    // The call is written over a spare one, and its arguments over the
-    // spare's.
-    let call = write_over(spare_call(), |earlier| {
-        // The raw copies emulation uses come from the same reads as the
-        // decoded values that are shown and decided on.
-        let (args, copies) = decode::decode_reusing(sysno, &n.args, &view, earlier);
-        Call {
-            notif: n,
-            proc: info,
-            copies: copies.boxed(),
-            sysno,
-            args,
-            received,
-            received_wall,
-            real: std::sync::OnceLock::new(),
-            container: shared.container.clone(),
-            stack,
-        }
-    });
+    let call = decoded_call(parts, &view, stack);
     // The real paths (what the kernel will touch, in the program's view)
     // are found before NOTIF_ID_VALID vouches for what was read, where a
     // decision depends on them: a path rule that could apply, or a person
@@ -1317,25 +1305,36 @@ fn reply(id: u64, answer: Answer) -> Option<(Response, Outcome)> {
     }
 }
 
+/// The call `r` is, its arguments decoded through `view`: written over a
+/// spare call, and its arguments over the spare's.
+fn decoded_call(
+    r: Received,
+    view: &dyn decode::TargetView,
+    stack: Option<Box<Stack>>,
+) -> Arc<Call> {
+    write_over(spare_call(), |earlier| {
+        // The raw copies emulation uses come from the same reads as the
+        // decoded values that are shown and decided on.
+        let (args, copies) = decode::decode_reusing(r.sysno, &r.notif.args, view, earlier);
+        Call {
+            notif: r.notif,
+            proc: r.proc,
+            copies: copies.boxed(),
+            sysno: r.sysno,
+            args,
+            received: r.at,
+            received_wall: r.wall,
+            real: std::sync::OnceLock::new(),
+            container: r.container,
+            stack,
+        }
+    })
+}
+
 /// The record of a call answered at once, made on the relay thread: its
 /// arguments decoded from the registers, written into spare records.
 fn build_record(u: Unbuilt, more: &Receiver<Spares>) -> Box<Record> {
-    let call = write_over(spare_call(), |earlier| {
-        let (args, copies) =
-            decode::decode_reusing(u.sysno, &u.notif.args, &RegistersOnly, earlier);
-        Call {
-            notif: u.notif,
-            proc: u.proc,
-            copies: copies.boxed(),
-            sysno: u.sysno,
-            args,
-            received: u.received,
-            received_wall: u.received_wall,
-            real: std::sync::OnceLock::new(),
-            container: u.container,
-            stack: None,
-        }
-    });
+    let call = decoded_call(u.received, &RegistersOnly, None);
     let rec = Record {
         call,
         answer: Some(u.answer),
