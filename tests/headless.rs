@@ -937,3 +937,94 @@ fn answers_given_at_once_are_the_ones_promised() {
         );
     }
 }
+
+/// Path calls nothing but their syscall decides, with nobody wanting
+/// their real paths (the trace and the log thrown away), are answered
+/// before they are decoded: they get the answer promised, as the usual
+/// lane gives it, and a path rule that could apply still decides.
+#[test]
+fn path_calls_answered_before_their_decoding_get_the_answers_promised() {
+    const N: usize = 50;
+    let dir = tempdir();
+    let base = dir.path().join("made");
+    std::fs::create_dir(&base).unwrap();
+    let alone = base.join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    let unsupervised = std::process::Command::new(*PROG)
+        .args(["prio-mkdir", &N.to_string()])
+        .arg(&alone)
+        .output()
+        .unwrap();
+    let alone_out = String::from_utf8(unsupervised.stdout).unwrap();
+    assert!(
+        alone_out.contains(&format!("mkdir: ok 0 × {N}")),
+        "{alone_out}"
+    );
+    let errno_rule = write_rules(
+        dir.path(),
+        "[[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\nerrno = \"EACCES\"\n",
+    );
+    let path_rule_file = dir.path().join("path-rule.toml");
+    std::fs::write(
+        &path_rule_file,
+        format!(
+            "[[rule]]\nsyscall = \"mkdir\"\npath = \"{}/4/m1*\"\naction = \"deny\"\nerrno = \"EACCES\"\n",
+            base.display()
+        ),
+    )
+    .unwrap();
+    let (errno_rule, path_rule) = (
+        errno_rule.to_str().unwrap(),
+        path_rule_file.to_str().unwrap(),
+    );
+    // Options, what the program says of its N mkdirs, how many were made.
+    let cases: [(&[&str], String, usize); 5] = [
+        (
+            &["--default-action", "deny"],
+            format!("mkdir: err EPERM × {N}"),
+            0,
+        ),
+        (
+            &["--default-action", "return:7"],
+            format!("mkdir: ok 7 × {N}"),
+            0,
+        ),
+        (
+            &["--rules", errno_rule, "--default-action", "allow"],
+            format!("mkdir: err EACCES × {N}"),
+            0,
+        ),
+        (&["--default-action", "allow"], alone_out.clone(), N),
+        // m1 and m10..m19 are the rule's.
+        (
+            &["--rules", path_rule, "--default-action", "allow"],
+            format!("mkdir: err EACCES × 11\nmkdir: ok 0 × {}", N - 11),
+            N - 11,
+        ),
+    ];
+    for (i, (opts, said, made)) in cases.into_iter().enumerate() {
+        let out = base.join(i.to_string());
+        std::fs::create_dir(&out).unwrap();
+        let run = std::process::Command::new(BIN)
+            .args(["--headless", "--output", "/dev/null", "--trap", "mkdir"])
+            .args(opts)
+            .arg("--")
+            .arg(*PROG)
+            .args(["prio-mkdir", &N.to_string()])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            run.status.success(),
+            "{opts:?}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(stdout.contains(&said), "{opts:?}: {stdout}");
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            made,
+            "{opts:?}: directories made"
+        );
+    }
+}

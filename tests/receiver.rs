@@ -1,6 +1,9 @@
 //! The receiver blocks in RECV (no poll before it); these check that it
 //! still ends when asked while the program runs on, and when the last
-//! process under the filter exits.
+//! process under the filter exits. And a call it answers before decoding
+//! shows what it was given.
+
+mod common;
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +12,18 @@ use unotify_tui::cli::Cli;
 use unotify_tui::model::Answer;
 use unotify_tui::session::{self as run, Target};
 use unotify_tui::supervisor::Event;
+
+/// Taken by each test first, for its whole run. A launch reaps every
+/// child of this process until none is left, the cargo run that builds
+/// the test program ([`common::PROG`]) included, which then fails with
+/// ECHILD: the first test to get here builds it, before anything was
+/// launched, and the tests run one at a time.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    std::sync::LazyLock::force(&common::PROG);
+    one
+}
 
 fn launch(trap: &str, program: &str, args: &[&str]) -> run::Running {
     let cli = Cli::parse_from([
@@ -54,6 +69,7 @@ fn stop_time(after: Duration) -> Duration {
 
 #[test]
 fn stop_returns_while_the_receiver_waits_in_recv() {
+    let _one = one_at_a_time();
     // Woken at once, not after a poll timeout. One stop may by luck come
     // just before the timeout of a receiver that polls every 100 ms; ten
     // stops average half its period, far above this limit, while a woken
@@ -73,6 +89,7 @@ fn stop_returns_while_the_receiver_waits_in_recv() {
 
 #[test]
 fn hang_up_is_reported_after_the_last_process_exits() {
+    let _one = one_at_a_time();
     // The shell forks a child that outlives it a little: the listener
     // hangs up only when both are gone.
     let running = launch(
@@ -111,6 +128,7 @@ fn hang_up_is_reported_after_the_last_process_exits() {
 /// waits, instead of both waiting for each other for ever.
 #[test]
 fn stopping_with_the_event_queue_full_returns() {
+    let _one = one_at_a_time();
     // dd reads one byte a million times. (Not the test program: building
     // it runs cargo, whose exit another test's launch may reap first.)
     let mut running = launch(
@@ -145,4 +163,115 @@ fn stopping_with_the_event_queue_full_returns() {
     // Nothing was dropped to get there: the record of the call that
     // waited for room is in the queue too.
     assert!(events.len() > run::EVENTS_BOUND, "{}", events.len());
+}
+
+/// The records of one run of the test program's `paths-moving` in `dir`,
+/// every trapped call allowed by the default action; real paths looked
+/// for before each answer or not (when nothing wants them, path calls are
+/// answered first and decoded afterwards, from what was read while they
+/// waited).
+fn paths_moving_records(dir: &std::path::Path, resolve_paths: bool) -> Vec<String> {
+    let cli = Cli::parse_from([
+        "unotify-tui",
+        "--trap",
+        "mkdir,mkdirat,renameat,unlinkat,symlinkat",
+        "--no-default-rules",
+        "--",
+        "x",
+    ]);
+    let mut plan = run::plan(&cli.opts, Vec::new()).expect("plan");
+    plan.resolve_paths = resolve_paths;
+    let target = Target {
+        program: common::PROG.to_string().into(),
+        args: vec!["paths-moving".into(), dir.into()],
+        cwd: None,
+    };
+    let running = run::launch(&target, plan, Some(Answer::Allow), None).expect("launch");
+    let mut records = Vec::new();
+    loop {
+        match running.events.recv_timeout(Duration::from_secs(30)) {
+            Ok(Event::Answered(rec)) => records.push(format!(
+                "{} → {:?} {:?}",
+                unotify_tui::decode::format_call(&rec.call),
+                rec.decided_by,
+                rec.outcome
+            )),
+            Ok(Event::ListenerClosed) => break,
+            Ok(Event::Pending(call)) => panic!("asked about {call:?}"),
+            Ok(Event::Failed(why)) => panic!("{why}"),
+            Err(e) => panic!("no end of the run: {e}"),
+        }
+    }
+    let status = running.exits.recv_timeout(Duration::from_secs(10));
+    assert_eq!(status, Ok(0), "the program's wait status");
+    running.supervisor.stop();
+    records
+}
+
+/// A path call answered before it is decoded shows what the kernel was
+/// given, not what the program made of its memory, cwd and fds after the
+/// answer; it shows what the same call shows decoded before its answer,
+/// and the program gets what it gets without unotify-tui.
+#[test]
+fn path_calls_decoded_after_their_answer_show_what_the_kernel_was_given() {
+    let _one = one_at_a_time();
+    let alone = common::tempdir();
+    let out = std::process::Command::new(*common::PROG)
+        .arg("paths-moving")
+        .arg(alone.path())
+        .status()
+        .unwrap();
+    assert!(out.success());
+    let expected_report = std::fs::read_to_string(alone.path().join("report")).unwrap();
+    let mut seen = Vec::new();
+    for resolve_paths in [false, true] {
+        let dir = common::tempdir();
+        let records = paths_moving_records(dir.path(), resolve_paths);
+        let report = std::fs::read_to_string(dir.path().join("report")).unwrap();
+        assert_eq!(report, expected_report, "resolve_paths {resolve_paths}");
+        // What was done is what the program did alone.
+        assert!(dir.path().join("a/b").is_dir());
+        assert!(!dir.path().join("a/c").exists() && !dir.path().join("a/d").exists());
+        assert_eq!(
+            std::fs::read_link(dir.path().join("s")).unwrap(),
+            std::path::Path::new("a")
+        );
+        // One name for both runs' directories.
+        let d = dir.path().to_str().unwrap();
+        seen.push(
+            records
+                .iter()
+                .map(|r| r.replace(d, "DIR"))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let long = format!("\"{}\"...", "x".repeat(4096));
+    let expected = [
+        "mkdirat(AT_FDCWD, \"a\"<DIR/a>, 0755)",
+        "mkdir(\"b\"<DIR/a/b>, 0700)",
+        "mkdirat(3<DIR/a>, \"c\"<DIR/a/c>, 0755)",
+        "renameat(3<DIR>, \"a/c\"<DIR/a/c>, 3<DIR>, \"a/d\"<DIR/a/d>)",
+        "unlinkat(3<DIR>, \"a/d\"<DIR/a/d>, AT_REMOVEDIR)",
+        "symlinkat(\"a\", AT_FDCWD, \"DIR/s\")",
+        "mkdirat(AT_FDCWD, NULL, 0755)",
+        "mkdirat(AT_FDCWD, <unreadable: EFAULT>, 0755)",
+        "mkdirat(AT_FDCWD, \"\", 0755)",
+        "mkdirat(1000, \"e\", 0755)",
+        &format!("mkdirat(AT_FDCWD, {long}, 0755)"),
+    ];
+    for (lane, records) in seen.iter().enumerate() {
+        let calls: Vec<&str> = records
+            .iter()
+            .map(|r| r.split(" → ").next().unwrap())
+            .collect();
+        assert_eq!(calls.len(), expected.len(), "{records:#?}");
+        for (got, want) in calls.iter().zip(&expected) {
+            assert!(got.starts_with(want), "lane {lane}: {got}\n  not {want}");
+        }
+        assert!(
+            records.iter().all(|r| r.ends_with("→ Default Continued")),
+            "{records:#?}"
+        );
+    }
+    assert_eq!(seen[0], seen[1], "the two lanes' records");
 }

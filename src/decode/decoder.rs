@@ -7,11 +7,9 @@ use syscalls::Sysno;
 
 use super::flags::{self, CLONE_NS, OPEN, RESOLVE, format_mode};
 use super::ioctl;
-use super::memory::{
-    PATH_MAX, ReadStr, TargetView, field_u64, read_cstring, read_cstring_into, read_exact, read_u64,
-};
+use super::memory::{PATH_MAX, ReadStr, TargetView, field_u64, read_cstring, read_exact, read_u64};
 use super::sockaddr::{SOCKADDR_STORAGE_LEN, parse_sockaddr};
-use super::table::{GENERIC_NAMES, Kind, Params, params};
+use super::table::{GENERIC_NAMES, Kind, Params, Reach, params};
 use crate::model::{Arg, Copies, SockAddr, Value};
 
 /// `sizeof(struct sockaddr_storage)`: the kernel rejects longer addresses.
@@ -65,12 +63,19 @@ pub fn decode_with_copies(
     decode_reusing(sysno, args, view, Vec::new())
 }
 
-/// Whether a call of `sysno` is decoded from its registers alone: it can
-/// be decoded after it was answered and show what it showed before.
-pub fn decodes_from_registers(sysno: Option<Sysno>) -> bool {
-    sysno
-        .and_then(params)
-        .is_none_or(|params| params.iter().all(|&(_, kind)| !kind.reads_target()))
+/// How far decoding a call of `sysno` reaches: the widest [`Reach`] of
+/// its parameters. A call of [`Reach::Registers`] can be decoded after it
+/// was answered and show what it showed before; one of
+/// [`Reach::Gathered`] can be, from what [`super::gather`] read while it
+/// waited. Unknown numbers are shown raw, from their registers.
+pub fn reach(sysno: Option<Sysno>) -> Reach {
+    sysno.and_then(params).map_or(Reach::Registers, |params| {
+        params
+            .iter()
+            .map(|&(_, kind)| kind.reach())
+            .max()
+            .unwrap_or(Reach::Registers)
+    })
 }
 
 /// [`decode_with_copies`], written into the argument list of an earlier
@@ -434,7 +439,7 @@ impl Decoder<'_> {
             return Err(Value::Null);
         }
         let into = std::mem::take(&mut self.spare.borrow_mut().string);
-        match read_cstring_into(self.view, raw, PATH_MAX, into) {
+        match self.view.cstring(raw, PATH_MAX, into) {
             ReadStr::Full(b) | ReadStr::Truncated(b) => Ok(b),
             ReadStr::Unterminated(bytes, errno) if !bytes.is_empty() => {
                 Err(Value::Partial { bytes, errno })
@@ -916,38 +921,57 @@ mod tests {
     }
 
     /// Calls whose arguments are all numbers are decoded after their
-    /// answer (the receiver's quick lane); a path, a buffer, an fd or a
-    /// structure must be looked at while the call waits.
+    /// answer (the receiver's quick lane); those of strings, paths and
+    /// plain fds from what was gathered while they waited; a buffer, a
+    /// structure or a socket only the decoder reads, while the call waits.
     #[test]
-    fn only_calls_of_numbers_alone_decode_from_registers() {
-        for s in [
-            Sysno::getppid,
-            Sysno::getpid,
-            Sysno::getpriority,
-            Sysno::umask,
-            Sysno::kill,
-            Sysno::setpgid,
-            Sysno::alarm,
-        ] {
-            assert!(decodes_from_registers(Some(s)), "{s}");
-        }
-        for s in [
-            Sysno::mkdir,
-            Sysno::mkdirat,
-            Sysno::openat,
-            Sysno::close,
-            Sysno::read,
-            Sysno::connect,
-            Sysno::execve,
-            Sysno::prctl,
-            Sysno::poll,
-            Sysno::rt_sigaction,
-            Sysno::rt_sigprocmask,
-        ] {
-            assert!(!decodes_from_registers(Some(s)), "{s}");
+    fn how_far_each_call_reaches_into_the_target() {
+        let cases = [
+            (
+                Reach::Registers,
+                &[Sysno::getppid, Sysno::getpid, Sysno::getpriority][..],
+            ),
+            (
+                Reach::Registers,
+                &[Sysno::umask, Sysno::kill, Sysno::setpgid, Sysno::alarm],
+            ),
+            (
+                Reach::Gathered,
+                &[Sysno::mkdir, Sysno::mkdirat, Sysno::openat, Sysno::close],
+            ),
+            (
+                Reach::Gathered,
+                &[Sysno::read, Sysno::unlinkat, Sysno::renameat2, Sysno::chdir],
+            ),
+            (
+                Reach::Gathered,
+                &[
+                    Sysno::symlinkat,
+                    Sysno::linkat,
+                    Sysno::fchmodat,
+                    Sysno::open,
+                ],
+            ),
+            (
+                Reach::Decoder,
+                &[Sysno::connect, Sysno::bind, Sysno::execve, Sysno::prctl],
+            ),
+            (
+                Reach::Decoder,
+                &[Sysno::poll, Sysno::rt_sigaction, Sysno::rt_sigprocmask],
+            ),
+            (
+                Reach::Decoder,
+                &[Sysno::openat2, Sysno::accept4, Sysno::setsockopt],
+            ),
+        ];
+        for (want, calls) in cases {
+            for &s in calls {
+                assert_eq!(reach(Some(s)), want, "{s}");
+            }
         }
         // An unknown number is shown raw.
-        assert!(decodes_from_registers(None));
+        assert_eq!(reach(None), Reach::Registers);
     }
 
     proptest::proptest! {
@@ -958,7 +982,7 @@ mod tests {
         fn calls_said_to_decode_from_registers_never_look_at_the_target(
             args in proptest::array::uniform6(arb_arg()),
         ) {
-            for s in Sysno::iter().filter(|&s| decodes_from_registers(Some(s))) {
+            for s in Sysno::iter().filter(|&s| reach(Some(s)) == Reach::Registers) {
                 let watched = Watched::default();
                 let _ = decode_with_copies(Some(s), &args, &watched);
                 proptest::prop_assert_eq!(watched.0.get(), 0, "{} looked at the target", s);

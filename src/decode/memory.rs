@@ -16,6 +16,12 @@ pub trait TargetView {
     /// Local address a socket fd of the target is bound to (getsockname on
     /// a pidfd_getfd copy), as raw sockaddr bytes.
     fn socket_local(&self, fd: i32) -> Option<Vec<u8>>;
+    /// The NUL-terminated string at `addr` ([`read_cstring_into`]): read
+    /// through [`read_mem`](Self::read_mem), unless the view holds the
+    /// strings read earlier ([`super::gather::Gathered`]).
+    fn cstring(&self, addr: u64, max: usize, into: Vec<u8>) -> ReadStr {
+        read_cstring_into(self, addr, max, into)
+    }
 }
 
 /// Longest path the kernel accepts, including its NUL. A path read with
@@ -56,8 +62,8 @@ pub fn read_cstring(view: &dyn TargetView, addr: u64, max: usize) -> ReadStr {
 
 /// [`read_cstring`] into `out` (what it held is dropped, its allocation
 /// kept for the string).
-pub fn read_cstring_into(
-    view: &dyn TargetView,
+pub fn read_cstring_into<V: TargetView + ?Sized>(
+    view: &V,
     addr: u64,
     max: usize,
     mut out: Vec<u8>,

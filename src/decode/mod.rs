@@ -14,6 +14,7 @@ mod decoder;
 mod fake;
 mod flags;
 mod format;
+mod gather;
 pub mod groups;
 mod ioctl;
 mod memory;
@@ -22,10 +23,10 @@ mod sockaddr;
 pub mod stack;
 mod table;
 
-pub use decoder::{
-    decode_args, decode_reusing, decode_with_copies, decodes_from_registers, native_sysno,
-};
+pub use decoder::{decode_args, decode_reusing, decode_with_copies, native_sysno, reach};
 pub use flags::{format_mode, open_flags};
 pub use format::{format_call, format_call_brief, format_value};
+pub use gather::{Gathered, gather};
 pub use memory::{PATH_MAX, ReadStr, TargetView, read_cstring};
 pub use sockaddr::{SOCKADDR_STORAGE_LEN, format_sockaddr, parse_sockaddr};
+pub use table::Reach;

@@ -97,20 +97,37 @@ pub(crate) enum Kind {
     PollFds(usize),
 }
 
+/// What decoding a value of some [`Kind`] looks at besides its register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reach {
+    /// Nothing: the value is the register's.
+    Registers,
+    /// A C string the register points to (with the cwd or the dirfd's
+    /// path for a relative path), or what an fd refers to: read in
+    /// advance by [`super::gather`], the same way for every syscall.
+    Gathered,
+    /// Memory laid out as only the decoder knows (structures, arrays,
+    /// socket addresses) or a socket's local address.
+    Decoder,
+}
+
 impl Kind {
-    /// Whether decoding a value of this kind looks at the target: its
-    /// memory, its fds (/proc/TID/fd), its cwd or its sockets. Such a
-    /// value has to be read while the call waits: once answered, the
-    /// program may change or free what it pointed to, or close the fd.
-    pub(crate) const fn reads_target(self) -> bool {
+    /// What decoding a value of this kind looks at: anything but
+    /// [`Reach::Registers`] looks at the target (its memory, its fds in
+    /// /proc/TID/fd, its cwd or its sockets) and has to be read while the
+    /// call waits: once answered, the program may change or free what it
+    /// pointed to, or close the fd.
+    pub(crate) const fn reach(self) -> Reach {
         use Kind::*;
         match self {
             Int | UInt | Long | Size | Ptr | Hex | Mode | CreateMode | OpenFlags | Flags(_)
             | AtFlags(_) | Named(_) | Signal | Unused | Id | Ioctl | FutexOp | FutexVal3(_)
-            | SockOpt(_) | Protocol(_) | FcntlArg(_) => false,
-            Fd | SockFd | DirFd | Path | PathAt(_) | Str | Addr(_) | Argv | OpenHow | CloneArgs
-            | PrctlArg(_) | SockOptVal(_) | SigSet | SigAction | Rlimit | EpollEvent
-            | CapHeader | CapData | PollFds(_) => true,
+            | SockOpt(_) | Protocol(_) | FcntlArg(_) => Reach::Registers,
+            Fd | DirFd | Path | PathAt(_) | Str => Reach::Gathered,
+            SockFd | Addr(_) | Argv | OpenHow | CloneArgs | PrctlArg(_) | SockOptVal(_)
+            | SigSet | SigAction | Rlimit | EpollEvent | CapHeader | CapData | PollFds(_) => {
+                Reach::Decoder
+            }
         }
     }
 }

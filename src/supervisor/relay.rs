@@ -7,7 +7,10 @@
 //! whose arguments are all in its registers, the receiver answers and
 //! keeps only what the record needs ([`Unbuilt`]); the relay thread, on
 //! the other CPU, builds the records and hands them on a batch at a time.
-//! That was about half of what the receiver did for such a call.
+//! That was about half of what the receiver did for such a call. A call
+//! of strings, paths and fds is answered the same way once what its
+//! decoding reads was read and vouched for ([`crate::decode::Gathered`],
+//! kept in its [`Unbuilt`]): the relay decodes from that.
 //!
 //! While such records wait, every other event goes into the list behind
 //! them, so whoever reads the queue gets all in the order they were sent.
@@ -46,6 +49,9 @@ pub struct Unbuilt {
     pub decided_by: DecidedBy,
     pub outcome: Outcome,
     pub latency: Duration,
+    /// What decoding the call reads, read while it waited; `None` for a
+    /// call decoded from its registers.
+    pub gathered: Option<Box<crate::decode::Gathered>>,
 }
 
 /// An event, or the makings of a record. Not boxed: an allocation per

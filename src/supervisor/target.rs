@@ -41,7 +41,7 @@ impl LiveTarget {
 
 /// A call's registers and nothing else: for a call decoded after it was
 /// answered, which is only done where its decoding reads nothing
-/// ([`crate::decode::decodes_from_registers`]). Were it asked to read, it
+/// ([`crate::decode::reach`]). Were it asked to read, it
 /// would say the memory is gone rather than read what the program has
 /// made of it since.
 pub struct RegistersOnly;

@@ -17,7 +17,7 @@ use syscalls::Sysno;
 use super::emulate::{self, Emulated};
 use super::relay::{Entry, Received, Relay, Unbuilt};
 use super::target::{self, LiveTarget, RegistersOnly, proc_info};
-use crate::decode;
+use crate::decode::{self, Gathered, Reach};
 use crate::errno::Errno;
 use crate::model::emulation;
 use crate::model::{
@@ -100,6 +100,9 @@ struct Events {
     relay: Arc<Relay>,
     /// Records to write the relay's into (`Shared::spare`).
     spares: Receiver<Spares>,
+    /// What was gathered for calls the relay has recorded, given back a
+    /// batch at a time for the receiver to gather into again.
+    gathered: (Sender<GatheredBack>, Receiver<GatheredBack>),
 }
 
 impl Events {
@@ -110,6 +113,7 @@ impl Events {
             unbound: Arc::new(AtomicBool::new(false)),
             relay: Arc::default(),
             spares,
+            gathered: crossbeam_channel::bounded(SPARE_BATCHES),
         }
     }
 
@@ -155,7 +159,7 @@ impl Events {
     fn hand_on(&self, entry: Entry) {
         let ev = match entry {
             Entry::Event(ev) => ev,
-            Entry::Unbuilt(u) => Event::Answered(build_record(u, &self.spares)),
+            Entry::Unbuilt(u) => Event::Answered(build_record(u, &self.spares, &self.gathered.0)),
         };
         let _ = self.tx.send(ev);
     }
@@ -249,6 +253,11 @@ struct Shared {
 #[allow(clippy::vec_box)]
 pub type Spares = Vec<Box<Record>>;
 
+/// What was gathered for calls already recorded, to gather into again: the
+/// boxes are the point (an [`Unbuilt`] carries one), as with [`Spares`].
+#[allow(clippy::vec_box)]
+type GatheredBack = Vec<Box<Gathered>>;
+
 /// How many batches of read records wait to be reused.
 const SPARE_BATCHES: usize = 4;
 
@@ -335,6 +344,9 @@ struct Stash {
     /// This is the receiver's thread: its records wait for answers other
     /// threads are recording ([`Shared::in_answer_order`]).
     receiver: bool,
+    /// On the receiver, boxes to gather into ([`gather_now`]); on the
+    /// relay, those it is done with, until there is a batch to give back.
+    gathered: GatheredBack,
 }
 
 thread_local! {
@@ -343,6 +355,7 @@ thread_local! {
             records: Vec::new(),
             calls: Vec::new(),
             receiver: false,
+            gathered: Vec::new(),
         })
     };
 }
@@ -1173,25 +1186,16 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
         wall: received_wall,
         container: shared.container.clone(),
     };
+    let reach = decode::reach(sysno);
     // With the /proc facts at hand (nothing read that ID_VALID would have
-    // to vouch for) and no stack to capture, a call its syscall decides
-    // is answered now and recorded afterwards.
-    if !fresh
+    // to vouch for) and no stack to capture, a call of numbers its syscall
+    // decides is answered now and recorded afterwards.
+    if reach == Reach::Registers
+        && !fresh
         && cache.stacks.is_none()
-        && let Some((answer, by)) =
-            decided_at_once(shared, settings, &local.rules, sysno, received_us)
+        && let Some((answer, by, rule)) = decided_at_once(shared, settings, &local.rules, sysno)
     {
-        let (resp, ok) = reply(n.id, answer).expect("decided_at_once never emulates");
-        let outcome = send_or_gone(shared, resp, ok);
-        let latency = received.elapsed();
-        shared.in_answer_order();
-        shared.events.later(Unbuilt {
-            received: parts,
-            answer,
-            decided_by: by,
-            outcome,
-            latency,
-        });
+        answer_now(shared, parts, (answer, by, rule), None, received_us);
         return;
     }
     let needs = local.rules.needs(sysno);
@@ -1199,8 +1203,34 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
         cache.refresh_identity(n.pid, &mut parts.proc);
         fresh = true;
     }
-    let tgid = parts.proc.tgid;
+    // The real paths (what the kernel will touch, in the program's view)
+    // are found before NOTIF_ID_VALID vouches for what was read, where a
+    // decision depends on them: a path rule that could apply, or a person
+    // deciding; and where they are written down. Other calls find them
+    // only when shown.
+    let asks_a_person =
+        settings.fallback.is_none() && !shared.continue_mode.load(Ordering::Relaxed);
+    let real_paths_wanted = settings.resolve_paths || asks_a_person || needs.real_paths;
     let view = LiveTarget::new(n.pid);
+    // A call of strings, paths and fds its syscall decides, whose real
+    // paths nobody wants: what its decoding reads is read now, vouched
+    // for, and the call answered; the decoding is done afterwards from
+    // what was read.
+    if reach == Reach::Gathered
+        && !real_paths_wanted
+        && cache.stacks.is_none()
+        && let Some(decided) = decided_at_once(shared, settings, &local.rules, sysno)
+        && let Some(gathered) = gather_now(&shared.events, sysno, &parts.notif.args, &view)
+    {
+        if (fresh || view.read_anything()) && !shared.notify.id_valid(n.id) {
+            let call = decoded_call(parts, &*gathered, None);
+            record(shared, call, None, DecidedBy::Supervisor, Outcome::Gone);
+            return;
+        }
+        answer_now(shared, parts, decided, Some(gathered), received_us);
+        return;
+    }
+    let tgid = parts.proc.tgid;
     // The stack is read while the thread is parked in this call: after
     // the answer it would have moved on. Vouched for by ID_VALID below
     // with everything else read.
@@ -1215,17 +1245,11 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
         }
     }
     let call = decoded_call(parts, &view, stack);
-    // The real paths (what the kernel will touch, in the program's view)
-    // are found before NOTIF_ID_VALID vouches for what was read, where a
-    // decision depends on them: a path rule that could apply, or a person
-    // deciding. Other calls find them only when shown.
-    let asks_a_person =
-        settings.fallback.is_none() && !shared.continue_mode.load(Ordering::Relaxed);
     let has_path = call
         .args
         .iter()
         .any(|a| matches!(a.value, crate::model::Value::Path { .. }));
-    if has_path && (settings.resolve_paths || asks_a_person || needs.real_paths) {
+    if has_path && real_paths_wanted {
         decode::realpath::real_paths(&call);
         view.note_read();
     }
@@ -1262,36 +1286,79 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
 
 /// The answer to a call of `sysno` when nothing but its syscall decides
 /// it (the first rule that could apply has no other condition, or no rule
-/// could apply and continue mode or the default action answers) and its
-/// record can be made from its registers ([`super::relay`]). `None`
-/// where the call itself is needed, a person asked, or the answer is an
-/// emulation. A rule's hit is counted at `at_us` when it answers.
-fn decided_at_once(
+/// could apply and continue mode or the default action answers), with
+/// the rule that answers. `None` where the call itself is needed, a
+/// person asked, or the answer is an emulation.
+fn decided_at_once<'r>(
     shared: &Shared,
     settings: &Settings,
-    rules: &RuleView,
+    rules: &'r RuleView,
     sysno: Option<Sysno>,
-    at_us: u64,
-) -> Option<(Answer, DecidedBy)> {
-    if !decode::decodes_from_registers(sysno) {
-        return None;
-    }
+) -> Option<AtOnce<'r>> {
     match rules.by_syscall_alone(sysno)? {
         Some((number, rule)) => match rule.action {
             RuleAction::Answer(Answer::Emulate) | RuleAction::Ask => None,
-            RuleAction::Answer(a) => {
-                rule.hit_at_us(at_us);
-                Some((a, rule_decided(number, rule)))
-            }
+            RuleAction::Answer(a) => Some((a, rule_decided(number, rule), Some(rule))),
         },
         None if shared.continue_mode.load(Ordering::Relaxed) => {
-            Some((Answer::Allow, DecidedBy::Continue))
+            Some((Answer::Allow, DecidedBy::Continue, None))
         }
         None => match settings.fallback? {
             Answer::Emulate => None,
-            a => Some((a, DecidedBy::Default)),
+            a => Some((a, DecidedBy::Default, None)),
         },
     }
+}
+
+/// What decoding a call will read, read now ([`decode::Gathered`]) into a
+/// box the relay gave back: a call costs the receiver no allocation.
+fn gather_now(
+    events: &Events,
+    sysno: Option<Sysno>,
+    args: &[u64; 6],
+    view: &LiveTarget,
+) -> Option<Box<Gathered>> {
+    let spare = STASH.with_borrow_mut(|s| {
+        if s.gathered.is_empty()
+            && let Ok(batch) = events.gathered.1.try_recv()
+        {
+            s.gathered = batch;
+        }
+        s.gathered.pop()
+    });
+    let mut gathered = spare.unwrap_or_default();
+    gathered.gather(sysno, args, view).then_some(gathered)
+}
+
+/// An answer [`decided_at_once`]: what, by whom, and the rule to count a
+/// hit for.
+type AtOnce<'r> = (Answer, DecidedBy, Option<&'r Rule>);
+
+/// Answers a call decided at once, counting its rule's hit at `at_us`,
+/// and hands the makings of its record to the relay thread
+/// ([`super::relay`]), with what its decoding will read.
+fn answer_now(
+    shared: &Shared,
+    received: Received,
+    (answer, by, rule): AtOnce,
+    gathered: Option<Box<Gathered>>,
+    at_us: u64,
+) {
+    if let Some(rule) = rule {
+        rule.hit_at_us(at_us);
+    }
+    let (resp, ok) = reply(received.notif.id, answer).expect("decided_at_once never emulates");
+    let outcome = send_or_gone(shared, resp, ok);
+    let latency = received.at.elapsed();
+    shared.in_answer_order();
+    shared.events.later(Unbuilt {
+        received,
+        answer,
+        decided_by: by,
+        outcome,
+        latency,
+        gathered,
+    });
 }
 
 /// The response that carries out `answer`, and what the program gets;
@@ -1333,8 +1400,24 @@ fn decoded_call(
 
 /// The record of a call answered at once, made on the relay thread: its
 /// arguments decoded from the registers, written into spare records.
-fn build_record(u: Unbuilt, more: &Receiver<Spares>) -> Box<Record> {
-    let call = decoded_call(u.received, &RegistersOnly, None);
+fn build_record(
+    u: Unbuilt,
+    more: &Receiver<Spares>,
+    gathered_back: &Sender<GatheredBack>,
+) -> Box<Record> {
+    let call = match u.gathered {
+        Some(gathered) => {
+            let call = decoded_call(u.received, &*gathered, None);
+            STASH.with_borrow_mut(|s| {
+                s.gathered.push(gathered);
+                if s.gathered.len() >= GIVE_BACK {
+                    let _ = gathered_back.try_send(std::mem::take(&mut s.gathered));
+                }
+            });
+            call
+        }
+        None => decoded_call(u.received, &RegistersOnly, None),
+    };
     let rec = Record {
         call,
         answer: Some(u.answer),

@@ -654,6 +654,91 @@ fn connect_unix_raw(addr: &libc::sockaddr_un, len: usize) {
     println!("connect: ok server said {:?}", line.trim());
 }
 
+/// Path calls in DIR whose every input changes the moment each call
+/// returns: the path buffer is scribbled over, the cwd moves, the dirfd is
+/// closed and its number reused for another directory. A record made from
+/// anything read after the answer would show the new inputs. Writes
+/// `<what>: <outcome>` lines to DIR/report.
+fn paths_moving(dir: &[u8]) {
+    use libc::{AT_FDCWD, AT_REMOVEDIR, O_DIRECTORY, O_RDONLY, SYS_mkdir, SYS_mkdirat, syscall};
+    let dir = String::from_utf8(dir.to_vec()).expect("DIR is UTF-8");
+    let mut report = Vec::new();
+    let mut buf = vec![0u8; 6000];
+    let p = buf.as_mut_ptr() as libc::c_long;
+    let q = p + 3000;
+    let set = |buf: &mut Vec<u8>, at: usize, s: &str| {
+        buf[at..at + 512].fill(0);
+        buf[at..at + s.len()].copy_from_slice(s.as_bytes());
+    };
+    let scribble = |buf: &mut Vec<u8>| {
+        buf[..8].copy_from_slice(b"MOVED/xx");
+        buf[3000..3008].copy_from_slice(b"MOVED/yy");
+    };
+    let chdir = |to: &str| {
+        let c = CString::new(to).unwrap();
+        // SAFETY: a valid NUL-terminated string.
+        assert_eq!(unsafe { libc::chdir(c.as_ptr()) }, 0, "chdir {to}");
+    };
+    let open_dir = |path: &str| {
+        let c = CString::new(path).unwrap();
+        // SAFETY: a valid NUL-terminated string.
+        unsafe { libc::open(c.as_ptr(), O_RDONLY | O_DIRECTORY) as libc::c_long }
+    };
+    let mut done = |what: &str, rc: i64| report.push(format!("{what}: {}", outcome(rc)));
+    chdir(&dir);
+    // SAFETY: every syscall below gets integers, and pointers into
+    // `buf`, which holds NUL-terminated strings at `p` and `q`, or into
+    // nothing at all (1, an address never mapped).
+    unsafe {
+        set(&mut buf, 0, "a");
+        done("mkdirat cwd a", syscall(SYS_mkdirat, AT_FDCWD, p, 0o755));
+        scribble(&mut buf);
+        chdir("a");
+        set(&mut buf, 0, "b");
+        done("mkdir b", syscall(SYS_mkdir, p, 0o700));
+        scribble(&mut buf);
+        chdir("/");
+        let fd = open_dir(&format!("{dir}/a"));
+        set(&mut buf, 0, "c");
+        done("mkdirat fd c", syscall(SYS_mkdirat, fd, p, 0o755));
+        scribble(&mut buf);
+        libc::close(fd as i32);
+        // The same number, another directory.
+        let fd = open_dir(&dir);
+        set(&mut buf, 0, "a/c");
+        set(&mut buf, 3000, "a/d");
+        done(
+            "renameat a/c a/d",
+            syscall(libc::SYS_renameat, fd, p, fd, q),
+        );
+        scribble(&mut buf);
+        set(&mut buf, 0, "a/d");
+        done(
+            "unlinkat a/d",
+            syscall(libc::SYS_unlinkat, fd, p, AT_REMOVEDIR),
+        );
+        scribble(&mut buf);
+        set(&mut buf, 0, "a");
+        set(&mut buf, 3000, &format!("{dir}/s"));
+        done(
+            "symlinkat a s",
+            syscall(libc::SYS_symlinkat, p, AT_FDCWD, q),
+        );
+        scribble(&mut buf);
+        libc::close(fd as i32);
+        done("mkdirat NULL", syscall(SYS_mkdirat, AT_FDCWD, 0, 0o755));
+        done("mkdirat unmapped", syscall(SYS_mkdirat, AT_FDCWD, 1, 0o755));
+        set(&mut buf, 0, "");
+        done("mkdirat empty", syscall(SYS_mkdirat, AT_FDCWD, p, 0o755));
+        set(&mut buf, 0, "e");
+        done("mkdirat bad fd", syscall(SYS_mkdirat, 1000, p, 0o755));
+        buf[..5000].fill(b'x');
+        done("mkdirat long", syscall(SYS_mkdirat, AT_FDCWD, p, 0o755));
+    }
+    report.push(String::new());
+    std::fs::write(format!("{dir}/report"), report.join("\n")).expect("writing the report");
+}
+
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let mode = args
@@ -1228,6 +1313,10 @@ fn main() {
                 println!("{what} × {n}");
             }
         }
+        // paths-moving DIR: path calls whose every input changes as soon
+        // as the call returns (paths/<what>.txt in DIR says how each came
+        // out: `ok 0`, `err ENOENT`)
+        "paths-moving" => paths_moving(&arg(1)),
         // getppid N: N trapped-if-asked cheap calls
         "getppid" => {
             for _ in 0..num(1) {
