@@ -21,6 +21,9 @@ use super::table::{Kind, Params, Reach, params};
 /// A call's most string and fd parameters (renameat2 has two of each).
 const SLOTS: usize = 6;
 
+/// The largest string buffer kept for reuse: most paths fit.
+const KEPT_BUFFER: usize = 512;
+
 /// What [`gather`] read from a target for one call, and the view that
 /// answers the decoder from it.
 #[derive(Debug, Default)]
@@ -60,10 +63,14 @@ impl Gathered {
         self.gather_params(params, args, view)
     }
 
-    /// Forgets what was read, keeping the string buffers.
+    /// Forgets what was read, keeping the string buffers of common size:
+    /// the receiver keeps well over a thousand of these in circulation,
+    /// which would otherwise each hold on to the longest path it read.
     fn clear(&mut self) {
         for (_, read) in self.strings.iter_mut().filter_map(Option::take) {
-            if let ReadStr::Full(b) | ReadStr::Truncated(b) | ReadStr::Unterminated(b, _) = read {
+            if let ReadStr::Full(b) | ReadStr::Truncated(b) | ReadStr::Unterminated(b, _) = read
+                && b.capacity() <= KEPT_BUFFER
+            {
                 self.buffers.push(b);
             }
         }
@@ -73,24 +80,23 @@ impl Gathered {
     }
 
     fn gather_params(&mut self, params: Params, args: &[u64; 6], view: &dyn TargetView) -> bool {
-        let g = self;
         for (i, &(_, kind)) in params.iter().enumerate() {
             let raw = args[i];
             match kind {
-                Kind::Fd => g.fd(view, int(raw)),
-                Kind::DirFd if int(raw) != libc::AT_FDCWD => g.fd(view, int(raw)),
+                Kind::Fd => self.fd(view, int(raw)),
+                Kind::DirFd if int(raw) != libc::AT_FDCWD => self.fd(view, int(raw)),
                 Kind::DirFd => {}
                 Kind::Str => {
-                    g.string(view, raw);
+                    self.string(view, raw);
                 }
                 Kind::Path => {
-                    if g.string(view, raw) {
-                        g.base(view, None);
+                    if self.string(view, raw) {
+                        self.base(view, None);
                     }
                 }
                 Kind::PathAt(dirfd) => {
-                    if g.string(view, raw) {
-                        g.base(view, Some(int(args[dirfd])));
+                    if self.string(view, raw) {
+                        self.base(view, Some(int(args[dirfd])));
                     }
                 }
                 other if other.reach() == Reach::Registers => {}
@@ -99,6 +105,7 @@ impl Gathered {
         }
         true
     }
+
     /// Reads the string at `addr` as the decoder does (none at NULL);
     /// whether it is a path to resolve from a base directory (relative,
     /// or empty, which `AT_EMPTY_PATH` makes the base itself).
@@ -229,20 +236,31 @@ mod tests {
         /// Every call of strings, paths and fds decoded from what was
         /// gathered shows what decoding it from the target shows, and
         /// asks for nothing that was not gathered, whatever its arguments
-        /// and whatever the target holds.
+        /// and whatever the target holds; gathered afresh, or into what
+        /// was gathered for the call before (as the receiver does),
+        /// nothing of which shows.
         #[test]
         fn calls_decoded_from_what_was_gathered_show_what_the_target_shows(
             t in arb_view(),
+            mut before in arb_view(),
             args in proptest::array::uniform6(arb_arg()),
         ) {
+            // A cwd relative paths resolve from, unlike most of arb_view's.
+            before.cwd = Some(b"/before".to_vec());
+            let mut reused = Gathered::default();
             for s in Sysno::iter().filter(|&s| reach(Some(s)) == Reach::Gathered) {
                 let g = gather(Some(s), &args, &t);
                 prop_assert!(g.is_some(), "{} was not gathered", s);
                 let g = g.unwrap();
-                let (gathered, _) = decode_with_copies(Some(s), &args, &g);
+                // The call before: the same, in another target.
+                prop_assert!(reused.gather(Some(s), &args, &before));
+                prop_assert!(reused.gather(Some(s), &args, &t));
                 let (direct, _) = decode_with_copies(Some(s), &args, &t);
-                prop_assert_eq!(g.missed(), 0, "{} asked for what was not gathered", s);
-                prop_assert_eq!(gathered, direct, "{}", s);
+                for g in [&g, &reused] {
+                    let (gathered, _) = decode_with_copies(Some(s), &args, g);
+                    prop_assert_eq!(g.missed(), 0, "{} asked for what was not gathered", s);
+                    prop_assert_eq!(&gathered, &direct, "{}", s);
+                }
             }
         }
     }
