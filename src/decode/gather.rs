@@ -298,6 +298,23 @@ mod tests {
         assert_eq!(g.missed(), 0);
     }
 
+    /// A box kept for reuse holds on to the buffers of common paths, not
+    /// to the longest path it ever read: over a thousand boxes circulate.
+    #[test]
+    fn only_buffers_of_common_size_are_kept_for_the_next_call() {
+        let mut t = FakeTarget::new();
+        t.str(STR, &[b'x'; 4000]).str(STR2, b"/tmp/short");
+        let mut g = Gathered::default();
+        let mkdir = |p: u64| [p, 0o755, 0, 0, 0, 0];
+        assert!(g.gather(Some(Sysno::mkdir), &mkdir(STR), &t));
+        assert!(g.gather(Some(Sysno::getppid), &[0; 6], &t));
+        assert!(g.buffers.is_empty(), "a 4 KB buffer was kept");
+        assert!(g.gather(Some(Sysno::mkdir), &mkdir(STR2), &t));
+        assert!(g.gather(Some(Sysno::getppid), &[0; 6], &t));
+        assert_eq!(g.buffers.len(), 1, "the short path's buffer is kept");
+        assert!(g.buffers[0].capacity() <= KEPT_BUFFER);
+    }
+
     #[test]
     fn calls_only_the_decoder_can_read_are_not_gathered() {
         let t = FakeTarget::new();

@@ -97,7 +97,9 @@ pub(crate) enum Kind {
     PollFds(usize),
 }
 
-/// What decoding a value of some [`Kind`] looks at besides its register.
+/// What decoding a value of some [`Kind`] looks at besides its register,
+/// from the least to the most: a call reaches as far as its widest
+/// parameter ([`super::reach`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Reach {
     /// Nothing: the value is the register's.
