@@ -742,6 +742,19 @@ fn prio_mkdir_order(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// What the test program's `prio-mkdir N DIR` prints run without
+/// unotify-tui, in `dir` (made here).
+fn prio_mkdir_alone(dir: &std::path::Path, n: usize) -> String {
+    std::fs::create_dir(dir).unwrap();
+    let out = std::process::Command::new(*PROG)
+        .args(["prio-mkdir", &n.to_string()])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A call its syscall alone decides (`allow getpriority`), whose
 /// arguments are all in its registers, is answered at once and recorded
 /// after the answer, off the receiver. The calls between them decided the
@@ -772,14 +785,7 @@ fn calls_answered_at_once_keep_their_place_among_the_others() {
         &[b"prio-mkdir", N.to_string().as_bytes(), &path_bytes(&made)],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let alone_dir = dir.path().join("alone");
-    std::fs::create_dir(&alone_dir).unwrap();
-    let alone = std::process::Command::new(*PROG)
-        .args(["prio-mkdir", &N.to_string()])
-        .arg(&alone_dir)
-        .output()
-        .unwrap();
-    assert_eq!(r.stdout, String::from_utf8_lossy(&alone.stdout));
+    assert_eq!(r.stdout, prio_mkdir_alone(&dir.path().join("alone"), N));
     assert!(
         r.stdout.contains(&format!("getpriority: err ESRCH × {N}")),
         "{}",
@@ -948,14 +954,7 @@ fn path_calls_answered_before_their_decoding_get_the_answers_promised() {
     let dir = tempdir();
     let base = dir.path().join("made");
     std::fs::create_dir(&base).unwrap();
-    let alone = base.join("alone");
-    std::fs::create_dir(&alone).unwrap();
-    let unsupervised = std::process::Command::new(*PROG)
-        .args(["prio-mkdir", &N.to_string()])
-        .arg(&alone)
-        .output()
-        .unwrap();
-    let alone_out = String::from_utf8(unsupervised.stdout).unwrap();
+    let alone_out = prio_mkdir_alone(&base.join("alone"), N);
     assert!(
         alone_out.contains(&format!("mkdir: ok 0 × {N}")),
         "{alone_out}"

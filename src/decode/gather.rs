@@ -5,7 +5,7 @@
 //! plain fd ([`Reach::Gathered`]), what the decoder asks the target for
 //! is the same for every syscall: the string at each pointer, what each fd
 //! refers to, and for a relative path the cwd or the dirfd's path it
-//! starts from. [`gather`] asks for all of it; [`Gathered`] is then the
+//! starts from. [`Gathered::gather`] asks for all of it; [`Gathered`] is then the
 //! view the decoder reads through, answering from what was read and never
 //! reading again. Asking for what the decoder would skip (the cwd for an
 //! empty path it does not resolve) costs a read, never a wrong record.
@@ -24,7 +24,7 @@ const SLOTS: usize = 6;
 /// The largest string buffer kept for reuse: most paths fit.
 const KEPT_BUFFER: usize = 512;
 
-/// What [`gather`] read from a target for one call, and the view that
+/// What [`Gathered::gather`] read from a target for one call, and the view that
 /// answers the decoder from it.
 #[derive(Debug, Default)]
 pub struct Gathered {
@@ -35,7 +35,7 @@ pub struct Gathered {
     /// The cwd, where a relative path starts from it.
     cwd: Option<Option<Vec<u8>>>,
     /// Requests that found nothing gathered for them. Never, unless
-    /// [`gather`] and the decoder disagree: the tests count them. (Such a
+    /// [`Gathered::gather`] and the decoder disagree: the tests count them. (Such a
     /// request gets what an unreadable target gives, never a made-up
     /// value.)
     missed: Cell<usize>,
@@ -44,19 +44,12 @@ pub struct Gathered {
     buffers: Vec<Vec<u8>>,
 }
 
-/// Reads from `view` what decoding the call `sysno` with `args` will ask
-/// for. `None` for a call with a parameter only the decoder knows how to
-/// read ([`Reach::Decoder`]).
-pub fn gather(sysno: Option<Sysno>, args: &[u64; 6], view: &dyn TargetView) -> Option<Gathered> {
-    let mut g = Gathered::default();
-    g.gather(sysno, args, view).then_some(g)
-}
-
 impl Gathered {
-    /// [`gather`] into this, which held what was read for an earlier call:
+    /// Reads from `view` what decoding the call `sysno` with `args` will
+    /// ask for, into this, which held what was read for an earlier call:
     /// its string buffers are read into again, not freed and allocated
     /// (on the receiver, for every call). False for a call with a
-    /// parameter only the decoder knows how to read.
+    /// parameter only the decoder knows how to read ([`Reach::Decoder`]).
     pub fn gather(&mut self, sysno: Option<Sysno>, args: &[u64; 6], view: &dyn TargetView) -> bool {
         self.clear();
         let Some(params) = sysno.and_then(params) else {
@@ -227,6 +220,12 @@ mod tests {
     use crate::decode::fake::{AT_FDCWD_REG, FakeTarget, STR, STR2, arb_arg, arb_view};
     use crate::decode::format_call;
     use crate::model::testing::FakeCall;
+
+    /// What was gathered for one call, into a new box.
+    fn gather(sysno: Option<Sysno>, args: &[u64; 6], view: &dyn TargetView) -> Option<Gathered> {
+        let mut g = Gathered::default();
+        g.gather(sysno, args, view).then_some(g)
+    }
 
     fn line(view: &dyn TargetView, sysno: Sysno, args: [u64; 6]) -> String {
         format_call(&FakeCall::decoded(Some(sysno), args, view).build())

@@ -26,7 +26,7 @@ mod table;
 pub use decoder::{decode_args, decode_reusing, decode_with_copies, native_sysno, reach};
 pub use flags::{format_mode, open_flags};
 pub use format::{format_call, format_call_brief, format_value};
-pub use gather::{Gathered, gather};
+pub use gather::Gathered;
 pub use memory::{PATH_MAX, ReadStr, TargetView, read_cstring};
 pub use sockaddr::{SOCKADDR_STORAGE_LEN, format_sockaddr, parse_sockaddr};
 pub use table::Reach;

@@ -1399,23 +1399,16 @@ fn decoded_call(
 }
 
 /// The record of a call answered at once, made on the relay thread: its
-/// arguments decoded from the registers, written into spare records.
+/// arguments decoded from its registers or from what was gathered while
+/// it waited (that box then kept to be given back to the receiver),
+/// written into spare records.
 fn build_record(
     u: Unbuilt,
     more: &Receiver<Spares>,
     gathered_back: &Sender<GatheredBack>,
 ) -> Box<Record> {
-    let call = match u.gathered {
-        Some(gathered) => {
-            let call = decoded_call(u.received, &*gathered, None);
-            STASH.with_borrow_mut(|s| {
-                s.gathered.push(gathered);
-                if s.gathered.len() >= GIVE_BACK {
-                    let _ = gathered_back.try_send(std::mem::take(&mut s.gathered));
-                }
-            });
-            call
-        }
+    let call = match &u.gathered {
+        Some(gathered) => decoded_call(u.received, &**gathered, None),
         None => decoded_call(u.received, &RegistersOnly, None),
     };
     let rec = Record {
@@ -1426,6 +1419,12 @@ fn build_record(
         latency: u.latency,
     };
     STASH.with_borrow_mut(|s| {
+        if let Some(gathered) = u.gathered {
+            s.gathered.push(gathered);
+            if s.gathered.len() >= GIVE_BACK {
+                let _ = gathered_back.try_send(std::mem::take(&mut s.gathered));
+            }
+        }
         let boxed = s.fill(rec, more);
         s.prefetch();
         boxed
