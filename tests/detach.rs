@@ -241,7 +241,7 @@ fn a_detached_http_server_serves_and_comes_back_on_reattach() {
     t2.keys(&["R"]);
     let screen = t2.wait_for("mine.toml:1");
     assert!(screen.contains("connect"), "{screen}");
-    t2.keys(&["Escape"]);
+    t2.escape_from("the first enabled match decides");
     let third = std::thread::spawn(move || http_get(port));
     t2.wait_for("accept4(");
     std::thread::sleep(Duration::from_millis(300));

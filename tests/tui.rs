@@ -589,9 +589,7 @@ fn a_log_nobody_reads_does_not_keep_the_tui_from_quitting() {
     // The screen still answers keys.
     t.keys(&["?"]);
     t.wait_for("Keys");
-    // Apart: ESC then q at once reads as Alt-q.
-    t.keys(&["Escape"]);
-    std::thread::sleep(Duration::from_millis(300));
+    t.escape_from("Keys");
     t.keys(&["q"]);
     t.wait_for("Quit unotify-tui?");
     let quit = Instant::now();
@@ -699,7 +697,7 @@ fn a_background_child_outlives_the_program_and_is_still_supervised() {
     let screen = t.wait_for("Quit unotify-tui?");
     assert!(screen.contains("1 call still waits"), "{screen}");
     assert!(screen.contains("it started still"), "{screen}");
-    t.keys(&["Escape"]);
+    t.escape_from("Quit unotify-tui?");
     t.keys(&["a"]);
     // Everything has exited: the status line says only how the program did.
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -902,7 +900,7 @@ fn search_filter_and_stats_find_calls_that_scrolled_away() {
         ["mkdir", "301", "300", "1", "0", "0", "0", "301"],
         "{row}"
     );
-    t.keys(&["Escape"]);
+    t.escape_from("Calls per syscall");
     t.keys(&["q"]);
     assert_eq!(t.exit_status(), 0);
     let screen = t.wait_for("unotify-tui: summary");

@@ -135,6 +135,14 @@ impl Tmux {
         assert!(ok.success());
     }
 
+    /// Presses Escape and waits until `dialog` is no longer on the screen.
+    /// A key typed right after Escape would arrive in the same read and be
+    /// taken as Alt plus that key.
+    pub fn escape_from(&self, dialog: &str) {
+        self.keys(&["Escape"]);
+        self.wait_until(&format!("{dialog:?} closed"), |s| !s.contains(dialog));
+    }
+
     /// Waits for the command to exit; returns its status.
     pub fn exit_status(&self) -> i32 {
         self.wait_for("unotify-exited");
