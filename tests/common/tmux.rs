@@ -114,7 +114,7 @@ impl Tmux {
         loop {
             let s = self.screen();
             if ok(&s) {
-                return s;
+                return self.settled(s, &ok);
             }
             assert!(
                 Instant::now() < deadline,
@@ -122,6 +122,23 @@ impl Tmux {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// `s` once the terminal has finished drawing it. tmux can be captured
+    /// between two reads of one frame: the title new, the rows below still
+    /// old. A frame is drawn at once, so a capture a moment later that
+    /// matches the first (or, on a busy screen, still satisfies `ok`) is
+    /// whole; a passing state that is gone by then is returned as it was.
+    fn settled(&self, mut s: String, ok: &impl Fn(&str) -> bool) -> String {
+        for _ in 0..5 {
+            std::thread::sleep(Duration::from_millis(20));
+            let again = self.screen();
+            if again == s || !ok(&again) {
+                return s;
+            }
+            s = again;
+        }
+        s
     }
 
     /// Types `keys` (tmux key names or text).
