@@ -275,3 +275,67 @@ fn path_calls_decoded_after_their_answer_show_what_the_kernel_was_given() {
     }
     assert_eq!(seen[0], seen[1], "the two lanes' records");
 }
+
+/// Calls a rule decides by their syscall alone are answered before they
+/// are decoded, in both quick lanes (numbers: getpriority; a path:
+/// mkdir): the rule's hits still count every one of them, with the time
+/// of the last, as the rule list shows them.
+#[test]
+fn rules_that_answer_before_decoding_count_every_hit() {
+    let _one = one_at_a_time();
+    let dir = common::tempdir();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nsyscall = \"getpriority\"\naction = \"allow\"\n\n\
+         [[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\nerrno = \"EACCES\"\n",
+    )
+    .unwrap();
+    let cli = Cli::parse_from([
+        "unotify-tui",
+        "--trap",
+        "getpriority,mkdir",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--no-default-rules",
+        "--",
+        "x",
+    ]);
+    let mut plan = run::plan(&cli.opts, Vec::new()).expect("plan");
+    // As with the trace written nowhere: nobody wants real paths.
+    plan.resolve_paths = false;
+    let target = Target {
+        program: common::PROG.to_string().into(),
+        args: vec!["prio-mkdir".into(), "300".into(), dir.path().into()],
+        cwd: None,
+    };
+    let started = std::time::SystemTime::now();
+    let running = run::launch(&target, plan, Some(Answer::Allow), None).expect("launch");
+    let mut by_rule = [0usize; 2];
+    loop {
+        match running.events.recv_timeout(Duration::from_secs(30)) {
+            Ok(Event::Answered(rec)) => match rec.decided_by {
+                unotify_tui::model::DecidedBy::Rule { number, .. } => by_rule[number - 1] += 1,
+                other => panic!("decided by {other:?}"),
+            },
+            Ok(Event::ListenerClosed) => break,
+            Ok(Event::Failed(why)) => panic!("{why}"),
+            Ok(_) => {}
+            Err(e) => panic!("no end of the run: {e}"),
+        }
+    }
+    assert_eq!(running.exits.recv_timeout(Duration::from_secs(10)), Ok(0));
+    let ended = std::time::SystemTime::now();
+    assert_eq!(by_rule, [300, 300], "records by rule");
+    let info = running.supervisor.rules().snapshot();
+    running.supervisor.stop();
+    for rule in &info[..2] {
+        assert_eq!(rule.hits, 300, "{}", rule.description);
+        let last = rule.last_hit.expect("a last hit");
+        // Kept in microseconds.
+        let started = started - Duration::from_micros(1);
+        assert!(started <= last && last <= ended, "{}", rule.description);
+    }
+    // The program got the rule's answer.
+    assert!(!dir.path().join("m0").exists());
+}

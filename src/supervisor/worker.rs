@@ -1034,6 +1034,14 @@ struct ProcCache {
 }
 
 impl ProcCache {
+    /// Whether facts about `tid` still fresh at `now` are cached: [`get`]
+    /// then reads nothing.
+    ///
+    /// [`get`]: Self::get
+    fn holds(&self, tid: u32, now: Mono) -> bool {
+        self.map.get(&tid).is_some_and(|(until, _)| now < *until)
+    }
+
     /// The facts, and whether they were read just now (not cached).
     fn get(&mut self, tid: u32, now: Mono) -> (Arc<ProcFacts>, bool) {
         if let Some((until, info)) = self.map.get(&tid)
@@ -1171,11 +1179,36 @@ fn watch_hangup(shared: &Shared, receiver: &RecvWaker) {
 /// Reads, decodes and decides one notification.
 fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif) {
     let received = Mono::now();
-    let (received_wall, received_us) = local.wall.at(received);
     let sysno = decode::native_sysno(&n);
     // One state of the rules for the whole call: what it needs and what
     // decides it.
     shared.rules.refresh(&mut local.rules);
+    let reach = decode::reach(sysno);
+    // A call of numbers its syscall decides, from a thread whose /proc
+    // facts are cached (nothing read that ID_VALID would have to vouch
+    // for), with no stack to capture, is answered first; even its facts
+    // and wall clock time are taken after the answer.
+    if reach == Reach::Registers
+        && local.cache.stacks.is_none()
+        && local.cache.holds(n.pid, received)
+        && let Some(decided) = decided_at_once(shared, settings, &local.rules, sysno)
+    {
+        let (cache, wall) = (&mut local.cache, &mut local.wall);
+        answer_now(shared, n.id, decided, received, None, || {
+            let (wall, us) = wall.at(received);
+            let received = Received {
+                notif: n,
+                proc: cache.get(n.pid, received).0,
+                sysno,
+                at: received,
+                wall,
+                container: shared.container.clone(),
+            };
+            (received, us)
+        });
+        return;
+    }
+    let (received_wall, received_us) = local.wall.at(received);
     let cache = &mut local.cache;
     let (proc, mut fresh) = cache.get(n.pid, received);
     let mut parts = Received {
@@ -1186,18 +1219,6 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
         wall: received_wall,
         container: shared.container.clone(),
     };
-    let reach = decode::reach(sysno);
-    // With the /proc facts at hand (nothing read that ID_VALID would have
-    // to vouch for) and no stack to capture, a call of numbers its syscall
-    // decides is answered now and recorded afterwards.
-    if reach == Reach::Registers
-        && !fresh
-        && cache.stacks.is_none()
-        && let Some((answer, by, rule)) = decided_at_once(shared, settings, &local.rules, sysno)
-    {
-        answer_now(shared, parts, (answer, by, rule), None, received_us);
-        return;
-    }
     let needs = local.rules.needs(sysno);
     if !fresh && needs.fresh_identity {
         cache.refresh_identity(n.pid, &mut parts.proc);
@@ -1225,9 +1246,13 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
         if (fresh || view.read_anything()) && !shared.notify.id_valid(n.id) {
             let call = decoded_call(parts, &*gathered, None);
             record(shared, call, None, DecidedBy::Supervisor, Outcome::Gone);
+            // Gathered into again by the next call, as the relay's are.
+            STASH.with_borrow_mut(|s| s.gathered.push(gathered));
             return;
         }
-        answer_now(shared, parts, decided, Some(gathered), received_us);
+        answer_now(shared, n.id, decided, received, Some(gathered), || {
+            (parts, received_us)
+        });
         return;
     }
     let tgid = parts.proc.tgid;
@@ -1298,14 +1323,14 @@ fn decided_at_once<'r>(
     match rules.by_syscall_alone(sysno)? {
         Some((number, rule)) => match rule.action {
             RuleAction::Answer(Answer::Emulate) | RuleAction::Ask => None,
-            RuleAction::Answer(a) => Some((a, rule_decided(number, rule), Some(rule))),
+            RuleAction::Answer(a) => Some((a, Decider::Rule(number, rule))),
         },
         None if shared.continue_mode.load(Ordering::Relaxed) => {
-            Some((Answer::Allow, DecidedBy::Continue, None))
+            Some((Answer::Allow, Decider::Continue))
         }
         None => match settings.fallback? {
             Answer::Emulate => None,
-            a => Some((a, DecidedBy::Default, None)),
+            a => Some((a, Decider::Default)),
         },
     }
 }
@@ -1330,31 +1355,48 @@ fn gather_now(
     gathered.gather(sysno, args, view).then_some(gathered)
 }
 
-/// An answer [`decided_at_once`]: what, by whom, and the rule to count a
-/// hit for.
-type AtOnce<'r> = (Answer, DecidedBy, Option<&'r Rule>);
+/// An answer [`decided_at_once`], and who decided it.
+type AtOnce<'r> = (Answer, Decider<'r>);
 
-/// Answers a call decided at once, counting its rule's hit at `at_us`,
-/// and hands the makings of its record to the relay thread
-/// ([`super::relay`]), with what its decoding will read.
+/// Who decided a call at once. A rule's [`DecidedBy`] holds its label,
+/// shared with the threads that show records: it is made, and the hit
+/// counted, after the answer, so that no memory another thread writes is
+/// touched before it.
+enum Decider<'r> {
+    Rule(usize, &'r Rule),
+    Continue,
+    Default,
+}
+
+/// Answers call `id` decided at once, then counts its rule's hit and
+/// hands the makings of its record (from `parts`: the parts and the
+/// receive time in microseconds since the Unix epoch) to the relay
+/// thread ([`super::relay`]), with what its decoding will read.
 fn answer_now(
     shared: &Shared,
-    received: Received,
-    (answer, by, rule): AtOnce,
+    id: u64,
+    (answer, decider): AtOnce,
+    at: Mono,
     gathered: Option<Box<Gathered>>,
-    at_us: u64,
+    parts: impl FnOnce() -> (Received, u64),
 ) {
-    if let Some(rule) = rule {
-        rule.hit_at_us(at_us);
-    }
-    let (resp, ok) = reply(received.notif.id, answer).expect("decided_at_once never emulates");
+    let (resp, ok) = reply(id, answer).expect("decided_at_once never emulates");
     let outcome = send_or_gone(shared, resp, ok);
-    let latency = received.at.elapsed();
+    let latency = at.elapsed();
+    let (received, at_us) = parts();
+    let decided_by = match decider {
+        Decider::Rule(number, rule) => {
+            rule.hit_at_us(at_us);
+            rule_decided(number, rule)
+        }
+        Decider::Continue => DecidedBy::Continue,
+        Decider::Default => DecidedBy::Default,
+    };
     shared.in_answer_order();
     shared.events.later(Unbuilt {
         received,
         answer,
-        decided_by: by,
+        decided_by,
         outcome,
         latency,
         gathered,
