@@ -18,14 +18,15 @@ use common::{BIN, PROG, is_root, require, tempdir};
 /// Generous: the machine running the tests may be very busy.
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Text a child writes, collected as it comes.
+/// Text a child writes, collected as it comes, and whether the stream
+/// has ended.
 #[derive(Clone, Default)]
-struct Collected(Arc<Mutex<String>>);
+struct Collected(Arc<Mutex<String>>, Arc<std::sync::atomic::AtomicBool>);
 
 impl Collected {
     fn from(stream: impl std::io::Read + Send + 'static) -> Collected {
         let c = Collected::default();
-        let text = Arc::clone(&c.0);
+        let (text, ended) = (Arc::clone(&c.0), Arc::clone(&c.1));
         std::thread::spawn(move || {
             let mut r = BufReader::new(stream);
             let mut line = String::new();
@@ -33,8 +34,19 @@ impl Collected {
                 text.lock().unwrap().push_str(&line);
                 line.clear();
             }
+            ended.store(true, std::sync::atomic::Ordering::Release);
         });
         c
+    }
+
+    /// All the text, once the stream has ended.
+    fn whole(&self) -> String {
+        let until = Instant::now() + DEADLINE;
+        while !self.1.load(std::sync::atomic::Ordering::Acquire) {
+            assert!(Instant::now() < until, "the stream never ended");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.text()
     }
 
     fn text(&self) -> String {
@@ -205,9 +217,7 @@ impl Client {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        // The reader thread may still be taking the last line.
-        std::thread::sleep(Duration::from_millis(50));
-        self.stdout.text()
+        self.stdout.whole()
     }
 }
 
@@ -878,19 +888,24 @@ fn the_agent_tui_asks_for_each_containers_calls_and_filters_by_container() {
     assert!(screen.contains("Containers (0 live of 2)"), "{screen}");
 
     // C: only the first container's calls.
+    // The title is drawn before the rows: both are waited for.
     t.keys(&["C"]);
-    let screen = t.wait_for(&format!("History: only `container {ua}`"));
-    assert_eq!(lines_with(&screen, &ua, "→ deny"), 1, "{screen}");
-    assert_eq!(lines_with(&screen, mkdir, "→ allow"), 0, "{screen}");
+    t.wait_until("only the first container's calls", |s| {
+        s.contains(&format!("History: only `container {ua}`"))
+            && lines_with(s, &ua, "→ deny") == 1
+            && lines_with(s, mkdir, "→ allow") == 0
+    });
     // A third container's call while the filter shows the first: it waits
     // unseen in the pending list, and is counted.
     let third = runc_in_background(&b, &uc);
     t.wait_for(&format!("Pending (0 of 1: only `container {ua}`)"));
     // C again: the second container, then the third, with its call.
     t.keys(&["C"]);
-    let screen = t.wait_for(&format!("History: only `container {ub}`"));
-    assert_eq!(lines_with(&screen, &ub, "→ allow"), 1, "{screen}");
-    assert_eq!(lines_with(&screen, mkdir, "→ deny"), 0, "{screen}");
+    t.wait_until("only the second container's calls", |s| {
+        s.contains(&format!("History: only `container {ub}`"))
+            && lines_with(s, &ub, "→ allow") == 1
+            && lines_with(s, mkdir, "→ deny") == 0
+    });
     t.keys(&["C"]);
     t.wait_until("uc's pending mkdir, shown", |s| {
         s.contains(&format!("History: only `container {uc}`")) && lines_with(s, &uc, path) == 1

@@ -398,7 +398,8 @@ fn tui_answers_a_call_and_leaving_answers_the_one_still_waiting() {
     assert_eq!(t.line(), "noopen.txt: open failed: Operation not permitted");
     assert!(!t.path("noopen.txt").exists());
     // open.txt now waits for the person, who leaves instead.
-    tmux.wait_for("Pending (1)");
+    // Not the frame from before `d`, which showed noopen.txt waiting.
+    tmux.wait_for_all(&["Pending (1)", "/open.txt"]);
     tmux.keys(&["q"]);
     tmux.wait_for("q again to leave");
     assert!(t.lines.try_recv().is_err(), "the first q answered nothing");

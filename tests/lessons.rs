@@ -317,7 +317,13 @@ fn the_attach_lesson_denies_noopen_in_the_target_itself() {
 fn a_scripted_lesson_stopped_with_sigterm_leaves_nothing_behind() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    for name in ["signals", "enosys"] {
+    // enosys has no pause of its own: on a busy machine it can be over
+    // before the signal comes (exit 0), and is then run again.
+    let mut runs = [("signals", 1), ("enosys", 5)]
+        .into_iter()
+        .flat_map(|(name, tries)| std::iter::repeat_n(name, tries))
+        .peekable();
+    while let Some(name) = runs.next() {
         let dir = tempdir();
         let mut child = Command::new(BIN)
             .current_dir(dir.path())
@@ -343,7 +349,10 @@ fn a_scripted_lesson_stopped_with_sigterm_leaves_nothing_behind() {
         .unwrap();
         let status = child.wait().unwrap();
         let rest = std::io::read_to_string(err).unwrap_or_default();
-        // Each lesson runs for tenths of a second after its first line.
+        if status.code() == Some(0) && runs.peek() == Some(&name) {
+            assert!(!workspace.exists(), "{name}: workspace left");
+            continue;
+        }
         assert_eq!(status.code(), Some(128 + 15), "{name}: {line}{rest}");
         assert!(!workspace.exists(), "{name}: workspace left");
         for t in target.split_whitespace() {
@@ -353,5 +362,7 @@ fn a_scripted_lesson_stopped_with_sigterm_leaves_nothing_behind() {
                 "{name}: the target {t} runs on: {stat}"
             );
         }
+        // Stopped once: the tries left are not needed.
+        while runs.next_if_eq(&name).is_some() {}
     }
 }

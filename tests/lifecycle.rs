@@ -193,7 +193,9 @@ fn the_message_counts_processes_in_the_plural() {
     run.signal(nix::sys::signal::Signal::SIGTERM);
     let (status, took) = run.wait();
     assert_eq!(status.code(), Some(128 + 15));
-    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    // The grace (2 s) and then some on a busy machine; far from the
+    // 40 s of the detached sleep.
+    assert!(took < Duration::from_secs(8), "took {took:?}");
     for p in pids {
         assert!(!sleep_runs(p), "sleep {p} is gone");
     }
@@ -219,7 +221,9 @@ fn a_program_that_ignores_the_signal_is_ended_with_its_children() {
     run.signal(nix::sys::signal::Signal::SIGHUP);
     let (status, took) = run.wait();
     assert_eq!(status.code(), Some(128 + 1), "{}", run.stderr());
-    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    // The grace (2 s) and then some on a busy machine; far from the
+    // 40 s of the detached sleep.
+    assert!(took < Duration::from_secs(8), "took {took:?}");
     assert!(!sleep_runs(pids[0]), "the detached sleep is gone");
     let shell = std::fs::read_to_string(format!("/proc/{}/stat", pids[1])).unwrap_or_default();
     assert!(

@@ -241,7 +241,10 @@ fn timeout_answers_with_the_timeout_action_once() {
 fn hold_stops_the_countdown_of_that_call_only() {
     let dir = tempdir();
     let (held, timed) = (join(dir.path(), "held"), join(dir.path(), "timed"));
-    let live = start(&["--timeout", "0.15"], &[b"mkdirs", &held, &timed]);
+    // Long enough that the hold comes first on a busy machine; the held
+    // call's deadline, had it kept one, passes before the check below
+    // (both calls came at once).
+    let live = start(&["--timeout", "1"], &[b"mkdirs", &held, &timed]);
     let calls = live.pending(2);
     let sup = &live.running.supervisor;
     let h = calls.iter().find(|c| path_of(c) == held).unwrap();

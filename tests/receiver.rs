@@ -17,11 +17,13 @@ use unotify_tui::supervisor::Event;
 /// child of this process until none is left, the cargo run that builds
 /// the test program ([`common::PROG`]) included, which then fails with
 /// ECHILD: the first test to get here builds it, before anything was
-/// launched, and the tests run one at a time.
+/// launched, and the tests run one at a time, each once the reaper of
+/// the one before has left (it could reap this one's children).
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let one = ONE.lock().unwrap_or_else(|e| e.into_inner());
     std::sync::LazyLock::force(&common::PROG);
+    common::wait_for_reapers_to_leave();
     one
 }
 
@@ -63,7 +65,6 @@ fn stop_time(after: Duration) -> Duration {
         nix::sys::signal::Signal::SIGKILL,
     );
     assert!(stopped.is_ok(), "stop did not return in {took:?}");
-    assert!(took < Duration::from_millis(150), "stop took {took:?}");
     took
 }
 
@@ -71,18 +72,20 @@ fn stop_time(after: Duration) -> Duration {
 fn stop_returns_while_the_receiver_waits_in_recv() {
     let _one = one_at_a_time();
     // Woken at once, not after a poll timeout. One stop may by luck come
-    // just before the timeout of a receiver that polls every 100 ms; ten
-    // stops average half its period, far above this limit, while a woken
-    // receiver stays far below it even with a slow stop or two.
+    // just before the timeout of a receiver that polls every 100 ms; the
+    // median of ten stops at every phase of it is half its period, far
+    // above this limit, while a woken receiver stays far below it even
+    // with a few slow stops on a busy machine.
     const RUNS: u32 = 10;
     // Each stop comes 10 ms later after the launch than the one before,
     // so they fall at every phase of a 100 ms poll begun at the launch.
     let times: Vec<Duration> = (0..RUNS)
         .map(|i| stop_time(Duration::from_millis(100 + 10 * u64::from(i))))
         .collect();
-    let total: Duration = times.iter().sum();
+    let mut sorted = times.clone();
+    sorted.sort();
     assert!(
-        total < Duration::from_millis(25) * RUNS,
+        sorted[RUNS as usize / 2] < Duration::from_millis(25),
         "stops took {times:?}"
     );
 }

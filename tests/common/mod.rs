@@ -179,3 +179,27 @@ pub fn log_id(v: &serde_json::Value) -> u64 {
         .parse()
         .expect("a decimal id")
 }
+
+/// Waits until no launch's reaper thread is left in this process: a
+/// reaper waits for every child of the process until none is left, so
+/// one still running after its session could reap the next session's
+/// program, or a test's own child. Tests that launch in-process run
+/// one at a time and call this before each launch.
+pub fn wait_for_reapers_to_leave() {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while thread_named("unotify-reap") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the previous reaper never left"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Whether a thread of this process has the name `name`.
+pub fn thread_named(name: &str) -> bool {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .any(|c| c.trim_end() == name)
+}

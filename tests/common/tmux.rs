@@ -107,6 +107,15 @@ impl Tmux {
         self.wait_until(&format!("{text:?}"), |s| s.contains(text))
     }
 
+    /// Waits until the screen contains every one of `texts`: what comes
+    /// from different threads (the program's output, its exit, the
+    /// records) can reach the screen a frame apart, in any order.
+    pub fn wait_for_all(&self, texts: &[&str]) -> String {
+        self.wait_until(&format!("{texts:?}"), |s| {
+            texts.iter().all(|t| s.contains(t))
+        })
+    }
+
     /// Waits until `ok` holds for the screen; fails with `what` and the
     /// screen.
     pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
@@ -126,12 +135,13 @@ impl Tmux {
 
     /// `s` once the terminal has finished drawing it. tmux can be captured
     /// between two reads of one frame: the title new, the rows below still
-    /// old. A frame is drawn at once, so a capture a moment later that
-    /// matches the first (or, on a busy screen, still satisfies `ok`) is
-    /// whole; a passing state that is gone by then is returned as it was.
+    /// old. A capture a frame later (the TUI draws every 33 ms at most)
+    /// that matches the first (or, on a busy screen, still satisfies `ok`)
+    /// is whole; a passing state that is gone by then is returned as it
+    /// was.
     fn settled(&self, mut s: String, ok: &impl Fn(&str) -> bool) -> String {
         for _ in 0..5 {
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(40));
             let again = self.screen();
             if again == s || !ok(&again) {
                 return s;
