@@ -5,11 +5,12 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use unotify_tui::cli::Cli;
-use unotify_tui::model::Answer;
+use unotify_tui::model::{Answer, DecidedBy, Record};
 use unotify_tui::session::{self as run, Target};
 use unotify_tui::supervisor::Event;
 
@@ -28,21 +29,52 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn launch(trap: &str, program: &str, args: &[&str]) -> run::Running {
-    let cli = Cli::parse_from([
-        "unotify-tui",
-        "--trap",
-        trap,
-        "--no-default-rules",
-        "--",
-        "x",
-    ]);
-    let plan = run::plan(&cli.opts, Vec::new()).expect("plan");
+    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    launch_with(&["--trap", trap], None, OsStr::new(program), &args)
+}
+
+/// Launches `program` with `options` (unotify-tui's, before `--`), no
+/// default rules, every call no rule decides allowed; `resolve_paths`,
+/// where given, says whether real paths are looked for before answers
+/// (false: as with the trace written nowhere).
+fn launch_with(
+    options: &[&str],
+    resolve_paths: Option<bool>,
+    program: &OsStr,
+    args: &[&OsStr],
+) -> run::Running {
+    let mut argv = vec!["unotify-tui", "--no-default-rules"];
+    argv.extend_from_slice(options);
+    argv.extend(["--", "x"]);
+    let cli = Cli::parse_from(argv);
+    let mut plan = run::plan(&cli.opts, Vec::new()).expect("plan");
+    if let Some(r) = resolve_paths {
+        plan.resolve_paths = r;
+    }
     let target = Target {
         program: program.into(),
         args: args.iter().map(|a| a.into()).collect(),
         cwd: None,
     };
     run::launch(&target, plan, Some(Answer::Allow), None).expect("launch")
+}
+
+/// The records of a run to its end, which must be the program's exit 0;
+/// no call may wait for a person.
+fn records_to_the_end(running: &run::Running) -> Vec<Record> {
+    let mut records = Vec::new();
+    loop {
+        match running.events.recv_timeout(Duration::from_secs(30)) {
+            Ok(Event::Answered(rec)) => records.push(*rec),
+            Ok(Event::ListenerClosed) => break,
+            Ok(Event::Pending(call)) => panic!("asked about {call:?}"),
+            Ok(Event::Failed(why)) => panic!("{why}"),
+            Err(e) => panic!("no end of the run: {e}"),
+        }
+    }
+    let status = running.exits.recv_timeout(Duration::from_secs(10));
+    assert_eq!(status, Ok(0), "the program's wait status");
+    records
 }
 
 /// How long `Supervisor::stop` takes while the receiver sits in RECV.
@@ -174,39 +206,23 @@ fn stopping_with_the_event_queue_full_returns() {
 /// answered first and decoded afterwards, from what was read while they
 /// waited).
 fn paths_moving_records(dir: &std::path::Path, resolve_paths: bool) -> Vec<String> {
-    let cli = Cli::parse_from([
-        "unotify-tui",
-        "--trap",
-        "mkdir,mkdirat,renameat,unlinkat,symlinkat",
-        "--no-default-rules",
-        "--",
-        "x",
-    ]);
-    let mut plan = run::plan(&cli.opts, Vec::new()).expect("plan");
-    plan.resolve_paths = resolve_paths;
-    let target = Target {
-        program: common::PROG.to_string().into(),
-        args: vec!["paths-moving".into(), dir.into()],
-        cwd: None,
-    };
-    let running = run::launch(&target, plan, Some(Answer::Allow), None).expect("launch");
-    let mut records = Vec::new();
-    loop {
-        match running.events.recv_timeout(Duration::from_secs(30)) {
-            Ok(Event::Answered(rec)) => records.push(format!(
+    let running = launch_with(
+        &["--trap", "mkdir,mkdirat,renameat,unlinkat,symlinkat"],
+        Some(resolve_paths),
+        OsStr::new(*common::PROG),
+        &[OsStr::new("paths-moving"), dir.as_os_str()],
+    );
+    let records = records_to_the_end(&running)
+        .iter()
+        .map(|rec| {
+            format!(
                 "{} → {:?} {:?}",
                 unotify_tui::decode::format_call(&rec.call),
                 rec.decided_by,
                 rec.outcome
-            )),
-            Ok(Event::ListenerClosed) => break,
-            Ok(Event::Pending(call)) => panic!("asked about {call:?}"),
-            Ok(Event::Failed(why)) => panic!("{why}"),
-            Err(e) => panic!("no end of the run: {e}"),
-        }
-    }
-    let status = running.exits.recv_timeout(Duration::from_secs(10));
-    assert_eq!(status, Ok(0), "the program's wait status");
+            )
+        })
+        .collect();
     running.supervisor.stop();
     records
 }
@@ -294,40 +310,30 @@ fn rules_that_answer_before_decoding_count_every_hit() {
          [[rule]]\nsyscall = \"mkdir\"\naction = \"deny\"\nerrno = \"EACCES\"\n",
     )
     .unwrap();
-    let cli = Cli::parse_from([
-        "unotify-tui",
-        "--trap",
-        "getpriority,mkdir",
-        "--rules",
-        rules.to_str().unwrap(),
-        "--no-default-rules",
-        "--",
-        "x",
-    ]);
-    let mut plan = run::plan(&cli.opts, Vec::new()).expect("plan");
-    // As with the trace written nowhere: nobody wants real paths.
-    plan.resolve_paths = false;
-    let target = Target {
-        program: common::PROG.to_string().into(),
-        args: vec!["prio-mkdir".into(), "300".into(), dir.path().into()],
-        cwd: None,
-    };
     let started = std::time::SystemTime::now();
-    let running = run::launch(&target, plan, Some(Answer::Allow), None).expect("launch");
+    // Nobody wants real paths, as with the trace written nowhere.
+    let running = launch_with(
+        &[
+            "--trap",
+            "getpriority,mkdir",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        Some(false),
+        OsStr::new(*common::PROG),
+        &[
+            OsStr::new("prio-mkdir"),
+            OsStr::new("300"),
+            dir.path().as_os_str(),
+        ],
+    );
     let mut by_rule = [0usize; 2];
-    loop {
-        match running.events.recv_timeout(Duration::from_secs(30)) {
-            Ok(Event::Answered(rec)) => match rec.decided_by {
-                unotify_tui::model::DecidedBy::Rule { number, .. } => by_rule[number - 1] += 1,
-                other => panic!("decided by {other:?}"),
-            },
-            Ok(Event::ListenerClosed) => break,
-            Ok(Event::Failed(why)) => panic!("{why}"),
-            Ok(_) => {}
-            Err(e) => panic!("no end of the run: {e}"),
+    for rec in records_to_the_end(&running) {
+        match rec.decided_by {
+            DecidedBy::Rule { number, .. } => by_rule[number - 1] += 1,
+            other => panic!("decided by {other:?}"),
         }
     }
-    assert_eq!(running.exits.recv_timeout(Duration::from_secs(10)), Ok(0));
     let ended = std::time::SystemTime::now();
     assert_eq!(by_rule, [300, 300], "records by rule");
     let info = running.supervisor.rules().snapshot();

@@ -1034,19 +1034,16 @@ struct ProcCache {
 }
 
 impl ProcCache {
-    /// Whether facts about `tid` still fresh at `now` are cached: [`get`]
-    /// then reads nothing.
-    ///
-    /// [`get`]: Self::get
-    fn holds(&self, tid: u32, now: Mono) -> bool {
-        self.map.get(&tid).is_some_and(|(until, _)| now < *until)
+    /// The facts about `tid` cached and still fresh at `now`.
+    fn cached(&self, tid: u32, now: Mono) -> Option<&Arc<ProcFacts>> {
+        self.map
+            .get(&tid)
+            .and_then(|(until, info)| (now < *until).then_some(info))
     }
 
     /// The facts, and whether they were read just now (not cached).
     fn get(&mut self, tid: u32, now: Mono) -> (Arc<ProcFacts>, bool) {
-        if let Some((until, info)) = self.map.get(&tid)
-            && now < *until
-        {
+        if let Some(info) = self.cached(tid, now) {
             return (Arc::clone(info), false);
         }
         self.read(tid, now)
@@ -1190,15 +1187,15 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
     // and wall clock time are taken after the answer.
     if reach == Reach::Registers
         && local.cache.stacks.is_none()
-        && local.cache.holds(n.pid, received)
+        && let Some(proc) = local.cache.cached(n.pid, received)
         && let Some(decided) = decided_at_once(shared, settings, &local.rules, sysno)
     {
-        let (cache, wall) = (&mut local.cache, &mut local.wall);
+        let wall = &mut local.wall;
         answer_now(shared, n.id, decided, received, None, || {
             let (wall, us) = wall.at(received);
             let received = Received {
                 notif: n,
-                proc: cache.get(n.pid, received).0,
+                proc: Arc::clone(proc),
                 sysno,
                 at: received,
                 wall,
