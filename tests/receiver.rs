@@ -348,3 +348,91 @@ fn rules_that_answer_before_decoding_count_every_hit() {
     // The program got the rule's answer.
     assert!(!dir.path().join("m0").exists());
 }
+
+/// The CPUs the receiver thread of this process may run on, by
+/// `Cpus_allowed_list`; `None` while there is no receiver.
+fn receivers_cpus() -> Option<String> {
+    std::fs::read_dir("/proc/self/task")
+        .ok()?
+        .filter_map(|t| t.ok())
+        .find(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .is_ok_and(|c| c.trim_end() == "unotify-recv")
+        })
+        .and_then(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .map(|l| l.trim().to_owned())
+        })
+}
+
+/// A CPU list such as `0-3,6` names one CPU.
+fn one_cpu(list: &str) -> bool {
+    !list.contains([',', '-'])
+}
+
+/// While one thread's rule-decided calls pour in, the receiver keeps to
+/// one CPU (the program's thread is woken where the receiver runs, so
+/// the pair stays together); the pin is lifted again, and the program
+/// gets every answer as without it.
+#[test]
+fn the_receiver_keeps_to_one_cpu_while_one_thread_calls() {
+    let _one = one_at_a_time();
+    let free = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Cpus_allowed_list:")
+                .map(|l| l.trim().to_owned())
+        })
+        .unwrap();
+    let dir = common::tempdir();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nsyscall = \"getppid\"\naction = \"allow\"\n",
+    )
+    .unwrap();
+    let running = launch_with(
+        &["--trap", "getppid", "--rules", rules.to_str().unwrap()],
+        Some(false),
+        OsStr::new(*common::PROG),
+        &[OsStr::new("getppid"), OsStr::new("200000")],
+    );
+    let watch = std::thread::spawn(move || {
+        let (mut pinned, mut unpinned) = (0, 0);
+        let until = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < until {
+            match receivers_cpus() {
+                Some(list) if one_cpu(&list) => pinned += 1,
+                Some(_) => unpinned += 1,
+                None if pinned + unpinned > 0 => break,
+                None => {}
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        }
+        (pinned, unpinned)
+    });
+    let records = records_to_the_end(&running);
+    let answered = records
+        .iter()
+        .filter(|r| {
+            r.call.sysno == Some(syscalls::Sysno::getppid) && r.answer == Some(Answer::Allow)
+        })
+        .count();
+    assert_eq!(answered, 200_000, "every getppid allowed and recorded");
+    drop(running);
+    let (pinned, unpinned) = watch.join().unwrap();
+    if one_cpu(&free) {
+        assert_eq!(pinned + unpinned, pinned, "only {free} to run on");
+    } else {
+        assert!(
+            pinned > 0,
+            "never kept to one CPU ({unpinned} looks, CPUs {free})"
+        );
+        // Not all along: only after a run of calls, and lifted every
+        // 20 ms for the scheduler to move it.
+        assert!(unpinned > 0, "never free ({pinned} looks)");
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod emulate;
 pub mod identity;
+mod pin;
 mod relay;
 pub mod target;
 pub mod worker;

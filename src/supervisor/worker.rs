@@ -953,6 +953,7 @@ struct Local {
     /// The rules, looked up without a lock (brought up to date per call).
     rules: RuleView,
     wall: WallClock,
+    pin: super::pin::Pin,
 }
 
 /// How long the wall clock time of a call is counted from one reading of
@@ -1101,6 +1102,7 @@ fn receive_loop(shared: &Arc<Shared>, first: Option<Notif>, settings: &Settings)
         },
         rules: shared.rules.view(),
         wall: WallClock::new(),
+        pin: super::pin::Pin::new(),
     };
     STASH.with_borrow_mut(|s| s.receiver = true);
     if let Some(n) = first {
@@ -1203,8 +1205,10 @@ fn handle(shared: &Arc<Shared>, settings: &Settings, local: &mut Local, n: Notif
             };
             (received, us)
         });
+        local.pin.quick(n.pid, received);
         return;
     }
+    local.pin.other();
     let (received_wall, received_us) = local.wall.at(received);
     let cache = &mut local.cache;
     let (proc, mut fresh) = cache.get(n.pid, received);
