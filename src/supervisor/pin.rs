@@ -43,12 +43,9 @@ pub struct Pin {
 impl Pin {
     /// For the calling thread (the receiver).
     pub fn new() -> Pin {
-        let free = sched_getaffinity(Pid::from_raw(0)).ok().filter(|set| {
-            (0..CpuSet::count())
-                .filter(|&c| set.is_set(c).unwrap_or(false))
-                .count()
-                > 1
-        });
+        let free = sched_getaffinity(Pid::from_raw(0))
+            .ok()
+            .filter(|set| cpus(set) > 1);
         Pin {
             free,
             last_tid: 0,
@@ -107,15 +104,19 @@ impl Pin {
     }
 }
 
+/// How many CPUs `set` names.
+fn cpus(set: &CpuSet) -> usize {
+    (0..CpuSet::count())
+        .filter(|&c| set.is_set(c).unwrap_or(false))
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn cpus_of_this_thread() -> usize {
-        let set = sched_getaffinity(Pid::from_raw(0)).unwrap();
-        (0..CpuSet::count())
-            .filter(|&c| set.is_set(c).unwrap_or(false))
-            .count()
+        cpus(&sched_getaffinity(Pid::from_raw(0)).unwrap())
     }
 
     /// Runs `f` on a thread of its own, whose affinity it may change.
